@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/netns"
+)
+
+// bin is the nlstress binary built once for these tests.
+var bin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "nlstress-cli-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	// World-readable, so the not-root test can run the binary as nobody.
+	os.Chmod(dir, 0o755)
+	bin = filepath.Join(dir, "nlstress")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build nlstress: %v\n%s", err, out)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// nlstress runs the binary and returns stdout, stderr and the exit code.
+func nlstress(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	return runAs(t, nil, args...)
+}
+
+func runAs(t *testing.T, cred *syscall.Credential, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+// labObjects lists every lab namespace and run directory on the host.
+func labObjects(t *testing.T) []string {
+	t.Helper()
+	names, err := netns.List(lab.Prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, _ := os.ReadDir(lab.RunDir)
+	for _, d := range dirs {
+		names = append(names, filepath.Join(lab.RunDir, d.Name()))
+	}
+	return names
+}
+
+func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"junk unit", []string{"run", "--rcvbuf", "1Q"}, `invalid size "1Q"`},
+		{"zero buffer", []string{"run", "--rcvbuf", "0"}, `invalid size "0"`},
+		{"negative buffer", []string{"run", "--rcvbuf", "-5"}, `invalid size "-5"`},
+		{"over int32", []string{"run", "--rcvbuf", "4G"}, "above the maximum"},
+		{"zero vrids", []string{"run", "--vrids", "0"}, "--vrids 0: want 1 to 4080"},
+		{"too many vrids", []string{"run", "--vrids", "70000"}, "--vrids 70000: want 1 to 4080"},
+		{"not a number", []string{"run", "--vrids", "many"}, `invalid argument "many"`},
+		{"bad family", []string{"run", "--family", "5"}, "--family 5"},
+		{"bad output", []string{"run", "-o", "yaml"}, `unknown output format "yaml"`},
+		{"unknown flag", []string{"run", "--frobnicate"}, "unknown flag"},
+		{"stray argument", []string{"run", "eth2"}, "unknown command"},
+		{"unknown command", []string{"frobnicate"}, "unknown command"},
+	}
+	before := labObjects(t)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := nlstress(t, tt.args...)
+			if code != 2 {
+				t.Errorf("exit code %d, want 2", code)
+			}
+			if lines := strings.Count(strings.TrimRight(stderr, "\n"), "\n") + 1; lines != 1 || !strings.HasPrefix(stderr, "nlstress: ") {
+				t.Errorf("stderr is not one 'nlstress: ...' line:\n%s", stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q lacks %q", stderr, tt.want)
+			}
+			if stdout != "" {
+				t.Errorf("stdout not empty: %q", stdout)
+			}
+		})
+	}
+	if after := labObjects(t); strings.Join(after, ",") != strings.Join(before, ",") {
+		t.Fatalf("bad input left lab objects: before %v, after %v", before, after)
+	}
+}
+
+func TestPendingCommandsSaySoAndExit2(t *testing.T) {
+	for _, c := range []string{"sweep", "gate", "diagnose"} {
+		_, stderr, code := nlstress(t, c, "--vrids", "64")
+		if code != 2 || !strings.Contains(stderr, "not implemented yet") {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 saying it is not implemented", c, code, stderr)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	stdout, _, code := nlstress(t, "version", "-o", "json")
+	var v map[string]string
+	if code != 0 || json.Unmarshal([]byte(stdout), &v) != nil || v["version"] == "" {
+		t.Fatalf("version -o json: exit %d, %q", code, stdout)
+	}
+}
+
+func TestNotRootIsOneLineExit2(t *testing.T) {
+	roottest.Require(t) // to be able to drop to nobody
+	nobody := &syscall.Credential{Uid: 65534, Gid: 65534}
+	for _, args := range [][]string{{"run"}, {"cleanup"}} {
+		_, stderr, code := runAs(t, nobody, args...)
+		if code != 2 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "root") {
+			t.Errorf("%v as nobody: exit %d, stderr %q; want exit 2 and one line naming root", args, code, stderr)
+		}
+	}
+	_, stderr, _ := runAs(t, nobody, "run")
+	if !strings.Contains(stderr, "CAP_NET_ADMIN") {
+		t.Errorf("run as nobody does not name the missing capability: %q", stderr)
+	}
+}
+
+func TestRunBuildsAndRemovesLab(t *testing.T) {
+	roottest.Require(t)
+	stdout, stderr, code := nlstress(t, "run", "--vrids", "64", "--vmac", "-o", "json")
+	if code != 2 || !strings.Contains(stderr, "not implemented yet") {
+		t.Fatalf("run: exit %d, stderr %q; want 2 and 'not implemented yet' until issue 5 lands", code, stderr)
+	}
+	var res struct {
+		Lab struct {
+			RunID     string `json:"run_id"`
+			Instances int    `json:"instances"`
+			VMACs     int    `json:"vmacs"`
+		} `json:"lab"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+	}
+	if res.Lab.Instances != 64 || res.Lab.VMACs != 64 {
+		t.Fatalf("lab = %+v, want 64 instances with 64 VMACs", res.Lab)
+	}
+	if names, _ := netns.List(lab.Prefix + res.Lab.RunID); len(names) != 0 {
+		t.Fatalf("run left namespaces %v", names)
+	}
+}
+
+func TestKeepLabThenCleanup(t *testing.T) {
+	roottest.Require(t)
+	stdout, _, _ := nlstress(t, "run", "--vrids", "8", "--keep-lab", "-o", "json")
+	var res struct {
+		Lab struct {
+			RunID string `json:"run_id"`
+		} `json:"lab"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &res); err != nil || res.Lab.RunID == "" {
+		t.Fatalf("run --keep-lab printed %q (%v)", stdout, err)
+	}
+	id := res.Lab.RunID
+	t.Cleanup(func() { nlstress(t, "cleanup") })
+	if names, _ := netns.List(lab.Prefix + id + "-"); len(names) != 2 {
+		t.Fatalf("--keep-lab left %v, want the two namespaces", names)
+	}
+	stdout, stderr, code := nlstress(t, "cleanup")
+	if code != 0 {
+		t.Fatalf("cleanup: exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{lab.NamespaceName(id, lab.RoleSubject), lab.NamespaceName(id, lab.RolePeer), "removed"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("cleanup output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if names, _ := netns.List(lab.Prefix + id + "-"); len(names) != 0 {
+		t.Fatalf("cleanup left %v", names)
+	}
+	if _, err := os.Stat(filepath.Join(lab.RunDir, id)); err == nil {
+		t.Fatal("cleanup left the run directory")
+	}
+}

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"io"
+	"log/slog"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nlstress/nlstress/pkg/report"
+)
+
+// globals are the flags every command shares.
+type globals struct {
+	verbose bool
+	output  report.Format
+}
+
+func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	cobra.EnableTraverseRunHooks = true
+	g := &globals{output: report.FormatTable}
+	root := &cobra.Command{
+		Use:   "nlstress",
+		Short: "Stress-test and diagnose Linux netlink consumers such as keepalived",
+		Long: `nlstress measures what a daemon's rtnetlink monitor socket loses when a link
+flap makes the kernel send a storm of messages, and which receive buffer would
+have been enough. It builds a throw-away lab of network namespaces (all named
+nls-*), runs VRRP routers in it, flaps links, and reports netlink drops and
+per-instance recovery. It never changes the host's own network namespace.
+
+Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
+2 usage or environment error.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			level := slog.LevelInfo
+			if g.verbose {
+				level = slog.LevelDebug
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+			return nil
+		},
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details (host rmem sysctls, lab steps) to stderr")
+	root.PersistentFlags().VarP(&g.output, "output", "o", "output format: table, json or markdown")
+	root.AddCommand(
+		newRunCmd(g),
+		newCleanupCmd(g),
+		newVersionCmd(g),
+		newPendingCmd("sweep", "Find the smallest safe receive buffer over VRID counts (capacity planning)", "issue 6"),
+		newPendingCmd("gate", "Compare a scenario's result with a committed baseline (CI regression gate)", "issue 6"),
+		newPendingCmd("diagnose", "Read-only look at a live host's netlink sockets and keepalived config", "issue 7"),
+	)
+	return root
+}

@@ -1,0 +1,81 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/nlstress/nlstress/pkg/netns"
+	"github.com/nlstress/nlstress/pkg/result"
+)
+
+// Cleanup finds what runs left behind: "nls-" namespaces under /run/netns
+// and run directories under RunDir. It removes those whose owner process is
+// gone (a run killed with SIGKILL, or a --keep-lab run), and keeps, unless
+// force is set, those of runs still in progress. It returns every object it
+// looked at with what it did, and all errors joined.
+func Cleanup(force bool) ([]result.Leftover, error) {
+	names, err := netns.List(Prefix)
+	if err != nil {
+		return nil, err
+	}
+	byRun := map[string][]string{}
+	for _, n := range names {
+		id, ok := ParseNamespaceName(n)
+		if !ok {
+			// An "nls-" name we did not make by this scheme: still ours by
+			// prefix, and nothing can own it.
+			id = ""
+		}
+		byRun[id] = append(byRun[id], n)
+	}
+	dirs, err := os.ReadDir(RunDir)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read %s: %w", RunDir, err)
+	}
+	for _, d := range dirs {
+		if _, ok := byRun[d.Name()]; !ok {
+			byRun[d.Name()] = nil
+		}
+	}
+
+	runs := make([]string, 0, len(byRun))
+	for id := range byRun {
+		runs = append(runs, id)
+	}
+	sort.Strings(runs)
+	var out []result.Leftover
+	var errs []error
+	for _, id := range runs {
+		if id != "" && !force {
+			if o, ok := ReadOwner(id); ok && o.Alive() {
+				kept := fmt.Sprintf("kept: run in progress (pid %d)", o.PID)
+				for _, n := range byRun[id] {
+					out = append(out, result.Leftover{Kind: "netns", Name: n, RunID: id, Action: kept})
+				}
+				continue
+			}
+		}
+		for _, n := range byRun[id] {
+			lo := result.Leftover{Kind: "netns", Name: n, RunID: id, Action: "removed"}
+			if err := netns.Delete(n); err != nil && !errors.Is(err, netns.ErrNotExist) {
+				errs = append(errs, err)
+				lo.Action = "failed: " + err.Error()
+			}
+			out = append(out, lo)
+		}
+		if id == "" {
+			continue
+		}
+		if _, err := os.Stat(runPath(id)); err == nil {
+			lo := result.Leftover{Kind: "rundir", Name: runPath(id), RunID: id, Action: "removed"}
+			if err := release(id); err != nil {
+				errs = append(errs, err)
+				lo.Action = "failed: " + err.Error()
+			}
+			out = append(out, lo)
+		}
+	}
+	return out, errors.Join(errs...)
+}

@@ -1,0 +1,275 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sync"
+
+	"github.com/jsimonetti/rtnetlink/v2"
+	"github.com/jsimonetti/rtnetlink/v2/driver"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/nlstress/nlstress/pkg/netns"
+)
+
+// Side is one of the lab's namespaces, with a netlink connection in it for
+// requests (never for monitoring: a monitor needs a socket of its own).
+type Side struct {
+	Role Role
+	NS   *netns.NS
+	Conn *rtnetlink.Conn
+}
+
+// Lab is a built topology. Teardown removes it; it is safe to call more than
+// once and from several goroutines.
+type Lab struct {
+	Plan
+	Subject *Side
+	Peer    *Side
+
+	mu      sync.Mutex
+	claimed bool
+	torn    bool
+}
+
+// Build creates the lab that spec describes: claims the run id, creates the
+// two namespaces, brings lo up, creates the veth pairs (up, with their
+// addresses) and, with spec.VMAC, one macvlan per instance on the subject
+// side (private mode, up). On any failure or cancellation of ctx it removes
+// whatever it had made and returns the error.
+func Build(ctx context.Context, spec Spec) (*Lab, error) {
+	plan, err := NewPlan(spec)
+	if err != nil {
+		return nil, err
+	}
+	l := &Lab{Plan: plan}
+	if err := l.build(ctx); err != nil {
+		if terr := l.Teardown(); terr != nil {
+			err = errors.Join(err, terr)
+		}
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Lab) build(ctx context.Context) error {
+	if err := claim(l.RunID); err != nil {
+		return err
+	}
+	l.claimed = true
+	var err error
+	if l.Subject, err = openSide(l.RunID, RoleSubject); err != nil {
+		return err
+	}
+	if l.Peer, err = openSide(l.RunID, RolePeer); err != nil {
+		return err
+	}
+	for _, s := range []*Side{l.Subject, l.Peer} {
+		if err := setUp(s.Conn, 1); err != nil {
+			return fmt.Errorf("lab %s: %s: set lo up: %w", l.RunID, s.Role, err)
+		}
+	}
+	for _, ifc := range l.Interfaces {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("lab %s: %w", l.RunID, err)
+		}
+		if err := l.addVeth(ifc); err != nil {
+			return err
+		}
+	}
+	for _, inst := range l.Instances {
+		if inst.VMAC == "" {
+			break
+		}
+		if inst.Index%32 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("lab %s: %w", l.RunID, err)
+			}
+		}
+		if err := l.addVMAC(inst); err != nil {
+			return err
+		}
+	}
+	slog.Debug("lab built", "run", l.RunID, "interfaces", len(l.Interfaces), "instances", len(l.Instances), "vmac", l.Spec.VMAC)
+	return nil
+}
+
+// openSide creates a role's namespace and dials rtnetlink inside it.
+func openSide(runID string, role Role) (*Side, error) {
+	name := NamespaceName(runID, role)
+	ns, err := netns.New(name)
+	if err != nil {
+		return nil, fmt.Errorf("lab %s: %w", runID, err)
+	}
+	c, err := rtnetlink.Dial(&netlink.Config{NetNS: ns.Fd()})
+	if err != nil {
+		ns.Close()
+		_ = netns.Delete(name)
+		return nil, fmt.Errorf("lab %s: dial rtnetlink in %s: %w", runID, name, err)
+	}
+	return &Side{Role: role, NS: ns, Conn: c}, nil
+}
+
+// addVeth creates one veth pair, up on both sides, and adds its addresses.
+func (l *Lab) addVeth(ifc Interface) error {
+	// The peer cannot be created up: veth_open fails with ENOTCONN until
+	// both ends exist. It is set up once the pair is made.
+	peer := &rtnetlink.LinkMessage{
+		Index: ifc.Index,
+		Attributes: &rtnetlink.LinkAttributes{
+			Name:  ifc.Name,
+			NetNS: rtnetlink.NetNSForFD(uint32(l.Peer.NS.Fd())),
+		},
+	}
+	err := l.Subject.Conn.Link.New(&rtnetlink.LinkMessage{
+		Family: unix.AF_UNSPEC,
+		Index:  ifc.Index,
+		Flags:  unix.IFF_UP,
+		Change: unix.IFF_UP,
+		Attributes: &rtnetlink.LinkAttributes{
+			Name: ifc.Name,
+			Info: &rtnetlink.LinkInfo{Kind: "veth", Data: &driver.Veth{PeerInfo: peer}},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("lab %s: create veth %s: %w", l.RunID, ifc.Name, err)
+	}
+	if err := setUp(l.Peer.Conn, ifc.Index); err != nil {
+		return fmt.Errorf("lab %s: peer: set %s up: %w", l.RunID, ifc.Name, err)
+	}
+	for _, a := range []struct {
+		side *Side
+		p    netip.Prefix
+	}{{l.Subject, ifc.Subject}, {l.Peer, ifc.Peer}, {l.Subject, ifc.Subject6}, {l.Peer, ifc.Peer6}} {
+		if !a.p.IsValid() {
+			continue
+		}
+		if err := AddAddress(a.side.Conn, ifc.Index, a.p); err != nil {
+			return fmt.Errorf("lab %s: %s: add %s to %s: %w", l.RunID, a.side.Role, a.p, ifc.Name, err)
+		}
+	}
+	return nil
+}
+
+// addVMAC creates an instance's macvlan on the subject side, up.
+func (l *Lab) addVMAC(inst Instance) error {
+	ifc := l.Interfaces[inst.Interface]
+	err := l.Subject.Conn.Link.New(&rtnetlink.LinkMessage{
+		Family: unix.AF_UNSPEC,
+		Index:  inst.VMACIndex,
+		Flags:  unix.IFF_UP,
+		Change: unix.IFF_UP,
+		Attributes: &rtnetlink.LinkAttributes{
+			Name:    inst.VMAC,
+			Address: inst.VMACAddr,
+			Type:    ifc.Index, // IFLA_LINK: the parent
+			Info:    &rtnetlink.LinkInfo{Kind: "macvlan", Data: &macvlan{Mode: MacvlanPrivate}},
+		},
+	})
+	if err != nil {
+		return fmt.Errorf("lab %s: create macvlan %s on %s: %w", l.RunID, inst.VMAC, ifc.Name, err)
+	}
+	return nil
+}
+
+// setUp sets a link administratively up.
+func setUp(c *rtnetlink.Conn, index uint32) error {
+	return SetLink(c, index, true)
+}
+
+// SetLink sets a link administratively up or down through c.
+func SetLink(c *rtnetlink.Conn, index uint32, up bool) error {
+	var flags uint32
+	if up {
+		flags = unix.IFF_UP
+	}
+	return c.Link.Set(&rtnetlink.LinkMessage{
+		Family: unix.AF_UNSPEC,
+		Index:  index,
+		Flags:  flags,
+		Change: unix.IFF_UP,
+	})
+}
+
+// addressMessage is the RTM_NEWADDR/RTM_DELADDR body for p on a link.
+func addressMessage(index uint32, p netip.Prefix) *rtnetlink.AddressMessage {
+	family := uint8(unix.AF_INET)
+	if p.Addr().Is6() {
+		family = unix.AF_INET6
+	}
+	ip := net.IP(p.Addr().AsSlice())
+	attrs := &rtnetlink.AddressAttributes{Address: ip, Local: ip}
+	if family == unix.AF_INET && p.Bits() < 31 {
+		attrs.Broadcast = broadcast(p)
+	}
+	return &rtnetlink.AddressMessage{
+		Family:       family,
+		PrefixLength: uint8(p.Bits()),
+		Index:        index,
+		Attributes:   attrs,
+	}
+}
+
+// broadcast is the IPv4 broadcast address of p (what "brd +" computes).
+func broadcast(p netip.Prefix) net.IP {
+	a := p.Masked().Addr().As4()
+	host := uint32(1)<<(32-p.Bits()) - 1
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]) | host
+	return net.IPv4(byte(v>>24), byte(v>>16), byte(v>>8), byte(v))
+}
+
+// AddAddress adds p to the link with the given index through c.
+func AddAddress(c *rtnetlink.Conn, index uint32, p netip.Prefix) error {
+	return c.Address.New(addressMessage(index, p))
+}
+
+// DeleteAddress removes p from the link with the given index through c.
+func DeleteAddress(c *rtnetlink.Conn, index uint32, p netip.Prefix) error {
+	return c.Address.Delete(addressMessage(index, p))
+}
+
+// Side returns the lab's side for a role.
+func (l *Lab) Side(r Role) *Side {
+	if r == RolePeer {
+		return l.Peer
+	}
+	return l.Subject
+}
+
+// Teardown closes the lab's connections, deletes its namespaces (which
+// destroys every link in them) and releases the run id. It is idempotent;
+// it tries every step and returns all errors joined.
+func (l *Lab) Teardown() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.torn {
+		return nil
+	}
+	l.torn = true
+	var errs []error
+	for _, s := range []*Side{l.Subject, l.Peer} {
+		if s == nil {
+			continue
+		}
+		s.Conn.Close()
+		s.NS.Close()
+	}
+	if l.claimed {
+		for _, role := range []Role{RoleSubject, RolePeer} {
+			err := netns.Delete(NamespaceName(l.RunID, role))
+			if err != nil && !errors.Is(err, netns.ErrNotExist) {
+				errs = append(errs, fmt.Errorf("lab %s: %w", l.RunID, err))
+			}
+		}
+		if err := release(l.RunID); err != nil {
+			errs = append(errs, fmt.Errorf("lab %s: %w", l.RunID, err))
+		}
+	}
+	slog.Debug("lab torn down", "run", l.RunID)
+	return errors.Join(errs...)
+}

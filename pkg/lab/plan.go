@@ -1,0 +1,219 @@
+// Package lab builds and tears down the throw-away topology that nlstress
+// runs in: two network namespaces, "subject" and "peer", joined by veth
+// pairs named like the incident's eth2, with optional VMAC macvlans per VRID.
+//
+// Every object the lab creates carries the Prefix "nls-" and the run's id,
+// so two runs never collide and Cleanup can find what a killed run left.
+// Nothing is ever created or changed in the caller's network namespace.
+package lab
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"regexp"
+)
+
+// Prefix starts the name of every namespace the lab creates.
+const Prefix = "nls-"
+
+// InstancesPerInterface is how many VRRP instances share one interface: one
+// per VRID, 1 to 255, as in real deployments.
+const InstancesPerInterface = 255
+
+// MaxInterfaces is how many veth pairs a lab may have (eth2 .. eth17).
+const MaxInterfaces = 16
+
+// MaxInstances is the largest number of VRRP instances a lab can carry.
+const MaxInstances = MaxInterfaces * InstancesPerInterface
+
+// MaxVIPs is how many virtual addresses the lab's VIP plan can hand out.
+const MaxVIPs = 256 * 254
+
+// Role names one side of the lab.
+type Role string
+
+// The two sides of a lab.
+const (
+	RoleSubject Role = "subject" // the router under test
+	RolePeer    Role = "peer"    // the router it fails over to
+)
+
+// ErrInvalidSpec is wrapped by Spec.Validate's errors.
+var ErrInvalidSpec = errors.New("invalid lab spec")
+
+// Spec says what lab to build.
+type Spec struct {
+	// RunID names the run; empty means a fresh random id. It must match
+	// RunIDPattern.
+	RunID string
+	// Instances is the number of VRRP instances, 1..MaxInstances, spread
+	// InstancesPerInterface per interface.
+	Instances int
+	// VMAC asks for one macvlan per instance on the subject side, with the
+	// VRRP virtual MAC 00:00:5e:00:01:<vrid> (IPv6: 00:00:5e:00:02:<vrid>).
+	VMAC bool
+	// Family is 4 or 6: the address family of the VRRP instances. 0 means 4.
+	Family int
+}
+
+// runIDPattern is what a run id looks like: short, lower-case, no dashes, so
+// that namespace names split unambiguously.
+var runIDPattern = regexp.MustCompile(`^[a-z0-9]{1,12}$`)
+
+// Validate reports the first thing wrong with the spec, as a one-line error
+// wrapping ErrInvalidSpec.
+func (s Spec) Validate() error {
+	if s.RunID != "" && !runIDPattern.MatchString(s.RunID) {
+		return fmt.Errorf("%w: run id %q: want 1 to 12 lower-case letters or digits", ErrInvalidSpec, s.RunID)
+	}
+	if s.Instances < 1 || s.Instances > MaxInstances {
+		return fmt.Errorf("%w: %d VRRP instances: want 1 to %d (%d per interface, up to %d interfaces)",
+			ErrInvalidSpec, s.Instances, MaxInstances, InstancesPerInterface, MaxInterfaces)
+	}
+	if s.Family != 0 && s.Family != 4 && s.Family != 6 {
+		return fmt.Errorf("%w: address family %d: want 4 or 6", ErrInvalidSpec, s.Family)
+	}
+	return nil
+}
+
+// NewRunID returns a fresh random run id of 6 hex digits.
+func NewRunID() string {
+	var b [3]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// NamespaceName is the name of a run's namespace for a role:
+// "nls-<runid>-<role>".
+func NamespaceName(runID string, role Role) string {
+	return Prefix + runID + "-" + string(role)
+}
+
+// nsNamePattern splits a lab namespace name into run id and role.
+var nsNamePattern = regexp.MustCompile(`^nls-([a-z0-9]{1,12})-([a-z]+)$`)
+
+// ParseNamespaceName returns the run id of a lab namespace name, and false
+// for a name the lab did not make.
+func ParseNamespaceName(name string) (runID string, ok bool) {
+	m := nsNamePattern.FindStringSubmatch(name)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// Interface is one veth pair: the same name and index on both sides.
+type Interface struct {
+	Name    string       // "eth2", "eth3", ...
+	Index   uint32       // ifindex on both sides
+	Subject netip.Prefix // the subject's address on it
+	Peer    netip.Prefix // the peer's address on it
+	// Subject6 and Peer6 are the IPv6 addresses, set when Family is 6.
+	Subject6, Peer6 netip.Prefix
+}
+
+// Instance is where one VRRP instance lives.
+type Instance struct {
+	Index     int              // 0-based position in the lab
+	VRID      uint8            // 1..255, unique per interface
+	Interface int              // index into Plan.Interfaces
+	VMAC      string           // macvlan name on the subject side, "" without VMAC
+	VMACIndex uint32           // the macvlan's ifindex, 0 without VMAC
+	VMACAddr  net.HardwareAddr // 00:00:5e:00:01:<vrid> (v6: :02:), nil without VMAC
+}
+
+// Plan is a spec worked out into names, indexes and addresses. It is pure:
+// making one touches nothing.
+type Plan struct {
+	RunID      string
+	Spec       Spec
+	Interfaces []Interface
+	Instances  []Instance
+}
+
+// Fixed interface indexes keep the lab's build free of look-ups: the
+// namespaces are new, so nothing else holds these numbers.
+const (
+	firstVethIndex = 10
+	firstVMACIndex = 1000
+	firstInterface = 2 // eth2, as in the incident
+)
+
+// NewPlan validates spec and works it out. An empty RunID gets a fresh one.
+func NewPlan(spec Spec) (Plan, error) {
+	if err := spec.Validate(); err != nil {
+		return Plan{}, err
+	}
+	if spec.Family == 0 {
+		spec.Family = 4
+	}
+	if spec.RunID == "" {
+		spec.RunID = NewRunID()
+	}
+	p := Plan{RunID: spec.RunID, Spec: spec}
+	nIf := (spec.Instances + InstancesPerInterface - 1) / InstancesPerInterface
+	for k := range nIf {
+		ifc := Interface{
+			Name:    fmt.Sprintf("eth%d", firstInterface+k),
+			Index:   uint32(firstVethIndex + k),
+			Subject: netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(k), 1}), 24),
+			Peer:    netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(k), 2}), 24),
+		}
+		if spec.Family == 6 {
+			ifc.Subject6 = netip.PrefixFrom(addr6(0, byte(k), 1), 64)
+			ifc.Peer6 = netip.PrefixFrom(addr6(0, byte(k), 2), 64)
+		}
+		p.Interfaces = append(p.Interfaces, ifc)
+	}
+	for i := range spec.Instances {
+		k := i / InstancesPerInterface
+		inst := Instance{Index: i, VRID: uint8(i%InstancesPerInterface + 1), Interface: k}
+		if spec.VMAC {
+			inst.VMAC = vmacName(k, inst.VRID)
+			inst.VMACIndex = uint32(firstVMACIndex + i)
+			inst.VMACAddr = VirtualMAC(spec.Family, inst.VRID)
+		}
+		p.Instances = append(p.Instances, inst)
+	}
+	return p, nil
+}
+
+// vmacName names a VMAC like keepalived does ("vrrp.<vrid>") on the first
+// interface, and "vrrp<n>.<vrid>" on eth<n> beyond it, so names stay unique.
+func vmacName(k int, vrid uint8) string {
+	if k == 0 {
+		return fmt.Sprintf("vrrp.%d", vrid)
+	}
+	return fmt.Sprintf("vrrp%d.%d", firstInterface+k, vrid)
+}
+
+// VirtualMAC is the VRRP virtual router MAC address for a VRID:
+// 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID} for IPv6
+// (RFC 5798 §7.3).
+func VirtualMAC(family int, vrid uint8) net.HardwareAddr {
+	b := byte(1)
+	if family == 6 {
+		b = 2
+	}
+	return net.HardwareAddr{0x00, 0x00, 0x5e, 0x00, b, vrid}
+}
+
+// addr6 is 2001:db8:<a>:<b>::<c>, from the documentation prefix.
+func addr6(a, b byte, c uint16) netip.Addr {
+	return netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, a, 0, b, 14: byte(c >> 8), 15: byte(c)})
+}
+
+// VIP is the j-th virtual address of the i-th instance, for family 4 or 6,
+// from the benchmarking range 198.19.0.0/16 (never .0 or .255) or from
+// 2001:db8:1::/64. It is valid for i*perInstance+j < MaxVIPs.
+func VIP(family, i, j, perInstance int) netip.Addr {
+	n := i*perInstance + j
+	if family == 6 {
+		return netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 1, 12: byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}).Next()
+	}
+	return netip.AddrFrom4([4]byte{198, 19, byte(n / 254), byte(n%254 + 1)})
+}

@@ -1,0 +1,77 @@
+// Package report renders results for people and machines: tables through
+// tablewriter, Markdown, and JSON. It knows nothing of sockets or
+// namespaces; it is given plain data.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+)
+
+// Format is an output format.
+type Format string
+
+// The output formats every command offers.
+const (
+	FormatTable    Format = "table"
+	FormatJSON     Format = "json"
+	FormatMarkdown Format = "markdown"
+)
+
+// Formats lists the valid formats, for help text.
+var Formats = []Format{FormatTable, FormatJSON, FormatMarkdown}
+
+// Set parses a format name; with String and Type it makes *Format a
+// pflag.Value.
+func (f *Format) Set(s string) error {
+	for _, v := range Formats {
+		if Format(s) == v {
+			*f = v
+			return nil
+		}
+	}
+	names := make([]string, len(Formats))
+	for i, v := range Formats {
+		names[i] = string(v)
+	}
+	return fmt.Errorf("unknown output format %q: want %s", s, strings.Join(names, ", "))
+}
+
+// String returns the format's name.
+func (f *Format) String() string { return string(*f) }
+
+// Type names the flag's value type in help output.
+func (*Format) Type() string { return "format" }
+
+// Table writes a table with a header row in the given format: a bordered
+// text table, or a Markdown table. For FormatJSON use JSON instead.
+func Table(w io.Writer, f Format, header []string, rows [][]string) error {
+	var opts []tablewriter.Option
+	if f == FormatMarkdown {
+		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
+	}
+	t := tablewriter.NewTable(w, opts...)
+	t.Header(header)
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	return nil
+}
+
+// JSON writes v as indented JSON followed by a newline.
+func JSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("render json: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+// Package result is the model of what a run found: a stable JSON document
+// with a schema version, and the sentinel a command branches on to exit 1.
+// It knows nothing of sockets.
+package result
+
+import (
+	"errors"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/scenario"
+)
+
+// SchemaVersion is the version of the JSON result format; it changes when a
+// field changes meaning or disappears (adding fields does not change it).
+const SchemaVersion = 1
+
+// ErrFinding is wrapped by the error a run returns when it found a problem
+// (loss, stuck instances): exit code 1, not a usage or environment error.
+var ErrFinding = errors.New("finding")
+
+// ErrNotImplemented is wrapped when a command's work has not been built yet.
+var ErrNotImplemented = errors.New("not implemented yet")
+
+// Host is what a result records about the machine it ran on.
+type Host struct {
+	Kernel      string `json:"kernel"`         // uname -r
+	RmemMax     int64  `json:"rmem_max"`       // net.core.rmem_max, bytes
+	RmemDefault int64  `json:"rmem_default"`   // net.core.rmem_default, bytes
+	CPUs        int    `json:"cpus,omitempty"` // CPUs the process may run on
+}
+
+// Lab describes the lab a run used.
+type Lab struct {
+	RunID      string   `json:"run_id"`
+	Namespaces []string `json:"namespaces"`
+	Interfaces []string `json:"interfaces"`
+	Instances  int      `json:"instances"`
+	VMACs      int      `json:"vmacs"`
+	Kept       bool     `json:"kept"` // left in place (--keep-lab)
+	// BuildTime is how long building the lab took.
+	BuildTime time.Duration `json:"build_time_ns"`
+}
+
+// Result is the outcome of one run.
+type Result struct {
+	SchemaVersion int               `json:"schema_version"`
+	Started       time.Time         `json:"started"`
+	Host          Host              `json:"host"`
+	Scenario      scenario.Scenario `json:"scenario"`
+	Lab           Lab               `json:"lab"`
+}
+
+// Leftover is one object "nlstress cleanup" found, and what it did with it.
+type Leftover struct {
+	Kind   string `json:"kind"`   // "netns" or "rundir"
+	Name   string `json:"name"`   // namespace name or directory path
+	RunID  string `json:"run_id"` // the run that made it; "" if unknown
+	Action string `json:"action"` // "removed", "kept: run in progress (pid N)", or "failed: ..."
+}

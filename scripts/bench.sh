@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs nlstress's performance benchmarks and prints their ratios. Each
+# benchmark compares against its reference in the same run, so the figures
+# are ratios on one machine, not absolute targets. Needs root.
+#
+#   scripts/bench.sh            # all benchmarks
+#   BENCHTIME=20x scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-test-deps.sh
+benchtime=${BENCHTIME:-10x}
+
+echo "== lab build: 255 VMAC macvlans + 255 VIPs, ours (rtnetlink) vs ip -batch (target ratio <= 1.2)"
+go test -run '^$' -bench 'BenchmarkLabBuild$' -benchtime "$benchtime" ./pkg/lab | tee /dev/stderr |
+	awk '/^BenchmarkLabBuild/ { for (i = 1; i <= NF; i++) if ($(i+1) == "ours/ip-ratio") r = $i }
+	     END { if (r == "") exit 1; printf "lab build ratio ours/ip-batch = %s (%s)\n", r, (r <= 1.2 ? "within target" : "OVER TARGET 1.2") }'
