@@ -1,0 +1,300 @@
+package nlmon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jsimonetti/rtnetlink/v2"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// Policy is what a consumer does after an overrun (ENOBUFS).
+type Policy string
+
+// The overrun policies of daemons in the field.
+const (
+	// PolicyNone logs and carries on, as keepalived does: a lost "link up"
+	// stays lost.
+	PolicyNone Policy = "none"
+	// PolicyResync dumps links and addresses and reconciles, as
+	// NetworkManager and systemd-networkd do.
+	PolicyResync Policy = "resync"
+	// PolicyRestart reopens the socket and dumps, as FRR's zebra does by
+	// exiting and being restarted.
+	PolicyRestart Policy = "restart"
+)
+
+// Set parses a policy name; with String and Type it makes *Policy a
+// pflag.Value.
+func (p *Policy) Set(s string) error {
+	switch Policy(s) {
+	case PolicyNone, PolicyResync, PolicyRestart:
+		*p = Policy(s)
+		return nil
+	}
+	return fmt.Errorf("unknown overrun policy %q: want none, resync or restart", s)
+}
+
+// String returns the policy's name.
+func (p *Policy) String() string { return string(*p) }
+
+// Type names the flag's value type in help output.
+func (*Policy) Type() string { return "policy" }
+
+// Handler receives each decoded event. The Event is reused: copy what you
+// keep. A handler that blocks stalls the reader, as a busy daemon does.
+type Handler func(*Event)
+
+// Monitor reads a Socket the way a single-threaded daemon does: one
+// datagram per read, a processing cost per message, and an overrun policy.
+// Its counters may be read while it runs.
+type Monitor struct {
+	// Cost is busy work done per message before the handler runs, modelling
+	// a daemon's processing time. It spins; it does not sleep.
+	Cost time.Duration
+	// Policy is what happens after ENOBUFS.
+	Policy Policy
+
+	mu   sync.Mutex // guards sock across restarts
+	sock *Socket
+
+	reads, messages, bytes, enobufs, resyncs, decodeErrs, discarded atomic.Uint64
+	byType                                                          [64]atomic.Uint64
+	resyncNanos                                                     atomic.Int64
+	lastResync                                                      atomic.Int64
+}
+
+// NewMonitor reads s with the given cost and policy.
+func NewMonitor(s *Socket, cost time.Duration, p Policy) *Monitor {
+	if p == "" {
+		p = PolicyNone
+	}
+	return &Monitor{sock: s, Cost: cost, Policy: p}
+}
+
+// Socket is the socket being read now (a restart replaces it).
+func (m *Monitor) Socket() *Socket {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sock
+}
+
+// readBufSize holds the largest rtnetlink notification with room to spare.
+const readBufSize = 64 << 10
+
+// Run reads until ctx ends or the socket fails, calling h for each event.
+// It returns nil when ctx ends.
+func (m *Monitor) Run(ctx context.Context, h Handler) error {
+	stop := context.AfterFunc(ctx, func() { m.Socket().Interrupt() })
+	defer stop()
+	buf := make([]byte, readBufSize)
+	var ev Event
+	for ctx.Err() == nil {
+		if err := m.step(buf, &ev, h); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// step reads one datagram and handles its messages, or applies the overrun
+// policy. It allocates nothing on the path of a normal notification.
+func (m *Monitor) step(buf []byte, ev *Event, h Handler) error {
+	n, err := m.Socket().Read(buf)
+	m.reads.Add(1)
+	if err != nil {
+		if errors.Is(err, unix.ENOBUFS) {
+			m.enobufs.Add(1)
+			return m.overrun(h)
+		}
+		return fmt.Errorf("nlmon: read: %w", err)
+	}
+	if err := Messages(buf[:n], func(msg []byte) { m.handle(ev, msg, h) }); err != nil {
+		m.decodeErrs.Add(1)
+	}
+	return nil
+}
+
+// handle decodes, pays the cost, counts and hands one message on.
+func (m *Monitor) handle(ev *Event, msg []byte, h Handler) {
+	if err := ev.Decode(msg); err != nil {
+		m.decodeErrs.Add(1)
+		return
+	}
+	if ev.Type == nlmsgDone || ev.Type == nlmsgError {
+		return
+	}
+	m.messages.Add(1)
+	m.bytes.Add(uint64(ev.Len))
+	if int(ev.Type) < len(m.byType) {
+		m.byType[ev.Type].Add(1)
+	}
+	spin(m.Cost)
+	if h != nil {
+		h(ev)
+	}
+}
+
+// spin busy-waits for d, as a daemon's CPU work would take.
+func spin(d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	for t0 := time.Now(); time.Since(t0) < d; {
+	}
+}
+
+// overrun applies the policy after ENOBUFS. Resync and restart first
+// discard what is still queued: it is older than the dump that follows, and
+// reading it after the dump would undo what the dump taught.
+func (m *Monitor) overrun(h Handler) error {
+	switch m.Policy {
+	case PolicyResync:
+		if err := m.discardQueued(m.Socket()); err != nil {
+			return err
+		}
+		return m.resync(h)
+	case PolicyRestart:
+		old := m.Socket()
+		ns, err := Open(old.Config())
+		if err != nil {
+			return fmt.Errorf("nlmon: restart: %w", err)
+		}
+		m.mu.Lock()
+		m.sock = ns
+		m.mu.Unlock()
+		err = m.discardQueued(old)
+		old.Close()
+		if err != nil {
+			return err
+		}
+		return m.resync(h)
+	}
+	slog.Debug("netlink overrun ignored (policy none)", "enobufs", m.enobufs.Load())
+	return nil
+}
+
+// discardQueued reads and drops what is queued on s, counting the messages
+// as received (the kernel delivered them) and as discarded.
+func (m *Monitor) discardQueued(s *Socket) error {
+	buf := make([]byte, readBufSize)
+	var ev Event
+	for {
+		n, err := s.TryRead(buf)
+		if errors.Is(err, unix.ENOBUFS) {
+			m.enobufs.Add(1)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("nlmon: discard queue: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		m.reads.Add(1)
+		_ = Messages(buf[:n], func(msg []byte) {
+			if ev.Decode(msg) != nil || ev.Type == nlmsgDone || ev.Type == nlmsgError {
+				return
+			}
+			m.messages.Add(1)
+			m.discarded.Add(1)
+			m.bytes.Add(uint64(ev.Len))
+			if int(ev.Type) < len(m.byType) {
+				m.byType[ev.Type].Add(1)
+			}
+		})
+	}
+}
+
+// resync dumps links and addresses on a separate request socket in the
+// monitor's namespace and feeds them to h as events marked Resync.
+func (m *Monitor) resync(h Handler) error {
+	t0 := time.Now()
+	c, err := rtnetlink.Dial(&netlink.Config{NetNS: m.Socket().Config().NetNS})
+	if err != nil {
+		return fmt.Errorf("nlmon: resync: dial: %w", err)
+	}
+	defer c.Close()
+	links, err := c.Link.List()
+	if err != nil {
+		return fmt.Errorf("nlmon: resync: dump links: %w", err)
+	}
+	addrs, err := c.Address.List()
+	if err != nil {
+		return fmt.Errorf("nlmon: resync: dump addresses: %w", err)
+	}
+	var ev Event
+	for _, l := range links {
+		ev = Event{Type: TypeNewLink, Index: l.Index, Flags: l.Flags, Resync: true}
+		if l.Attributes != nil {
+			ev.nameLen = uint8(copy(ev.name[:], l.Attributes.Name))
+			ev.OperState = uint8(l.Attributes.OperationalState)
+		}
+		spin(m.Cost)
+		if h != nil {
+			h(&ev)
+		}
+	}
+	for _, a := range addrs {
+		ev = Event{Type: TypeNewAddr, Index: a.Index, Family: a.Family, PrefixLen: a.PrefixLength, Resync: true}
+		if a.Attributes != nil {
+			ip := a.Attributes.Local
+			if ip == nil {
+				ip = a.Attributes.Address
+			}
+			if v, ok := addrFromIP(ip); ok {
+				ev.Addr = v
+			}
+		}
+		spin(m.Cost)
+		if h != nil {
+			h(&ev)
+		}
+	}
+	d := time.Since(t0)
+	m.resyncs.Add(1)
+	m.resyncNanos.Add(int64(d))
+	m.lastResync.Store(int64(d))
+	return nil
+}
+
+// Stats is a snapshot of a monitor's counters.
+type Stats struct {
+	Reads    uint64            `json:"reads"`    // read system calls
+	Messages uint64            `json:"messages"` // notifications received
+	Bytes    uint64            `json:"bytes"`    // their netlink length
+	ByType   map[string]uint64 `json:"by_type"`  // messages per RTM_* type
+	// ENOBUFS counts overrun episodes reported to the reader; one episode
+	// can hide hundreds of drops (see the kernel's sk_drops).
+	ENOBUFS uint64 `json:"enobufs"`
+	// Discarded counts messages received but thrown away unread after an
+	// overrun, because the resync dump that followed superseded them.
+	Discarded    uint64        `json:"discarded"`
+	Resyncs      uint64        `json:"resyncs"`
+	ResyncTime   time.Duration `json:"resync_time_ns"` // total
+	DecodeErrors uint64        `json:"decode_errors"`
+}
+
+// Stats returns the counters so far.
+func (m *Monitor) Stats() Stats {
+	s := Stats{
+		Reads: m.reads.Load(), Messages: m.messages.Load(), Bytes: m.bytes.Load(),
+		ENOBUFS: m.enobufs.Load(), Resyncs: m.resyncs.Load(), ResyncTime: time.Duration(m.resyncNanos.Load()),
+		DecodeErrors: m.decodeErrs.Load(), Discarded: m.discarded.Load(), ByType: map[string]uint64{},
+	}
+	for t := range m.byType {
+		if n := m.byType[t].Load(); n > 0 {
+			s.ByType[TypeName(uint16(t))] = n
+		}
+	}
+	return s
+}

@@ -1,0 +1,296 @@
+package nlmon
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jsimonetti/rtnetlink/v2"
+
+	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/lab"
+)
+
+// vmacLab builds the incident's lab: 255 VMAC macvlans on eth2.
+func vmacLab(t *testing.T) (*lab.Lab, uint32) {
+	t.Helper()
+	roottest.Require(t)
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: 255, VMAC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	return l, l.Interfaces[0].Index
+}
+
+// flap sets eth2 down or up and waits, with a deadline, until every link
+// on it has reached the matching operational state, so that the kernel's
+// asynchronous (linkwatch) notifications have all been sent.
+func flap(t *testing.T, l *lab.Lab, index uint32, up bool) {
+	t.Helper()
+	if err := lab.SetLink(l.Subject.Conn, index, up); err != nil {
+		t.Fatal(err)
+	}
+	want := rtnetlink.OperStateUp
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for range tick.C {
+		links, err := l.Subject.Conn.Link.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		settled := 0
+		for _, m := range links {
+			if m.Index == 1 {
+				continue
+			}
+			if (m.Attributes.OperationalState == want) == up {
+				settled++
+			}
+		}
+		if settled == len(links)-1 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("links did not settle %v within 10s (%d of %d)", up, settled, len(links)-1)
+		}
+	}
+}
+
+// running starts m.Run with h and stops it at cleanup.
+func running(t *testing.T, m *Monitor, h Handler) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, h) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("monitor: %v", err)
+		}
+	})
+}
+
+// waitBalance collects the oracle until its cumulative count equals what
+// the monitor received plus what the kernel dropped for it, and the
+// monitor's queue is empty; it fails at the deadline with the figures.
+func waitBalance(t *testing.T, o *Oracle, m *Monitor, total *Storm, drops0 uint32) (received uint64, dropped uint32) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	tick := time.NewTicker(2 * time.Millisecond)
+	defer tick.Stop()
+	for range tick.C {
+		st, err := o.Collect()
+		if err != nil {
+			t.Fatal(err)
+		}
+		total.Add(st)
+		mi, err := m.Socket().MemInfo()
+		if err != nil {
+			t.Fatal(err)
+		}
+		received, dropped = m.Stats().Messages, mi.Drops-drops0
+		if mi.Rmem == 0 && total.Messages == received+uint64(dropped) {
+			return received, dropped
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("books do not balance: oracle %d != monitor %d + sk_drops %d (queue %d bytes)",
+				total.Messages, received, dropped, mi.Rmem)
+		}
+	}
+	return
+}
+
+func TestBooksBalanceSmallBuffer(t *testing.T) {
+	l, eth2 := vmacLab(t)
+	o, err := OpenOracle(l.Subject.NS.Fd(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	s, err := Open(Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 64 * bytesize.KiB, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	// A consumer that spends 200 µs per message, as a daemon that acts on
+	// each one does, falls behind a 255-VMAC storm.
+	m := NewMonitor(s, 200*time.Microsecond, PolicyNone)
+	running(t, m, nil)
+
+	var total Storm
+	for i := range 3 {
+		flap(t, l, eth2, false)
+		flap(t, l, eth2, true)
+		received, dropped := waitBalance(t, o, m, &total, 0)
+		st := m.Stats()
+		t.Logf("after flap %d: oracle %d = monitor %d + sk_drops %d; ENOBUFS %d; truesize high-water %d",
+			i+1, total.Messages, received, dropped, st.ENOBUFS, total.Truesize)
+		if dropped == 0 {
+			t.Fatalf("flap %d: a 128 KiB buffer lost nothing in a 255-VMAC storm; the test storm is too small", i+1)
+		}
+		if st.ENOBUFS == 0 || st.ENOBUFS >= uint64(dropped) {
+			t.Fatalf("flap %d: ENOBUFS %d, sk_drops %d: want 0 < ENOBUFS < drops (one episode hides many drops)", i+1, st.ENOBUFS, dropped)
+		}
+	}
+	if total.OracleDrops != 0 {
+		t.Fatalf("the oracle itself dropped %d messages", total.OracleDrops)
+	}
+	t.Logf("oracle by type: %v", total.ByType)
+	// Every VMAC reports at least one state change per flap; linkwatch may
+	// fold a down and an up of the same link into one message.
+	if total.ByType["RTM_NEWLINK"] < 3*255 {
+		t.Fatalf("oracle saw %d RTM_NEWLINK in 3 flaps of 255 VMACs, want at least %d", total.ByType["RTM_NEWLINK"], 3*255)
+	}
+}
+
+func TestBooksBalanceLargeBufferLosesNothing(t *testing.T) {
+	l, eth2 := vmacLab(t)
+	o, err := OpenOracle(l.Subject.NS.Fd(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	s, err := Open(Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 2 * bytesize.MiB, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	m := NewMonitor(s, 0, PolicyNone)
+	running(t, m, nil)
+	var total Storm
+	for range 2 {
+		flap(t, l, eth2, false)
+		flap(t, l, eth2, true)
+		received, dropped := waitBalance(t, o, m, &total, 0)
+		if dropped != 0 || m.Stats().ENOBUFS != 0 || total.Messages != received {
+			t.Fatalf("4 MiB buffer: oracle %d, monitor %d, drops %d, ENOBUFS %d; want no loss",
+				total.Messages, received, dropped, m.Stats().ENOBUFS)
+		}
+	}
+}
+
+// linkState tracks what a consumer believes about one link.
+type linkState struct {
+	mu    sync.Mutex
+	index uint32
+	up    bool
+	seen  int
+}
+
+func (ls *linkState) handle(ev *Event) {
+	if ev.Type != TypeNewLink || ev.Index != ls.index {
+		return
+	}
+	ls.mu.Lock()
+	ls.up = ev.LinkUp()
+	ls.seen++
+	ls.mu.Unlock()
+}
+
+func (ls *linkState) get() (bool, int) {
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	return ls.up, ls.seen
+}
+
+// TestOverrunPolicies shows the incident and its cure: with a tiny buffer
+// that is not read during the storm, the final "eth2 up" is dropped. Policy
+// none keeps believing eth2 is down; resync and restart learn the truth.
+func TestOverrunPolicies(t *testing.T) {
+	for _, p := range []Policy{PolicyNone, PolicyResync, PolicyRestart} {
+		t.Run(string(p), func(t *testing.T) {
+			l, eth2 := vmacLab(t)
+			s, err := Open(Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 4 * bytesize.KiB, Force: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := NewMonitor(s, 0, p)
+			t.Cleanup(func() { m.Socket().Close() })
+			// The storm happens while the consumer is busy elsewhere.
+			flap(t, l, eth2, false)
+			flap(t, l, eth2, true)
+			mi, err := s.MemInfo()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if mi.Drops == 0 {
+				t.Fatalf("nothing dropped with a %d-byte buffer", s.Effective())
+			}
+			ls := &linkState{index: eth2, up: true}
+			running(t, m, ls.handle)
+			deadline := time.After(10 * time.Second)
+			tick := time.NewTicker(2 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-deadline:
+					up, seen := ls.get()
+					t.Fatalf("policy %s: consumer never settled: up=%v after %d eth2 events, stats %+v", p, up, seen, m.Stats())
+				case <-tick.C:
+				}
+				up, seen := ls.get()
+				st := m.Stats()
+				qi, _ := m.Socket().MemInfo()
+				if st.ENOBUFS == 0 || qi.Rmem != 0 || seen == 0 {
+					continue // still draining
+				}
+				if p == PolicyNone {
+					if up {
+						t.Fatalf("policy none learned eth2 is up although the message was dropped")
+					}
+					if st.Resyncs != 0 {
+						t.Fatalf("policy none resynced")
+					}
+					return
+				}
+				if st.Resyncs == 0 {
+					continue
+				}
+				if !up {
+					t.Fatalf("policy %s resynced (%v) but still believes eth2 is down", p, st.ResyncTime)
+				}
+				t.Logf("policy %s: recovered the true state in %v", p, st.ResyncTime)
+				return
+			}
+		})
+	}
+}
+
+func TestEffectiveBuffer(t *testing.T) {
+	roottest.Require(t)
+	var rmemMax int
+	if b, err := readInt("/proc/sys/net/core/rmem_max"); err == nil {
+		rmemMax = b
+	} else {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name       string
+		req        bytesize.Size
+		force      bool
+		want       bytesize.Size
+		wantCapped bool
+	}{
+		{"plain below rmem_max doubles", 64 * bytesize.KiB, false, 128 * bytesize.KiB, false},
+		{"plain above rmem_max is capped", bytesize.Size(rmemMax) * 2, false, bytesize.Size(rmemMax) * 2, true},
+		{"forced above rmem_max doubles", bytesize.Size(rmemMax) * 2, true, bytesize.Size(rmemMax) * 4, false},
+		{"forced incident fix", 1000000, true, 2000000, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Open(Config{RcvBuf: tt.req, Force: tt.force})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			// A capped plain request gets 2 * rmem_max.
+			if s.Effective() != tt.want || s.Capped() != tt.wantCapped {
+				t.Fatalf("request %d force=%v: effective %d capped=%v; want %d capped=%v",
+					tt.req, tt.force, s.Effective(), s.Capped(), tt.want, tt.wantCapped)
+			}
+		})
+	}
+}

@@ -1,0 +1,160 @@
+package nlmon
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mdlayher/socket"
+	"golang.org/x/sys/unix"
+
+	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/sockdiag"
+)
+
+// Config describes a monitor socket.
+type Config struct {
+	// NetNS is the namespace file descriptor to open the socket in; 0 is the
+	// caller's namespace.
+	NetNS int
+	// Groups to join; empty means KeepalivedGroups.
+	Groups []Group
+	// RcvBuf is the receive buffer to ask for, bytes; the kernel doubles it.
+	// 0 keeps the kernel default (net.core.rmem_default).
+	RcvBuf bytesize.Size
+	// Force uses SO_RCVBUFFORCE (needs CAP_NET_ADMIN, ignores rmem_max)
+	// instead of SO_RCVBUF (capped at net.core.rmem_max).
+	Force bool
+	// NoENOBUFS sets NETLINK_NO_ENOBUFS: overruns are no longer reported to
+	// the reader, but the kernel still drops and counts.
+	NoENOBUFS bool
+}
+
+// Socket is an rtnetlink socket joined to multicast groups, read one
+// datagram per system call.
+type Socket struct {
+	c         *socket.Conn
+	fd        int
+	inode     uint32
+	effective bytesize.Size
+	capped    bool
+	cfg       Config
+}
+
+// Open creates the socket in cfg.NetNS, sets and reads back its receive
+// buffer, joins the groups and sets NETLINK_NO_ENOBUFS if asked. A forced
+// buffer without CAP_NET_ADMIN is an error, never a silent fallback.
+func Open(cfg Config) (*Socket, error) {
+	if len(cfg.Groups) == 0 {
+		cfg.Groups = KeepalivedGroups
+	}
+	c, err := socket.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_ROUTE, "nlmon", &socket.Config{NetNS: cfg.NetNS})
+	if err != nil {
+		return nil, fmt.Errorf("nlmon: open rtnetlink socket: %w", err)
+	}
+	s := &Socket{c: c, cfg: cfg}
+	if err := s.setup(); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Socket) setup() error {
+	rc, err := s.c.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("nlmon: %w", err)
+	}
+	if err := rc.Control(func(fd uintptr) { s.fd = int(fd) }); err != nil {
+		return fmt.Errorf("nlmon: %w", err)
+	}
+	if s.inode, err = sockdiag.Inode(s.fd); err != nil {
+		return err
+	}
+	if s.cfg.RcvBuf > 0 {
+		opt, name := unix.SO_RCVBUF, "SO_RCVBUF"
+		if s.cfg.Force {
+			opt, name = unix.SO_RCVBUFFORCE, "SO_RCVBUFFORCE"
+		}
+		if err := s.c.SetsockoptInt(unix.SOL_SOCKET, opt, int(s.cfg.RcvBuf)); err != nil {
+			if errors.Is(err, unix.EPERM) {
+				return fmt.Errorf("nlmon: %s %d: needs CAP_NET_ADMIN: %w", name, s.cfg.RcvBuf, err)
+			}
+			return fmt.Errorf("nlmon: %s %d: %w", name, s.cfg.RcvBuf, err)
+		}
+	}
+	got, err := s.c.GetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF)
+	if err != nil {
+		return fmt.Errorf("nlmon: read back SO_RCVBUF: %w", err)
+	}
+	s.effective = bytesize.Size(got)
+	s.capped = s.cfg.RcvBuf > 0 && s.effective < 2*s.cfg.RcvBuf
+	if err := s.c.Bind(&unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		return fmt.Errorf("nlmon: bind: %w", err)
+	}
+	for _, g := range s.cfg.Groups {
+		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(g)); err != nil {
+			return fmt.Errorf("nlmon: join group %s: %w", g, err)
+		}
+	}
+	if s.cfg.NoENOBUFS {
+		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_NO_ENOBUFS, 1); err != nil {
+			return fmt.Errorf("nlmon: set NETLINK_NO_ENOBUFS: %w", err)
+		}
+	}
+	return nil
+}
+
+// Effective is the receive buffer the kernel granted (SO_RCVBUF read back):
+// twice the request, unless capped.
+func (s *Socket) Effective() bytesize.Size { return s.effective }
+
+// Capped reports whether a plain SO_RCVBUF request was cut down by
+// net.core.rmem_max: the effective buffer is less than twice the request.
+func (s *Socket) Capped() bool { return s.capped }
+
+// Inode is the socket's inode, its key in sockdiag.
+func (s *Socket) Inode() uint32 { return s.inode }
+
+// Config is the configuration the socket was opened with.
+func (s *Socket) Config() Config { return s.cfg }
+
+// MemInfo reads the socket's own queue, buffer and drop counters.
+func (s *Socket) MemInfo() (sockdiag.MemInfo, error) { return sockdiag.ReadMemInfo(s.fd) }
+
+// Read reads one datagram into b with one read(2), blocking until one
+// arrives, the read deadline passes or the socket is closed. It does not
+// allocate. An overrun comes back as an error for which
+// errors.Is(err, unix.ENOBUFS) holds; the socket stays usable. b should be
+// at least 32 KiB.
+func (s *Socket) Read(b []byte) (int, error) {
+	return s.c.Read(b)
+}
+
+// Interrupt makes a blocked Read return with os.ErrDeadlineExceeded.
+func (s *Socket) Interrupt() error {
+	return s.c.SetReadDeadline(time.Unix(1, 0))
+}
+
+// TryRead reads one datagram if one is queued, and returns 0, nil if none is.
+func (s *Socket) TryRead(b []byte) (int, error) {
+	var n int
+	var rerr error
+	rc, err := s.c.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	err = rc.Control(func(fd uintptr) {
+		n, _, rerr = unix.Recvfrom(int(fd), b, unix.MSG_DONTWAIT)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if errors.Is(rerr, unix.EAGAIN) {
+		return 0, nil
+	}
+	return n, rerr
+}
+
+// Close closes the socket; a blocked Read returns.
+func (s *Socket) Close() error { return s.c.Close() }

@@ -1,0 +1,58 @@
+package sockdiag
+
+import (
+	"fmt"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// List dumps every netlink socket of a network namespace through
+// NETLINK_SOCK_DIAG, one entry per inode, sorted by inode. netnsFD is a
+// namespace file descriptor, or 0 for the caller's namespace. It only reads.
+func List(netnsFD int) ([]Socket, error) {
+	c, err := netlink.Dial(unix.NETLINK_SOCK_DIAG, &netlink.Config{NetNS: netnsFD})
+	if err != nil {
+		return nil, fmt.Errorf("sockdiag: dial: %w", err)
+	}
+	defer c.Close()
+	msgs, err := c.Execute(netlink.Message{
+		Header: netlink.Header{Type: unix.SOCK_DIAG_BY_FAMILY, Flags: netlink.Request | netlink.Dump},
+		Data:   request(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sockdiag: dump netlink sockets: %w", err)
+	}
+	out := make([]Socket, 0, len(msgs))
+	for _, m := range msgs {
+		s, err := parseMessage(m.Data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return dedupe(out), nil
+}
+
+// Find returns the socket with the given inode from List.
+func Find(netnsFD int, inode uint32) (Socket, bool, error) {
+	all, err := List(netnsFD)
+	if err != nil {
+		return Socket{}, false, err
+	}
+	for _, s := range all {
+		if s.Inode == inode {
+			return s, true, nil
+		}
+	}
+	return Socket{}, false, nil
+}
+
+// Inode returns the socket inode of a file descriptor, the key of List.
+func Inode(fd int) (uint32, error) {
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return 0, fmt.Errorf("sockdiag: fstat fd %d: %w", fd, err)
+	}
+	return uint32(st.Ino), nil
+}

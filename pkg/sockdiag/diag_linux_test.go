@@ -1,0 +1,162 @@
+package sockdiag_test
+
+import (
+	"context"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/sockdiag"
+)
+
+// overrun flaps eth2 of a 255-VMAC lab while s is not read, and waits with
+// a deadline until the kernel has counted drops on s.
+func overrun(t *testing.T, l *lab.Lab, s *nlmon.Socket) {
+	t.Helper()
+	eth2 := l.Interfaces[0].Index
+	deadline := time.Now().Add(10 * time.Second)
+	for up := false; ; up = !up {
+		if err := lab.SetLink(l.Subject.Conn, eth2, up); err != nil {
+			t.Fatal(err)
+		}
+		mi, err := s.MemInfo()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mi.Drops > 0 && up {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no drops within 10s of flapping")
+		}
+	}
+}
+
+func TestListFindsMonitorInLab(t *testing.T) {
+	roottest.Require(t)
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: 255, VMAC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	s, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 8 * bytesize.KiB, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	overrun(t, l, s)
+	// Late linkwatch notifications may still add drops: bracket each
+	// reading between two of the socket's own.
+	before, err := s.MemInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	socks, err := sockdiag.List(l.Subject.NS.Fd())
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := s.MemInfo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[uint32]bool{}
+	for _, x := range socks {
+		if seen[x.Inode] {
+			t.Fatalf("inode %d listed twice", x.Inode)
+		}
+		seen[x.Inode] = true
+	}
+	socks = sockdiag.WithOwners(socks)
+	var got sockdiag.Socket
+	for _, x := range socks {
+		if x.Inode == s.Inode() {
+			got = x
+		}
+	}
+	if got.Inode == 0 {
+		t.Fatalf("monitor socket %d not among %d sockets in the lab", s.Inode(), len(socks))
+	}
+	if got.Protocol.String() != "route" || bytesize.Size(got.RcvBuf) != s.Effective() || got.Drops < before.Drops || got.Drops > after.Drops || got.Drops == 0 {
+		t.Fatalf("sockdiag says %+v; the socket says rcvbuf %d drops %d..%d", got, s.Effective(), before.Drops, after.Drops)
+	}
+	for _, g := range nlmon.KeepalivedGroups {
+		if !got.InGroup(uint32(g)) {
+			t.Fatalf("groups %v lack %s", got.Groups, g)
+		}
+	}
+	if got.PID != os.Getpid() || got.Comm == "" {
+		t.Fatalf("owner = pid %d %q, want %d", got.PID, got.Comm, os.Getpid())
+	}
+
+	// /proc/net/netlink, read from inside the namespace, agrees.
+	var entries []sockdiag.ProcEntry
+	if err := l.Subject.NS.Do(func() (err error) {
+		entries, err = sockdiag.ReadProcNetlink()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range entries {
+		if e.Inode == s.Inode() {
+			found = true
+			if e.Drops < got.Drops || e.Groups != 1<<0|1<<4|1<<8 {
+				t.Fatalf("/proc/net/netlink says drops %d groups %#x; sockdiag drops %d", e.Drops, e.Groups, got.Drops)
+			}
+		}
+	}
+	if !found {
+		t.Fatal("monitor socket missing from the namespace's /proc/net/netlink")
+	}
+}
+
+func TestListRootNamespaceReadOnly(t *testing.T) {
+	roottest.Require(t)
+	s, err := nlmon.Open(nlmon.Config{NoENOBUFS: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	got, ok, err := sockdiag.Find(0, s.Inode())
+	if err != nil || !ok {
+		t.Fatalf("Find in the root namespace: %v, found %v", err, ok)
+	}
+	if !got.NoENOBUFS() {
+		t.Fatalf("flags %#x lack NO_ENOBUFS", got.Flags)
+	}
+	owners := sockdiag.Owners()
+	if owners[s.Inode()].PID != os.Getpid() {
+		t.Fatalf("owner of %d = %+v", s.Inode(), owners[s.Inode()])
+	}
+}
+
+func TestSampler(t *testing.T) {
+	roottest.Require(t)
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: 255, VMAC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	s, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 8 * bytesize.KiB, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	diag := sockdiag.NewSampler(l.Subject.NS.Fd(), s.Inode(), time.Millisecond)
+	overrun(t, l, s)
+	diag.Poll()
+	own, _ := s.MemInfo()
+	if diag.Err() != nil || diag.HighWater() == 0 || diag.Last().Drops == 0 || diag.Last().Drops > own.Drops || len(diag.DropChanges()) == 0 {
+		t.Fatalf("sampler: err %v high-water %d last %+v; socket drops %d", diag.Err(), diag.HighWater(), diag.Last(), own.Drops)
+	}
+	if uint32(s.Effective()) < diag.HighWater() {
+		// The kernel admits one message past rcvbuf, never more than that.
+		if diag.HighWater()-uint32(s.Effective()) > 64<<10 {
+			t.Fatalf("high-water %d far above rcvbuf %d", diag.HighWater(), s.Effective())
+		}
+	}
+}
