@@ -14,3 +14,11 @@ echo "== lab build: 255 VMAC macvlans + 255 VIPs, ours (rtnetlink) vs ip -batch 
 go test -run '^$' -bench 'BenchmarkLabBuild$' -benchtime "$benchtime" ./pkg/lab | tee /dev/stderr |
 	awk '/^BenchmarkLabBuild/ { for (i = 1; i <= NF; i++) if ($(i+1) == "ours/ip-ratio") r = $i }
 	     END { if (r == "") exit 1; printf "lab build ratio ours/ip-batch = %s (%s)\n", r, (r <= 1.2 ? "within target" : "OVER TARGET 1.2") }'
+
+echo "== smallest zero-drop receive buffer for the 255-VMAC flap storm: our reader vs ip monitor (target ratio <= 1)"
+go test -run '^$' -bench 'BenchmarkSmallestBuffer$' -benchtime 1x ./pkg/nlmon | grep -v 'exited at start\|Dump terminated' | tee /dev/stderr |
+	awk '/^BenchmarkSmallestBuffer/ { for (i = 1; i <= NF; i++) { if ($(i+1) == "ours/ip-ratio") r = $i; if ($(i+1) == "ours-bytes") o = $i; if ($(i+1) == "ip-monitor-bytes") p = $i } }
+	     END { if (r == "") exit 1; printf "smallest buffer: ours %s B, ip monitor %s B, ratio %s (%s)\n", o, p, r, (r <= 1 ? "within target" : "OVER TARGET 1") }'
+
+echo "== decoding one RTM_NEWLINK: nlmon vs rtnetlink/v2 (allocations per message on the hot path: target <= 1)"
+go test -run '^$' -bench 'BenchmarkDecode$' -benchmem ./pkg/nlmon | grep '^Benchmark'

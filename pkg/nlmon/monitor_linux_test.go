@@ -14,7 +14,7 @@ import (
 )
 
 // vmacLab builds the incident's lab: 255 VMAC macvlans on eth2.
-func vmacLab(t *testing.T) (*lab.Lab, uint32) {
+func vmacLab(t testing.TB) (*lab.Lab, uint32) {
 	t.Helper()
 	roottest.Require(t)
 	l, err := lab.Build(context.Background(), lab.Spec{Instances: 255, VMAC: true})
@@ -28,14 +28,14 @@ func vmacLab(t *testing.T) (*lab.Lab, uint32) {
 // flap sets eth2 down or up and waits, with a deadline, until every link
 // on it has reached the matching operational state, so that the kernel's
 // asynchronous (linkwatch) notifications have all been sent.
-func flap(t *testing.T, l *lab.Lab, index uint32, up bool) {
+func flap(t testing.TB, l *lab.Lab, index uint32, up bool) {
 	t.Helper()
 	if err := lab.SetLink(l.Subject.Conn, index, up); err != nil {
 		t.Fatal(err)
 	}
 	want := rtnetlink.OperStateUp
 	deadline := time.Now().Add(10 * time.Second)
-	tick := time.NewTicker(2 * time.Millisecond)
+	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
 	for range tick.C {
 		links, err := l.Subject.Conn.Link.List()
