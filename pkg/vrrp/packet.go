@@ -71,19 +71,19 @@ type Reason int
 
 // Discard reasons.
 const (
-	ReasonNone             Reason = iota
-	ReasonTTL                     // TTL or hop limit is not 255
-	ReasonVersion                 // not the configured version
-	ReasonType                    // not an ADVERTISEMENT
-	ReasonShort                   // shorter than its address count says
-	ReasonChecksum                // bad checksum
-	ReasonUnknownVRID             // VRID not configured on the interface
-	ReasonOwner                   // we are the address owner (priority 255)
-	ReasonAddrList                // address list differs and sender is not the owner
-	ReasonAdvertInterval          // v2: interval differs from ours
-	ReasonAuth                    // v2: authentication type or data differs
-	ReasonFamily                  // address family of the list is wrong
-	ReasonZeroVRID                // VRID 0
+	ReasonNone           Reason = iota
+	ReasonTTL                   // TTL or hop limit is not 255
+	ReasonVersion               // not the configured version
+	ReasonType                  // not an ADVERTISEMENT
+	ReasonShort                 // shorter than its address count says
+	ReasonChecksum              // bad checksum
+	ReasonUnknownVRID           // VRID not configured on the interface
+	ReasonOwner                 // we are the address owner (priority 255)
+	ReasonAddrList              // address list differs and sender is not the owner
+	ReasonAdvertInterval        // v2: interval differs from ours
+	ReasonAuth                  // v2: authentication type or data differs
+	ReasonFamily                // address family of the list is wrong
+	ReasonZeroVRID              // VRID 0
 	numReasons
 )
 
