@@ -1,0 +1,120 @@
+package vrrp
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/lab"
+)
+
+// twoRouters builds a lab of n instances and starts a subject (priority
+// 200, tracking its interface) and a peer (priority 100) on it.
+func twoRouters(t *testing.T, n, version int, interval time.Duration) (*lab.Lab, *Router, *Router) {
+	t.Helper()
+	roottest.Require(t)
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: n})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Teardown(); err != nil {
+			t.Error(err)
+		}
+	})
+	specs := func(role lab.Role, prio uint8) []InstanceSpec {
+		var out []InstanceSpec
+		for _, in := range l.Instances {
+			ifc := l.Interfaces[in.Interface]
+			primary := ifc.Subject.Addr()
+			if role == lab.RolePeer {
+				primary = ifc.Peer.Addr()
+			}
+			out = append(out, InstanceSpec{
+				Config: Config{VRID: in.VRID, Priority: prio, Version: version, AdvertisementInterval: interval,
+					Preempt: true, Primary: primary, Addrs: []netip.Addr{lab.VIP(4, in.Index, 0, 1)}},
+				Interface: ifc.Index,
+			})
+		}
+		return out
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	start := func(name string, side *lab.Side, prio uint8, track bool) *Router {
+		r, err := NewRouter(RouterConfig{Name: name, NS: side.NS, Instances: specs(side.Role, prio), Track: track})
+		if err != nil {
+			t.Fatal(err)
+		}
+		errc := make(chan error, 1)
+		go func() { errc <- r.Run(ctx) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-errc; err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		})
+		return r
+	}
+	return l, start("subject", l.Subject, 200, true), start("peer", l.Peer, 100, false)
+}
+
+// within waits for every instance of r to reach s within d.
+func within(t *testing.T, r *Router, s State, d time.Duration) time.Duration {
+	t.Helper()
+	t0 := time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	if err := r.WaitAll(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	return time.Since(t0)
+}
+
+func TestRouters255FailoverAndPreempt(t *testing.T) {
+	for _, version := range []int{3, 2} {
+		t.Run(fmt.Sprintf("VRRPv%d", version), func(t *testing.T) {
+			interval := 100 * time.Millisecond
+			if version == 2 {
+				interval = time.Second // v2 counts whole seconds
+			}
+			l, subject, peer := twoRouters(t, 255, version, interval)
+			// Scheduling slack on a shared 2-core machine: generous, and
+			// only a deadline, never a sleep.
+			slack := 2 * time.Second
+			mdi := func(prio int) time.Duration {
+				return 3*interval + time.Duration(256-prio)*interval/256
+			}
+			within(t, subject, Master, mdi(200)+slack)
+			within(t, peer, Backup, mdi(200)+slack)
+
+			ifc := l.Interfaces[0]
+			if err := lab.SetLink(l.Subject.Conn, ifc.Index, false); err != nil {
+				t.Fatal(err)
+			}
+			subject.Notify(LinkEvent{Link: true, Index: ifc.Index, Up: false})
+			within(t, subject, Fault, slack)
+			took := within(t, peer, Master, mdi(100)+slack)
+			t.Logf("peer took over all 255 in %v (Master_Down_Interval %v)", took, mdi(100))
+
+			if err := lab.SetLink(l.Subject.Conn, ifc.Index, true); err != nil {
+				t.Fatal(err)
+			}
+			subject.Notify(LinkEvent{Link: true, Index: ifc.Index, Up: true})
+			took = within(t, subject, Master, mdi(200)+slack)
+			within(t, peer, Backup, slack)
+			t.Logf("subject preempted all 255 back in %v", took)
+
+			c := subject.Counters()
+			if c.AdvertsSent == 0 || peer.Counters().AdvertsReceived == 0 {
+				t.Fatalf("no adverts crossed the wire: subject %+v, peer %+v", c, peer.Counters())
+			}
+			for i, h := range peer.Heard() {
+				if h.Priority != 200 || h.From != ifc.Subject.Addr() {
+					t.Fatalf("peer instance %d last heard %+v, want priority 200 from %s", i, h, ifc.Subject.Addr())
+				}
+			}
+		})
+	}
+}
