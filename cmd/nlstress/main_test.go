@@ -91,6 +91,10 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"bad output", []string{"run", "-o", "yaml"}, `unknown output format "yaml"`},
 		{"unknown flag", []string{"run", "--frobnicate"}, "unknown flag"},
 		{"stray argument", []string{"run", "eth2"}, "unknown command"},
+		{"bad policy", []string{"run", "--on-overrun", "retry"}, `unknown overrun policy "retry"`},
+		{"v2 too fast", []string{"run", "--vrrp-version", "2", "--advert-int", "100ms"}, "VRRPv2 takes whole seconds"},
+		{"bad duration", []string{"run", "--advert-int", "soon"}, `invalid argument "soon"`},
+		{"zero flaps", []string{"run", "--flaps", "0"}, "--flaps 0"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 	}
 	before := labObjects(t)
@@ -148,33 +152,56 @@ func TestNotRootIsOneLineExit2(t *testing.T) {
 	}
 }
 
-func TestRunBuildsAndRemovesLab(t *testing.T) {
+func TestRunExitCodes(t *testing.T) {
 	roottest.Require(t)
-	stdout, stderr, code := nlstress(t, "run", "--vrids", "64", "--vmac", "-o", "json")
-	if code != 2 || !strings.Contains(stderr, "not implemented yet") {
-		t.Fatalf("run: exit %d, stderr %q; want 2 and 'not implemented yet' until issue 5 lands", code, stderr)
+	tests := []struct {
+		name   string
+		rcvbuf string
+		code   int
+		status string
+	}{
+		{"big buffer passes", "4M", 0, "PASS"},
+		{"tiny buffer is a finding", "8K", 1, ""},
 	}
-	var res struct {
-		Lab struct {
-			RunID     string `json:"run_id"`
-			Instances int    `json:"instances"`
-			VMACs     int    `json:"vmacs"`
-		} `json:"lab"`
-	}
-	if err := json.Unmarshal([]byte(stdout), &res); err != nil {
-		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
-	}
-	if res.Lab.Instances != 64 || res.Lab.VMACs != 64 {
-		t.Fatalf("lab = %+v, want 64 instances with 64 VMACs", res.Lab)
-	}
-	if names, _ := netns.List(lab.Prefix + res.Lab.RunID); len(names) != 0 {
-		t.Fatalf("run left namespaces %v", names)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := nlstress(t, "run", "--vrids", "64", "--vmac", "--advert-int", "100ms", "--rcvbuf", tt.rcvbuf, "-o", "json")
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr)
+			}
+			var res struct {
+				Lab struct {
+					RunID     string `json:"run_id"`
+					Instances int    `json:"instances"`
+					VMACs     int    `json:"vmacs"`
+				} `json:"lab"`
+				Verdict struct {
+					Status string `json:"status"`
+					Line   string `json:"line"`
+				} `json:"verdict"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &res); err != nil {
+				t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+			}
+			if res.Lab.Instances != 64 || res.Lab.VMACs != 64 {
+				t.Fatalf("lab = %+v, want 64 instances with 64 VMACs", res.Lab)
+			}
+			if tt.status != "" && res.Verdict.Status != tt.status {
+				t.Fatalf("verdict %+v, want %s", res.Verdict, tt.status)
+			}
+			if tt.code == 1 && !strings.Contains(stderr, res.Verdict.Line) {
+				t.Fatalf("stderr does not end with the verdict:\n%s", stderr)
+			}
+			if names, _ := netns.List(lab.Prefix + res.Lab.RunID); len(names) != 0 {
+				t.Fatalf("run left namespaces %v", names)
+			}
+		})
 	}
 }
 
 func TestKeepLabThenCleanup(t *testing.T) {
 	roottest.Require(t)
-	stdout, _, _ := nlstress(t, "run", "--vrids", "8", "--keep-lab", "-o", "json")
+	stdout, _, _ := nlstress(t, "run", "--vrids", "8", "--advert-int", "100ms", "--keep-lab", "-o", "json")
 	var res struct {
 		Lab struct {
 			RunID string `json:"run_id"`

@@ -33,8 +33,12 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			level := slog.LevelInfo
-			if g.verbose {
+			switch {
+			case g.verbose:
 				level = slog.LevelDebug
+			case g.output == report.FormatJSON:
+				// Machine output: stdout is JSON, stderr only warnings.
+				level = slog.LevelWarn
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
 			return nil

@@ -217,3 +217,14 @@ func VIP(family, i, j, perInstance int) netip.Addr {
 	}
 	return netip.AddrFrom4([4]byte{198, 19, byte(n / 254), byte(n%254 + 1)})
 }
+
+// RoutePrefix is the j-th virtual route of the i-th instance: a host route
+// from 198.18.128.0/17 (IPv4) or 2001:db8:2::/64 (IPv6), clear of the
+// lab's interface subnets. It is valid for i*perInstance+j < 32768.
+func RoutePrefix(family, i, j, perInstance int) netip.Prefix {
+	n := i*perInstance + j
+	if family == 6 {
+		return netip.PrefixFrom(netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0, 2, 14: byte(n >> 8), 15: byte(n)}).Next(), 128)
+	}
+	return netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(128 + n/256), byte(n % 256)}), 32)
+}

@@ -14,39 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Policy is what a consumer does after an overrun (ENOBUFS).
-type Policy string
-
-// The overrun policies of daemons in the field.
-const (
-	// PolicyNone logs and carries on, as keepalived does: a lost "link up"
-	// stays lost.
-	PolicyNone Policy = "none"
-	// PolicyResync dumps links and addresses and reconciles, as
-	// NetworkManager and systemd-networkd do.
-	PolicyResync Policy = "resync"
-	// PolicyRestart reopens the socket and dumps, as FRR's zebra does by
-	// exiting and being restarted.
-	PolicyRestart Policy = "restart"
-)
-
-// Set parses a policy name; with String and Type it makes *Policy a
-// pflag.Value.
-func (p *Policy) Set(s string) error {
-	switch Policy(s) {
-	case PolicyNone, PolicyResync, PolicyRestart:
-		*p = Policy(s)
-		return nil
-	}
-	return fmt.Errorf("unknown overrun policy %q: want none, resync or restart", s)
-}
-
-// String returns the policy's name.
-func (p *Policy) String() string { return string(*p) }
-
-// Type names the flag's value type in help output.
-func (*Policy) Type() string { return "policy" }
-
 // Handler receives each decoded event. The Event is reused: copy what you
 // keep. A handler that blocks stalls the reader, as a busy daemon does.
 type Handler func(*Event)
@@ -63,6 +30,12 @@ type Monitor struct {
 
 	mu   sync.Mutex // guards sock across restarts
 	sock *Socket
+
+	// inRead is set while the reader is blocked in (or entering) read(2):
+	// with an empty queue, that means every message so far is handled.
+	inRead atomic.Bool
+	// closedDrops are the sk_drops of sockets a restart closed.
+	closedDrops atomic.Uint64
 
 	reads, messages, bytes, enobufs, resyncs, decodeErrs, discarded atomic.Uint64
 	byType                                                          [64]atomic.Uint64
@@ -109,8 +82,10 @@ func (m *Monitor) Run(ctx context.Context, h Handler) error {
 // step reads one datagram and handles its messages, or applies the overrun
 // policy. It allocates nothing on the path of a normal notification.
 func (m *Monitor) step(buf []byte, ev *Event, h Handler) error {
+	m.inRead.Store(true)
 	n, err := m.Socket().Read(buf)
 	m.reads.Add(1)
+	m.inRead.Store(false)
 	if err != nil {
 		if errors.Is(err, unix.ENOBUFS) {
 			m.enobufs.Add(1)
@@ -173,6 +148,9 @@ func (m *Monitor) overrun(h Handler) error {
 		m.sock = ns
 		m.mu.Unlock()
 		err = m.discardQueued(old)
+		if mi, merr := old.MemInfo(); merr == nil {
+			m.closedDrops.Add(uint64(mi.Drops))
+		}
 		old.Close()
 		if err != nil {
 			return err
@@ -297,4 +275,30 @@ func (m *Monitor) Stats() Stats {
 		}
 	}
 	return s
+}
+
+// Drops is the kernel's sk_drops for the monitor: the current socket's,
+// plus those of sockets a restart closed.
+func (m *Monitor) Drops() (uint64, error) {
+	mi, err := m.Socket().MemInfo()
+	if err != nil {
+		return 0, err
+	}
+	return m.closedDrops.Load() + uint64(mi.Drops), nil
+}
+
+// Idle reports whether the monitor has handled everything the kernel has
+// queued for it: its queue is empty and its reader is waiting in read(2)
+// without having read anything since the last look. Callers poll it to
+// know that a storm is fully delivered or dropped.
+func (m *Monitor) Idle() (bool, error) {
+	r0 := m.reads.Load()
+	if !m.inRead.Load() {
+		return false, nil
+	}
+	mi, err := m.Socket().MemInfo()
+	if err != nil {
+		return false, err
+	}
+	return mi.Rmem == 0 && m.inRead.Load() && m.reads.Load() == r0, nil
 }

@@ -1,7 +1,10 @@
 package report
 
 import (
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -9,15 +12,91 @@ import (
 	"github.com/nlstress/nlstress/pkg/result"
 )
 
-// Run writes a run's result in the given format.
+// Run writes a run's result in the given format. A result with no
+// measurement (the run failed before converging) shows the lab only.
 func Run(w io.Writer, f Format, r result.Result) error {
 	if f == FormatJSON {
 		return JSON(w, r)
 	}
-	kept := "removed"
-	if r.Lab.Kept {
-		kept = "kept: nlstress cleanup removes it"
+	if r.Verdict == nil {
+		return labTable(w, f, r)
 	}
+	sc := r.Scenario
+	ew := &errWriter{w: w}
+	opts := []string{fmt.Sprintf("VRRPv%d every %v", sc.Version, sc.AdvertInterval)}
+	if sc.VMAC {
+		opts = append(opts, "VMAC")
+	}
+	opts = append(opts, fmt.Sprintf("%d VIP/VRID", sc.VIPsPerVRID), fmt.Sprintf("%d routes/VRID", sc.RoutesPerVRID))
+	ew.printf("nlstress run %s: %d VRIDs on %s, %s; %d flap(s); lab %s\n", r.Lab.RunID, r.Lab.Instances,
+		strings.Join(r.Lab.Interfaces, ","), strings.Join(opts, ", "), len(r.Flaps), keptText(r.Lab))
+	m := r.Monitor
+	how := "SO_RCVBUF"
+	if m.Force {
+		how = "SO_RCVBUFFORCE"
+	}
+	capped := ""
+	if m.Capped {
+		capped = fmt.Sprintf(" (CAPPED by net.core.rmem_max %d)", r.Host.RmemMax)
+	}
+	ew.printf("monitor: groups %s; %s %d -> effective %d%s; on overrun: %s; cost %v/message\n\n",
+		strings.Join(m.Groups, ","), how, m.Requested, m.Effective, capped, m.Policy, m.Cost)
+	if ew.err != nil {
+		return ew.err
+	}
+
+	var rows [][]string
+	for _, fl := range r.Flaps {
+		for _, ph := range []struct {
+			name string
+			p    result.Phase
+		}{{"down", fl.Down}, {"up", fl.Up}} {
+			p := ph.p
+			rows = append(rows, []string{
+				strconv.Itoa(fl.Index), ph.name, u(p.Storm.Messages), kb(p.Storm.Truesize), u(p.Received),
+				u(p.Drops), u(p.ENOBUFS), kb(p.PeakQueue) + " / " + kb(uint64(m.Effective)), balance(p),
+			})
+		}
+	}
+	if err := Table(w, f, []string{"flap", "link", "kernel sent", "storm truesize", "received", "kernel drops", "ENOBUFS", "peak queue / rcvbuf", "books"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, fl := range r.Flaps {
+		rows = append(rows, []string{
+			strconv.Itoa(fl.Index), durOrMissing(fl.AllFault, fl.NotFault, "not FAULT"),
+			durOrMissing(fl.PeerTakeover, fl.PeerNotMaster, "peer not MASTER"),
+			fmt.Sprintf("%d/%d", fl.Recovery.Count, r.Lab.Instances),
+			secs(fl.Recovery.P50), secs(fl.Recovery.P95), secs(fl.Recovery.Max),
+			strconv.Itoa(len(fl.Stuck)), fmt.Sprintf("%d/%d", fl.Advertising, r.Lab.Instances),
+		})
+	}
+	ew.printf("\n")
+	if err := Table(w, f, []string{"flap", "down -> all FAULT", "peer takeover", "back to MASTER", "p50", "p95", "max", "stuck", "advertising (wire)"}, rows); err != nil {
+		return err
+	}
+	for _, fl := range r.Flaps {
+		if len(fl.Stuck) > 0 {
+			ew.printf("flap %d: stuck after link up: %s\n", fl.Index, stuckText(fl.Stuck))
+		}
+	}
+	if m.Resyncs > 0 {
+		ew.printf("overrun policy %s: %d resync(s), %v in all\n", m.Policy, m.Resyncs, m.ResyncTime.Round(time.Microsecond))
+	}
+	rec := r.Recommendation
+	enough := "the buffer under test is smaller"
+	if rec.Enough {
+		enough = "the buffer under test is enough"
+	}
+	ew.printf("\nlargest storm: %s of truesize; a buffer that holds it whole with %d%% margin is %d bytes effective (%s).\n",
+		kb(r.Totals.LargestStorm), int(rec.Margin*100), rec.Needed, enough)
+	ew.printf("keepalived global_defs (the kernel doubles the value):\n    %s\n", strings.Join(rec.Keepalived, "\n    "))
+	ew.printf("\n%s\n", r.Verdict.Line)
+	return ew.err
+}
+
+// labTable is the lab alone, for a run that measured nothing.
+func labTable(w io.Writer, f Format, r result.Result) error {
 	rows := [][]string{
 		{"run id", r.Lab.RunID},
 		{"namespaces", strings.Join(r.Lab.Namespaces, ", ")},
@@ -25,11 +104,117 @@ func Run(w io.Writer, f Format, r result.Result) error {
 		{"VRRP instances", strconv.Itoa(r.Lab.Instances)},
 		{"VMAC macvlans", strconv.Itoa(r.Lab.VMACs)},
 		{"lab build time", r.Lab.BuildTime.Round(time.Millisecond).String()},
-		{"lab", kept},
+		{"lab", keptText(r.Lab)},
 		{"kernel", r.Host.Kernel},
 		{"net.core.rmem_max", strconv.FormatInt(r.Host.RmemMax, 10)},
 	}
 	return Table(w, f, []string{"lab", "value"}, rows)
+}
+
+func keptText(l result.Lab) string {
+	if l.Kept {
+		return fmt.Sprintf("kept: enter it with 'ip netns exec %s bash'; remove it with 'nlstress cleanup'", strings.Join(l.Namespaces, "' or '"))
+	}
+	return "removed"
+}
+
+// Save writes the result as JSON to path, through a temporary file so a
+// reader never sees half of it.
+func Save(path string, r result.Result) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".nlstress-*.json")
+	if err != nil {
+		return fmt.Errorf("save result: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := JSON(tmp, r); err != nil {
+		tmp.Close()
+		return fmt.Errorf("save result to %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("save result to %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("save result: %w", err)
+	}
+	return nil
+}
+
+// stuckText lists stuck instances compactly: "VRIDs 57-255 on eth2 (FAULT)".
+func stuckText(st []result.Instance) string {
+	type key struct{ ifc, state string }
+	var order []key
+	byKey := map[key][]int{}
+	for _, s := range st {
+		k := key{s.Interface, s.State}
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], int(s.VRID))
+	}
+	var parts []string
+	for _, k := range order {
+		parts = append(parts, fmt.Sprintf("VRIDs %s on %s (%s)", ranges(byKey[k]), k.ifc, k.state))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ranges prints sorted integers as "1-5, 7, 9-12".
+func ranges(v []int) string {
+	var parts []string
+	for i := 0; i < len(v); {
+		j := i
+		for j+1 < len(v) && v[j+1] == v[j]+1 {
+			j++
+		}
+		if j == i {
+			parts = append(parts, strconv.Itoa(v[i]))
+		} else {
+			parts = append(parts, fmt.Sprintf("%d-%d", v[i], v[j]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ", ")
+}
+
+func balance(p result.Phase) string {
+	if p.Balanced {
+		return "balance"
+	}
+	return fmt.Sprintf("OFF by %d", int64(p.Storm.Messages)-int64(p.Received+p.Drops))
+}
+
+func durOrMissing(d time.Duration, missing int, what string) string {
+	if missing > 0 {
+		return fmt.Sprintf("%d %s", missing, what)
+	}
+	return secs(d)
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3f s", d.Seconds()) }
+
+func u(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// kb prints a byte count as a person reads buffer sizes.
+func kb(n uint64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.2f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// errWriter keeps the first write error, so a run of prints checks once.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	if e.err == nil {
+		_, e.err = fmt.Fprintf(e.w, format, args...)
+	}
 }
 
 // Cleanup writes what "nlstress cleanup" found and did.

@@ -48,6 +48,16 @@ type Result struct {
 	Host          Host              `json:"host"`
 	Scenario      scenario.Scenario `json:"scenario"`
 	Lab           Lab               `json:"lab"`
+	// Target is what ran as the subject: "builtin" (nlstress's engine).
+	Target         string          `json:"target,omitempty"`
+	Monitor        *Monitor        `json:"monitor,omitempty"`
+	Flaps          []Flap          `json:"flaps,omitempty"`
+	Totals         *Totals         `json:"totals,omitempty"`
+	Recommendation *Recommendation `json:"recommendation,omitempty"`
+	Verdict        *Verdict        `json:"verdict,omitempty"`
+	// Subject and Peer are the routers' own counters.
+	Subject *RouterCounters `json:"subject_counters,omitempty"`
+	Peer    *RouterCounters `json:"peer_counters,omitempty"`
 }
 
 // Leftover is one object "nlstress cleanup" found, and what it did with it.

@@ -1,11 +1,13 @@
 // Package scenario describes one stress run: how many VRRP instances, on
-// what kind of lab, with which monitor buffer. It is pure: it validates and
-// fills in defaults, and never touches the system. Package stress runs it.
+// what kind of lab, with which monitor buffer, consumer model and flaps. It
+// is pure: it validates and fills in defaults, and never touches the
+// system. Package stress runs it.
 package scenario
 
 import (
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 )
@@ -17,6 +19,16 @@ const (
 	MaxVRIDs      = MaxInterfaces * 255
 )
 
+// Limits on the per-instance objects, so that the lab's address plans
+// (198.19.0.0/16 for VIPs, 198.18.128.0/17 for routes) never run out.
+const (
+	MaxVIPsPerVRID   = 16
+	MaxRoutesPerVRID = 8
+	MaxVIPs          = 256 * 254
+	MaxRoutes        = 128 * 256
+	MaxFlaps         = 100
+)
+
 // ErrInvalid is wrapped by every validation error: bad input, exit code 2.
 var ErrInvalid = errors.New("invalid scenario")
 
@@ -24,8 +36,16 @@ var ErrInvalid = errors.New("invalid scenario")
 // (64 KiB); the kernel doubles it to 131072.
 const KeepalivedDefaultRcvBuf = 64 * bytesize.KiB
 
+// DefaultConsumerCost is the per-message processing time the subject's
+// monitor spends by default: a model of a daemon that parses each message
+// and writes a log line for it, as keepalived does for link changes.
+const DefaultConsumerCost = 50 * time.Microsecond
+
 // Scenario is the options of one run.
 type Scenario struct {
+	// Name labels the scenario in reports and baselines; "" for a run
+	// from flags alone.
+	Name string `json:"name,omitempty"`
 	// VRIDs is the number of VRRP instances, 1..MaxVRIDs, spread
 	// 255 per interface.
 	VRIDs int `json:"vrids"`
@@ -33,34 +53,110 @@ type Scenario struct {
 	VMAC bool `json:"vmac"`
 	// Family is the VRRP address family, 4 or 6.
 	Family int `json:"family"`
+	// Version is the VRRP version, 2 (RFC 3768) or 3 (RFC 5798).
+	Version int `json:"vrrp_version"`
+	// AdvertInterval is the instances' advertisement interval: whole
+	// seconds for v2, 10ms steps for v3.
+	AdvertInterval time.Duration `json:"advert_int_ns"`
+	// VIPsPerVRID is the number of virtual addresses of each instance.
+	VIPsPerVRID int `json:"vips_per_vrid"`
+	// RoutesPerVRID is the number of virtual routes each instance installs
+	// as master; with any, the monitor joins the route and rule groups, as
+	// keepalived's does when it tracks virtual routes.
+	RoutesPerVRID int `json:"routes_per_vrid"`
 	// RcvBuf is the receive buffer the subject's monitor asks for, before
 	// the kernel doubles it.
 	RcvBuf bytesize.Size `json:"rcvbuf"`
 	// Force sets RcvBuf with SO_RCVBUFFORCE, ignoring net.core.rmem_max,
 	// as keepalived's vrrp_netlink_monitor_rcv_bufs_force does.
 	Force bool `json:"force"`
+	// NoENOBUFS sets NETLINK_NO_ENOBUFS on the monitor: overruns are no
+	// longer reported to it (the kernel still drops and counts).
+	NoENOBUFS bool `json:"no_enobufs"`
+	// OnOverrun is the monitor's overrun policy.
+	OnOverrun Policy `json:"on_overrun"`
+	// ConsumerCost is the monitor's processing time per message (busy
+	// work, not sleep).
+	ConsumerCost time.Duration `json:"consumer_cost_ns"`
+	// Flaps is how many times the subject's links go down and up.
+	Flaps int `json:"flaps"`
+	// DownFor is how long a link stays down; 0 means until every subject
+	// instance is in FAULT and the peer has taken over (bounded).
+	DownFor time.Duration `json:"down_for_ns"`
+	// RecoveryTimeout is how long to wait after link up for every subject
+	// instance to be MASTER again; 0 means 3 Master_Down_Intervals + 5 s.
+	RecoveryTimeout time.Duration `json:"recovery_timeout_ns"`
 	// KeepLab leaves the lab in place after the run, for inspection.
 	KeepLab bool `json:"keep_lab,omitempty"`
 }
 
 // Default is the scenario that "nlstress run" runs with no flags: the
-// incident's 255 VRIDs on eth2, with keepalived's default buffer.
+// incident's 255 VRIDs on eth2, with keepalived's default buffer and
+// overrun behaviour, one VIP per instance, 1 s adverts, one flap.
 func Default() Scenario {
-	return Scenario{VRIDs: 255, Family: 4, RcvBuf: KeepalivedDefaultRcvBuf, Force: true}
+	return Scenario{
+		VRIDs: 255, Family: 4, Version: 3, AdvertInterval: time.Second, VIPsPerVRID: 1,
+		RcvBuf: KeepalivedDefaultRcvBuf, Force: true, OnOverrun: PolicyNone, Flaps: 1,
+		ConsumerCost: DefaultConsumerCost,
+	}
+}
+
+// MasterDownInterval is RFC 5798 §6.1's Master_Down_Interval for an
+// instance of the given priority in this scenario.
+func (s Scenario) MasterDownInterval(priority int) time.Duration {
+	if s.Version == 2 {
+		return 3*s.AdvertInterval + time.Duration(256-priority)*time.Second/256
+	}
+	return 3*s.AdvertInterval + time.Duration(256-priority)*s.AdvertInterval/256
+}
+
+// Recovery is the effective recovery timeout.
+func (s Scenario) Recovery() time.Duration {
+	if s.RecoveryTimeout > 0 {
+		return s.RecoveryTimeout
+	}
+	return 3*s.MasterDownInterval(100) + 5*time.Second
 }
 
 // Validate reports the first impossible value as a one-line error wrapping
-// ErrInvalid.
+// ErrInvalid, naming the flag that sets it.
 func (s Scenario) Validate() error {
-	if s.VRIDs < 1 || s.VRIDs > MaxVRIDs {
-		return fmt.Errorf("%w: --vrids %d: want 1 to %d (255 per interface, up to %d interfaces)",
-			ErrInvalid, s.VRIDs, MaxVRIDs, MaxInterfaces)
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 	}
-	if s.Family != 4 && s.Family != 6 {
-		return fmt.Errorf("%w: --family %d: want 4 or 6", ErrInvalid, s.Family)
-	}
-	if s.RcvBuf < 1 || s.RcvBuf > bytesize.Max {
-		return fmt.Errorf("%w: --rcvbuf %d: want 1 to %d bytes", ErrInvalid, int64(s.RcvBuf), int64(bytesize.Max))
+	switch {
+	case s.VRIDs < 1 || s.VRIDs > MaxVRIDs:
+		return bad("--vrids %d: want 1 to %d (255 per interface, up to %d interfaces)", s.VRIDs, MaxVRIDs, MaxInterfaces)
+	case s.Family != 4 && s.Family != 6:
+		return bad("--family %d: want 4 or 6", s.Family)
+	case s.Version != 2 && s.Version != 3:
+		return bad("--vrrp-version %d: want 2 or 3", s.Version)
+	case s.Version == 2 && s.Family == 6:
+		return bad("--vrrp-version 2 --family 6: VRRPv2 is IPv4 only (RFC 3768); use --vrrp-version 3")
+	case s.Version == 2 && (s.AdvertInterval < time.Second || s.AdvertInterval > 255*time.Second || s.AdvertInterval%time.Second != 0):
+		return bad("--advert-int %v: VRRPv2 takes whole seconds, 1s to 255s (use --vrrp-version 3 for less)", s.AdvertInterval)
+	case s.Version == 3 && (s.AdvertInterval < 10*time.Millisecond || s.AdvertInterval > 40950*time.Millisecond || s.AdvertInterval%(10*time.Millisecond) != 0):
+		return bad("--advert-int %v: VRRPv3 takes 10ms to 40.95s in steps of 10ms", s.AdvertInterval)
+	case s.VIPsPerVRID < 0 || s.VIPsPerVRID > MaxVIPsPerVRID:
+		return bad("--vips-per-vrid %d: want 0 to %d", s.VIPsPerVRID, MaxVIPsPerVRID)
+	case s.VIPsPerVRID*s.VRIDs > MaxVIPs:
+		return bad("--vips-per-vrid %d with --vrids %d: %d addresses, the lab has %d", s.VIPsPerVRID, s.VRIDs, s.VIPsPerVRID*s.VRIDs, MaxVIPs)
+	case s.RoutesPerVRID < 0 || s.RoutesPerVRID > MaxRoutesPerVRID:
+		return bad("--routes-per-vrid %d: want 0 to %d", s.RoutesPerVRID, MaxRoutesPerVRID)
+	case s.RoutesPerVRID*s.VRIDs > MaxRoutes:
+		return bad("--routes-per-vrid %d with --vrids %d: %d routes, the lab has %d", s.RoutesPerVRID, s.VRIDs, s.RoutesPerVRID*s.VRIDs, MaxRoutes)
+	case s.RcvBuf < 1 || s.RcvBuf > bytesize.Max:
+		return bad("--rcvbuf %d: want 1 to %d bytes", int64(s.RcvBuf), int64(bytesize.Max))
+	case s.OnOverrun != PolicyNone && s.OnOverrun != PolicyResync && s.OnOverrun != PolicyRestart:
+		return bad("--on-overrun %q: want none, resync or restart", s.OnOverrun)
+	case s.ConsumerCost < 0 || s.ConsumerCost > time.Second:
+		return bad("--consumer-cost %v: want 0 to 1s per message", s.ConsumerCost)
+	case s.Flaps < 1 || s.Flaps > MaxFlaps:
+		return bad("--flaps %d: want 1 to %d", s.Flaps, MaxFlaps)
+	case s.DownFor < 0 || s.DownFor > 10*time.Minute:
+		return bad("--down-for %v: want 0 (until all FAULT) to 10m", s.DownFor)
+	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:
+		return bad("--recovery-timeout %v: want 0 (automatic) to 30m", s.RecoveryTimeout)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package scenario
 import (
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestValidate(t *testing.T) {
@@ -16,6 +17,18 @@ func TestValidate(t *testing.T) {
 		"family 5":        func(s *Scenario) { s.Family = 5 },
 		"zero rcvbuf":     func(s *Scenario) { s.RcvBuf = 0 },
 		"negative rcvbuf": func(s *Scenario) { s.RcvBuf = -5 },
+		"version 4":       func(s *Scenario) { s.Version = 4 },
+		"v2 over IPv6":    func(s *Scenario) { s.Version = 2; s.Family = 6 },
+		"v2 at 100ms":     func(s *Scenario) { s.Version = 2; s.AdvertInterval = 100 * time.Millisecond },
+		"v3 at 5ms":       func(s *Scenario) { s.AdvertInterval = 5 * time.Millisecond },
+		"v3 at 15ms":      func(s *Scenario) { s.AdvertInterval = 15 * time.Millisecond },
+		"17 VIPs":         func(s *Scenario) { s.VIPsPerVRID = 17 },
+		"VIP plan full":   func(s *Scenario) { s.VRIDs = 4080; s.VIPsPerVRID = 16 },
+		"9 routes":        func(s *Scenario) { s.RoutesPerVRID = 9 },
+		"bad policy":      func(s *Scenario) { s.OnOverrun = "retry" },
+		"negative cost":   func(s *Scenario) { s.ConsumerCost = -1 },
+		"zero flaps":      func(s *Scenario) { s.Flaps = 0 },
+		"negative down":   func(s *Scenario) { s.DownFor = -time.Second },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -25,5 +38,19 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want ErrInvalid", err)
 			}
 		})
+	}
+}
+
+func TestMasterDownInterval(t *testing.T) {
+	s := Default()
+	s.AdvertInterval = 100 * time.Millisecond
+	// RFC 5798 §6.1: 3 * 100ms + (256-200) * 100ms / 256.
+	if got, want := s.MasterDownInterval(200), 300*time.Millisecond+21875*time.Microsecond; got != want {
+		t.Fatalf("v3 priority 200 at 100ms: %v, want %v", got, want)
+	}
+	s.Version, s.AdvertInterval = 2, time.Second
+	// RFC 3768 §6.1: Skew_Time is (256-Priority)/256 seconds.
+	if got, want := s.MasterDownInterval(100), 3*time.Second+609375*time.Microsecond; got != want {
+		t.Fatalf("v2 priority 100 at 1s: %v, want %v", got, want)
 	}
 }

@@ -46,6 +46,12 @@ func NewFDSampler(fd int, interval time.Duration) *Sampler {
 	return &Sampler{interval: interval, read: func() (MemInfo, error) { return ReadMemInfo(fd) }}
 }
 
+// NewReadSampler polls whatever read returns: for a socket that may be
+// replaced while it is watched (a monitor that restarts).
+func NewReadSampler(read func() (MemInfo, error), interval time.Duration) *Sampler {
+	return &Sampler{interval: interval, read: read}
+}
+
 // Run polls until ctx ends.
 func (s *Sampler) Run(ctx context.Context) {
 	t := time.NewTicker(s.interval)

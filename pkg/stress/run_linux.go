@@ -1,6 +1,7 @@
 // Package stress runs a scenario end to end: pre-flight checks, the lab,
-// and (once built) the routers, the flapper and the observers. Run is the
-// one entry point; commands only map their flags to a scenario.Scenario.
+// the two VRRP routers, the monitor under test, the oracle, the sampler and
+// the flapper, and turns what they saw into a result. Run is the one entry
+// point; commands only map their flags to a scenario.Scenario.
 package stress
 
 import (
@@ -14,23 +15,35 @@ import (
 	"github.com/nlstress/nlstress/pkg/preflight"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
-// Run validates sc, checks the host, builds the lab, and tears it down on
-// every path (return, error, cancelled ctx, panic) unless sc.KeepLab.
-//
-// The VRRP routers and the netlink observers are not built yet: after the
-// lab is built and removed, Run returns the result so far together with an
-// error wrapping result.ErrNotImplemented, so no one mistakes it for a
-// measurement.
+// ErrNotConverged is returned when the routers never reach the starting
+// position (subject all MASTER, peer all BACKUP): nothing was measured.
+var ErrNotConverged = errors.New("routers did not converge")
+
+// Priorities of the two routers.
+const (
+	subjectPriority = 200
+	peerPriority    = 100
+)
+
+// Run validates sc, checks the host, builds the lab, runs the routers and
+// the flaps, and tears everything down on every path (return, error,
+// cancelled ctx, panic) unless sc.KeepLab. A run that found stuck
+// instances or netlink loss returns its result and an error wrapping
+// result.ErrFinding; any other error means nothing trustworthy was measured.
 func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err error) {
 	if err := sc.Validate(); err != nil {
 		return res, err
 	}
+	if sc.Family == 6 {
+		return res, fmt.Errorf("%w: --family 6: the built-in engine runs VRRP over IPv4 only for now; use --family 4", scenario.ErrInvalid)
+	}
 	if err := preflight.Check(preflight.Needs{Macvlan: sc.VMAC}); err != nil {
 		return res, err
 	}
-	res = result.Result{SchemaVersion: result.SchemaVersion, Started: time.Now().UTC(), Scenario: sc}
+	res = result.Result{SchemaVersion: result.SchemaVersion, Started: time.Now().UTC(), Scenario: sc, Target: "builtin"}
 	if res.Host, err = preflight.ReadHost(); err != nil {
 		return res, err
 	}
@@ -52,11 +65,24 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 			err = errors.Join(err, terr)
 		}
 	}()
-	slog.Info("lab built", "run", l.RunID, "namespaces", res.Lab.Namespaces, "instances", res.Lab.Instances, "vmacs", res.Lab.VMACs, "took", res.Lab.BuildTime.Round(time.Millisecond))
-	if err := ctx.Err(); err != nil {
-		return res, fmt.Errorf("run %s: %w", l.RunID, err)
+	slog.Info("lab built", "run", l.RunID, "instances", res.Lab.Instances, "vmacs", res.Lab.VMACs, "took", res.Lab.BuildTime.Round(time.Millisecond))
+
+	r, err := start(ctx, sc, l)
+	if err != nil {
+		return res, err
 	}
-	return res, fmt.Errorf("the VRRP stress run is %w (issue 5): the lab was built and %s, but nothing was measured", result.ErrNotImplemented, map[bool]string{true: "kept", false: "removed"}[sc.KeepLab])
+	runErr := r.measure(ctx, &res)
+	if stopErr := r.stop(&res); runErr == nil {
+		runErr = stopErr
+	}
+	res.Totals.RunTime = time.Since(t0)
+	if runErr != nil {
+		return res, fmt.Errorf("run %s: %w", l.RunID, runErr)
+	}
+	if res.Verdict.Status != result.StatusPass || !res.Totals.Balanced {
+		return res, fmt.Errorf("%w: %s", result.ErrFinding, res.Verdict.Line)
+	}
+	return res, nil
 }
 
 // describe summarises a built lab for the result.
@@ -80,4 +106,41 @@ func describe(l *lab.Lab) result.Lab {
 // labSpec is the lab a scenario runs in.
 func labSpec(sc scenario.Scenario) lab.Spec {
 	return lab.Spec{Instances: sc.VRIDs, VMAC: sc.VMAC, Family: sc.Family}
+}
+
+// instanceSpecs are one side's VRRP instances for a scenario: the same
+// VRIDs, VIPs and routes on both sides, each side's own primary address,
+// VMACs on the subject only (the lab makes them there).
+func instanceSpecs(sc scenario.Scenario, l *lab.Lab, role lab.Role) []vrrp.InstanceSpec {
+	prio := uint8(subjectPriority)
+	if role == lab.RolePeer {
+		prio = peerPriority
+	}
+	out := make([]vrrp.InstanceSpec, 0, len(l.Instances))
+	for _, in := range l.Instances {
+		ifc := l.Interfaces[in.Interface]
+		primary, gateway := ifc.Subject.Addr(), ifc.Peer.Addr()
+		if role == lab.RolePeer {
+			primary, gateway = gateway, primary
+		}
+		s := vrrp.InstanceSpec{
+			Config: vrrp.Config{
+				VRID: in.VRID, Priority: prio, Version: sc.Version, AdvertisementInterval: sc.AdvertInterval,
+				Preempt: true, Primary: primary,
+			},
+			Interface:    ifc.Index,
+			RouteGateway: gateway,
+		}
+		for j := range sc.VIPsPerVRID {
+			s.Config.Addrs = append(s.Config.Addrs, lab.VIP(sc.Family, in.Index, j, sc.VIPsPerVRID))
+		}
+		for j := range sc.RoutesPerVRID {
+			s.Routes = append(s.Routes, lab.RoutePrefix(sc.Family, in.Index, j, sc.RoutesPerVRID))
+		}
+		if role == lab.RoleSubject {
+			s.VMAC = in.VMACIndex
+		}
+		out = append(out, s)
+	}
+	return out
 }

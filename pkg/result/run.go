@@ -1,0 +1,157 @@
+package result
+
+import "time"
+
+// Verdict statuses.
+const (
+	// StatusPass: every instance recovered after every flap and the monitor
+	// lost nothing.
+	StatusPass = "PASS"
+	// StatusLoss: every instance recovered, but the monitor lost messages;
+	// only the overrun policy (resync, restart) saved the run.
+	StatusLoss = "LOSS"
+	// StatusFail: instances stayed out of MASTER after a link came back.
+	StatusFail = "FAIL"
+)
+
+// Storm is what the kernel emitted to the monitor's groups in one phase,
+// as the oracle counted it.
+type Storm struct {
+	Messages uint64            `json:"messages"`
+	Bytes    uint64            `json:"bytes"`    // netlink length
+	Truesize uint64            `json:"truesize"` // skb truesize the storm occupies when queued whole
+	ByType   map[string]uint64 `json:"by_type"`
+	// OracleDrops is what the oracle itself lost: anything but 0 means the
+	// storm figures are not ground truth.
+	OracleDrops uint64 `json:"oracle_drops"`
+}
+
+// Phase is one link transition (down or up) as the storm and the monitor
+// saw it.
+type Phase struct {
+	Storm Storm `json:"storm"`
+	// Received is what the monitor read in the phase.
+	Received uint64 `json:"received"`
+	// ENOBUFS is how many overrun episodes the monitor was told of.
+	ENOBUFS uint64 `json:"enobufs"`
+	// Drops is the kernel's sk_drops for the monitor socket in the phase.
+	Drops uint64 `json:"drops"`
+	// PeakQueue is the highest rmem_alloc the sampler saw, bytes.
+	PeakQueue uint64 `json:"peak_queue"`
+	// Balanced says storm.messages == received + drops.
+	Balanced bool `json:"balanced"`
+}
+
+// Durations summarises per-instance times.
+type Durations struct {
+	Count int           `json:"count"`
+	P50   time.Duration `json:"p50_ns"`
+	P95   time.Duration `json:"p95_ns"`
+	Max   time.Duration `json:"max_ns"`
+}
+
+// Instance names one VRRP instance in a report.
+type Instance struct {
+	VRID      uint8  `json:"vrid"`
+	Interface string `json:"interface"`
+	State     string `json:"state"`
+}
+
+// Flap is one link down and up, and what followed.
+type Flap struct {
+	Index  int       `json:"index"` // 1-based
+	DownAt time.Time `json:"down_at"`
+	UpAt   time.Time `json:"up_at"`
+	Down   Phase     `json:"down"`
+	Up     Phase     `json:"up"`
+	// AllFault is the time from link down until the last subject instance
+	// entered FAULT; 0 with NotFault > 0 when some never did.
+	AllFault time.Duration `json:"all_fault_ns"`
+	NotFault int           `json:"not_fault"`
+	// PeerTakeover is the time from link down until the last peer instance
+	// became MASTER; 0 with PeerNotMaster > 0 when some never did.
+	PeerTakeover  time.Duration `json:"peer_takeover_ns"`
+	PeerNotMaster int           `json:"peer_not_master"`
+	// Recovery is, per subject instance that became MASTER again, the time
+	// from link up to that transition.
+	Recovery Durations `json:"recovery"`
+	// Stuck are the subject instances not MASTER when the recovery timeout
+	// ran out.
+	Stuck []Instance `json:"stuck"`
+	// Advertising is how many VRIDs the peer heard the subject advertise
+	// at its own priority after the link came back: the wire's view.
+	Advertising int `json:"advertising"`
+}
+
+// Monitor describes the monitor socket under test.
+type Monitor struct {
+	Groups    []string `json:"groups"`
+	Requested int64    `json:"requested"` // --rcvbuf, bytes
+	Effective int64    `json:"effective"` // SO_RCVBUF read back
+	Force     bool     `json:"force"`
+	// Capped says a plain request was cut down by net.core.rmem_max.
+	Capped    bool          `json:"capped"`
+	NoENOBUFS bool          `json:"no_enobufs"`
+	Policy    string        `json:"policy"`
+	Cost      time.Duration `json:"cost_ns"`
+	// Resyncs and ResyncTime say what the overrun policy did.
+	Resyncs    uint64        `json:"resyncs"`
+	ResyncTime time.Duration `json:"resync_time_ns"`
+}
+
+// Totals add up the flaps.
+type Totals struct {
+	StormMessages uint64 `json:"storm_messages"`
+	Received      uint64 `json:"received"`
+	Drops         uint64 `json:"drops"`
+	ENOBUFS       uint64 `json:"enobufs"`
+	PeakQueue     uint64 `json:"peak_queue"`
+	// LargestStorm is the largest truesize of one phase's storm, bytes.
+	LargestStorm uint64 `json:"largest_storm"`
+	// Balanced says oracle messages == received + drops over the whole
+	// run, counted from convergence to the end.
+	Balanced bool `json:"balanced"`
+	// Stuck counts the instances stuck after the last flap.
+	Stuck     int           `json:"stuck"`
+	Recovery  Durations     `json:"recovery"`
+	Recovered int           `json:"recovered"`
+	Instances int           `json:"instances"`
+	Converged time.Duration `json:"converged_ns"`
+	RunTime   time.Duration `json:"run_time_ns"`
+}
+
+// Recommendation is the buffer that would have held the largest storm.
+type Recommendation struct {
+	// Needed is the effective buffer (what the kernel grants, after
+	// doubling) that holds the largest storm whole, with the margin.
+	Needed int64 `json:"needed"`
+	// Request is the value to configure: half of Needed, since the kernel
+	// doubles it, rounded up to 4 KiB.
+	Request int64   `json:"request"`
+	Margin  float64 `json:"margin"`
+	// Keepalived are the global_defs lines that set it.
+	Keepalived []string `json:"keepalived"`
+	// Enough says the buffer under test was already at least Needed.
+	Enough bool `json:"enough"`
+}
+
+// Verdict is the run's outcome in one line.
+type Verdict struct {
+	Status string `json:"status"` // StatusPass, StatusLoss or StatusFail
+	Line   string `json:"line"`
+}
+
+// RouterCounters are one VRRP router's totals over the run.
+type RouterCounters struct {
+	AdvertsSent     uint64            `json:"adverts_sent"`
+	AdvertsReceived uint64            `json:"adverts_received"`
+	SendErrors      uint64            `json:"send_errors"`
+	Discarded       map[string]uint64 `json:"discarded,omitempty"`
+	Transitions     uint64            `json:"transitions"`
+	// NetlinkRequests are the router's own VIP and route changes;
+	// NetlinkESRCH those that failed with "No such process".
+	NetlinkRequests uint64 `json:"netlink_requests"`
+	NetlinkErrors   uint64 `json:"netlink_errors"`
+	NetlinkESRCH    uint64 `json:"netlink_esrch"`
+	LinkEvents      uint64 `json:"link_events"`
+}

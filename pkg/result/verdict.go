@@ -1,0 +1,150 @@
+package result
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+)
+
+// DefaultMargin is the head-room a recommendation adds above the largest
+// storm seen.
+const DefaultMargin = 0.25
+
+// Summarize computes a run's Durations from per-instance times.
+func Summarize(ds []time.Duration) Durations {
+	if len(ds) == 0 {
+		return Durations{}
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return Durations{Count: len(s), P50: percentile(s, 0.50), P95: percentile(s, 0.95), Max: s[len(s)-1]}
+}
+
+// percentile is the nearest-rank percentile of sorted s.
+func percentile(s []time.Duration, p float64) time.Duration {
+	rank := int(math.Ceil(p * float64(len(s))))
+	return s[max(rank, 1)-1]
+}
+
+// Recommend returns the buffer that holds a storm of truesize bytes whole,
+// with margin (0.25 = 25 %) on top, and whether effective already does.
+func Recommend(truesize uint64, margin float64, effective int64) Recommendation {
+	needed := int64(math.Ceil(float64(truesize) * (1 + margin)))
+	// The kernel doubles the request; round the request up to 4 KiB.
+	const page = 4096
+	request := (needed/2 + page - 1) / page * page
+	if request < page {
+		request = page
+	}
+	return Recommendation{
+		Needed: needed, Request: request, Margin: margin, Enough: effective >= needed,
+		Keepalived: []string{
+			fmt.Sprintf("vrrp_netlink_monitor_rcv_bufs %d", request),
+			"vrrp_netlink_monitor_rcv_bufs_force",
+		},
+	}
+}
+
+// Total adds the flaps up. recovered is the per-instance recovery of every
+// flap, and instances the number of subject instances.
+func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
+	t := Totals{Balanced: true, Instances: instances, Recovery: Summarize(recovered), Recovered: len(recovered)}
+	for _, f := range flaps {
+		for _, p := range []Phase{f.Down, f.Up} {
+			t.StormMessages += p.Storm.Messages
+			t.Received += p.Received
+			t.Drops += p.Drops
+			t.ENOBUFS += p.ENOBUFS
+			t.PeakQueue = max(t.PeakQueue, p.PeakQueue)
+			t.LargestStorm = max(t.LargestStorm, p.Storm.Truesize)
+		}
+	}
+	t.Balanced = t.StormMessages == t.Received+t.Drops
+	if len(flaps) > 0 {
+		t.Stuck = len(flaps[len(flaps)-1].Stuck)
+	}
+	return t
+}
+
+// Judge gives the verdict of a run from its totals, its flaps and its
+// monitor, in one line a person can act on.
+func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
+	loss := t.Drops > 0 || t.ENOBUFS > 0
+	lossText := fmt.Sprintf("the monitor lost %d of %d messages (%s) with rcvbuf %d",
+		t.Drops, t.StormMessages, plural(t.ENOBUFS, "ENOBUFS episode"), m.Effective)
+	var b strings.Builder
+	var status string
+	worst := 0
+	for _, f := range flaps {
+		worst = max(worst, len(f.Stuck))
+	}
+	switch {
+	case worst > 0:
+		status = StatusFail
+		fmt.Fprintf(&b, "FAIL: %d of %d instances stuck in %s after link up", worst, t.Instances, stuckState(flaps))
+		if len(flaps) > 1 {
+			fmt.Fprintf(&b, " (worst of %d flaps)", len(flaps))
+		}
+		if loss {
+			b.WriteString("; " + lossText)
+		} else {
+			b.WriteString("; no netlink loss")
+		}
+	case loss:
+		status = StatusLoss
+		fmt.Fprintf(&b, "LOSS: %d/%d recovered in p95 %s, but %s; ", t.Instances, t.Instances, seconds(t.Recovery.P95), lossText)
+		if m.Policy == "none" || m.Policy == "" {
+			b.WriteString("none of the lost messages was a link change that mattered this time, and with overrun policy none a lost link-up leaves instances in FAULT")
+		} else {
+			fmt.Fprintf(&b, "the %s overrun policy recovered the link state", m.Policy)
+		}
+	default:
+		status = StatusPass
+		fmt.Fprintf(&b, "PASS: %d/%d recovered in p95 %s; no netlink loss; peak queue %s of %s",
+			t.Instances, t.Instances, seconds(t.Recovery.P95), kb(t.PeakQueue), kb(uint64(m.Effective)))
+	}
+	if !t.Balanced {
+		fmt.Fprintf(&b, "; BOOKS DO NOT BALANCE: kernel sent %d, monitor received %d + kernel dropped %d",
+			t.StormMessages, t.Received, t.Drops)
+	}
+	return Verdict{Status: status, Line: b.String()}
+}
+
+// stuckState names the state the stuck instances were in (FAULT, as a
+// rule).
+func stuckState(flaps []Flap) string {
+	seen := map[string]bool{}
+	var names []string
+	for _, f := range flaps {
+		for _, s := range f.Stuck {
+			if !seen[s.State] {
+				seen[s.State] = true
+				names = append(names, s.State)
+			}
+		}
+	}
+	slices.Sort(names)
+	return strings.Join(names, "/")
+}
+
+func plural(n uint64, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+func seconds(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
+
+// kb prints bytes in the unit a person reads buffers in.
+func kb(n uint64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}

@@ -1,0 +1,295 @@
+package stress
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/vrrp"
+)
+
+// quiesceTimeout bounds the wait for the monitor to read or lose all that
+// the kernel queued for it.
+const quiesceTimeout = 2 * time.Minute
+
+// counterMark is the monitor's counters at a phase boundary.
+type counterMark struct {
+	received, enobufs, drops uint64
+}
+
+func (r *runner) mark() (counterMark, error) {
+	st := r.monitor.Stats()
+	drops, err := r.monitor.Drops()
+	if err != nil {
+		return counterMark{}, fmt.Errorf("monitor drops: %w", err)
+	}
+	return counterMark{received: st.Messages, enobufs: st.ENOBUFS, drops: drops}, nil
+}
+
+// measure converges the routers, flaps the subject's links sc.Flaps times
+// and fills in res.
+func (r *runner) measure(ctx context.Context, res *result.Result) error {
+	sc := r.sc
+	sock := r.monitor.Socket()
+	res.Monitor = &result.Monitor{
+		Requested: int64(sc.RcvBuf), Effective: int64(sock.Effective()), Force: sc.Force, Capped: sock.Capped(),
+		NoENOBUFS: sc.NoENOBUFS, Policy: string(sc.OnOverrun), Cost: sc.ConsumerCost,
+	}
+	for _, g := range groups(sc) {
+		res.Monitor.Groups = append(res.Monitor.Groups, g.String())
+	}
+	t0 := time.Now()
+	if err := r.converge(ctx); err != nil {
+		return err
+	}
+	converged := time.Since(t0)
+	slog.Info("converged", "subject", "all MASTER", "peer", "all BACKUP", "took", converged.Round(time.Millisecond))
+	if err := r.quiesce(ctx); err != nil {
+		return err
+	}
+	if err := r.oracle.Reset(); err != nil {
+		return err
+	}
+	mark, err := r.mark()
+	if err != nil {
+		return err
+	}
+	var recovered []time.Duration
+	for k := 1; k <= sc.Flaps; k++ {
+		f, rec, err := r.flap(ctx, k, &mark)
+		if err != nil {
+			return fmt.Errorf("flap %d: %w", k, err)
+		}
+		res.Flaps = append(res.Flaps, f)
+		recovered = append(recovered, rec...)
+		slog.Info("flap done", "flap", k, "stuck", len(f.Stuck), "storm", f.Down.Storm.Messages+f.Up.Storm.Messages,
+			"drops", f.Down.Drops+f.Up.Drops, "enobufs", f.Down.ENOBUFS+f.Up.ENOBUFS, "recovery_p95", f.Recovery.P95.Round(time.Millisecond))
+	}
+	if err := r.failed(); err != nil {
+		return err
+	}
+	totals := result.Total(res.Flaps, recovered, len(r.lab.Instances))
+	totals.Converged = converged
+	res.Totals = &totals
+	st := r.monitor.Stats()
+	res.Monitor.Resyncs, res.Monitor.ResyncTime = st.Resyncs, st.ResyncTime
+	rec := result.Recommend(totals.LargestStorm, result.DefaultMargin, res.Monitor.Effective)
+	res.Recommendation = &rec
+	v := result.Judge(totals, res.Flaps, *res.Monitor)
+	res.Verdict = &v
+	return nil
+}
+
+// converge waits for the starting position: subject all MASTER (priority
+// 200 preempts), peer all BACKUP.
+func (r *runner) converge(ctx context.Context) error {
+	limit := 2*r.sc.MasterDownInterval(peerPriority) + 10*time.Second
+	cctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	if err := r.subject.WaitAll(cctx, vrrp.Master); err != nil {
+		return fmt.Errorf("%w within %v: %w", ErrNotConverged, limit, err)
+	}
+	if err := r.peer.WaitAll(cctx, vrrp.Backup); err != nil {
+		return fmt.Errorf("%w within %v: %w", ErrNotConverged, limit, err)
+	}
+	return nil
+}
+
+// quiesce waits until the monitor has read, or the kernel has dropped,
+// everything queued for it: two idle readings in a row.
+func (r *runner) quiesce(ctx context.Context) error {
+	deadline := time.Now().Add(quiesceTimeout)
+	tick := time.NewTicker(time.Millisecond)
+	defer tick.Stop()
+	streak := 0
+	for streak < 2 {
+		idle, err := r.monitor.Idle()
+		if err != nil {
+			return fmt.Errorf("monitor: %w", err)
+		}
+		if idle {
+			streak++
+		} else {
+			streak = 0
+		}
+		if err := r.failed(); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("monitor still busy after %v (consumer cost %v too high?)", quiesceTimeout, r.sc.ConsumerCost)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+// phase closes a phase: what the oracle saw since the last mark, and what
+// the monitor received and lost.
+func (r *runner) phase(m *counterMark) (result.Phase, error) {
+	now, err := r.mark()
+	if err != nil {
+		return result.Phase{}, err
+	}
+	storm, err := r.oracle.Collect()
+	if err != nil {
+		return result.Phase{}, err
+	}
+	p := result.Phase{
+		Storm:     stormResult(storm),
+		Received:  now.received - m.received,
+		ENOBUFS:   now.enobufs - m.enobufs,
+		Drops:     now.drops - m.drops,
+		PeakQueue: uint64(r.sampler.HighWater()),
+	}
+	p.Balanced = p.Storm.Messages == p.Received+p.Drops
+	r.sampler.ResetHighWater()
+	*m = now
+	return p, nil
+}
+
+func stormResult(s nlmon.Storm) result.Storm {
+	return result.Storm{Messages: s.Messages, Bytes: s.Bytes, Truesize: s.Truesize, ByType: s.ByType, OracleDrops: uint64(s.OracleDrops)}
+}
+
+// setLinks sets every subject interface down or up.
+func (r *runner) setLinks(up bool) error {
+	for _, ifc := range r.lab.Interfaces {
+		if err := lab.SetLink(r.lab.Subject.Conn, ifc.Index, up); err != nil {
+			return fmt.Errorf("set %s up=%v: %w", ifc.Name, up, err)
+		}
+	}
+	return nil
+}
+
+// flap takes the subject's links down and up once and measures both
+// transitions. It returns the flap and the per-instance recovery times.
+func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, []time.Duration, error) {
+	sc := r.sc
+	f := result.Flap{Index: k}
+
+	// Down: every subject instance should go FAULT, the peer take over.
+	f.DownAt = time.Now()
+	if err := r.setLinks(false); err != nil {
+		return f, nil, err
+	}
+	hold := sc.DownFor
+	if hold == 0 {
+		hold = sc.MasterDownInterval(peerPriority) + 5*time.Second
+	}
+	dctx, cancel := context.WithDeadline(ctx, f.DownAt.Add(hold))
+	_ = r.subject.WaitAll(dctx, vrrp.Fault)
+	_ = r.peer.WaitAll(dctx, vrrp.Master)
+	if sc.DownFor > 0 {
+		<-dctx.Done() // hold the link down for exactly --down-for
+	}
+	cancel()
+	if err := ctx.Err(); err != nil {
+		return f, nil, err
+	}
+	f.NotFault = countNot(r.subject.States(), vrrp.Fault)
+	f.PeerNotMaster = countNot(r.peer.States(), vrrp.Master)
+	if f.NotFault == 0 {
+		f.AllFault = lastInto(r.subject.Transitions(), f.DownAt, vrrp.Fault)
+	}
+	if f.PeerNotMaster == 0 {
+		f.PeerTakeover = lastInto(r.peer.Transitions(), f.DownAt, vrrp.Master)
+	}
+	if err := r.quiesce(ctx); err != nil {
+		return f, nil, err
+	}
+	var err error
+	if f.Down, err = r.phase(m); err != nil {
+		return f, nil, err
+	}
+	slog.Info("link down", "flap", k, "all_fault", f.AllFault.Round(time.Millisecond), "not_fault", f.NotFault,
+		"peer_takeover", f.PeerTakeover.Round(time.Millisecond), "storm", f.Down.Storm.Messages, "drops", f.Down.Drops)
+
+	// Up: every subject instance should see the link and preempt back.
+	f.UpAt = time.Now()
+	if err := r.setLinks(true); err != nil {
+		return f, nil, err
+	}
+	uctx, cancel := context.WithDeadline(ctx, f.UpAt.Add(sc.Recovery()))
+	_ = r.subject.WaitAll(uctx, vrrp.Master)
+	cancel()
+	if err := ctx.Err(); err != nil {
+		return f, nil, err
+	}
+	// The peer steps back at the first advert of each recovered instance;
+	// give it a few intervals, then read what it heard on the wire.
+	pctx, cancel := context.WithTimeout(ctx, 3*sc.AdvertInterval+time.Second)
+	_ = r.peer.WaitAll(pctx, vrrp.Backup)
+	cancel()
+	for _, h := range r.peer.Heard() {
+		if !h.At.Before(f.UpAt) && h.Priority == subjectPriority {
+			f.Advertising++
+		}
+	}
+	rec := recoveries(r.subject.Transitions(), f.UpAt)
+	f.Recovery = result.Summarize(rec)
+	for i, s := range r.subject.States() {
+		if s != vrrp.Master {
+			in := r.lab.Instances[i]
+			f.Stuck = append(f.Stuck, result.Instance{VRID: in.VRID, Interface: r.lab.Interfaces[in.Interface].Name, State: s.String()})
+		}
+	}
+	if err := r.quiesce(ctx); err != nil {
+		return f, nil, err
+	}
+	if f.Up, err = r.phase(m); err != nil {
+		return f, nil, err
+	}
+	slog.Info("link up", "flap", k, "recovered", len(rec), "stuck", len(f.Stuck), "p95", f.Recovery.P95.Round(time.Millisecond),
+		"storm", f.Up.Storm.Messages, "drops", f.Up.Drops)
+	return f, rec, nil
+}
+
+// countNot counts the states that are not s.
+func countNot(states []vrrp.State, s vrrp.State) int {
+	n := 0
+	for _, st := range states {
+		if st != s {
+			n++
+		}
+	}
+	return n
+}
+
+// lastInto is the time from since to the last transition into s at or
+// after since.
+func lastInto(ts []vrrp.Transition, since time.Time, s vrrp.State) time.Duration {
+	var last time.Duration
+	for _, t := range ts {
+		if t.To == s && !t.At.Before(since) {
+			last = max(last, t.At.Sub(since))
+		}
+	}
+	return last
+}
+
+// recoveries is, per instance that became MASTER at or after since, the
+// time to its first such transition.
+func recoveries(ts []vrrp.Transition, since time.Time) []time.Duration {
+	first := map[int]time.Duration{}
+	for _, t := range ts {
+		if t.To != vrrp.Master || t.At.Before(since) {
+			continue
+		}
+		if _, seen := first[t.Instance]; !seen {
+			first[t.Instance] = t.At.Sub(since)
+		}
+	}
+	out := make([]time.Duration, 0, len(first))
+	for _, d := range first {
+		out = append(out, d)
+	}
+	return out
+}

@@ -1,0 +1,117 @@
+package stress
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/netns"
+	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
+)
+
+// small is a case that runs in CI in seconds: 64 VRIDs with VMACs and
+// 100 ms adverts.
+func small(rcvbuf bytesize.Size, policy scenario.Policy) scenario.Scenario {
+	sc := scenario.Default()
+	sc.VRIDs, sc.VMAC, sc.AdvertInterval = 64, true, 100*time.Millisecond
+	sc.RcvBuf, sc.OnOverrun = rcvbuf, policy
+	return sc
+}
+
+func run(t *testing.T, sc scenario.Scenario) (result.Result, error) {
+	t.Helper()
+	roottest.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, sc)
+	if err != nil && !errors.Is(err, result.ErrFinding) {
+		t.Fatalf("run: %v", err)
+	}
+	if names, _ := netns.List(lab.Prefix + res.Lab.RunID + "-"); len(names) != 0 {
+		t.Fatalf("run left namespaces %v", names)
+	}
+	if res.Verdict == nil || res.Totals == nil || len(res.Flaps) != sc.Flaps {
+		t.Fatalf("incomplete result: %+v", res)
+	}
+	// The books balance: the oracle's count is what the monitor received
+	// plus what the kernel says it dropped, over the run and per phase.
+	if !res.Totals.Balanced {
+		t.Errorf("books do not balance: oracle %d, received %d + drops %d", res.Totals.StormMessages, res.Totals.Received, res.Totals.Drops)
+	}
+	for _, f := range res.Flaps {
+		if f.Down.Storm.OracleDrops+f.Up.Storm.OracleDrops != 0 {
+			t.Errorf("flap %d: the oracle itself dropped messages", f.Index)
+		}
+	}
+	return res, err
+}
+
+func TestTinyBufferLoses(t *testing.T) {
+	res, err := run(t, small(8*bytesize.KiB, scenario.PolicyNone))
+	if !errors.Is(err, result.ErrFinding) || res.Verdict.Status == result.StatusPass {
+		t.Fatalf("verdict %+v, err %v; want a finding", res.Verdict, err)
+	}
+	// One ENOBUFS episode hides many drops: both are counted.
+	if res.Totals.Drops == 0 || res.Totals.ENOBUFS == 0 || res.Totals.ENOBUFS >= res.Totals.Drops {
+		t.Fatalf("totals %+v: want drops, and fewer ENOBUFS episodes than drops", res.Totals)
+	}
+	if res.Recommendation.Enough || 2*res.Recommendation.Request < int64(res.Totals.LargestStorm) {
+		t.Fatalf("recommendation %+v does not cover the largest storm %d", res.Recommendation, res.Totals.LargestStorm)
+	}
+	t.Logf("%s", res.Verdict.Line)
+}
+
+func TestBigBufferLosesNothing(t *testing.T) {
+	res, err := run(t, small(4*bytesize.MiB, scenario.PolicyNone))
+	if err != nil || res.Verdict.Status != result.StatusPass {
+		t.Fatalf("verdict %+v, err %v; want PASS", res.Verdict, err)
+	}
+	if res.Totals.Drops != 0 || res.Totals.ENOBUFS != 0 || res.Totals.Received != res.Totals.StormMessages {
+		t.Fatalf("totals %+v: want no loss", res.Totals)
+	}
+	f := res.Flaps[0]
+	if f.NotFault != 0 || f.PeerNotMaster != 0 || f.Recovery.Count != 64 || f.Advertising != 64 {
+		t.Fatalf("flap %+v: want all FAULT, peer all MASTER, all 64 back and advertising", f)
+	}
+	// Recovery cannot beat the protocol: Master_Down_Interval of the
+	// subject (priority 200) after it leaves FAULT.
+	if mdi := res.Scenario.MasterDownInterval(200); f.Recovery.P50 < mdi {
+		t.Fatalf("recovery p50 %v is below Master_Down_Interval %v", f.Recovery.P50, mdi)
+	}
+	t.Logf("%s", res.Verdict.Line)
+}
+
+func TestResyncRecoversFromTinyBuffer(t *testing.T) {
+	res, err := run(t, small(8*bytesize.KiB, scenario.PolicyResync))
+	if !errors.Is(err, result.ErrFinding) || res.Verdict.Status != result.StatusLoss {
+		t.Fatalf("verdict %+v, err %v; want LOSS (all recovered, messages lost)", res.Verdict, err)
+	}
+	if res.Totals.Stuck != 0 || res.Monitor.Resyncs == 0 || res.Totals.Drops == 0 {
+		t.Fatalf("totals %+v, monitor %+v: want no stuck instances after resyncs", res.Totals, res.Monitor)
+	}
+	t.Logf("%s", res.Verdict.Line)
+}
+
+func TestOwnEchoOverrunsWithoutVMAC(t *testing.T) {
+	// No VMAC: the kernel's own storm is a few messages; the engine's VIP
+	// and route deletes echoing back into its monitor are what overrun it.
+	sc := small(16*bytesize.KiB, scenario.PolicyNone)
+	sc.VMAC, sc.VIPsPerVRID, sc.RoutesPerVRID = false, 4, 2
+	res, _ := run(t, sc)
+	down := res.Flaps[0].Down
+	if down.Drops == 0 {
+		t.Fatalf("down phase %+v: want drops from the engine's own echo", down)
+	}
+	if down.Storm.ByType["RTM_DELADDR"] < 64*4 {
+		t.Fatalf("down storm %v: want the 256 VIP deletes echoed", down.Storm.ByType)
+	}
+	if res.Subject.NetlinkESRCH == 0 {
+		t.Fatalf("subject counters %+v: want route deletes failing with ESRCH (the kernel flushed them with the link)", res.Subject)
+	}
+	t.Logf("%s", res.Verdict.Line)
+}
