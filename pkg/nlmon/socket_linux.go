@@ -3,6 +3,8 @@ package nlmon
 import (
 	"errors"
 	"fmt"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/mdlayher/socket"
@@ -39,6 +41,8 @@ type Socket struct {
 	effective bytesize.Size
 	capped    bool
 	cfg       Config
+	// interrupted stops Read.
+	interrupted atomic.Bool
 }
 
 // Open creates the socket in cfg.NetNS, sets and reads back its receive
@@ -97,6 +101,14 @@ func (s *Socket) setup() error {
 			return fmt.Errorf("nlmon: join group %s: %w", g, err)
 		}
 	}
+	// Blocking reads with a timeout: see Read.
+	if err := unix.SetNonblock(s.fd, false); err != nil {
+		return fmt.Errorf("nlmon: set blocking: %w", err)
+	}
+	tv := unix.NsecToTimeval(readPoll.Nanoseconds())
+	if err := unix.SetsockoptTimeval(s.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+		return fmt.Errorf("nlmon: set SO_RCVTIMEO: %w", err)
+	}
 	if s.cfg.NoENOBUFS {
 		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_NO_ENOBUFS, 1); err != nil {
 			return fmt.Errorf("nlmon: set NETLINK_NO_ENOBUFS: %w", err)
@@ -122,18 +134,39 @@ func (s *Socket) Config() Config { return s.cfg }
 // MemInfo reads the socket's own queue, buffer and drop counters.
 func (s *Socket) MemInfo() (sockdiag.MemInfo, error) { return sockdiag.ReadMemInfo(s.fd) }
 
-// Read reads one datagram into b with one read(2), blocking until one
-// arrives, the read deadline passes or the socket is closed. It does not
-// allocate. An overrun comes back as an error for which
-// errors.Is(err, unix.ENOBUFS) holds; the socket stays usable. b should be
+// readPoll is how often a blocked Read wakes to see whether it was
+// interrupted (SO_RCVTIMEO).
+const readPoll = 50 * time.Millisecond
+
+// Read reads one datagram into b with one blocking read(2) on the
+// calling thread, as a C daemon's reader does: the kernel wakes it the
+// moment a message is queued, with no trip through Go's network poller
+// (whose wake-up latency made the reader fall further behind in a storm).
+// It does not allocate. An overrun comes back as an error for which
+// errors.Is(err, unix.ENOBUFS) holds; the socket stays usable. After
+// Interrupt it returns os.ErrDeadlineExceeded within readPoll. b should be
 // at least 32 KiB.
 func (s *Socket) Read(b []byte) (int, error) {
-	return s.c.Read(b)
+	for {
+		if s.interrupted.Load() {
+			return 0, os.ErrDeadlineExceeded
+		}
+		n, err := unix.Read(s.fd, b)
+		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+			continue
+		}
+		if err != nil {
+			return 0, os.NewSyscallError("read", err)
+		}
+		return n, nil
+	}
 }
 
-// Interrupt makes a blocked Read return with os.ErrDeadlineExceeded.
+// Interrupt makes a blocked Read return with os.ErrDeadlineExceeded, and
+// every later Read at once.
 func (s *Socket) Interrupt() error {
-	return s.c.SetReadDeadline(time.Unix(1, 0))
+	s.interrupted.Store(true)
+	return nil
 }
 
 // TryRead reads one datagram if one is queued, and returns 0, nil if none is.
