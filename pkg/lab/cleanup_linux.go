@@ -12,7 +12,8 @@ import (
 
 // Cleanup finds what runs left behind: "nls-" namespaces under /run/netns
 // and run directories under RunDir. It removes those whose owner process is
-// gone (a run killed with SIGKILL, or a --keep-lab run), and keeps, unless
+// gone (a run killed with SIGKILL, or a --keep-lab run), killing any process
+// still inside them (a keepalived under test), and keeps, unless
 // force is set, those of runs still in progress. It returns every object it
 // looked at with what it did, and all errors joined.
 func Cleanup(force bool) ([]result.Leftover, error) {
@@ -58,6 +59,11 @@ func Cleanup(force bool) ([]result.Leftover, error) {
 			}
 		}
 		for _, n := range byRun[id] {
+			killed, err := killProcessesIn(n, id)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			out = append(out, killed...)
 			lo := result.Leftover{Kind: "netns", Name: n, RunID: id, Action: "removed"}
 			if err := netns.Delete(n); err != nil && !errors.Is(err, netns.ErrNotExist) {
 				errs = append(errs, err)

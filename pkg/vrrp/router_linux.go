@@ -267,9 +267,7 @@ func (r *Router) loop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case a := <-r.rx:
-			r.mu.Lock()
-			r.heard[a.inst] = Heard{At: a.at, Priority: a.p.Priority, From: a.from}
-			r.mu.Unlock()
+			r.hear(a)
 			r.apply(a.inst, r.inst[a.inst].m.Handle(Event{Kind: EventAdvertisement, Advert: a.p, From: a.from}), time.Now())
 		case ev := <-r.nl:
 			r.linkEvent(ev)
@@ -396,13 +394,30 @@ func (r *Router) sendAdvert(in *instance, ifindex uint32, prio uint8) {
 	r.sent.Add(1)
 }
 
+// hear notes the last advertisement an instance received, and wakes the
+// waiters when the sender or its priority changed.
+func (r *Router) hear(a rxAdvert) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	prev := r.heard[a.inst]
+	r.heard[a.inst] = Heard{At: a.at, Priority: a.p.Priority, From: a.from}
+	if prev.At.IsZero() || prev.Priority != a.p.Priority || prev.From != a.from {
+		r.wake()
+	}
+}
+
+// wake wakes the waiters; r.mu is held.
+func (r *Router) wake() {
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
 // record notes a transition and wakes the waiters.
 func (r *Router) record(t Transition) {
 	r.mu.Lock()
 	r.states[t.Instance] = t.To
 	r.transitions = append(r.transitions, t)
-	close(r.changed)
-	r.changed = make(chan struct{})
+	r.wake()
 	r.mu.Unlock()
 }
 
@@ -470,30 +485,45 @@ func (r *Router) Heard() []Heard {
 	return append([]Heard(nil), r.heard...)
 }
 
-// WaitAll blocks until every instance is in state s, and returns nil, or
-// until ctx ends, and returns an error saying how many were not.
-func (r *Router) WaitAll(ctx context.Context, s State) error {
+// Wait blocks until cond holds for the instances' states and what they
+// last heard, or until ctx ends or the router stops. cond runs under the
+// router's lock: it must not call the router.
+func (r *Router) Wait(ctx context.Context, cond func(states []State, heard []Heard) bool) error {
 	for {
 		r.mu.Lock()
-		n := 0
-		for _, st := range r.states {
-			if st == s {
-				n++
-			}
-		}
+		ok := cond(r.states, r.heard)
 		ch := r.changed
 		r.mu.Unlock()
-		if n == len(r.states) {
+		if ok {
 			return nil
 		}
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("router %s: %d of %d instances not %s: %w", r.cfg.Name, len(r.states)-n, len(r.states), s, ctx.Err())
+			return fmt.Errorf("router %s: %w", r.cfg.Name, ctx.Err())
 		case <-r.done:
-			return fmt.Errorf("router %s: stopped with %d of %d instances not %s", r.cfg.Name, len(r.states)-n, len(r.states), s)
+			return fmt.Errorf("router %s: stopped", r.cfg.Name)
 		}
 	}
+}
+
+// WaitAll blocks until every instance is in state s, and returns nil, or
+// until ctx ends, and returns an error saying how many were not.
+func (r *Router) WaitAll(ctx context.Context, s State) error {
+	missing := 0
+	err := r.Wait(ctx, func(states []State, _ []Heard) bool {
+		missing = 0
+		for _, st := range states {
+			if st != s {
+				missing++
+			}
+		}
+		return missing == 0
+	})
+	if err != nil {
+		return fmt.Errorf("%d of %d instances not %s: %w", missing, len(r.inst), s, err)
+	}
+	return nil
 }
 
 // Counters returns the router's totals so far.

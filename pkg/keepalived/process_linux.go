@@ -1,0 +1,276 @@
+package keepalived
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/nlstress/nlstress/pkg/netns"
+)
+
+// ErrStart is wrapped by every failure to start keepalived: a missing
+// binary, a configuration it rejects, or a daemon that exits at once.
+var ErrStart = errors.New("keepalived did not start")
+
+// startTimeout bounds the wait for keepalived's VRRP process to appear.
+const startTimeout = 15 * time.Second
+
+// stopTimeout is how long keepalived gets to stop on SIGTERM before
+// SIGKILL.
+const stopTimeout = 10 * time.Second
+
+// Options say how to run keepalived.
+type Options struct {
+	// Bin is the keepalived binary: a path, or a name looked up in PATH.
+	// Empty means "keepalived".
+	Bin string
+	// Dir is the run directory for the configuration, pid files, log and
+	// FIFO; it must exist.
+	Dir string
+	// Global and Instances make the configuration. Global.NotifyFIFO is
+	// set by Start.
+	Global    Global
+	Instances []Instance
+}
+
+// Process is a running keepalived (VRRP subsystem only, not forked).
+type Process struct {
+	cmd     *exec.Cmd
+	dir     string
+	logPath string
+	fifo    *os.File
+	exited  chan struct{}
+	waitErr error
+	vrrpPID int
+	stopped sync.Once
+
+	mu      sync.Mutex
+	states  map[string]Notification
+	history []Notification
+	changed chan struct{}
+}
+
+// Start checks the configuration with keepalived -t, then starts
+// keepalived inside ns and waits for its VRRP process. Any failure wraps
+// ErrStart and quotes the first lines keepalived printed.
+func Start(ns *netns.NS, opt Options) (*Process, error) {
+	bin := opt.Bin
+	if bin == "" {
+		bin = "keepalived"
+	}
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s not found (apt-get install keepalived, or give --keepalived-bin)", ErrStart, bin)
+	}
+	p := &Process{dir: opt.Dir, logPath: filepath.Join(opt.Dir, "keepalived.log"), exited: make(chan struct{}),
+		states: map[string]Notification{}, changed: make(chan struct{})}
+	fifo := filepath.Join(opt.Dir, "notify.fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil && !errors.Is(err, unix.EEXIST) {
+		return nil, fmt.Errorf("keepalived: mkfifo %s: %w", fifo, err)
+	}
+	// Read-write, so that opening does not wait for a writer and reads
+	// never see end-of-file when keepalived closes its end.
+	if p.fifo, err = os.OpenFile(fifo, os.O_RDWR, 0); err != nil {
+		return nil, fmt.Errorf("keepalived: open %s: %w", fifo, err)
+	}
+	g := opt.Global
+	g.NotifyFIFO = fifo
+	conf := filepath.Join(opt.Dir, "keepalived.conf")
+	if err := os.WriteFile(conf, Render(g, opt.Instances), 0o644); err != nil {
+		p.fifo.Close()
+		return nil, fmt.Errorf("keepalived: write %s: %w", conf, err)
+	}
+	if err := checkConfig(ns, path, conf); err != nil {
+		p.fifo.Close()
+		return nil, err
+	}
+	logf, err := os.Create(p.logPath)
+	if err != nil {
+		p.fifo.Close()
+		return nil, fmt.Errorf("keepalived: %w", err)
+	}
+	defer logf.Close()
+	vrrpPIDFile := filepath.Join(opt.Dir, "vrrp.pid")
+	p.cmd = exec.Command(path, "--dont-fork", "--log-console", "--log-detail", "--no-syslog", "--vrrp",
+		"--use-file", conf, "--pid", filepath.Join(opt.Dir, "keepalived.pid"), "--vrrp_pid", vrrpPIDFile)
+	p.cmd.Stdout, p.cmd.Stderr = logf, logf
+	p.cmd.Dir = opt.Dir
+	// Its own process group, so a Ctrl-C meant for nlstress does not reach
+	// it first: nlstress stops it in order.
+	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := ns.Do(p.cmd.Start); err != nil {
+		p.fifo.Close()
+		return nil, fmt.Errorf("%w: %v", ErrStart, err)
+	}
+	go func() {
+		p.waitErr = p.cmd.Wait()
+		close(p.exited)
+	}()
+	go p.readFIFO()
+	if err := p.waitVRRP(vrrpPIDFile); err != nil {
+		p.Stop()
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkConfig runs keepalived -t on the configuration inside ns.
+func checkConfig(ns *netns.NS, bin, conf string) error {
+	var out bytes.Buffer
+	cmd := exec.Command(bin, "--config-test", "--use-file", conf)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := ns.Do(cmd.Run)
+	if err != nil {
+		return fmt.Errorf("%w: %s rejects %s (%v): %s", ErrStart, bin, conf, err, head(out.String(), 3))
+	}
+	return nil
+}
+
+// waitVRRP waits for the VRRP child's pid file, or for keepalived to exit.
+func (p *Process) waitVRRP(pidFile string) error {
+	deadline := time.NewTimer(startTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+				p.vrrpPID = pid
+				return nil
+			}
+		}
+		select {
+		case <-p.exited:
+			return fmt.Errorf("%w: it exited (%v): %s", ErrStart, p.waitErr, head(p.Log(), 5))
+		case <-deadline.C:
+			return fmt.Errorf("%w: no VRRP process within %v: %s", ErrStart, startTimeout, head(p.Log(), 5))
+		case <-tick.C:
+		}
+	}
+}
+
+// head is the first n non-empty lines of s, joined with " | ".
+func head(s string, n int) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+			if len(lines) == n {
+				break
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return "(it printed nothing)"
+	}
+	return strings.Join(lines, " | ")
+}
+
+// readFIFO records every instance state line keepalived writes.
+func (p *Process) readFIFO() {
+	sc := bufio.NewScanner(p.fifo)
+	for sc.Scan() {
+		n, err := ParseNotification(sc.Text())
+		if err != nil {
+			continue
+		}
+		n.At = time.Now()
+		p.mu.Lock()
+		p.states[n.Instance] = n
+		p.history = append(p.history, n)
+		close(p.changed)
+		p.changed = make(chan struct{})
+		p.mu.Unlock()
+	}
+}
+
+// PID is the parent's process id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
+// VRRPPID is the VRRP child's process id: the owner of the netlink
+// monitor socket.
+func (p *Process) VRRPPID() int { return p.vrrpPID }
+
+// Log is what keepalived has printed so far.
+func (p *Process) Log() string {
+	b, _ := os.ReadFile(p.logPath)
+	return string(b)
+}
+
+// LogPath is the file keepalived logs to.
+func (p *Process) LogPath() string { return p.logPath }
+
+// States returns the last state keepalived reported for each instance
+// ("" for an instance it has not reported).
+func (p *Process) States(names []string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = p.states[n].State
+	}
+	return out
+}
+
+// History returns every state line so far, in order.
+func (p *Process) History() []Notification {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Notification(nil), p.history...)
+}
+
+// WaitAll blocks until keepalived reported state for every named instance,
+// or ctx ends, or keepalived exits.
+func (p *Process) WaitAll(ctx context.Context, names []string, state string) error {
+	for {
+		p.mu.Lock()
+		missing := 0
+		for _, n := range names {
+			if p.states[n].State != state {
+				missing++
+			}
+		}
+		ch := p.changed
+		p.mu.Unlock()
+		if missing == 0 {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("keepalived: %d of %d instances not %s: %w", missing, len(names), state, ctx.Err())
+		case <-p.exited:
+			return fmt.Errorf("keepalived exited (%v) with %d of %d instances not %s", p.waitErr, missing, len(names), state)
+		}
+	}
+}
+
+// Exited is closed when keepalived has exited.
+func (p *Process) Exited() <-chan struct{} { return p.exited }
+
+// Stop sends SIGTERM (keepalived then removes its addresses, routes and
+// VMACs), waits up to stopTimeout, then SIGKILLs. It is idempotent.
+func (p *Process) Stop() {
+	p.stopped.Do(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(stopTimeout):
+			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+			<-p.exited
+		}
+		p.fifo.Close()
+	})
+}

@@ -1,0 +1,119 @@
+package vrrp
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/keepalived"
+	"github.com/nlstress/nlstress/pkg/lab"
+)
+
+// TestInteropKeepalived runs a real keepalived in the subject namespace
+// and our engine in the peer namespace, for VRRPv2 and VRRPv3 over IPv4,
+// and checks that the side with the higher priority wins every instance
+// and that both agree: keepalived's state is read from its notify FIFO.
+func TestInteropKeepalived(t *testing.T) {
+	roottest.Require(t)
+	if _, err := exec.LookPath("keepalived"); err != nil {
+		t.Skip("keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
+	}
+	const n = 8
+	for _, version := range []int{2, 3} {
+		for _, kaWins := range []bool{true, false} {
+			name := fmt.Sprintf("VRRPv%d/keepalived-wins=%v", version, kaWins)
+			t.Run(name, func(t *testing.T) {
+				interval := 100 * time.Millisecond
+				if version == 2 {
+					interval = time.Second
+				}
+				kaPrio, ourPrio := uint8(100), uint8(200)
+				if kaWins {
+					kaPrio, ourPrio = 200, 100
+				}
+				l, err := lab.Build(context.Background(), lab.Spec{Instances: n})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { l.Teardown() })
+				ifc := l.Interfaces[0]
+				var kaInst []keepalived.Instance
+				var ours []InstanceSpec
+				var names []string
+				for _, in := range l.Instances {
+					vip := lab.VIP(4, in.Index, 0, 1)
+					kaInst = append(kaInst, keepalived.Instance{Name: keepalived.InstanceName(in.Index), Interface: ifc.Name,
+						VRID: in.VRID, Priority: kaPrio, Version: version, Interval: interval, VIPs: []netip.Addr{vip}})
+					names = append(names, keepalived.InstanceName(in.Index))
+					ours = append(ours, InstanceSpec{Interface: ifc.Index, Config: Config{VRID: in.VRID, Priority: ourPrio,
+						Version: version, AdvertisementInterval: interval, Preempt: true, Primary: ifc.Peer.Addr(), Addrs: []netip.Addr{vip}}})
+				}
+				dir := t.TempDir()
+				ka, err := keepalived.Start(l.Subject.NS, keepalived.Options{Dir: dir, Global: keepalived.Global{RouterID: "nls-interop"}, Instances: kaInst})
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() {
+					ka.Stop()
+					if t.Failed() {
+						b, _ := os.ReadFile(filepath.Join(dir, "keepalived.log"))
+						t.Logf("keepalived log:\n%s", b)
+					}
+				})
+				r, err := NewRouter(RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: ours})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() { done <- r.Run(ctx) }()
+				t.Cleanup(func() { cancel(); <-done })
+
+				limit := 3*(3*interval+interval) + 5*time.Second
+				wctx, wcancel := context.WithTimeout(context.Background(), limit)
+				defer wcancel()
+				kaState, ourState := "BACKUP", Master
+				if kaWins {
+					kaState, ourState = "MASTER", Backup
+				}
+				if err := ka.WaitAll(wctx, names, kaState); err != nil {
+					t.Fatal(err)
+				}
+				// Ours is BACKUP from startup: also wait until every instance
+				// has heard keepalived's advertisement.
+				err = r.Wait(wctx, func(states []State, heard []Heard) bool {
+					for i := range states {
+						if states[i] != ourState || (kaWins && heard[i].Priority != kaPrio) {
+							return false
+						}
+					}
+					return true
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// Both agree: ours hears keepalived's adverts at its priority
+				// when keepalived is master, and keepalived stays BACKUP when
+				// ours is.
+				if kaWins {
+					for i, h := range r.Heard() {
+						if h.Priority != kaPrio || h.From != ifc.Subject.Addr() {
+							t.Fatalf("instance %d heard %+v, want keepalived's priority %d from %s", i, h, kaPrio, ifc.Subject.Addr())
+						}
+					}
+				} else if st := ka.States(names); st[0] != "BACKUP" {
+					t.Fatalf("keepalived states %v, want BACKUP", st)
+				}
+				if d := r.Counters().Discarded; len(d) > 0 {
+					t.Fatalf("our engine discarded keepalived's adverts: %v", d)
+				}
+			})
+		}
+	}
+}
