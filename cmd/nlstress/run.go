@@ -37,6 +37,8 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
   nlstress run --vrids 255 --vmac --rcvbuf 64K --on-overrun none
   nlstress run --vrids 255 --vmac --rcvbuf 64K --on-overrun resync
   nlstress run --vrids 64 --advert-int 100ms --vips-per-vrid 4 --routes-per-vrid 2
+  nlstress run --vrids 255 --vmac --target keepalived
+  nlstress run --vrids 255 --vmac --target keepalived --rcvbuf 1000000 --force
   nlstress run --vrids 64 --vmac --keep-lab
   nlstress run --vrids 64 --advert-int 100ms -o json --save /tmp/run.json`,
 		Args: cobra.NoArgs,
@@ -71,6 +73,9 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
 	f.IntVar(&sc.Flaps, "flaps", sc.Flaps, "how many times to take the subject's links down and up")
 	f.DurationVar(&sc.DownFor, "down-for", sc.DownFor, "how long the link stays down; 0: until every instance is in FAULT and the peer took over")
 	f.DurationVar(&sc.RecoveryTimeout, "recovery-timeout", sc.RecoveryTimeout, "how long to wait for every instance to be MASTER again after link up; 0: 3 Master_Down_Intervals + 5s")
+	f.StringVar(&sc.Target, "target", sc.Target, "the router under test: builtin (nlstress's engine) or keepalived (the real daemon from PATH)")
+	f.StringVar(&sc.KeepalivedBin, "keepalived-bin", "", "keepalived binary for --target keepalived (default: keepalived from PATH)")
+	f.StringVar(&sc.KeepalivedConfExtra, "keepalived-conf-extra", "", "file of lines to add to keepalived's global_defs, for --target keepalived")
 	f.BoolVar(&sc.KeepLab, "keep-lab", sc.KeepLab, "leave the lab in place for inspection ('ip netns'); remove it with 'nlstress cleanup'")
 	f.StringVar(&save, "save", "", "also write the JSON result to this file (a baseline for 'nlstress gate')")
 	return cmd

@@ -233,6 +233,10 @@ func DeleteAddress(c *rtnetlink.Conn, index uint32, p netip.Prefix) error {
 	return c.Address.Delete(addressMessage(index, p))
 }
 
+// Dir is the run's directory under RunDir: a place for files of the run
+// (a keepalived's configuration and log). Teardown removes it.
+func (l *Lab) Dir() string { return runPath(l.RunID) }
+
 // Side returns the lab's side for a role.
 func (l *Lab) Side(r Role) *Side {
 	if r == RolePeer {

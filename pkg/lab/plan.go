@@ -173,7 +173,7 @@ func NewPlan(spec Spec) (Plan, error) {
 		k := i / InstancesPerInterface
 		inst := Instance{Index: i, VRID: uint8(i%InstancesPerInterface + 1), Interface: k}
 		if spec.VMAC {
-			inst.VMAC = vmacName(k, inst.VRID)
+			inst.VMAC = VMACName(k, inst.VRID)
 			inst.VMACIndex = uint32(firstVMACIndex + i)
 			inst.VMACAddr = VirtualMAC(spec.Family, inst.VRID)
 		}
@@ -182,9 +182,10 @@ func NewPlan(spec Spec) (Plan, error) {
 	return p, nil
 }
 
-// vmacName names a VMAC like keepalived does ("vrrp.<vrid>") on the first
-// interface, and "vrrp<n>.<vrid>" on eth<n> beyond it, so names stay unique.
-func vmacName(k int, vrid uint8) string {
+// VMACName names the VMAC of a VRID on the k-th interface (0-based) like
+// keepalived does ("vrrp.<vrid>") on the first interface, and
+// "vrrp<n>.<vrid>" on eth<n> beyond it, so names stay unique.
+func VMACName(k int, vrid uint8) string {
 	if k == 0 {
 		return fmt.Sprintf("vrrp.%d", vrid)
 	}

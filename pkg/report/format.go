@@ -11,6 +11,7 @@ import (
 
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
 )
 
 // Format is an output format.
@@ -51,7 +52,8 @@ func (*Format) Type() string { return "format" }
 // Table writes a table with a header row in the given format: a bordered
 // text table, or a Markdown table. For FormatJSON use JSON instead.
 func Table(w io.Writer, f Format, header []string, rows [][]string) error {
-	var opts []tablewriter.Option
+	// Headers as written: auto-formatting would turn "p50" into "P 50".
+	opts := []tablewriter.Option{tablewriter.WithHeaderAutoFormat(tw.Off)}
 	if f == FormatMarkdown {
 		opts = append(opts, tablewriter.WithRenderer(renderer.NewMarkdown()))
 	}

@@ -28,7 +28,7 @@ func Run(w io.Writer, f Format, r result.Result) error {
 		opts = append(opts, "VMAC")
 	}
 	opts = append(opts, fmt.Sprintf("%d VIP/VRID", sc.VIPsPerVRID), fmt.Sprintf("%d routes/VRID", sc.RoutesPerVRID))
-	ew.printf("nlstress run %s: %d VRIDs on %s, %s; %d flap(s); lab %s\n", r.Lab.RunID, r.Lab.Instances,
+	ew.printf("nlstress run %s (target %s): %d VRIDs on %s, %s; %d flap(s); lab %s\n", r.Lab.RunID, r.Target, r.Lab.Instances,
 		strings.Join(r.Lab.Interfaces, ","), strings.Join(opts, ", "), len(r.Flaps), keptText(r.Lab))
 	m := r.Monitor
 	how := "SO_RCVBUF"
@@ -39,8 +39,13 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if m.Capped {
 		capped = fmt.Sprintf(" (CAPPED by net.core.rmem_max %d)", r.Host.RmemMax)
 	}
-	ew.printf("monitor: groups %s; %s %d -> effective %d%s; on overrun: %s; cost %v/message\n\n",
-		strings.Join(m.Groups, ","), how, m.Requested, m.Effective, capped, m.Policy, m.Cost)
+	if m.External {
+		ew.printf("monitor: %s's socket (pid %d, inode %d), watched through sock_diag; groups %s; %s %d -> effective %d%s\n\n",
+			r.Target, m.PID, m.Inode, strings.Join(m.Groups, ","), how, m.Requested, m.Effective, capped)
+	} else {
+		ew.printf("monitor: groups %s; %s %d -> effective %d%s; on overrun: %s; cost %v/message\n\n",
+			strings.Join(m.Groups, ","), how, m.Requested, m.Effective, capped, m.Policy, m.Cost)
+	}
 	if ew.err != nil {
 		return ew.err
 	}
@@ -52,9 +57,17 @@ func Run(w io.Writer, f Format, r result.Result) error {
 			p    result.Phase
 		}{{"down", fl.Down}, {"up", fl.Up}} {
 			p := ph.p
+			received, enobufs, books := u(p.Received), u(p.ENOBUFS), balance(p)
+			if p.Inferred {
+				received += " (inferred)"
+				books = "n/a"
+			}
+			if m.External {
+				enobufs = "not visible"
+			}
 			rows = append(rows, []string{
-				strconv.Itoa(fl.Index), ph.name, u(p.Storm.Messages), kb(p.Storm.Truesize), u(p.Received),
-				u(p.Drops), u(p.ENOBUFS), kb(p.PeakQueue) + " / " + kb(uint64(m.Effective)), balance(p),
+				strconv.Itoa(fl.Index), ph.name, u(p.Storm.Messages), kb(p.Storm.Truesize), received,
+				u(p.Drops), enobufs, kb(p.PeakQueue) + " / " + kb(uint64(m.Effective)), books,
 			})
 		}
 	}

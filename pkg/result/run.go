@@ -40,6 +40,10 @@ type Phase struct {
 	PeakQueue uint64 `json:"peak_queue"`
 	// Balanced says storm.messages == received + drops.
 	Balanced bool `json:"balanced"`
+	// Inferred says Received was not counted but inferred as storm
+	// messages less kernel drops (an external daemon's reads are not
+	// visible), so Balanced holds by construction.
+	Inferred bool `json:"received_inferred,omitempty"`
 }
 
 // Durations summarises per-instance times.
@@ -94,6 +98,12 @@ type Monitor struct {
 	NoENOBUFS bool          `json:"no_enobufs"`
 	Policy    string        `json:"policy"`
 	Cost      time.Duration `json:"cost_ns"`
+	// External says the monitor is an external daemon's (keepalived),
+	// watched from outside: received is inferred and its ENOBUFS are not
+	// visible. PID and Inode name its socket.
+	External bool   `json:"external,omitempty"`
+	PID      int    `json:"pid,omitempty"`
+	Inode    uint32 `json:"inode,omitempty"`
 	// Resyncs and ResyncTime say what the overrun policy did.
 	Resyncs    uint64        `json:"resyncs"`
 	ResyncTime time.Duration `json:"resync_time_ns"`

@@ -72,8 +72,12 @@ func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
 // monitor, in one line a person can act on.
 func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 	loss := t.Drops > 0 || t.ENOBUFS > 0
+	episodes := plural(t.ENOBUFS, "ENOBUFS episode")
+	if m.External {
+		episodes = "kernel sk_drops; the daemon's ENOBUFS are not visible from outside"
+	}
 	lossText := fmt.Sprintf("the monitor lost %d of %d messages (%s) with rcvbuf %d",
-		t.Drops, t.StormMessages, plural(t.ENOBUFS, "ENOBUFS episode"), m.Effective)
+		t.Drops, t.StormMessages, episodes, m.Effective)
 	var b strings.Builder
 	var status string
 	worst := 0
@@ -95,7 +99,7 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 	case loss:
 		status = StatusLoss
 		fmt.Fprintf(&b, "LOSS: %d/%d recovered in p95 %s, but %s; ", t.Instances, t.Instances, seconds(t.Recovery.P95), lossText)
-		if m.Policy == "none" || m.Policy == "" {
+		if m.Policy == "" || strings.HasPrefix(m.Policy, "none") {
 			b.WriteString("none of the lost messages was a link change that mattered this time, and with overrun policy none a lost link-up leaves instances in FAULT")
 		} else {
 			fmt.Fprintf(&b, "the %s overrun policy recovered the link state", m.Policy)

@@ -86,9 +86,24 @@ type Scenario struct {
 	// RecoveryTimeout is how long to wait after link up for every subject
 	// instance to be MASTER again; 0 means 3 Master_Down_Intervals + 5 s.
 	RecoveryTimeout time.Duration `json:"recovery_timeout_ns"`
+	// Target is the router under test: TargetBuiltin (nlstress's engine)
+	// or TargetKeepalived (the real daemon, in the subject namespace).
+	Target string `json:"target"`
+	// KeepalivedBin is the keepalived binary for TargetKeepalived; empty
+	// means keepalived from PATH.
+	KeepalivedBin string `json:"keepalived_bin,omitempty"`
+	// KeepalivedConfExtra is a file whose lines go into keepalived's
+	// global_defs, for TargetKeepalived.
+	KeepalivedConfExtra string `json:"keepalived_conf_extra,omitempty"`
 	// KeepLab leaves the lab in place after the run, for inspection.
 	KeepLab bool `json:"keep_lab,omitempty"`
 }
+
+// The targets a run can stress.
+const (
+	TargetBuiltin    = "builtin"
+	TargetKeepalived = "keepalived"
+)
 
 // Default is the scenario that "nlstress run" runs with no flags: the
 // incident's 255 VRIDs on eth2, with keepalived's default buffer and
@@ -97,7 +112,7 @@ func Default() Scenario {
 	return Scenario{
 		VRIDs: 255, Family: 4, Version: 3, AdvertInterval: time.Second, VIPsPerVRID: 1,
 		RcvBuf: KeepalivedDefaultRcvBuf, Force: true, OnOverrun: PolicyNone, Flaps: 1,
-		ConsumerCost: DefaultConsumerCost,
+		ConsumerCost: DefaultConsumerCost, Target: TargetBuiltin,
 	}
 }
 
@@ -155,6 +170,12 @@ func (s Scenario) Validate() error {
 		return bad("--flaps %d: want 1 to %d", s.Flaps, MaxFlaps)
 	case s.DownFor < 0 || s.DownFor > 10*time.Minute:
 		return bad("--down-for %v: want 0 (until all FAULT) to 10m", s.DownFor)
+	case s.Target != TargetBuiltin && s.Target != TargetKeepalived:
+		return bad("--target %q: want builtin or keepalived", s.Target)
+	case s.Target == TargetKeepalived && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
+		return bad("--target keepalived: --on-overrun and --no-enobufs model the built-in engine; keepalived's own behaviour is what is measured")
+	case s.Target != TargetKeepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != ""):
+		return bad("--keepalived-bin and --keepalived-conf-extra need --target keepalived")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:
 		return bad("--recovery-timeout %v: want 0 (automatic) to 30m", s.RecoveryTimeout)
 	}

@@ -63,6 +63,10 @@ func (s Socket) InGroup(g uint32) bool {
 // Protocol is a netlink protocol number (NETLINK_ROUTE, ...).
 type Protocol uint8
 
+// ProtocolRoute is NETLINK_ROUTE: rtnetlink, where link and address
+// monitors live.
+const ProtocolRoute Protocol = 0
+
 var protocolNames = map[Protocol]string{
 	0: "route", 1: "unused", 2: "usersock", 3: "firewall", 4: "sock_diag", 5: "nflog",
 	6: "xfrm", 7: "selinux", 8: "iscsi", 9: "audit", 10: "fib_lookup", 11: "connector",

@@ -16,29 +16,12 @@ import (
 // the kernel queued for it.
 const quiesceTimeout = 2 * time.Minute
 
-// counterMark is the monitor's counters at a phase boundary.
-type counterMark struct {
-	received, enobufs, drops uint64
-}
-
-func (r *runner) mark() (counterMark, error) {
-	st := r.monitor.Stats()
-	drops, err := r.monitor.Drops()
-	if err != nil {
-		return counterMark{}, fmt.Errorf("monitor drops: %w", err)
-	}
-	return counterMark{received: st.Messages, enobufs: st.ENOBUFS, drops: drops}, nil
-}
-
 // measure converges the routers, flaps the subject's links sc.Flaps times
 // and fills in res.
 func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	sc := r.sc
-	sock := r.monitor.Socket()
-	res.Monitor = &result.Monitor{
-		Requested: int64(sc.RcvBuf), Effective: int64(sock.Effective()), Force: sc.Force, Capped: sock.Capped(),
-		NoENOBUFS: sc.NoENOBUFS, Policy: string(sc.OnOverrun), Cost: sc.ConsumerCost,
-	}
+	res.Monitor = &result.Monitor{Requested: int64(sc.RcvBuf), Force: sc.Force, NoENOBUFS: sc.NoENOBUFS, Policy: string(sc.OnOverrun), Cost: sc.ConsumerCost}
+	r.monitor.describe(res.Monitor)
 	for _, g := range groups(sc) {
 		res.Monitor.Groups = append(res.Monitor.Groups, g.String())
 	}
@@ -54,7 +37,7 @@ func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	if err := r.oracle.Reset(); err != nil {
 		return err
 	}
-	mark, err := r.mark()
+	mark, err := r.monitor.mark()
 	if err != nil {
 		return err
 	}
@@ -75,8 +58,7 @@ func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	totals := result.Total(res.Flaps, recovered, len(r.lab.Instances))
 	totals.Converged = converged
 	res.Totals = &totals
-	st := r.monitor.Stats()
-	res.Monitor.Resyncs, res.Monitor.ResyncTime = st.Resyncs, st.ResyncTime
+	r.monitor.describe(res.Monitor)
 	rec := result.Recommend(totals.LargestStorm, result.DefaultMargin, res.Monitor.Effective)
 	res.Recommendation = &rec
 	v := result.Judge(totals, res.Flaps, *res.Monitor)
@@ -107,7 +89,7 @@ func (r *runner) quiesce(ctx context.Context) error {
 	defer tick.Stop()
 	streak := 0
 	for streak < 2 {
-		idle, err := r.monitor.Idle()
+		idle, err := r.monitor.idle()
 		if err != nil {
 			return fmt.Errorf("monitor: %w", err)
 		}
@@ -134,7 +116,7 @@ func (r *runner) quiesce(ctx context.Context) error {
 // phase closes a phase: what the oracle saw since the last mark, and what
 // the monitor received and lost.
 func (r *runner) phase(m *counterMark) (result.Phase, error) {
-	now, err := r.mark()
+	now, err := r.monitor.mark()
 	if err != nil {
 		return result.Phase{}, err
 	}
@@ -148,6 +130,11 @@ func (r *runner) phase(m *counterMark) (result.Phase, error) {
 		ENOBUFS:   now.enobufs - m.enobufs,
 		Drops:     now.drops - m.drops,
 		PeakQueue: uint64(r.sampler.HighWater()),
+	}
+	if r.monitor.inferred() {
+		// The daemon's reads are not visible: what it received is what
+		// the kernel sent less what it dropped.
+		p.Received, p.Inferred = p.Storm.Messages-min(p.Drops, p.Storm.Messages), true
 	}
 	p.Balanced = p.Storm.Messages == p.Received+p.Drops
 	r.sampler.ResetHighWater()

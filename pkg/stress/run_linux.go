@@ -43,7 +43,7 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 	if err := preflight.Check(preflight.Needs{Macvlan: sc.VMAC}); err != nil {
 		return res, err
 	}
-	res = result.Result{SchemaVersion: result.SchemaVersion, Started: time.Now().UTC(), Scenario: sc, Target: "builtin"}
+	res = result.Result{SchemaVersion: result.SchemaVersion, Started: time.Now().UTC(), Scenario: sc, Target: sc.Target}
 	if res.Host, err = preflight.ReadHost(); err != nil {
 		return res, err
 	}
@@ -55,6 +55,9 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 		return res, err
 	}
 	res.Lab = describe(l)
+	if sc.Target == scenario.TargetKeepalived && sc.VMAC {
+		res.Lab.VMACs = res.Lab.Instances // keepalived's own (use_vmac)
+	}
 	res.Lab.BuildTime = time.Since(t0)
 	defer func() {
 		if sc.KeepLab {
@@ -104,8 +107,9 @@ func describe(l *lab.Lab) result.Lab {
 }
 
 // labSpec is the lab a scenario runs in.
+// keepalived makes its own VMACs, so its lab has none.
 func labSpec(sc scenario.Scenario) lab.Spec {
-	return lab.Spec{Instances: sc.VRIDs, VMAC: sc.VMAC, Family: sc.Family}
+	return lab.Spec{Instances: sc.VRIDs, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family}
 }
 
 // instanceSpecs are one side's VRRP instances for a scenario: the same

@@ -21,13 +21,18 @@ const samplerInterval = 2 * time.Millisecond
 
 // runner holds the moving parts of one run.
 type runner struct {
-	sc      scenario.Scenario
-	lab     *lab.Lab
-	subject *vrrp.Router
+	sc  scenario.Scenario
+	lab *lab.Lab
+	// subject is the router under test; engine is the same router when it
+	// is nlstress's own (nil for an external target).
+	subject subjectView
+	engine  *vrrp.Router
 	peer    *vrrp.Router
-	monitor *nlmon.Monitor
+	monitor monitorView
 	oracle  *nlmon.Oracle
 	sampler *sockdiag.Sampler
+	// stopTarget stops an external target, if any.
+	stopTarget func()
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -45,51 +50,40 @@ func groups(sc scenario.Scenario) []nlmon.Group {
 	return g
 }
 
-// start opens the oracle and the monitor, then starts the routers, the
-// monitor's reader and the sampler. On error it stops what it started.
+// start opens the oracle, starts the peer, the subject (the engine or
+// an external target) with its monitor, and the sampler. On error it
+// stops what it started.
 func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, err error) {
 	r := &runner{sc: sc, lab: l}
+	var rctx context.Context
+	rctx, r.cancel = context.WithCancel(ctx)
 	defer func() {
 		if err != nil {
 			r.stop(nil)
 		}
 	}()
-	fd := l.Subject.NS.Fd()
-	if r.oracle, err = nlmon.OpenOracle(fd, groups(sc)); err != nil {
+	if r.oracle, err = nlmon.OpenOracle(l.Subject.NS.Fd(), groups(sc)); err != nil {
 		return nil, err
 	}
-	sock, err := nlmon.Open(nlmon.Config{NetNS: fd, Groups: groups(sc), RcvBuf: sc.RcvBuf, Force: sc.Force, NoENOBUFS: sc.NoENOBUFS})
+	if r.peer, err = vrrp.NewRouter(vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: instanceSpecs(sc, l, lab.RolePeer)}); err != nil {
+		return nil, err
+	}
+	r.spawn(rctx, "peer router", r.peer.Run)
+	switch sc.Target {
+	case scenario.TargetKeepalived:
+		err = r.startKeepalived(rctx, sc, l)
+	default:
+		err = r.startBuiltin(rctx, sc, l)
+	}
 	if err != nil {
 		return nil, err
 	}
-	r.monitor = nlmon.NewMonitor(sock, sc.ConsumerCost, nlmon.Policy(sc.OnOverrun))
-	if r.peer, err = vrrp.NewRouter(vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: instanceSpecs(sc, l, lab.RolePeer)}); err != nil {
-		sock.Close()
-		return nil, err
-	}
-	if r.subject, err = vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: l.Subject.NS, Instances: instanceSpecs(sc, l, lab.RoleSubject), Track: true}); err != nil {
-		sock.Close()
-		r.peer.Close()
-		r.peer = nil
-		return nil, err
-	}
-	r.sampler = sockdiag.NewReadSampler(func() (sockdiag.MemInfo, error) { return r.monitor.Socket().MemInfo() }, samplerInterval)
-
-	var rctx context.Context
-	rctx, r.cancel = context.WithCancel(ctx)
-	r.spawn(rctx, "peer router", r.peer.Run)
-	r.spawn(rctx, "subject router", r.subject.Run)
-	subject := r.subject
-	r.spawn(rctx, "monitor", func(ctx context.Context) error {
-		defer r.monitor.Socket().Close()
-		return r.monitor.Run(ctx, func(ev *nlmon.Event) {
-			link := ev.Type == nlmon.TypeNewLink || ev.Type == nlmon.TypeDelLink
-			subject.Notify(vrrp.LinkEvent{Link: link, Index: ev.Index, Up: ev.Type == nlmon.TypeNewLink && ev.LinkUp()})
-		})
-	})
+	r.sampler = sockdiag.NewReadSampler(r.monitor.memInfo, samplerInterval)
 	r.spawn(rctx, "sampler", func(ctx context.Context) error { r.sampler.Run(ctx); return nil })
-	slog.Info("monitor open", "groups", groups(sc), "requested", int64(sc.RcvBuf), "effective", int64(sock.Effective()),
-		"force", sc.Force, "capped", sock.Capped(), "policy", sc.OnOverrun, "cost", sc.ConsumerCost)
+	var m result.Monitor
+	r.monitor.describe(&m)
+	slog.Info("monitor open", "target", sc.Target, "groups", groups(sc), "requested", int64(sc.RcvBuf), "effective", m.Effective,
+		"force", sc.Force, "capped", m.Capped, "policy", sc.OnOverrun, "cost", sc.ConsumerCost)
 	return r, nil
 }
 
@@ -114,23 +108,24 @@ func (r *runner) failed() error {
 	return errors.Join(r.errs...)
 }
 
-// stop stops everything and, with res, records the routers' and the
-// monitor's final counters.
+// stop stops everything and, with res, records the routers' final
+// counters.
 func (r *runner) stop(res *result.Result) error {
-	if r.cancel != nil {
-		r.cancel()
-		r.wg.Wait()
-	} else {
-		if r.monitor != nil {
-			r.monitor.Socket().Close()
-		}
+	if r.stopTarget != nil {
+		r.stopTarget()
 	}
+	r.cancel()
+	r.wg.Wait()
 	if r.oracle != nil {
 		r.oracle.Close()
 	}
-	if res != nil && r.subject != nil {
-		res.Subject = counters(r.subject.Counters())
-		res.Peer = counters(r.peer.Counters())
+	if res != nil {
+		if r.engine != nil {
+			res.Subject = counters(r.engine.Counters())
+		}
+		if r.peer != nil {
+			res.Peer = counters(r.peer.Counters())
+		}
 	}
 	return r.failed()
 }

@@ -1,0 +1,64 @@
+package stress
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"github.com/nlstress/nlstress/pkg/vrrp"
+)
+
+// builtinMonitor is the engine's own monitor: every counter is read
+// directly.
+type builtinMonitor struct{ m *nlmon.Monitor }
+
+func (b builtinMonitor) mark() (counterMark, error) {
+	st := b.m.Stats()
+	drops, err := b.m.Drops()
+	if err != nil {
+		return counterMark{}, fmt.Errorf("monitor drops: %w", err)
+	}
+	return counterMark{received: st.Messages, enobufs: st.ENOBUFS, drops: drops}, nil
+}
+
+func (b builtinMonitor) idle() (bool, error) { return b.m.Idle() }
+
+func (b builtinMonitor) memInfo() (sockdiag.MemInfo, error) { return b.m.Socket().MemInfo() }
+
+func (b builtinMonitor) inferred() bool { return false }
+
+func (b builtinMonitor) describe(m *result.Monitor) {
+	s := b.m.Socket()
+	m.Effective, m.Capped = int64(s.Effective()), s.Capped()
+	st := b.m.Stats()
+	m.Resyncs, m.ResyncTime = st.Resyncs, st.ResyncTime
+}
+
+// startBuiltin opens the monitor under test and starts the engine as the
+// subject, its monitor's reader feeding it link events.
+func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.Lab) error {
+	sock, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), Groups: groups(sc), RcvBuf: sc.RcvBuf, Force: sc.Force, NoENOBUFS: sc.NoENOBUFS})
+	if err != nil {
+		return err
+	}
+	mon := nlmon.NewMonitor(sock, sc.ConsumerCost, nlmon.Policy(sc.OnOverrun))
+	subject, err := vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: l.Subject.NS, Instances: instanceSpecs(sc, l, lab.RoleSubject), Track: true})
+	if err != nil {
+		sock.Close()
+		return err
+	}
+	r.subject, r.engine, r.monitor = subject, subject, builtinMonitor{mon}
+	r.spawn(ctx, "subject router", subject.Run)
+	r.spawn(ctx, "monitor", func(ctx context.Context) error {
+		defer func() { mon.Socket().Close() }()
+		return mon.Run(ctx, func(ev *nlmon.Event) {
+			link := ev.Type == nlmon.TypeNewLink || ev.Type == nlmon.TypeDelLink
+			subject.Notify(vrrp.LinkEvent{Link: link, Index: ev.Index, Up: ev.Type == nlmon.TypeNewLink && ev.LinkUp()})
+		})
+	})
+	return nil
+}

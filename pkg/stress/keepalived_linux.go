@@ -1,0 +1,180 @@
+package stress
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/keepalived"
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"github.com/nlstress/nlstress/pkg/vrrp"
+)
+
+// findSocketTimeout bounds the search for keepalived's monitor socket.
+const findSocketTimeout = 10 * time.Second
+
+// startKeepalived starts a real keepalived as the subject, with a
+// configuration equivalent to the scenario, and finds its netlink monitor
+// socket through sockdiag. keepalived creates its own VMACs (use_vmac).
+func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *lab.Lab) error {
+	var extra string
+	if sc.KeepalivedConfExtra != "" {
+		b, err := os.ReadFile(sc.KeepalivedConfExtra)
+		if err != nil {
+			return fmt.Errorf("%w: --keepalived-conf-extra: %w", scenario.ErrInvalid, err)
+		}
+		extra = string(b)
+	}
+	specs := instanceSpecs(sc, l, lab.RoleSubject)
+	instances := make([]keepalived.Instance, len(specs))
+	names := make([]string, len(specs))
+	for i, s := range specs {
+		in := l.Instances[i]
+		ifc := l.Interfaces[in.Interface]
+		names[i] = keepalived.InstanceName(i)
+		instances[i] = keepalived.Instance{
+			Name: names[i], Interface: ifc.Name, VRID: s.Config.VRID, Priority: s.Config.Priority,
+			Version: sc.Version, Interval: sc.AdvertInterval, VIPs: s.Config.Addrs, Routes: s.Routes, Via: s.RouteGateway,
+		}
+		if sc.VMAC {
+			instances[i].VMAC = lab.VMACName(in.Interface, in.VRID)
+		}
+	}
+	dir := filepath.Join(l.Dir(), "keepalived")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("keepalived: %w", err)
+	}
+	p, err := keepalived.Start(l.Subject.NS, keepalived.Options{
+		Bin: sc.KeepalivedBin, Dir: dir, Instances: instances,
+		Global: keepalived.Global{RouterID: "nls-" + l.RunID, RcvBuf: int64(sc.RcvBuf), Force: sc.Force, Extra: extra},
+	})
+	if err != nil {
+		return err
+	}
+	r.stopTarget = p.Stop
+	sock, err := findMonitor(ctx, l.Subject.NS.Fd(), p)
+	if err != nil {
+		return err
+	}
+	r.subject = &keepalivedSubject{p: p, names: names}
+	r.monitor = &keepalivedMonitor{nsFD: l.Subject.NS.Fd(), sock: sock}
+	return nil
+}
+
+// findMonitor finds keepalived's netlink monitor socket: the rtnetlink
+// socket of its VRRP process that joined groups (its command socket
+// joins none).
+func findMonitor(ctx context.Context, nsFD int, p *keepalived.Process) (sockdiag.Socket, error) {
+	deadline := time.Now().Add(findSocketTimeout)
+	for {
+		socks, err := sockdiag.List(nsFD)
+		if err != nil {
+			return sockdiag.Socket{}, err
+		}
+		for _, s := range sockdiag.WithOwners(socks) {
+			if s.PID == p.VRRPPID() && s.Protocol == sockdiag.ProtocolRoute && len(s.Groups) > 0 {
+				return s, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return sockdiag.Socket{}, fmt.Errorf("keepalived (pid %d): no rtnetlink socket with groups within %v", p.VRRPPID(), findSocketTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return sockdiag.Socket{}, ctx.Err()
+		case <-p.Exited():
+			return sockdiag.Socket{}, fmt.Errorf("%w: it exited: %s", keepalived.ErrStart, p.Log())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// keepalivedSubject sees keepalived's instances through its notify FIFO.
+type keepalivedSubject struct {
+	p     *keepalived.Process
+	names []string
+}
+
+// state maps keepalived's state names to the engine's.
+func state(s string) vrrp.State {
+	switch s {
+	case "MASTER":
+		return vrrp.Master
+	case "BACKUP":
+		return vrrp.Backup
+	case "FAULT":
+		return vrrp.Fault
+	}
+	return vrrp.Initialize
+}
+
+func (k *keepalivedSubject) WaitAll(ctx context.Context, s vrrp.State) error {
+	return k.p.WaitAll(ctx, k.names, s.String())
+}
+
+func (k *keepalivedSubject) States() []vrrp.State {
+	names := k.p.States(k.names)
+	out := make([]vrrp.State, len(names))
+	for i, n := range names {
+		out[i] = state(n)
+	}
+	return out
+}
+
+func (k *keepalivedSubject) Transitions() []vrrp.Transition {
+	last := map[int]vrrp.State{}
+	var out []vrrp.Transition
+	for _, n := range k.p.History() {
+		i, ok := keepalived.InstanceIndex(n.Instance)
+		if !ok {
+			continue
+		}
+		to := state(n.State)
+		out = append(out, vrrp.Transition{At: n.At, Instance: i, From: last[i], To: to})
+		last[i] = to
+	}
+	return out
+}
+
+// keepalivedMonitor watches keepalived's monitor socket from outside,
+// through sockdiag: drops, queue and buffer are the kernel's; what
+// keepalived read is inferred, and its ENOBUFS are not visible.
+type keepalivedMonitor struct {
+	nsFD int
+	sock sockdiag.Socket
+}
+
+func (k *keepalivedMonitor) memInfo() (sockdiag.MemInfo, error) {
+	s, ok, err := sockdiag.Find(k.nsFD, k.sock.Inode)
+	if err != nil {
+		return sockdiag.MemInfo{}, err
+	}
+	if !ok {
+		return sockdiag.MemInfo{}, fmt.Errorf("keepalived's monitor socket (inode %d) is gone: did keepalived exit?", k.sock.Inode)
+	}
+	return sockdiag.MemInfo{Rmem: s.Rmem, RcvBuf: s.RcvBuf, Drops: s.Drops}, nil
+}
+
+func (k *keepalivedMonitor) mark() (counterMark, error) {
+	mi, err := k.memInfo()
+	return counterMark{drops: uint64(mi.Drops)}, err
+}
+
+func (k *keepalivedMonitor) idle() (bool, error) {
+	mi, err := k.memInfo()
+	return err == nil && mi.Rmem == 0, err
+}
+
+func (k *keepalivedMonitor) inferred() bool { return true }
+
+func (k *keepalivedMonitor) describe(m *result.Monitor) {
+	m.Effective = int64(k.sock.RcvBuf)
+	m.Capped = !m.Force && m.Requested > 0 && m.Effective < 2*m.Requested
+	m.Policy, m.Cost, m.External = "none (keepalived)", 0, true
+	m.PID, m.Inode = k.sock.PID, k.sock.Inode
+}
