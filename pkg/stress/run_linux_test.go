@@ -3,11 +3,14 @@ package stress
 import (
 	"context"
 	"errors"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/nlstress/nlstress/internal/roottest"
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/netns"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -114,4 +117,58 @@ func TestOwnEchoOverrunsWithoutVMAC(t *testing.T) {
 		t.Fatalf("subject counters %+v: want route deletes failing with ESRCH (the kernel flushed them with the link)", res.Subject)
 	}
 	t.Logf("%s", res.Verdict.Line)
+}
+
+func TestKeepalivedTarget(t *testing.T) {
+	roottest.Require(t)
+	if _, err := exec.LookPath("keepalived"); err != nil {
+		t.Skip("keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
+	}
+	for _, tt := range []struct {
+		name   string
+		rcvbuf bytesize.Size
+		loss   bool
+	}{
+		{"tiny forced buffer drops", 8 * bytesize.KiB, true},
+		{"large forced buffer drops nothing", 4 * bytesize.MiB, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sc := small(tt.rcvbuf, scenario.PolicyNone)
+			sc.Target = scenario.TargetKeepalived
+			res, err := run(t, sc)
+			m := res.Monitor
+			if !m.External || m.PID <= 0 || m.Inode == 0 {
+				t.Fatalf("monitor %+v: want keepalived's socket found by pid", m)
+			}
+			if m.Effective != 2*int64(tt.rcvbuf) {
+				t.Fatalf("keepalived's socket has rcvbuf %d, want %d (vrrp_netlink_monitor_rcv_bufs %d, forced, doubled)", m.Effective, 2*tt.rcvbuf, tt.rcvbuf)
+			}
+			if tt.loss != (res.Totals.Drops > 0) {
+				t.Fatalf("drops %d, want loss=%v (%s)", res.Totals.Drops, tt.loss, res.Verdict.Line)
+			}
+			if !tt.loss && (err != nil || res.Verdict.Status != result.StatusPass) {
+				t.Fatalf("verdict %+v, err %v; want PASS", res.Verdict, err)
+			}
+			if f := res.Flaps[0]; f.Recovery.Count+len(f.Stuck) != 64 || f.NotFault != 0 {
+				t.Fatalf("flap %+v: want every instance FAULT on down and accounted for after up", f)
+			}
+			t.Logf("%s", res.Verdict.Line)
+		})
+	}
+}
+
+func TestKeepalivedThatCannotStart(t *testing.T) {
+	roottest.Require(t)
+	sc := small(64*bytesize.KiB, scenario.PolicyNone)
+	sc.Target, sc.KeepalivedBin = scenario.TargetKeepalived, "/nonexistent/keepalived"
+	res, err := Run(context.Background(), sc)
+	if !errors.Is(err, keepalived.ErrStart) || !strings.Contains(err.Error(), "/nonexistent/keepalived not found") {
+		t.Fatalf("err = %v; want ErrStart naming the missing binary", err)
+	}
+	if res.Lab.RunID == "" {
+		t.Fatal("no lab was built before keepalived was started")
+	}
+	if names, _ := netns.List(lab.Prefix + res.Lab.RunID + "-"); len(names) != 0 {
+		t.Fatalf("a failed start left namespaces %v", names)
+	}
 }
