@@ -46,6 +46,13 @@ func nlstress(t *testing.T, args ...string) (string, string, int) {
 
 func runAs(t *testing.T, cred *syscall.Credential, args ...string) (string, string, int) {
 	t.Helper()
+	stdout, stderr, code, _ := runPID(t, cred, args...)
+	return stdout, stderr, code
+}
+
+// runPID is runAs that also returns the process id the command ran as.
+func runPID(t *testing.T, cred *syscall.Credential, args ...string) (string, string, int, int) {
+	t.Helper()
 	cmd := exec.Command(bin, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	var stdout, stderr bytes.Buffer
@@ -57,21 +64,21 @@ func runAs(t *testing.T, cred *syscall.Credential, args ...string) (string, stri
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	return stdout.String(), stderr.String(), code
+	return stdout.String(), stderr.String(), code, cmd.Process.Pid
 }
 
-// labObjects lists every lab namespace and run directory on the host.
-func labObjects(t *testing.T) []string {
-	t.Helper()
-	names, err := netns.List(lab.Prefix)
-	if err != nil {
-		t.Fatal(err)
-	}
+// labsOwnedBy lists the run directories (and so the labs) whose recorded
+// owner is one of pids. Other tests may build labs at the same time, so
+// only ownership tells which are ours.
+func labsOwnedBy(pids map[int]bool) []string {
+	var out []string
 	dirs, _ := os.ReadDir(lab.RunDir)
 	for _, d := range dirs {
-		names = append(names, filepath.Join(lab.RunDir, d.Name()))
+		if o, ok := lab.ReadOwner(d.Name()); ok && pids[o.PID] {
+			out = append(out, filepath.Join(lab.RunDir, d.Name()))
+		}
 	}
-	return names
+	return out
 }
 
 func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
@@ -97,10 +104,11 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"zero flaps", []string{"run", "--flaps", "0"}, "--flaps 0"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
 	}
-	before := labObjects(t)
+	pids := map[int]bool{}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, code := nlstress(t, tt.args...)
+			stdout, stderr, code, pid := runPID(t, nil, tt.args...)
+			pids[pid] = true
 			if code != 2 {
 				t.Errorf("exit code %d, want 2", code)
 			}
@@ -115,13 +123,13 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 			}
 		})
 	}
-	if after := labObjects(t); strings.Join(after, ",") != strings.Join(before, ",") {
-		t.Fatalf("bad input left lab objects: before %v, after %v", before, after)
+	if left := labsOwnedBy(pids); len(left) != 0 {
+		t.Fatalf("bad input left labs %v", left)
 	}
 }
 
 func TestPendingCommandsSaySoAndExit2(t *testing.T) {
-	for _, c := range []string{"sweep", "gate", "diagnose"} {
+	for _, c := range []string{"diagnose"} {
 		_, stderr, code := nlstress(t, c, "--vrids", "64")
 		if code != 2 || !strings.Contains(stderr, "not implemented yet") {
 			t.Errorf("%s: exit %d, stderr %q; want exit 2 saying it is not implemented", c, code, stderr)
@@ -229,5 +237,41 @@ func TestKeepLabThenCleanup(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(lab.RunDir, id)); err == nil {
 		t.Fatal("cleanup left the run directory")
+	}
+}
+
+func TestGateExitCodes(t *testing.T) {
+	roottest.Require(t)
+	dir := t.TempDir()
+	// The committed CI gate scenario against its committed baseline.
+	root, _ := filepath.Abs("../..")
+	gateFile := filepath.Join(root, "scenarios", "ci-gate.yaml")
+	baselines := filepath.Join(root, "results")
+	if stdout, stderr, code := nlstress(t, "gate", gateFile, "--baseline-dir", baselines); code != 0 {
+		t.Fatalf("gate ci-gate.yaml: exit %d, want 0:\n%s%s", code, stdout, stderr)
+	}
+	// The same scenario with a buffer far too small, against the same
+	// baseline (its scenario differs only in rcvbuf, so the baseline is
+	// rewritten to match): exit 1 and JUnit naming the failed metric.
+	body, _ := os.ReadFile(gateFile)
+	small := filepath.Join(dir, "ci-gate.yaml")
+	os.WriteFile(small, []byte(strings.Replace(string(body), "rcvbuf: 1M", "rcvbuf: 8K", 1)), 0o644)
+	base, _ := os.ReadFile(filepath.Join(baselines, "ci-gate.json"))
+	os.WriteFile(filepath.Join(dir, "ci-gate.json"), []byte(strings.Replace(string(base), `"rcvbuf": 1048576`, `"rcvbuf": 8192`, 1)), 0o644)
+	junit := filepath.Join(dir, "gate.xml")
+	stdout, stderr, code := nlstress(t, "gate", small, "--baseline-dir", dir, "--junit", junit)
+	if code != 1 || !strings.Contains(stdout, "REGRESSION") {
+		t.Fatalf("small buffer: exit %d, want 1 with a regression:\n%s\n%s", code, stdout, stderr)
+	}
+	x, err := os.ReadFile(junit)
+	if err != nil || !strings.Contains(string(x), `<testcase name="kernel_drops" classname="nlstress.gate.ci-gate">`) || !strings.Contains(string(x), "kernel_drops regressed") {
+		t.Fatalf("JUnit does not name the failing metric (%v):\n%s", err, x)
+	}
+	// A malformed scenario: one line naming file and line, exit 2.
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("vrids: 64\nrcvbuf: lots\n"), 0o644)
+	_, stderr, code = nlstress(t, "gate", bad, "--baseline-dir", dir)
+	if code != 2 || !strings.Contains(stderr, "bad.yaml:2:") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("malformed: exit %d, stderr %q; want 2 and one line with file:line", code, stderr)
 	}
 }

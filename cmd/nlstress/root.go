@@ -52,8 +52,8 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 		newRunCmd(g),
 		newCleanupCmd(g),
 		newVersionCmd(g),
-		newPendingCmd("sweep", "Find the smallest safe receive buffer over VRID counts (capacity planning)", "issue 6"),
-		newPendingCmd("gate", "Compare a scenario's result with a committed baseline (CI regression gate)", "issue 6"),
+		newSweepCmd(g),
+		newGateCmd(g),
 		newPendingCmd("diagnose", "Read-only look at a live host's netlink sockets and keepalived config", "issue 7"),
 	)
 	return root

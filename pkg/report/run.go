@@ -3,8 +3,6 @@ package report
 import (
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -129,27 +127,6 @@ func keptText(l result.Lab) string {
 		return fmt.Sprintf("kept: enter it with 'ip netns exec %s bash'; remove it with 'nlstress cleanup'", strings.Join(l.Namespaces, "' or '"))
 	}
 	return "removed"
-}
-
-// Save writes the result as JSON to path, through a temporary file so a
-// reader never sees half of it.
-func Save(path string, r result.Result) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".nlstress-*.json")
-	if err != nil {
-		return fmt.Errorf("save result: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := JSON(tmp, r); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save result to %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save result to %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save result: %w", err)
-	}
-	return nil
 }
 
 // stuckText lists stuck instances compactly: "VRIDs 57-255 on eth2 (FAULT)".

@@ -127,12 +127,13 @@ type fileDoc struct {
 	} `yaml:"sweep"`
 }
 
+// duration and size decode "100ms" and "64K", with the line in errors.
 type duration time.Duration
 
-func (d *duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
-	if err != nil {
-		return fmt.Errorf("invalid duration %q (want e.g. 100ms, 1s)", b)
+func (d *duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: invalid duration %q (want e.g. 100ms, 1s)", n.Line, n.Value)
 	}
 	*d = duration(v)
 	return nil
@@ -140,10 +141,10 @@ func (d *duration) UnmarshalText(b []byte) error {
 
 type size bytesize.Size
 
-func (s *size) UnmarshalText(b []byte) error {
-	v, err := bytesize.Parse(string(b))
-	if err != nil {
-		return err
+func (s *size) UnmarshalYAML(n *yaml.Node) error {
+	v, err := bytesize.Parse(n.Value)
+	if err != nil || n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: %v", n.Line, err)
 	}
 	*s = size(v)
 	return nil
@@ -341,5 +342,24 @@ func Override(dst *Scenario, src Scenario, changed func(flag string) bool) {
 		if changed(o.flag) {
 			o.set()
 		}
+	}
+}
+
+// OverrideSweep copies into dst the fields of src whose flags were given.
+func OverrideSweep(dst *Sweep, src Sweep, changed func(flag string) bool) {
+	if changed("vrids") {
+		dst.VRIDs = src.VRIDs
+	}
+	if changed("rcvbuf-min") {
+		dst.RcvBufMin = src.RcvBufMin
+	}
+	if changed("rcvbuf-max") {
+		dst.RcvBufMax = src.RcvBufMax
+	}
+	if changed("repeat") {
+		dst.Repeat = src.Repeat
+	}
+	if changed("margin") {
+		dst.Margin = src.Margin
 	}
 }

@@ -23,6 +23,8 @@ const samplerInterval = 2 * time.Millisecond
 type runner struct {
 	sc  scenario.Scenario
 	lab *lab.Lab
+	// built is when the lab was finished.
+	built time.Time
 	// subject is the router under test; engine is the same router when it
 	// is nlstress's own (nil for an external target).
 	subject subjectView
@@ -54,7 +56,7 @@ func groups(sc scenario.Scenario) []nlmon.Group {
 // an external target) with its monitor, and the sampler. On error it
 // stops what it started.
 func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, err error) {
-	r := &runner{sc: sc, lab: l}
+	r := &runner{sc: sc, lab: l, built: time.Now()}
 	var rctx context.Context
 	rctx, r.cancel = context.WithCancel(ctx)
 	defer func() {

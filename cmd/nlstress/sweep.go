@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/nlstress/nlstress/pkg/capacity"
+	"github.com/nlstress/nlstress/pkg/report"
+	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/stress"
+)
+
+func newSweepCmd(g *globals) *cobra.Command {
+	sc := scenario.Default()
+	sw := scenario.DefaultSweep()
+	var file, csvPath, chartPath string
+	cmd := &cobra.Command{
+		Use:   "sweep",
+		Short: "Find the smallest safe receive buffer for each VRID count (capacity planning)",
+		Long: `sweep runs the stress run over VRID counts and buffer sizes. For each VRID
+count it bisects between --rcvbuf-min and --rcvbuf-max (forced buffers) for
+the smallest buffer with zero netlink loss and every instance recovered,
+confirms it with --repeat more runs, adds --margin, and prints the setting
+and its keepalived lines. It fits bytes ≈ a + b × VRIDs through the results
+so you can extrapolate to counts you did not run.
+
+Runs of the sweep use the same options as run (--vmac, --advert-int,
+--vips-per-vrid, ...); 100ms adverts keep a sweep to a couple of minutes.`,
+		Example: `  nlstress sweep --vrids 64,128,255 --vmac --advert-int 100ms
+  nlstress sweep -f scenarios/capacity.yaml --chart sweep.svg --csv sweep.csv
+  nlstress sweep --vrids 255 --vips-per-vrid 4 --routes-per-vrid 2 --advert-int 100ms -o json`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			base, plan := scenario.Default(), scenario.DefaultSweep()
+			if file != "" {
+				f, err := scenario.Load(file)
+				if err != nil {
+					return err
+				}
+				base, plan = f.Scenario, f.Sweep
+			}
+			scenario.Override(&base, sc, cmd.Flags().Changed)
+			scenario.OverrideSweep(&plan, sw, cmd.Flags().Changed)
+			if err := plan.Validate(); err != nil {
+				return err
+			}
+			rep, err := capacity.Sweep(cmd.Context(), base, plan, stress.Run, report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan)))
+			if err != nil {
+				return err
+			}
+			if err := writeFile(csvPath, func(f *os.File) error { return report.SweepCSV(f, rep) }); err != nil {
+				return err
+			}
+			if err := writeFile(chartPath, func(f *os.File) error { return report.SweepSVG(f, rep) }); err != nil {
+				return err
+			}
+			return report.Sweep(cmd.OutOrStdout(), g.output, rep)
+		},
+	}
+	f := cmd.Flags()
+	addScenarioFlags(f, &sc, true)
+	f.IntSliceVar(&sw.VRIDs, "vrids", sw.VRIDs, "VRID counts to sweep, e.g. 64,128,255")
+	f.Var(&sw.RcvBufMin, "rcvbuf-min", "smallest buffer request to try")
+	f.Var(&sw.RcvBufMax, "rcvbuf-max", "largest buffer request to try")
+	f.IntVar(&sw.Repeat, "repeat", sw.Repeat, "runs that must also pass at the smallest buffer found")
+	f.Float64Var(&sw.Margin, "margin", sw.Margin, "head-room added to the smallest safe buffer (0.25 = 25 %)")
+	f.StringVarP(&file, "file", "f", "", "read the scenario and its sweep section from this YAML file")
+	f.StringVar(&csvPath, "csv", "", "also write every run as CSV to this file")
+	f.StringVar(&chartPath, "chart", "", "also write an SVG chart (drops vs buffer; smallest safe buffer vs VRIDs) to this file")
+	return cmd
+}
+
+// writeFile creates path and fills it with fn; an empty path does nothing.
+func writeFile(path string, fn func(*os.File) error) error {
+	if path == "" {
+		return nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Close()
+}

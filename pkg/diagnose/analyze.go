@@ -1,0 +1,326 @@
+// Package diagnose is nlstress's read-only look at a live host: its
+// netlink sockets and their drops, the rmem sysctls, and a keepalived
+// configuration with advice on the monitor buffer it needs. It creates no
+// namespace, changes no setting and sends nothing on the wire.
+package diagnose
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nlstress/nlstress/pkg/result"
+)
+
+// Per-message truesize of one link transition, per VRID, as measured by
+// nlstress's oracle on kernel 6.x (see ../shared/background.md and
+// nlstress run): what each configured object adds to the storm a flap of
+// its interface makes.
+const (
+	BytesPerVMAC  = 2300 // RTM_NEWLINK of the VMAC
+	BytesPerVIP   = 832  // RTM_NEWADDR/RTM_DELADDR of a virtual address
+	BytesPerRoute = 800  // RTM_DELROUTE/RTM_NEWROUTE of a virtual route
+	BytesPerRule  = 800  // RTM_DELRULE/RTM_NEWRULE of a virtual rule
+	// BytesBase is the interface's own messages: its RTM_NEWLINKs and its
+	// IPv6 link-local address.
+	BytesBase = 3*2300 + 832
+	// KeepalivedDefaultRcvBuf is what keepalived's monitor gets when no
+	// vrrp_netlink_monitor_rcv_bufs is set: 64 KiB, doubled.
+	KeepalivedDefaultRcvBuf = 131072
+)
+
+// Instance is what the analysis keeps of a vrrp_instance.
+type Instance struct {
+	Name         string   `json:"name"`
+	Interface    string   `json:"interface"`
+	VRID         int      `json:"vrid"`
+	VMAC         bool     `json:"vmac"`
+	VIPs         []string `json:"vips"`
+	Routes       []string `json:"routes"`
+	Rules        []string `json:"rules"`
+	TrackIfaces  []string `json:"track_interface,omitempty"`
+	TrackScripts int      `json:"track_scripts"`
+	NotifyScript bool     `json:"notify_script"`
+	File         string   `json:"file"`
+	Line         int      `json:"line"`
+}
+
+// Config is what the analysis keeps of a keepalived configuration.
+type Config struct {
+	Instances []Instance `json:"instances"`
+	// RcvBufs is vrrp_netlink_monitor_rcv_bufs (0: not set); Force is
+	// vrrp_netlink_monitor_rcv_bufs_force.
+	RcvBufs int64 `json:"vrrp_netlink_monitor_rcv_bufs"`
+	Force   bool  `json:"vrrp_netlink_monitor_rcv_bufs_force"`
+	// OtherRcvBufs are the other *_rcv_bufs keywords as written.
+	OtherRcvBufs map[string]string `json:"other_rcv_bufs,omitempty"`
+	NotifyFIFO   bool              `json:"notify_fifo"`
+}
+
+// Analyze extracts the instances and the buffer settings.
+func Analyze(nodes []*Node) (Config, error) {
+	c := Config{OtherRcvBufs: map[string]string{}}
+	for _, n := range nodes {
+		switch n.Keyword {
+		case "global_defs":
+			for _, g := range n.Block {
+				switch {
+				case g.Keyword == "vrrp_netlink_monitor_rcv_bufs":
+					v, err := strconv.ParseInt(g.Arg(0), 10, 64)
+					if err != nil || v <= 0 {
+						return c, fmt.Errorf("%w: %s:%d: vrrp_netlink_monitor_rcv_bufs %q: want a positive number of bytes", ErrConfig, g.File, g.Line, g.Arg(0))
+					}
+					c.RcvBufs = v
+				case g.Keyword == "vrrp_netlink_monitor_rcv_bufs_force":
+					c.Force = g.Arg(0) == "" || g.Arg(0) == "true" || g.Arg(0) == "1"
+				case strings.HasSuffix(g.Keyword, "_rcv_bufs") || strings.HasSuffix(g.Keyword, "_rcv_bufs_force"):
+					c.OtherRcvBufs[g.Keyword] = strings.Join(g.Args, " ")
+				case g.Keyword == "notify_fifo" || g.Keyword == "vrrp_notify_fifo":
+					c.NotifyFIFO = true
+				}
+			}
+		case "vrrp_instance":
+			c.Instances = append(c.Instances, instance(n))
+		}
+	}
+	return c, nil
+}
+
+// instance reads one vrrp_instance block.
+func instance(n *Node) Instance {
+	in := Instance{Name: n.Arg(0), File: n.File, Line: n.Line}
+	for _, s := range n.Block {
+		switch s.Keyword {
+		case "interface":
+			in.Interface = s.Arg(0)
+		case "virtual_router_id":
+			in.VRID, _ = strconv.Atoi(s.Arg(0))
+		case "use_vmac":
+			in.VMAC = true
+		case "virtual_ipaddress", "virtual_ipaddress_excluded":
+			for _, a := range s.Block {
+				in.VIPs = append(in.VIPs, strings.TrimSpace(a.Keyword+" "+strings.Join(a.Args, " ")))
+			}
+		case "virtual_routes":
+			for _, r := range s.Block {
+				in.Routes = append(in.Routes, strings.TrimSpace(r.Keyword+" "+strings.Join(r.Args, " ")))
+			}
+		case "virtual_rules":
+			for _, r := range s.Block {
+				in.Rules = append(in.Rules, strings.TrimSpace(r.Keyword+" "+strings.Join(r.Args, " ")))
+			}
+		case "track_interface":
+			for _, t := range s.Block {
+				in.TrackIfaces = append(in.TrackIfaces, t.Keyword)
+			}
+		case "track_script":
+			in.TrackScripts += len(s.Block)
+		case "notify", "notify_master", "notify_backup", "notify_fault", "notify_stop":
+			in.NotifyScript = true
+		}
+	}
+	return in
+}
+
+// Estimate is the storm of one link flap and the buffer it needs.
+type Estimate struct {
+	// Interface is the one whose flap makes the largest storm, with the
+	// instances on it or tracking it.
+	Interface string `json:"interface"`
+	Instances int    `json:"instances"`
+	VMACs     int    `json:"vmacs"`
+	VIPs      int    `json:"vips"`
+	Routes    int    `json:"routes"`
+	Rules     int    `json:"rules"`
+	// Storm is the estimated truesize of one transition, bytes.
+	Storm int64 `json:"storm"`
+	// Configured is the monitor buffer keepalived gets with this
+	// configuration on this host: doubled, capped by rmem_max without
+	// force.
+	Configured     int64                 `json:"configured"`
+	CappedByRmem   bool                  `json:"capped_by_rmem_max"`
+	Recommendation result.Recommendation `json:"recommendation"`
+}
+
+// EstimateStorm works out the largest storm of one interface's flap and
+// whether the configured buffer holds it, for a host whose
+// net.core.rmem_max is rmemMax.
+func EstimateStorm(c Config, rmemMax int64) Estimate {
+	per := map[string]*Estimate{}
+	for _, in := range c.Instances {
+		ifaces := append([]string{in.Interface}, in.TrackIfaces...)
+		seen := map[string]bool{}
+		for _, ifc := range ifaces {
+			if ifc == "" || seen[ifc] {
+				continue
+			}
+			seen[ifc] = true
+			e := per[ifc]
+			if e == nil {
+				e = &Estimate{Interface: ifc}
+				per[ifc] = e
+			}
+			e.Instances++
+			if in.VMAC {
+				e.VMACs++
+			}
+			e.VIPs += len(in.VIPs)
+			e.Routes += len(in.Routes)
+			e.Rules += len(in.Rules)
+		}
+	}
+	var best Estimate
+	names := make([]string, 0, len(per))
+	for n := range per {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		e := per[n]
+		e.Storm = BytesBase + int64(e.VMACs)*BytesPerVMAC + int64(e.VIPs)*BytesPerVIP + int64(e.Routes)*BytesPerRoute + int64(e.Rules)*BytesPerRule
+		if e.Storm > best.Storm {
+			best = *e
+		}
+	}
+	best.Configured = KeepalivedDefaultRcvBuf
+	if c.RcvBufs > 0 {
+		best.Configured = 2 * c.RcvBufs
+		if !c.Force && rmemMax > 0 && c.RcvBufs > rmemMax {
+			best.Configured, best.CappedByRmem = 2*rmemMax, true
+		}
+	}
+	best.Recommendation = result.Recommend(uint64(best.Storm), result.DefaultMargin, best.Configured)
+	return best
+}
+
+// Finding is one piece of advice, with the lines to paste where there are
+// any.
+type Finding struct {
+	Severity string   `json:"severity"` // "problem" or "advice"
+	Text     string   `json:"text"`
+	Paste    []string `json:"paste,omitempty"`
+}
+
+// Advise turns the analysis into findings.
+func Advise(c Config, e Estimate) []Finding {
+	var out []Finding
+	if len(c.Instances) == 0 {
+		return []Finding{{Severity: "advice", Text: "no vrrp_instance found: nothing to size"}}
+	}
+	setting := "keepalived's default (64 KiB, doubled to 131072)"
+	if c.RcvBufs > 0 {
+		setting = fmt.Sprintf("vrrp_netlink_monitor_rcv_bufs %d", c.RcvBufs)
+		if c.Force {
+			setting += " with _force"
+		}
+	}
+	if e.CappedByRmem {
+		out = append(out, Finding{Severity: "problem",
+			Text:  fmt.Sprintf("vrrp_netlink_monitor_rcv_bufs %d without _force is capped by net.core.rmem_max: the monitor gets %d, not %d", c.RcvBufs, e.Configured, 2*c.RcvBufs),
+			Paste: []string{"vrrp_netlink_monitor_rcv_bufs_force"}})
+	}
+	if !e.Recommendation.Enough {
+		out = append(out, Finding{Severity: "problem",
+			Text: fmt.Sprintf("a flap of %s (%d instances, %d VMACs, %d VIPs, %d routes, %d rules) makes a storm of about %d bytes; %s gives the monitor %d: it will overrun, and keepalived never re-reads what it lost",
+				e.Interface, e.Instances, e.VMACs, e.VIPs, e.Routes, e.Rules, e.Storm, setting, e.Configured),
+			Paste: e.Recommendation.Keepalived})
+	} else {
+		out = append(out, Finding{Severity: "advice",
+			Text: fmt.Sprintf("a flap of %s makes a storm of about %d bytes; %s gives the monitor %d, which holds it with %d%% margin", e.Interface, e.Storm, setting, e.Configured, int(e.Recommendation.Margin*100))})
+	}
+	out = append(out, duplicates(c)...)
+	out = append(out, broadcastVIPs(c)...)
+	notify := 0
+	for _, in := range c.Instances {
+		if in.NotifyScript {
+			notify++
+		}
+	}
+	if notify > 10 {
+		out = append(out, Finding{Severity: "advice",
+			Text: fmt.Sprintf("%d instances run notify scripts: a flap forks them all at once, while the monitor is not being read; prefer one notify_fifo reader", notify)})
+	}
+	if len(c.Instances) > 100 {
+		out = append(out, Finding{Severity: "advice",
+			Text:  fmt.Sprintf("%d instances in one process: give keepalived real-time priority and keep it in memory, as the incident thread advises", len(c.Instances)),
+			Paste: []string{"vrrp_rt_priority 50", "vrrp_no_swap"}})
+	}
+	return out
+}
+
+// duplicates finds routes and rules that more than one instance manages:
+// each deletes what the other still needs.
+func duplicates(c Config) []Finding {
+	var out []Finding
+	for _, kind := range []string{"route", "rule"} {
+		owners := map[string][]string{}
+		for _, in := range c.Instances {
+			list := in.Routes
+			if kind == "rule" {
+				list = in.Rules
+			}
+			for _, r := range list {
+				key := r
+				if f := strings.Fields(r); kind == "route" && len(f) > 0 {
+					key = f[0] // the destination
+					if key == "src" && len(f) > 2 {
+						key = f[2]
+					}
+				}
+				owners[key] = append(owners[key], in.Name)
+			}
+		}
+		keys := make([]string, 0, len(owners))
+		for k, v := range owners {
+			if len(v) > 1 {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			out = append(out, Finding{Severity: "problem",
+				Text: fmt.Sprintf("virtual %s %s is managed by %d instances (%s): keep each instance's routes and rules separate", kind, k, len(owners[k]), strings.Join(first(owners[k], 4), ", "))})
+		}
+	}
+	return out
+}
+
+// broadcastVIPs finds virtual addresses equal to their subnet's broadcast
+// address.
+func broadcastVIPs(c Config) []Finding {
+	var out []Finding
+	for _, in := range c.Instances {
+		for _, v := range in.VIPs {
+			f := strings.Fields(v)
+			if len(f) == 0 {
+				continue
+			}
+			p, err := netip.ParsePrefix(f[0])
+			if err != nil || !p.Addr().Is4() || p.Bits() >= 31 {
+				continue
+			}
+			if p.Addr() == lastAddr(p) && !strings.Contains(v, "brd") {
+				out = append(out, Finding{Severity: "problem",
+					Text:  fmt.Sprintf("%s: virtual address %s is its subnet's broadcast address", in.Name, f[0]),
+					Paste: []string{fmt.Sprintf("%s brd +", f[0])}})
+			}
+		}
+	}
+	return out
+}
+
+// lastAddr is the highest address of p (the IPv4 broadcast).
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Masked().Addr().As4()
+	v := uint32(a[0])<<24 | uint32(a[1])<<16 | uint32(a[2])<<8 | uint32(a[3]) | (1<<(32-p.Bits()) - 1)
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func first(s []string, n int) []string {
+	if len(s) > n {
+		return append(s[:n:n], "...")
+	}
+	return s
+}

@@ -1,0 +1,120 @@
+// Package gate is the CI regression gate: it runs scenario files, holds
+// each result against the committed baseline of the same name under the
+// scenario's thresholds, and says which metrics regressed. Runs are done by
+// the function it is given, so the logic is tested without a lab.
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
+)
+
+// ErrNoBaseline is returned when a scenario has no baseline to compare
+// with and none is being written.
+var ErrNoBaseline = errors.New("no baseline")
+
+// RunFunc runs one scenario; an error wrapping result.ErrFinding is a
+// measured failure, not an error of the gate.
+type RunFunc func(context.Context, scenario.Scenario) (result.Result, error)
+
+// Options say where baselines live and whether to rewrite them.
+type Options struct {
+	// BaselineDir holds <name>.json baselines ("results").
+	BaselineDir string
+	// Update writes each run as the new baseline instead of comparing.
+	Update bool
+}
+
+// Outcome is one scenario's gate result.
+type Outcome struct {
+	Name     string         `json:"name"`
+	File     string         `json:"file"`
+	Baseline string         `json:"baseline"`
+	Updated  bool           `json:"updated,omitempty"`
+	Checks   []result.Check `json:"checks,omitempty"`
+	Verdict  string         `json:"verdict"`
+}
+
+// Pass reports whether every check passed.
+func (o Outcome) Pass() bool {
+	for _, c := range o.Checks {
+		if !c.Pass {
+			return false
+		}
+	}
+	return true
+}
+
+// Name is a scenario file's name for baselines: its name key, else the
+// file name without extension.
+func Name(f scenario.File) string {
+	if f.Scenario.Name != "" {
+		return f.Scenario.Name
+	}
+	return strings.TrimSuffix(filepath.Base(f.Path), filepath.Ext(f.Path))
+}
+
+// Run loads every file first (a bad one stops the gate before anything
+// runs), then runs each scenario and compares it with its baseline, or
+// writes the baseline with opt.Update. Errors are usage or environment
+// errors; regressions are in the outcomes.
+func Run(ctx context.Context, files []string, opt Options, run RunFunc) ([]Outcome, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: gate: name at least one scenario file (e.g. scenarios/ci-gate.yaml)", scenario.ErrInvalid)
+	}
+	var loaded []scenario.File
+	for _, path := range files {
+		f, err := scenario.Load(path)
+		if err != nil {
+			return nil, err
+		}
+		loaded = append(loaded, f)
+	}
+	var out []Outcome
+	for _, f := range loaded {
+		name := Name(f)
+		o := Outcome{Name: name, File: f.Path, Baseline: filepath.Join(opt.BaselineDir, name+".json")}
+		var base result.Result
+		if !opt.Update {
+			var err error
+			if base, err = result.Load(o.Baseline); err != nil {
+				if errors.Is(err, os.ErrNotExist) {
+					return out, fmt.Errorf("%w for %s at %s: write one with nlstress gate --update-baseline %s", ErrNoBaseline, name, o.Baseline, f.Path)
+				}
+				return out, err
+			}
+		}
+		sc := f.Scenario
+		sc.Name = name
+		res, err := run(ctx, sc)
+		if err != nil && !errors.Is(err, result.ErrFinding) {
+			return out, fmt.Errorf("gate %s: %w", name, err)
+		}
+		if res.Verdict != nil {
+			o.Verdict = res.Verdict.Line
+		}
+		if opt.Update {
+			if err != nil {
+				return out, fmt.Errorf("gate %s: will not record a failing run as the baseline: %s", name, o.Verdict)
+			}
+			if err := result.Save(o.Baseline, res); err != nil {
+				return out, err
+			}
+			o.Updated = true
+			out = append(out, o)
+			continue
+		}
+		if o.Checks, err = result.Compare(name, base, res, f.Gate); err != nil {
+			return out, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}

@@ -1,0 +1,28 @@
+package report
+
+import (
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/nlstress/nlstress/pkg/capacity"
+)
+
+// SweepProgress reports a sweep's runs on stderr: a progress bar with ETA
+// when stderr is a terminal, one log line per run otherwise (CI logs).
+func SweepProgress(stderr io.Writer, total int) capacity.Progress {
+	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("sweep"),
+			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
+		return func(done, total int, _ capacity.Point) {
+			bar.ChangeMax(total)
+			_ = bar.Set(done)
+		}
+	}
+	return func(done, total int, p capacity.Point) {
+		slog.Warn("sweep run", "run", done, "of_about", total, "vrids", p.VRIDs, "rcvbuf", int64(p.RcvBuf), "drops", p.Drops, "stuck", p.Stuck, "pass", p.Pass)
+	}
+}

@@ -1,0 +1,64 @@
+package result
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/scenario"
+)
+
+func measured(drops uint64, stuck int, p95 time.Duration, storm uint64) Result {
+	r := Result{Scenario: scenario.Default(), Totals: &Totals{Drops: drops, LargestStorm: storm, Balanced: true, Recovery: Durations{P95: p95}}}
+	f := Flap{}
+	for range stuck {
+		f.Stuck = append(f.Stuck, Instance{VRID: 1, Interface: "eth2", State: "FAULT"})
+	}
+	r.Flaps = []Flap{f}
+	return r
+}
+
+func TestCompare(t *testing.T) {
+	base := measured(0, 0, time.Second, 100000)
+	g := scenario.Gate{RecoveryFactor: 1.5, RecoverySlack: 500 * time.Millisecond, StormFactor: 1.25}
+	tests := []struct {
+		name   string
+		now    Result
+		failed []string
+	}{
+		{"same", measured(0, 0, time.Second, 100000), nil},
+		{"within limits", measured(0, 0, 2*time.Second, 125000), nil},
+		{"drops", measured(3, 0, time.Second, 100000), []string{"kernel_drops"}},
+		{"stuck", measured(0, 5, time.Second, 100000), []string{"stuck_instances"}},
+		{"slower", measured(0, 0, 2001*time.Millisecond, 100000), []string{"recovery_p95"}},
+		{"bigger storm", measured(0, 0, time.Second, 125001), []string{"storm_truesize"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			checks, err := Compare("ci-gate", base, tt.now, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var failed []string
+			for _, c := range checks {
+				if !c.Pass {
+					failed = append(failed, c.Metric)
+				}
+				if c.Scenario != "ci-gate" {
+					t.Errorf("check %+v lacks the scenario name", c)
+				}
+			}
+			if len(failed) != len(tt.failed) || (len(failed) > 0 && failed[0] != tt.failed[0]) {
+				t.Fatalf("failed %v, want %v", failed, tt.failed)
+			}
+		})
+	}
+}
+
+func TestCompareRefusesOtherScenario(t *testing.T) {
+	base, now := measured(0, 0, time.Second, 1), measured(0, 0, time.Second, 1)
+	now.Scenario.VRIDs = 64
+	if _, err := Compare("x", base, now, scenario.DefaultGate()); !errors.Is(err, ErrBaselineMismatch) {
+		t.Fatalf("err = %v, want ErrBaselineMismatch", err)
+	}
+}
