@@ -128,15 +128,6 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 	}
 }
 
-func TestPendingCommandsSaySoAndExit2(t *testing.T) {
-	for _, c := range []string{"diagnose"} {
-		_, stderr, code := nlstress(t, c, "--vrids", "64")
-		if code != 2 || !strings.Contains(stderr, "not implemented yet") {
-			t.Errorf("%s: exit %d, stderr %q; want exit 2 saying it is not implemented", c, code, stderr)
-		}
-	}
-}
-
 func TestVersion(t *testing.T) {
 	stdout, _, code := nlstress(t, "version", "-o", "json")
 	var v map[string]string
@@ -273,5 +264,28 @@ func TestGateExitCodes(t *testing.T) {
 	_, stderr, code = nlstress(t, "gate", bad, "--baseline-dir", dir)
 	if code != 2 || !strings.Contains(stderr, "bad.yaml:2:") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("malformed: exit %d, stderr %q; want 2 and one line with file:line", code, stderr)
+	}
+}
+
+func TestDiagnose(t *testing.T) {
+	roottest.Require(t)
+	conf := "../../scenarios/keepalived/incident-2519.conf"
+	stdout, stderr, code := nlstress(t, "diagnose", "--keepalived-conf", conf)
+	if code != 1 || !strings.Contains(stdout, "vrrp_netlink_monitor_rcv_bufs 393216") || !strings.Contains(stderr, "problem") {
+		t.Fatalf("incident config: exit %d, want 1 with the lines to paste:\n%s\n%s", code, stdout, stderr)
+	}
+	stdout, _, code = nlstress(t, "diagnose", "--keepalived-conf", "../../scenarios/keepalived/vmac-255.conf", "-o", "prometheus")
+	if code != 0 && code != 1 || !strings.Contains(stdout, "# TYPE nlstress_netlink_socket_drops_total counter") {
+		t.Fatalf("prometheus: exit %d:\n%s", code, stdout)
+	}
+	bad := filepath.Join(t.TempDir(), "keepalived.conf")
+	os.WriteFile(bad, []byte("global_defs {\n  router_id x\n"), 0o644)
+	_, stderr, code = nlstress(t, "diagnose", "--keepalived-conf", bad)
+	if code != 2 || !strings.Contains(stderr, bad+":1: block opened here is never closed") || strings.Count(stderr, "\n") != 1 {
+		t.Fatalf("malformed config: exit %d, stderr %q", code, stderr)
+	}
+	_, stderr, code = nlstress(t, "run", "-o", "prometheus")
+	if code != 2 || !strings.Contains(stderr, "for diagnose only") {
+		t.Fatalf("run -o prometheus: exit %d, stderr %q", code, stderr)
 	}
 }

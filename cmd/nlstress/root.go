@@ -1,12 +1,14 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nlstress/nlstress/pkg/report"
+	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
 // globals are the flags every command shares.
@@ -41,6 +43,9 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 				level = slog.LevelWarn
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+			if g.output == report.FormatPrometheus && cmd.Name() != "diagnose" {
+				return fmt.Errorf("%w: --output prometheus is for diagnose only", scenario.ErrInvalid)
+			}
 			return nil
 		},
 	}
@@ -54,7 +59,7 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 		newVersionCmd(g),
 		newSweepCmd(g),
 		newGateCmd(g),
-		newPendingCmd("diagnose", "Read-only look at a live host's netlink sockets and keepalived config", "issue 7"),
+		newDiagnoseCmd(g),
 	)
 	return root
 }

@@ -201,6 +201,8 @@ type Finding struct {
 	Severity string   `json:"severity"` // "problem" or "advice"
 	Text     string   `json:"text"`
 	Paste    []string `json:"paste,omitempty"`
+	// Where says where Paste goes ("global_defs").
+	Where string `json:"where,omitempty"`
 }
 
 // Advise turns the analysis into findings.
@@ -219,13 +221,13 @@ func Advise(c Config, e Estimate) []Finding {
 	if e.CappedByRmem {
 		out = append(out, Finding{Severity: "problem",
 			Text:  fmt.Sprintf("vrrp_netlink_monitor_rcv_bufs %d without _force is capped by net.core.rmem_max: the monitor gets %d, not %d", c.RcvBufs, e.Configured, 2*c.RcvBufs),
-			Paste: []string{"vrrp_netlink_monitor_rcv_bufs_force"}})
+			Paste: []string{"vrrp_netlink_monitor_rcv_bufs_force"}, Where: "global_defs"})
 	}
 	if !e.Recommendation.Enough {
 		out = append(out, Finding{Severity: "problem",
 			Text: fmt.Sprintf("a flap of %s (%d instances, %d VMACs, %d VIPs, %d routes, %d rules) makes a storm of about %d bytes; %s gives the monitor %d: it will overrun, and keepalived never re-reads what it lost",
 				e.Interface, e.Instances, e.VMACs, e.VIPs, e.Routes, e.Rules, e.Storm, setting, e.Configured),
-			Paste: e.Recommendation.Keepalived})
+			Paste: e.Recommendation.Keepalived, Where: "global_defs"})
 	} else {
 		out = append(out, Finding{Severity: "advice",
 			Text: fmt.Sprintf("a flap of %s makes a storm of about %d bytes; %s gives the monitor %d, which holds it with %d%% margin", e.Interface, e.Storm, setting, e.Configured, int(e.Recommendation.Margin*100))})
@@ -245,7 +247,7 @@ func Advise(c Config, e Estimate) []Finding {
 	if len(c.Instances) > 100 {
 		out = append(out, Finding{Severity: "advice",
 			Text:  fmt.Sprintf("%d instances in one process: give keepalived real-time priority and keep it in memory, as the incident thread advises", len(c.Instances)),
-			Paste: []string{"vrrp_rt_priority 50", "vrrp_no_swap"}})
+			Paste: []string{"vrrp_rt_priority 50", "vrrp_no_swap"}, Where: "global_defs"})
 	}
 	return out
 }
@@ -304,7 +306,7 @@ func broadcastVIPs(c Config) []Finding {
 			if p.Addr() == lastAddr(p) && !strings.Contains(v, "brd") {
 				out = append(out, Finding{Severity: "problem",
 					Text:  fmt.Sprintf("%s: virtual address %s is its subnet's broadcast address", in.Name, f[0]),
-					Paste: []string{fmt.Sprintf("%s brd +", f[0])}})
+					Paste: []string{fmt.Sprintf("%s brd +", f[0])}, Where: "virtual_ipaddress of " + in.Name})
 			}
 		}
 	}

@@ -30,6 +30,10 @@ var Formats = []Format{FormatTable, FormatJSON, FormatMarkdown}
 // Set parses a format name; with String and Type it makes *Format a
 // pflag.Value.
 func (f *Format) Set(s string) error {
+	if Format(s) == FormatPrometheus {
+		*f = FormatPrometheus // diagnose only; other commands refuse it
+		return nil
+	}
 	for _, v := range Formats {
 		if Format(s) == v {
 			*f = v
@@ -40,7 +44,7 @@ func (f *Format) Set(s string) error {
 	for i, v := range Formats {
 		names[i] = string(v)
 	}
-	return fmt.Errorf("unknown output format %q: want %s", s, strings.Join(names, ", "))
+	return fmt.Errorf("unknown output format %q: want %s (or prometheus, for diagnose)", s, strings.Join(names, ", "))
 }
 
 // String returns the format's name.

@@ -18,8 +18,6 @@ const SchemaVersion = 1
 // (loss, stuck instances): exit code 1, not a usage or environment error.
 var ErrFinding = errors.New("finding")
 
-// ErrNotImplemented is wrapped when a command's work has not been built yet.
-var ErrNotImplemented = errors.New("not implemented yet")
 
 // Host is what a result records about the machine it ran on.
 type Host struct {

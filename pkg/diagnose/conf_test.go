@@ -1,0 +1,168 @@
+package diagnose
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const fixtures = "../../scenarios/keepalived"
+
+func analyzeFile(t *testing.T, path string, rmemMax int64) (Config, Estimate, []Finding) {
+	t.Helper()
+	nodes, err := ParseFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Analyze(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := EstimateStorm(c, rmemMax)
+	return c, e, Advise(c, e)
+}
+
+func findings(fs []Finding, severity string) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Severity == severity {
+			out = append(out, f.Text+" | "+strings.Join(f.Paste, "; "))
+		}
+	}
+	return out
+}
+
+func contains(list []string, sub string) bool {
+	for _, s := range list {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestIncidentConfig(t *testing.T) {
+	c, e, fs := analyzeFile(t, filepath.Join(fixtures, "incident-2519.conf"), 212992)
+	if len(c.Instances) != 255 || c.RcvBufs != 0 || c.Force {
+		t.Fatalf("config: %d instances, rcv_bufs %d force %v", len(c.Instances), c.RcvBufs, c.Force)
+	}
+	if e.Interface != "eth2" || e.Instances != 255 || e.VMACs != 0 || e.VIPs != 255 || e.Routes != 256 || e.Rules != 255 {
+		t.Fatalf("estimate %+v", e)
+	}
+	want := int64(BytesBase + 255*BytesPerVIP + 256*BytesPerRoute + 255*BytesPerRule)
+	if e.Storm != want || e.Configured != KeepalivedDefaultRcvBuf || e.Recommendation.Enough {
+		t.Fatalf("storm %d (want %d), configured %d, enough %v", e.Storm, want, e.Configured, e.Recommendation.Enough)
+	}
+	problems := findings(fs, "problem")
+	for _, w := range []string{
+		"it will overrun, and keepalived never re-reads what it lost | vrrp_netlink_monitor_rcv_bufs 393216; vrrp_netlink_monitor_rcv_bufs_force",
+		"virtual route 10.100.1.0/24 is managed by 2 instances (VI_1, VI_2)",
+		"VI_3: virtual address 10.2.0.255/24 is its subnet's broadcast address | 10.2.0.255/24 brd +",
+	} {
+		if !contains(problems, w) {
+			t.Errorf("problems lack %q:\n%s", w, strings.Join(problems, "\n"))
+		}
+	}
+	advice := findings(fs, "advice")
+	if !contains(advice, "255 instances run notify scripts") || !contains(advice, "vrrp_rt_priority 50; vrrp_no_swap") {
+		t.Errorf("advice lacks notify and priority lines:\n%s", strings.Join(advice, "\n"))
+	}
+}
+
+func TestVMACConfigWithTheFix(t *testing.T) {
+	c, e, fs := analyzeFile(t, filepath.Join(fixtures, "vmac-255.conf"), 212992)
+	if c.RcvBufs != 1000000 || !c.Force || c.OtherRcvBufs["vrrp_netlink_cmd_rcv_bufs"] != "1000000" {
+		t.Fatalf("config %+v", c)
+	}
+	if e.VMACs != 255 || e.Configured != 2000000 || !e.Recommendation.Enough {
+		t.Fatalf("estimate %+v: want 255 VMACs held by the forced 2,000,000", e)
+	}
+	if p := findings(fs, "problem"); len(p) != 0 {
+		t.Fatalf("problems in a healthy config: %v", p)
+	}
+}
+
+func TestSmallHealthyConfig(t *testing.T) {
+	c, e, fs := analyzeFile(t, filepath.Join(fixtures, "small-healthy.conf"), 212992)
+	if len(c.Instances) != 4 || c.Instances[0].TrackScripts != 1 || !c.NotifyFIFO || e.Interface != "eth0" || !e.Recommendation.Enough {
+		t.Fatalf("config %+v estimate %+v", c, e)
+	}
+	if p := findings(fs, "problem"); len(p) != 0 {
+		t.Fatalf("problems: %v", p)
+	}
+}
+
+func TestIncludesAndRmemCap(t *testing.T) {
+	c, e, fs := analyzeFile(t, filepath.Join(fixtures, "with-includes", "keepalived.conf"), 212992)
+	if len(c.Instances) != 100 || c.RcvBufs != 262144 || c.Force {
+		t.Fatalf("config: %d instances (want 100 from two globbed files), rcv_bufs %d", len(c.Instances), c.RcvBufs)
+	}
+	if !e.CappedByRmem || e.Configured != 2*212992 {
+		t.Fatalf("estimate %+v: want capped by rmem_max to 425984", e)
+	}
+	if !contains(findings(fs, "problem"), "capped by net.core.rmem_max") {
+		t.Fatalf("no rmem_max finding: %v", fs)
+	}
+	if c.Instances[60].File != filepath.Join(fixtures, "with-includes", "conf.d", "vi-1.conf") {
+		t.Fatalf("instance 61 comes from %s", c.Instances[60].File)
+	}
+}
+
+func TestMalformedConfigs(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ name, body, want string }{
+		{"unclosed block", "global_defs {\n  router_id x\n", "bad.conf:1: block opened here is never closed"},
+		{"stray brace", "global_defs {\n}\n}\n", "bad.conf:3: '}' with no block open"},
+		{"missing include", "include nothere.conf\n", "bad.conf:1: include"},
+		{"bad quote", "global_defs {\n  router_id \"x\n}\n", "bad.conf:2: unterminated quoted string"},
+		{"bad rcv_bufs", "global_defs {\n  vrrp_netlink_monitor_rcv_bufs lots\n}\n", "bad.conf:2: vrrp_netlink_monitor_rcv_bufs \"lots\""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, "bad.conf")
+			os.WriteFile(p, []byte(tt.body), 0o644)
+			nodes, err := ParseFile(p)
+			if err == nil {
+				_, err = Analyze(nodes)
+			}
+			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err = %v; want one line wrapping ErrConfig with %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := ParseFile(filepath.Join(dir, "absent.conf")); !errors.Is(err, ErrConfig) {
+		t.Fatalf("unreadable file: %v", err)
+	}
+}
+
+func TestIncludeLoop(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.conf")
+	os.WriteFile(p, []byte("include a.conf\n"), 0o644)
+	if _, err := ParseFile(p); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "loop") {
+		t.Fatalf("include loop: %v", err)
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	f.Add("global_defs {\n router_id x # c\n}\nvrrp_instance VI_1 {\n interface eth2\n virtual_ipaddress {\n 10.0.0.1/24\n }\n}\n")
+	f.Add("a { b { c \"d e\" } } ! x\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		p := &parser{file: "fuzz.conf"}
+		nodes, err := p.parse(text)
+		if err != nil {
+			if !errors.Is(err, ErrConfig) {
+				t.Fatalf("error does not wrap ErrConfig: %v", err)
+			}
+			return
+		}
+		c, err := Analyze(nodes)
+		if err == nil {
+			EstimateStorm(c, 212992)
+		}
+	})
+}
+
+func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }

@@ -1,0 +1,143 @@
+package diagnose
+
+import (
+	"context"
+	"net/netip"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/internal/hostsnap"
+	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/keepalived"
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"github.com/nlstress/nlstress/pkg/stress"
+)
+
+func TestDiagnoseChangesNothing(t *testing.T) {
+	roottest.Require(t)
+	before, err := hostsnap.Take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Run(Options{AllNamespaces: true, Conf: "../../scenarios/keepalived/vmac-255.conf", ConfGiven: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, err := hostsnap.Take()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := hostsnap.Diff(before, after); d != "" {
+		t.Fatalf("diagnose changed the host:\n%s", d)
+	}
+	if len(rep.Sockets) == 0 || rep.Host.RmemMax == 0 || rep.Keepalived == nil || rep.Keepalived.Instances != 255 {
+		t.Fatalf("report %+v", rep)
+	}
+}
+
+// TestFindsKeepalivedDrops runs a real keepalived with a tiny monitor
+// buffer in a lab namespace, flaps its link, and checks that diagnose,
+// pointed at the namespace, finds keepalived's monitor socket, its pid and
+// its drops.
+func TestFindsKeepalivedDrops(t *testing.T) {
+	roottest.Require(t)
+	if _, err := exec.LookPath("keepalived"); err != nil {
+		t.Skip("keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
+	}
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	ifc := l.Interfaces[0]
+	var inst []keepalived.Instance
+	for _, in := range l.Instances {
+		inst = append(inst, keepalived.Instance{Name: keepalived.InstanceName(in.Index), Interface: ifc.Name, VRID: in.VRID, Priority: 200,
+			Version: 3, Interval: 100 * time.Millisecond, VIPs: []netip.Addr{lab.VIP(4, in.Index, 0, 1)}, VMAC: lab.VMACName(0, in.VRID)})
+	}
+	p, err := keepalived.Start(l.Subject.NS, keepalived.Options{Dir: t.TempDir(), Instances: inst,
+		Global: keepalived.Global{RouterID: "nls-diag", RcvBuf: 8192, Force: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Stop)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	names := make([]string, len(inst))
+	for i := range inst {
+		names[i] = inst[i].Name
+	}
+	if err := p.WaitAll(ctx, names, "MASTER"); err != nil {
+		t.Fatal(err)
+	}
+	for _, up := range []bool{false, true} {
+		if err := lab.SetLink(l.Subject.Conn, ifc.Index, up); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ns := lab.NamespaceName(l.RunID, lab.RoleSubject)
+	var found Socket
+	for found.Drops == 0 {
+		rep, err := Run(Options{Namespace: ns, Conf: "/nonexistent"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Keepalived != nil {
+			for _, s := range rep.Keepalived.Live {
+				if s.PID == p.VRRPPID() {
+					found = s
+				}
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no drops on keepalived's monitor within the deadline (last seen %+v)", found)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if found.Protocol != sockdiag.ProtocolRoute || found.RcvBuf != 16384 || found.Comm != "keepalived" || found.Namespace != ns {
+		t.Fatalf("monitor socket %+v: want keepalived's rtnetlink socket with the forced 16384", found)
+	}
+	t.Logf("diagnose found keepalived pid %d, socket inode %d, rcvbuf %d, drops %d", found.PID, found.Inode, found.RcvBuf, found.Drops)
+}
+
+// TestEstimateIsNotBelowReality sizes a configuration nlstress can also
+// run (64 VRIDs, VMAC, one VIP each) and checks that a run with the
+// advised buffer passes.
+func TestEstimateIsNotBelowReality(t *testing.T) {
+	roottest.Require(t)
+	var inst []keepalived.Instance
+	for i := range 64 {
+		inst = append(inst, keepalived.Instance{Name: keepalived.InstanceName(i), Interface: "eth2", VRID: uint8(i + 1), Priority: 200,
+			Version: 3, Interval: 100 * time.Millisecond, VIPs: []netip.Addr{lab.VIP(4, i, 0, 1)}, VMAC: lab.VMACName(0, uint8(i+1))})
+	}
+	dir := t.TempDir()
+	conf := dir + "/keepalived.conf"
+	if err := writeFile(conf, keepalived.Render(keepalived.Global{RouterID: "x"}, inst)); err != nil {
+		t.Fatal(err)
+	}
+	nodes, err := ParseFile(conf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Analyze(nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := EstimateStorm(c, 212992)
+	sc := scenario.Default()
+	sc.VRIDs, sc.VMAC, sc.AdvertInterval, sc.RcvBuf = 64, true, 100*time.Millisecond, bytesize.Size(e.Recommendation.Request)
+	res, err := stress.Run(context.Background(), sc)
+	if err != nil || res.Verdict.Status != result.StatusPass {
+		t.Fatalf("run at the advised %d: %v (%+v)", e.Recommendation.Request, err, res.Verdict)
+	}
+	if int64(res.Totals.LargestStorm) > e.Recommendation.Needed {
+		t.Fatalf("the measured storm %d is above the advised buffer %d", res.Totals.LargestStorm, e.Recommendation.Needed)
+	}
+	t.Logf("estimate %d, measured storm %d, advised request %d: %s", e.Storm, res.Totals.LargestStorm, e.Recommendation.Request, res.Verdict.Line)
+}

@@ -1,0 +1,160 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nlstress/nlstress/pkg/diagnose"
+)
+
+// FormatPrometheus is the text exposition format, for node_exporter's
+// textfile collector. Only diagnose offers it.
+const FormatPrometheus Format = "prometheus"
+
+// Diagnose writes what diagnose found.
+func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
+	switch f {
+	case FormatJSON:
+		return JSON(w, rep)
+	case FormatPrometheus:
+		return Prometheus(w, rep.Sockets)
+	}
+	ew := &errWriter{w: w}
+	h := rep.Host
+	ew.printf("host: kernel %s; net.core.rmem_max %d; net.core.rmem_default %d\n  %s\n\n", h.Kernel, h.RmemMax, h.RmemDefault, h.Meaning)
+	if ew.err != nil {
+		return ew.err
+	}
+	if err := SocketTable(w, f, rep.Sockets); err != nil {
+		return err
+	}
+	if k := rep.Keepalived; k != nil {
+		if k.Conf != "" {
+			e := k.Estimate
+			ew.printf("\nkeepalived configuration %s: %d instances\n", k.Conf, k.Instances)
+			ew.printf("  largest flap: %s with %d instances, %d VMACs, %d VIPs, %d routes, %d rules: about %d bytes of truesize per transition\n",
+				e.Interface, e.Instances, e.VMACs, e.VIPs, e.Routes, e.Rules, e.Storm)
+			capped := ""
+			if e.CappedByRmem {
+				capped = " (capped by net.core.rmem_max)"
+			}
+			ew.printf("  monitor buffer keepalived gets: %d%s; needed with %d%% margin: %d\n", e.Configured, capped, int(e.Recommendation.Margin*100), e.Recommendation.Needed)
+			for _, fd := range k.Findings {
+				ew.printf("  %s: %s\n", strings.ToUpper(fd.Severity), fd.Text)
+				if len(fd.Paste) > 0 {
+					ew.printf("      paste into %s:\n", fd.Where)
+					for _, l := range fd.Paste {
+						ew.printf("          %s\n", l)
+					}
+				}
+			}
+		}
+		for _, s := range k.Live {
+			ew.printf("\nrunning keepalived %s in %s: monitor socket inode %d, rcvbuf %d, queued %d, drops %d%s\n",
+				s.Label(), s.Namespace, s.Inode, s.RcvBuf, s.Rmem, s.Drops, dropsNote(s.Drops))
+		}
+		if len(k.Processes) > 0 && len(k.Live) == 0 {
+			ew.printf("\nrunning keepalived pids %v: no monitor socket found (not a VRRP process, or in another namespace: try --all-namespaces)\n", k.Processes)
+		}
+	}
+	return ew.err
+}
+
+func dropsNote(d uint32) string {
+	if d > 0 {
+		return ": it has lost link and address messages since it started; with keepalived's policy they stay lost"
+	}
+	return ""
+}
+
+// SocketTable writes the sockets, grouped by process, flagging drops and
+// near-full queues.
+func SocketTable(w io.Writer, f Format, socks []diagnose.Socket) error {
+	rows := make([][]string, 0, len(socks))
+	kernel := 0
+	for _, s := range socks {
+		if s.PID == 0 && s.PortID == 0 && s.Drops == 0 {
+			kernel++ // the kernel's own end of each protocol: never a reader
+			continue
+		}
+		var flags []string
+		if s.Drops > 0 {
+			flags = append(flags, "DROPS")
+		}
+		if s.NearFull {
+			flags = append(flags, "NEAR FULL")
+		}
+		if s.NoENOBUFS() {
+			flags = append(flags, "NO_ENOBUFS (silent loss)")
+		}
+		groups := strings.Join(s.GroupNames, ",")
+		if groups == "" && len(s.Groups) > 0 {
+			groups = fmt.Sprint(s.Groups)
+		}
+		rows = append(rows, []string{s.Namespace, s.Label(), s.Protocol.String(), groups,
+			strconv.FormatUint(uint64(s.RcvBuf), 10), strconv.FormatUint(uint64(s.Rmem), 10), strconv.FormatUint(uint64(s.Drops), 10), strings.Join(flags, " ")})
+	}
+	if err := Table(w, f, []string{"namespace", "owner", "protocol", "groups", "rcvbuf", "queued", "drops", "flags"}, rows); err != nil {
+		return err
+	}
+	if kernel > 0 {
+		_, err := fmt.Fprintf(w, "(%d kernel-side sockets not shown; --output json lists every socket)\n", kernel)
+		return err
+	}
+	return nil
+}
+
+// WatchTable writes one refresh of diagnose --watch: sockets with their
+// drop rate, busiest first.
+func WatchTable(w io.Writer, f Format, rates []diagnose.Rate) error {
+	sort.SliceStable(rates, func(i, j int) bool { return rates[i].DropsPerSecond > rates[j].DropsPerSecond })
+	rows := make([][]string, 0, len(rates))
+	for _, r := range rates {
+		rows = append(rows, []string{r.Namespace, r.Label(), r.Protocol.String(), strings.Join(r.GroupNames, ","),
+			strconv.FormatUint(uint64(r.RcvBuf), 10), strconv.FormatUint(uint64(r.Rmem), 10),
+			strconv.FormatUint(uint64(r.Drops), 10), strconv.FormatFloat(r.DropsPerSecond, 'f', 1, 64)})
+	}
+	return Table(w, f, []string{"namespace", "owner", "protocol", "groups", "rcvbuf", "queued", "drops", "drops/s"}, rows)
+}
+
+// Prometheus writes per-socket and per-process netlink metrics in the text
+// exposition format.
+func Prometheus(w io.Writer, socks []diagnose.Socket) error {
+	ew := &errWriter{w: w}
+	type metric struct {
+		name, help, kind string
+		value            func(diagnose.Socket) uint64
+	}
+	metrics := []metric{
+		{"nlstress_netlink_socket_drops_total", "Messages the kernel dropped for a netlink socket (sk_drops).", "counter", func(s diagnose.Socket) uint64 { return uint64(s.Drops) }},
+		{"nlstress_netlink_socket_rcvbuf_bytes", "Effective receive buffer of a netlink socket.", "gauge", func(s diagnose.Socket) uint64 { return uint64(s.RcvBuf) }},
+		{"nlstress_netlink_socket_rmem_bytes", "Bytes of truesize queued on a netlink socket now.", "gauge", func(s diagnose.Socket) uint64 { return uint64(s.Rmem) }},
+	}
+	for _, m := range metrics {
+		ew.printf("# HELP %s %s\n# TYPE %s %s\n", m.name, m.help, m.name, m.kind)
+		for _, s := range socks {
+			ew.printf("%s{namespace=%q,pid=\"%d\",comm=%q,protocol=%q,inode=\"%d\"} %d\n", m.name, s.Namespace, s.PID, s.Comm, s.Protocol.String(), s.Inode, m.value(s))
+		}
+	}
+	type proc struct {
+		ns, comm string
+		pid      int
+	}
+	drops := map[proc]uint64{}
+	var order []proc
+	for _, s := range socks {
+		p := proc{s.Namespace, s.Comm, s.PID}
+		if _, ok := drops[p]; !ok {
+			order = append(order, p)
+		}
+		drops[p] += uint64(s.Drops)
+	}
+	ew.printf("# HELP nlstress_netlink_process_drops_total Netlink messages dropped for all sockets of a process.\n# TYPE nlstress_netlink_process_drops_total counter\n")
+	for _, p := range order {
+		ew.printf("nlstress_netlink_process_drops_total{namespace=%q,pid=\"%d\",comm=%q} %d\n", p.ns, p.pid, p.comm, drops[p])
+	}
+	return ew.err
+}
