@@ -22,3 +22,9 @@ go test -run '^$' -bench 'BenchmarkSmallestBuffer$' -benchtime 1x ./pkg/nlmon | 
 
 echo "== decoding one RTM_NEWLINK: nlmon vs rtnetlink/v2 (allocations per message on the hot path: target <= 1)"
 go test -run '^$' -bench 'BenchmarkDecode$' -benchmem ./pkg/nlmon | grep '^Benchmark'
+
+echo "== VRRP soak: 2 x 255 instances at 10 ms for ${NLS_SOAK:-60s} (targets: 0 spurious transitions, < 50 % of one core)"
+go test -run '^$' -bench 'BenchmarkSoak255At10ms$' -benchtime 1x ./pkg/vrrp | grep '^Benchmark'
+
+echo "== VRRP soak: 2 x 4095 instances (16 x 255) at 1 s for ${NLS_SOAK:-60s} (targets: 0 spurious transitions, RSS < 200 MB)"
+go test -run '^$' -bench 'BenchmarkSoak4095At1s$' -benchtime 1x ./pkg/vrrp | grep '^Benchmark'

@@ -16,6 +16,7 @@ func newSweepCmd(g *globals) *cobra.Command {
 	sc := scenario.Default()
 	sw := scenario.DefaultSweep()
 	var file, csvPath, chartPath string
+	var compare bool
 	cmd := &cobra.Command{
 		Use:   "sweep",
 		Short: "Find the smallest safe receive buffer for each VRID count (capacity planning)",
@@ -30,7 +31,8 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 --vips-per-vrid, ...); 100ms adverts keep a sweep to a couple of minutes.`,
 		Example: `  nlstress sweep --vrids 64,128,255 --vmac --advert-int 100ms
   nlstress sweep -f scenarios/capacity.yaml --chart sweep.svg --csv sweep.csv
-  nlstress sweep --vrids 255 --vips-per-vrid 4 --routes-per-vrid 2 --advert-int 100ms -o json`,
+  nlstress sweep --vrids 255 --vips-per-vrid 4 --routes-per-vrid 2 --advert-int 100ms -o json
+  nlstress sweep --compare --vrids 64,128,255 --vmac --advert-int 100ms`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			base, plan := scenario.Default(), scenario.DefaultSweep()
@@ -45,6 +47,20 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 			scenario.OverrideSweep(&plan, sw, cmd.Flags().Changed)
 			if err := plan.Validate(); err != nil {
 				return err
+			}
+			if compare {
+				targets := []string{scenario.TargetBuiltin, scenario.TargetKeepalived}
+				reps := map[string]capacity.Report{}
+				for _, target := range targets {
+					sc := base
+					sc.Target = target
+					rep, err := capacity.Sweep(cmd.Context(), sc, plan, stress.Run, report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan)))
+					if err != nil {
+						return err
+					}
+					reps[target] = rep
+				}
+				return report.SweepComparison(cmd.OutOrStdout(), g.output, reps, targets)
 			}
 			rep, err := capacity.Sweep(cmd.Context(), base, plan, stress.Run, report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan)))
 			if err != nil {
@@ -67,6 +83,7 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 	f.IntVar(&sw.Repeat, "repeat", sw.Repeat, "runs that must also pass at the smallest buffer found")
 	f.Float64Var(&sw.Margin, "margin", sw.Margin, "head-room added to the smallest safe buffer (0.25 = 25 %)")
 	f.StringVarP(&file, "file", "f", "", "read the scenario and its sweep section from this YAML file")
+	f.BoolVar(&compare, "compare", false, "run the sweep on the built-in engine and on keepalived, and print them side by side")
 	f.StringVar(&csvPath, "csv", "", "also write every run as CSV to this file")
 	f.StringVar(&chartPath, "chart", "", "also write an SVG chart (drops vs buffer; smallest safe buffer vs VRIDs) to this file")
 	return cmd

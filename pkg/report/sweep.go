@@ -151,3 +151,32 @@ func bounds(v []float64) (lo, hi float64) {
 	}
 	return slices.Min(v), slices.Max(v)
 }
+
+// SweepComparison writes the same sweep on two targets side by side: the
+// smallest zero-loss buffer of each per VRID count, and how far apart.
+func SweepComparison(w io.Writer, f Format, reps map[string]capacity.Report, targets []string) error {
+	if f == FormatJSON {
+		return JSON(w, reps)
+	}
+	a, b := reps[targets[0]], reps[targets[1]]
+	rows := make([][]string, 0, len(a.Rows))
+	for i, ra := range a.Rows {
+		if i >= len(b.Rows) {
+			break
+		}
+		rb := b.Rows[i]
+		diff := "-"
+		if ra.Found && rb.Found && rb.Smallest > 0 {
+			diff = fmt.Sprintf("%+.0f%%", 100*(float64(ra.Smallest)-float64(rb.Smallest))/float64(rb.Smallest))
+		}
+		rows = append(rows, []string{strconv.Itoa(ra.VRIDs), smallestText(ra), smallestText(rb), diff, kb(ra.Storm), kb(rb.Storm)})
+	}
+	return Table(w, f, []string{"VRIDs", "smallest safe: " + targets[0], "smallest safe: " + targets[1], targets[0] + " vs " + targets[1], "storm: " + targets[0], "storm: " + targets[1]}, rows)
+}
+
+func smallestText(r capacity.Row) string {
+	if !r.Found {
+		return "none in range"
+	}
+	return strconv.FormatInt(int64(r.Smallest), 10)
+}

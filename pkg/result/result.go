@@ -18,7 +18,6 @@ const SchemaVersion = 1
 // (loss, stuck instances): exit code 1, not a usage or environment error.
 var ErrFinding = errors.New("finding")
 
-
 // Host is what a result records about the machine it ran on.
 type Host struct {
 	Kernel      string `json:"kernel"`         // uname -r

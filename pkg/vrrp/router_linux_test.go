@@ -13,7 +13,7 @@ import (
 
 // twoRouters builds a lab of n instances and starts a subject (priority
 // 200, tracking its interface) and a peer (priority 100) on it.
-func twoRouters(t *testing.T, n, version int, interval time.Duration) (*lab.Lab, *Router, *Router) {
+func twoRouters(t testing.TB, n, version int, interval time.Duration) (*lab.Lab, *Router, *Router) {
 	t.Helper()
 	roottest.Require(t)
 	l, err := lab.Build(context.Background(), lab.Spec{Instances: n})
@@ -61,7 +61,7 @@ func twoRouters(t *testing.T, n, version int, interval time.Duration) (*lab.Lab,
 }
 
 // within waits for every instance of r to reach s within d.
-func within(t *testing.T, r *Router, s State, d time.Duration) time.Duration {
+func within(t testing.TB, r *Router, s State, d time.Duration) time.Duration {
 	t.Helper()
 	t0 := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), d)

@@ -1,0 +1,82 @@
+package vrrp
+
+import (
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// soakDuration is how long a soak benchmark watches the routers after they
+// converged: NLS_SOAK (a Go duration), 60s by default.
+func soakDuration(b *testing.B) time.Duration {
+	if v := os.Getenv("NLS_SOAK"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			b.Fatalf("NLS_SOAK=%q: %v", v, err)
+		}
+		return d
+	}
+	return 60 * time.Second
+}
+
+// cpuTime is the process's user and system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// rssMB is the process's resident set, MB.
+func rssMB(b *testing.B) float64 {
+	s, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(s), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	b.Fatal("no VmRSS")
+	return 0
+}
+
+// soak converges a subject (priority 200) and a peer (priority 100) of n
+// instances each, then watches them for the soak duration and reports the
+// transitions in that window (any is spurious), the CPU the process used
+// as a share of one core, and its RSS. Run with -benchtime 1x.
+func soak(b *testing.B, n int, interval time.Duration) {
+	_, subject, peer := twoRouters(b, n, 3, interval)
+	within(b, subject, Master, 30*time.Second)
+	within(b, peer, Backup, 30*time.Second)
+	before := len(subject.Transitions()) + len(peer.Transitions())
+	sentBefore := subject.Counters().AdvertsSent
+	cpu0, t0 := cpuTime(b), time.Now()
+	b.ResetTimer()
+	time.Sleep(soakDuration(b)) // the soak itself: watching a steady state for a fixed time
+	wall, cpu := time.Since(t0), cpuTime(b)-cpu0
+	b.StopTimer()
+	spurious := len(subject.Transitions()) + len(peer.Transitions()) - before
+	b.ReportMetric(float64(spurious), "spurious-transitions")
+	b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "cpu-%-of-one-core")
+	b.ReportMetric(rssMB(b), "rss-MB")
+	b.ReportMetric(float64(subject.Counters().AdvertsSent-sentBefore)/wall.Seconds(), "adverts/s")
+	if c := peer.Counters(); len(c.Discarded) > 0 {
+		b.Logf("peer discarded %v", c.Discarded)
+	}
+}
+
+// BenchmarkSoak255At10ms: 2 x 255 instances advertising every 10 ms (the
+// smallest VRRPv3 interval). Targets: 0 spurious transitions, under 50 %
+// of one core.
+func BenchmarkSoak255At10ms(b *testing.B) { soak(b, 255, 10*time.Millisecond) }
+
+// BenchmarkSoak4095At1s: 2 x 4095 instances (16 interfaces x 255) at 1 s.
+// Targets: 0 spurious transitions, RSS under 200 MB.
+func BenchmarkSoak4095At1s(b *testing.B) { soak(b, 4095, time.Second) }
