@@ -38,8 +38,9 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 			switch {
 			case g.verbose:
 				level = slog.LevelDebug
-			case g.output == report.FormatJSON:
-				// Machine output: stdout is JSON, stderr only warnings.
+			case g.output == report.FormatJSON, cmd.Name() == "sweep":
+				// Machine output (stdout is JSON), or a sweep's dozens of
+				// runs (its progress bar says enough): only warnings.
 				level = slog.LevelWarn
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))

@@ -96,7 +96,7 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, run R
 	total := Estimate(sw)
 	try := func(n int, size bytesize.Size, confirm bool) (Point, error) {
 		sc := base
-		sc.VRIDs, sc.RcvBuf, sc.Force, sc.KeepLab = n, size, true, false
+		sc.VRIDs, sc.RcvBuf, sc.Force, sc.KeepLab, sc.Probe = n, size, true, false, true
 		res, err := run(ctx, sc)
 		if err != nil && !errors.Is(err, result.ErrFinding) {
 			return Point{}, fmt.Errorf("sweep: %d VRIDs at rcvbuf %d: %w", n, size, err)
@@ -150,6 +150,17 @@ func smallest(n int, sw scenario.Sweep, try func(int, bytesize.Size, bool) (Poin
 		return row, nil // not found within the bounds
 	}
 	passing := []bytesize.Size{hi}
+	// A buffer that holds the whole storm always suffices: the kernel
+	// doubles the request, so half the storm's truesize, with 10 % for
+	// storms that vary, bounds the search from above.
+	if bound := bytesize.Size(float64(storm) / 2 * 1.1); storm > 0 && bound > lo && bound < hi {
+		if ok, err := test(bound, false); err != nil {
+			return row, err
+		} else if ok {
+			hi = bound
+			passing = append(passing, bound)
+		}
+	}
 	if ok, err = test(lo, false); err != nil {
 		return row, err
 	} else if ok {

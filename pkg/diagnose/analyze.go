@@ -124,6 +124,15 @@ func instance(n *Node) Instance {
 	return in
 }
 
+// Analysis is a keepalived configuration's analysis.
+type Analysis struct {
+	Conf      string    `json:"conf"`
+	Instances int       `json:"instances"`
+	Config    Config    `json:"config"`
+	Estimate  Estimate  `json:"estimate"`
+	Findings  []Finding `json:"findings"`
+}
+
 // Estimate is the storm of one link flap and the buffer it needs.
 type Estimate struct {
 	// Interface is the one whose flap makes the largest storm, with the
@@ -325,4 +334,18 @@ func first(s []string, n int) []string {
 		return append(s[:n:n], "...")
 	}
 	return s
+}
+
+// analyzeConf parses and analyses a keepalived configuration.
+func analyzeConf(path string, rmemMax int64) (Analysis, error) {
+	nodes, err := ParseFile(path)
+	if err != nil {
+		return Analysis{}, err
+	}
+	c, err := Analyze(nodes)
+	if err != nil {
+		return Analysis{}, err
+	}
+	e := EstimateStorm(c, rmemMax)
+	return Analysis{Conf: path, Instances: len(c.Instances), Config: c, Estimate: e, Findings: Advise(c, e)}, nil
 }

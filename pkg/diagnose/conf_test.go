@@ -12,16 +12,11 @@ const fixtures = "../../scenarios/keepalived"
 
 func analyzeFile(t *testing.T, path string, rmemMax int64) (Config, Estimate, []Finding) {
 	t.Helper()
-	nodes, err := ParseFile(path)
+	k, err := analyzeConf(path, rmemMax)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := Analyze(nodes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := EstimateStorm(c, rmemMax)
-	return c, e, Advise(c, e)
+	return k.Config, k.Estimate, k.Findings
 }
 
 func findings(fs []Finding, severity string) []string {

@@ -56,13 +56,9 @@ type Host struct {
 // KeepalivedReport is the configuration analysis and, where keepalived
 // runs, its monitor sockets.
 type KeepalivedReport struct {
-	Conf      string    `json:"conf"`
-	Instances int       `json:"instances"`
-	Config    Config    `json:"config"`
-	Estimate  Estimate  `json:"estimate"`
-	Findings  []Finding `json:"findings"`
-	Live      []Socket  `json:"live_monitor_sockets,omitempty"`
-	Processes []int     `json:"processes,omitempty"`
+	Analysis
+	Live      []Socket `json:"live_monitor_sockets,omitempty"`
+	Processes []int    `json:"processes,omitempty"`
 }
 
 // Report is what diagnose found.
@@ -88,10 +84,11 @@ func Run(opt Options) (Report, error) {
 		opt.Conf = DefaultConf
 	}
 	if _, err := os.Stat(opt.Conf); err == nil || opt.ConfGiven {
-		k, err := analyzeConf(opt.Conf, h.RmemMax)
+		a, err := analyzeConf(opt.Conf, h.RmemMax)
 		if err != nil {
 			return rep, err
 		}
+		k := KeepalivedReport{Analysis: a}
 		k.Live, k.Processes = liveKeepalived(rep.Sockets)
 		rep.Keepalived = &k
 	} else {
@@ -109,20 +106,6 @@ func meaning(h result.Host) string {
 		"with SO_RCVBUFFORCE (keepalived's vrrp_netlink_monitor_rcv_bufs_force, needs CAP_NET_ADMIN) the cap does not apply; "+
 		"a socket that asks nothing gets net.core.rmem_default, %d",
 		2*h.RmemMax, h.RmemMax, h.RmemDefault)
-}
-
-// analyzeConf parses and analyses a keepalived configuration.
-func analyzeConf(path string, rmemMax int64) (KeepalivedReport, error) {
-	nodes, err := ParseFile(path)
-	if err != nil {
-		return KeepalivedReport{}, err
-	}
-	c, err := Analyze(nodes)
-	if err != nil {
-		return KeepalivedReport{}, err
-	}
-	e := EstimateStorm(c, rmemMax)
-	return KeepalivedReport{Conf: path, Instances: len(c.Instances), Config: c, Estimate: e, Findings: Advise(c, e)}, nil
 }
 
 // liveKeepalived picks the monitor sockets of running keepalived
@@ -163,6 +146,9 @@ func Sockets(opt Options) ([]Socket, error) {
 			return nil, fmt.Errorf("list netlink sockets in %s: %w", ns.name, err)
 		}
 		for _, s := range sockdiag.WithOwners(socks) {
+			if s.Protocol == sockdiag.ProtocolSockDiag && s.PID == 0 && s.PortID != 0 {
+				continue // the dump's own socket, closed before owners are read
+			}
 			d := Socket{Namespace: ns.name, Socket: s}
 			if s.Protocol == sockdiag.ProtocolRoute {
 				for _, g := range s.Groups {

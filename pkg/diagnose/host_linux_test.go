@@ -121,15 +121,7 @@ func TestEstimateIsNotBelowReality(t *testing.T) {
 	if err := writeFile(conf, keepalived.Render(keepalived.Global{RouterID: "x"}, inst)); err != nil {
 		t.Fatal(err)
 	}
-	nodes, err := ParseFile(conf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := Analyze(nodes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := EstimateStorm(c, 212992)
+	_, e, _ := analyzeFile(t, conf, 212992)
 	sc := scenario.Default()
 	sc.VRIDs, sc.VMAC, sc.AdvertInterval, sc.RcvBuf = 64, true, 100*time.Millisecond, bytesize.Size(e.Recommendation.Request)
 	res, err := stress.Run(context.Background(), sc)

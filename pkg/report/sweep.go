@@ -73,7 +73,8 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 	px := func(v float64) float64 { return pad + (v-x0)/math.Max(x1-x0, 1e-9)*(W-1.5*pad) }
 	py := func(v float64) float64 { return H - pad - v/y1*(H-1.7*pad) }
 	axes(&b, 0, W, H, pad, "effective receive buffer (log scale)", "kernel drops per run")
-	for e := math.Ceil(x0); e <= x1; e++ {
+	step := math.Max(1, math.Ceil((x1-x0)/6)) // about six labels
+	for e := math.Ceil(x0); e <= x1; e += step {
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", px(e), H-pad+14, kb(uint64(math.Exp2(e))))
 	}
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%.0f</text>`+"\n", pad-4, py(y1)+4, y1)

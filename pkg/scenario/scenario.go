@@ -97,6 +97,11 @@ type Scenario struct {
 	KeepalivedConfExtra string `json:"keepalived_conf_extra,omitempty"`
 	// KeepLab leaves the lab in place after the run, for inspection.
 	KeepLab bool `json:"keep_lab,omitempty"`
+	// Probe makes the run a quick pass/fail probe, as a sweep needs: it
+	// stops at the first phase with kernel drops, and does not hold links
+	// for the kernel's linkwatch to settle (recovery times are then not
+	// comparable between runs, pass and fail are).
+	Probe bool `json:"probe,omitempty"`
 }
 
 // The targets a run can stress.

@@ -63,9 +63,14 @@ func (s Socket) InGroup(g uint32) bool {
 // Protocol is a netlink protocol number (NETLINK_ROUTE, ...).
 type Protocol uint8
 
-// ProtocolRoute is NETLINK_ROUTE: rtnetlink, where link and address
-// monitors live.
-const ProtocolRoute Protocol = 0
+// Protocols diagnose and the stress run pick out.
+const (
+	// ProtocolRoute is NETLINK_ROUTE: rtnetlink, where link and address
+	// monitors live.
+	ProtocolRoute Protocol = 0
+	// ProtocolSockDiag is NETLINK_SOCK_DIAG, which this package dumps with.
+	ProtocolSockDiag Protocol = 4
+)
 
 var protocolNames = map[Protocol]string{
 	0: "route", 1: "unused", 2: "usersock", 3: "firewall", 4: "sock_diag", 5: "nflog",

@@ -2,6 +2,7 @@ package stress
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -34,6 +35,9 @@ func (r *runner) holdUntil(ctx context.Context, t time.Time) {
 	}
 }
 
+// errProbeFailed stops a probe run at its first loss.
+var errProbeFailed = errors.New("probe: loss seen")
+
 // quiesceTimeout bounds the wait for the monitor to read or lose all that
 // the kernel queued for it.
 const quiesceTimeout = 2 * time.Minute
@@ -56,7 +60,9 @@ func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	if err := r.quiesce(ctx); err != nil {
 		return err
 	}
-	r.holdUntil(ctx, r.built.Add(linkwatchQuantum))
+	if !sc.Probe {
+		r.holdUntil(ctx, r.built.Add(linkwatchQuantum))
+	}
 	if err := r.oracle.Reset(); err != nil {
 		return err
 	}
@@ -67,6 +73,10 @@ func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	var recovered []time.Duration
 	for k := 1; k <= sc.Flaps; k++ {
 		f, rec, err := r.flap(ctx, k, &mark)
+		if errors.Is(err, errProbeFailed) {
+			res.Flaps = append(res.Flaps, f)
+			break // a probe stops at the first loss: the verdict is known
+		}
 		if err != nil {
 			return fmt.Errorf("flap %d: %w", k, err)
 		}
@@ -200,7 +210,7 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 	cancel()
 	if sc.DownFor > 0 {
 		r.holdUntil(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
-	} else {
+	} else if !sc.Probe {
 		r.holdUntil(ctx, f.DownAt.Add(linkwatchQuantum))
 	}
 	if err := ctx.Err(); err != nil {
@@ -223,6 +233,9 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 	}
 	slog.Info("link down", "flap", k, "all_fault", f.AllFault.Round(time.Millisecond), "not_fault", f.NotFault,
 		"peer_takeover", f.PeerTakeover.Round(time.Millisecond), "storm", f.Down.Storm.Messages, "drops", f.Down.Drops)
+	if sc.Probe && f.Down.Drops > 0 {
+		return f, nil, errProbeFailed
+	}
 
 	// Up: every subject instance should see the link and preempt back.
 	f.UpAt = time.Now()
