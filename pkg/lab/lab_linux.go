@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 
 	"github.com/jsimonetti/rtnetlink/v2"
@@ -73,6 +74,11 @@ func (l *Lab) build(ctx context.Context) error {
 		if err := setUp(s.Conn, 1); err != nil {
 			return fmt.Errorf("lab %s: %s: set lo up: %w", l.RunID, s.Role, err)
 		}
+		if l.Spec.Family == 6 {
+			if err := ipv6Settings(s); err != nil {
+				return fmt.Errorf("lab %s: %s: %w", l.RunID, s.Role, err)
+			}
+		}
 	}
 	for _, ifc := range l.Interfaces {
 		if err := ctx.Err(); err != nil {
@@ -97,6 +103,27 @@ func (l *Lab) build(ctx context.Context) error {
 	}
 	slog.Debug("lab built", "run", l.RunID, "interfaces", len(l.Interfaces), "instances", len(l.Instances), "vmac", l.Spec.VMAC)
 	return nil
+}
+
+// ipv6Settings sets a lab namespace up for VRRP over IPv6, for the
+// interfaces created after it: duplicate address detection off, so that
+// addresses are usable at once instead of tentative for a second or more;
+// and addresses kept when a link goes down, so the fixed link-local
+// addresses the routers advertise from survive a flap. It writes the
+// namespace's own sysctls (net.ipv6.conf.{all,default}.*), never the
+// host's.
+func ipv6Settings(s *Side) error {
+	return s.NS.Do(func() error {
+		for _, k := range []string{"all", "default"} {
+			for _, kv := range [][2]string{{"accept_dad", "0"}, {"keep_addr_on_down", "1"}} {
+				p := "/proc/sys/net/ipv6/conf/" + k + "/" + kv[0]
+				if err := os.WriteFile(p, []byte(kv[1]), 0o644); err != nil {
+					return fmt.Errorf("set %s: %w", p, err)
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // openSide creates a role's namespace and dials rtnetlink inside it.
@@ -145,7 +172,7 @@ func (l *Lab) addVeth(ifc Interface) error {
 	for _, a := range []struct {
 		side *Side
 		p    netip.Prefix
-	}{{l.Subject, ifc.Subject}, {l.Peer, ifc.Peer}, {l.Subject, ifc.Subject6}, {l.Peer, ifc.Peer6}} {
+	}{{l.Subject, ifc.Subject}, {l.Peer, ifc.Peer}, {l.Subject, ifc.Subject6}, {l.Peer, ifc.Peer6}, {l.Subject, ifc.SubjectLL}, {l.Peer, ifc.PeerLL}} {
 		if !a.p.IsValid() {
 			continue
 		}

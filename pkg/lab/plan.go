@@ -114,6 +114,10 @@ type Interface struct {
 	Peer    netip.Prefix // the peer's address on it
 	// Subject6 and Peer6 are the IPv6 addresses, set when Family is 6.
 	Subject6, Peer6 netip.Prefix
+	// SubjectLL and PeerLL are fixed link-local addresses (fe80::1 and
+	// fe80::2), set when Family is 6: VRRPv3 over IPv6 advertises from a
+	// link-local address (RFC 5798 §5.1.2.1), and fixed ones need no look-up.
+	SubjectLL, PeerLL netip.Prefix
 }
 
 // Instance is where one VRRP instance lives.
@@ -166,6 +170,8 @@ func NewPlan(spec Spec) (Plan, error) {
 		if spec.Family == 6 {
 			ifc.Subject6 = netip.PrefixFrom(addr6(0, byte(k), 1), 64)
 			ifc.Peer6 = netip.PrefixFrom(addr6(0, byte(k), 2), 64)
+			ifc.SubjectLL = netip.MustParsePrefix("fe80::1/64")
+			ifc.PeerLL = netip.MustParsePrefix("fe80::2/64")
 		}
 		p.Interfaces = append(p.Interfaces, ifc)
 	}

@@ -37,8 +37,8 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 	if err := sc.Validate(); err != nil {
 		return res, err
 	}
-	if sc.Family == 6 {
-		return res, fmt.Errorf("%w: --family 6: the built-in engine runs VRRP over IPv4 only for now; use --family 4", scenario.ErrInvalid)
+	if sc.Family == 6 && sc.Target == scenario.TargetKeepalived {
+		return res, fmt.Errorf("%w: --family 6 --target keepalived: not supported yet; the built-in engine runs IPv6 (--target builtin)", scenario.ErrInvalid)
 	}
 	if err := preflight.Check(preflight.Needs{Macvlan: sc.VMAC}); err != nil {
 		return res, err
@@ -124,6 +124,11 @@ func instanceSpecs(sc scenario.Scenario, l *lab.Lab, role lab.Role) []vrrp.Insta
 	for _, in := range l.Instances {
 		ifc := l.Interfaces[in.Interface]
 		primary, gateway := ifc.Subject.Addr(), ifc.Peer.Addr()
+		if sc.Family == 6 {
+			// RFC 5798 §5.1.2.1: IPv6 advertisements come from the
+			// link-local address.
+			primary, gateway = ifc.SubjectLL.Addr(), ifc.PeerLL.Addr()
+		}
 		if role == lab.RolePeer {
 			primary, gateway = gateway, primary
 		}

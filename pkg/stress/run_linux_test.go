@@ -172,3 +172,16 @@ func TestKeepalivedThatCannotStart(t *testing.T) {
 		t.Fatalf("a failed start left namespaces %v", names)
 	}
 }
+
+func TestIPv6Run(t *testing.T) {
+	sc := small(4*bytesize.MiB, scenario.PolicyNone)
+	sc.Family, sc.RoutesPerVRID = 6, 1
+	res, err := run(t, sc)
+	if err != nil || res.Verdict.Status != result.StatusPass {
+		t.Fatalf("verdict %+v, err %v; want PASS over IPv6", res.Verdict, err)
+	}
+	if f := res.Flaps[0]; f.Recovery.Count != 64 || f.Advertising != 64 || res.Subject.AdvertsSent == 0 {
+		t.Fatalf("flap %+v, subject %+v: want all 64 back and heard on the wire", f, res.Subject)
+	}
+	t.Logf("%s", res.Verdict.Line)
+}

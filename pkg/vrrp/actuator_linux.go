@@ -25,12 +25,14 @@ const rtprotKeepalived = 18
 type actuator struct {
 	conn  *rtnetlink.Conn
 	arpFD int
+	icmp6 *net.IPConn // nil for an IPv4 router
 
 	requests, errors, esrch atomic.Uint64
 }
 
-// openActuator dials rtnetlink and opens the ARP socket inside ns.
-func openActuator(ns *netns.NS) (*actuator, error) {
+// openActuator dials rtnetlink and opens the ARP socket inside ns, and
+// with v6 the ICMPv6 socket for neighbour advertisements.
+func openActuator(ns *netns.NS, v6 bool) (*actuator, error) {
 	c, err := rtnetlink.Dial(&netlink.Config{NetNS: ns.Fd()})
 	if err != nil {
 		return nil, fmt.Errorf("vrrp: dial rtnetlink in %s: %w", ns.Name(), err)
@@ -46,11 +48,39 @@ func openActuator(ns *netns.NS) (*actuator, error) {
 		c.Close()
 		return nil, fmt.Errorf("vrrp: open AF_PACKET socket in %s: %w", ns.Name(), err)
 	}
+	if v6 {
+		err = ns.Do(func() error {
+			var err error
+			if a.icmp6, err = net.ListenIP("ip6:ipv6-icmp", nil); err != nil {
+				return err
+			}
+			rc, err := a.icmp6.SyscallConn()
+			if err != nil {
+				return err
+			}
+			var serr error
+			err = rc.Control(func(fd uintptr) {
+				// RFC 4861 §7.1.2: neighbour discovery travels with hop limit 255.
+				serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, 255)
+			})
+			if err == nil {
+				err = serr
+			}
+			return err
+		})
+		if err != nil {
+			a.close()
+			return nil, fmt.Errorf("vrrp: open ICMPv6 socket in %s: %w", ns.Name(), err)
+		}
+	}
 	return a, nil
 }
 
 func (a *actuator) close() {
 	a.conn.Close()
+	if a.icmp6 != nil {
+		a.icmp6.Close()
+	}
 	if a.arpFD >= 0 {
 		unix.Close(a.arpFD)
 	}

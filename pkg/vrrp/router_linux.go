@@ -72,11 +72,14 @@ type LinkEvent struct {
 
 // Counters are a router's running totals.
 type Counters struct {
-	AdvertsSent     uint64            `json:"adverts_sent"`
-	AdvertsReceived uint64            `json:"adverts_received"` // passed the receive checks
-	SendErrors      uint64            `json:"send_errors"`
-	Discarded       map[string]uint64 `json:"discarded,omitempty"` // by reason (RFC 5798 §7.1)
-	Transitions     uint64            `json:"transitions"`
+	AdvertsSent     uint64 `json:"adverts_sent"`
+	AdvertsReceived uint64 `json:"adverts_received"` // passed the receive checks
+	SendErrors      uint64 `json:"send_errors"`
+	// LastSendError is the last send error, as a reason to look at (a link
+	// that is down makes them expected).
+	LastSendError string            `json:"last_send_error,omitempty"`
+	Discarded     map[string]uint64 `json:"discarded,omitempty"` // by reason (RFC 5798 §7.1)
+	Transitions   uint64            `json:"transitions"`
 	// NetlinkRequests counts the router's own rtnetlink requests (VIP and
 	// route adds and deletes); NetlinkESRCH those that failed with "No
 	// such process", keepalived's familiar log line.
@@ -114,7 +117,8 @@ type rxAdvert struct {
 // accessors may be called from any goroutine while it runs.
 type Router struct {
 	cfg    RouterConfig
-	sock   *rawSocket
+	sock   vrrpSocket
+	group  netip.Addr // 224.0.0.18 or ff02::12
 	act    *actuator
 	inst   []*instance
 	byKey  map[instKey]int
@@ -136,13 +140,15 @@ type Router struct {
 	changed     chan struct{}
 
 	sent, received, sendErrs, linkEvents atomic.Uint64
+	lastSendErr                          atomic.Value // string
 	discards                             [numReasons]atomic.Uint64
 }
 
 // NewRouter validates cfg and opens the router's sockets in its namespace:
 // the VRRP raw socket, an rtnetlink request socket, and an AF_PACKET socket
-// for gratuitous ARP. Only IPv4 (VRRPv2 and v3) runs on real sockets yet;
-// IPv6 instances are refused with ErrFamily. Close it if Run is never called.
+// for gratuitous ARP (and, for IPv6, an ICMPv6 socket for unsolicited
+// neighbour advertisements). All instances of a router share one address
+// family; mixing them fails with ErrFamily. Close it if Run is never called.
 func NewRouter(cfg RouterConfig) (*Router, error) {
 	r := &Router{
 		cfg: cfg, byKey: map[instKey]int{}, timers: NewTimers(len(cfg.Instances)),
@@ -158,8 +164,14 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		if err := c.Validate(); err != nil {
 			return nil, fmt.Errorf("router %s: %w", cfg.Name, err)
 		}
+		group := GroupIPv4
 		if c.Primary.Is6() {
-			return nil, fmt.Errorf("router %s: VRID %d: IPv6: %w (VRRPv3 over IPv6 is codec and state machine only for now)", cfg.Name, c.VRID, ErrFamily)
+			group = GroupIPv6
+		}
+		if i == 0 {
+			r.group = group
+		} else if group != r.group {
+			return nil, fmt.Errorf("router %s: VRID %d: %w: one router runs one address family", cfg.Name, c.VRID, ErrFamily)
 		}
 		k := instKey{s.Interface, c.VRID}
 		if _, dup := r.byKey[k]; dup {
@@ -167,7 +179,7 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		}
 		r.byKey[k] = i
 		adv := c.Advertisement(c.Priority)
-		b, err := adv.Marshal(c.Primary, GroupIPv4)
+		b, err := adv.Marshal(c.Primary, group)
 		if err != nil {
 			return nil, fmt.Errorf("router %s: VRID %d: %w", cfg.Name, c.VRID, err)
 		}
@@ -185,10 +197,15 @@ func NewRouter(cfg RouterConfig) (*Router, error) {
 		}
 	}
 	var err error
-	if r.sock, err = openRawSocket(cfg.NS, ifList); err != nil {
+	if r.group == GroupIPv6 {
+		r.sock, err = openRawSocket6(cfg.NS, ifList)
+	} else {
+		r.sock, err = openRawSocket(cfg.NS, ifList)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("router %s: %w", cfg.Name, err)
 	}
-	if r.act, err = openActuator(cfg.NS); err != nil {
+	if r.act, err = openActuator(cfg.NS, r.group == GroupIPv6); err != nil {
 		r.sock.close()
 		return nil, fmt.Errorf("router %s: %w", cfg.Name, err)
 	}
@@ -361,7 +378,11 @@ func (r *Router) apply(i int, actions []Action, now time.Time) {
 			}
 		case ActionAnnounce:
 			for _, ip := range s.Config.Addrs {
-				_ = r.act.gratuitousARP(vipIndex, r.macs[vipIndex], ip)
+				if ip.Is6() {
+					_ = r.act.unsolicitedNA(vipIndex, r.macs[vipIndex], ip)
+				} else {
+					_ = r.act.gratuitousARP(vipIndex, r.macs[vipIndex], ip)
+				}
 			}
 		case ActionSetAdverTimer:
 			r.timers.Arm(i, TimerAdver, now.Add(a.After))
@@ -382,13 +403,14 @@ func (r *Router) sendAdvert(in *instance, ifindex uint32, prio uint8) {
 	if prio != c.Priority {
 		var err error
 		adv := c.Advertisement(prio)
-		if b, err = adv.Marshal(c.Primary, GroupIPv4); err != nil {
+		if b, err = adv.Marshal(c.Primary, r.group); err != nil {
 			r.sendErrs.Add(1)
 			return
 		}
 	}
 	if err := r.sock.send(b, ifindex, c.Primary); err != nil {
 		r.sendErrs.Add(1)
+		r.lastSendErr.Store(err.Error())
 		return
 	}
 	r.sent.Add(1)
@@ -533,6 +555,7 @@ func (r *Router) Counters() Counters {
 		NetlinkRequests: r.act.requests.Load(), NetlinkErrors: r.act.errors.Load(), NetlinkESRCH: r.act.esrch.Load(),
 		LinkEvents: r.linkEvents.Load(), Discarded: map[string]uint64{},
 	}
+	c.LastSendError, _ = r.lastSendErr.Load().(string)
 	for i := range r.discards {
 		if n := r.discards[i].Load(); n > 0 {
 			c.Discarded[Reason(i).String()] = n

@@ -14,9 +14,15 @@ import (
 // twoRouters builds a lab of n instances and starts a subject (priority
 // 200, tracking its interface) and a peer (priority 100) on it.
 func twoRouters(t testing.TB, n, version int, interval time.Duration) (*lab.Lab, *Router, *Router) {
+	return twoRoutersFamily(t, n, version, 4, interval)
+}
+
+// twoRoutersFamily is twoRouters for address family 4 or 6 (VRRPv3 over
+// IPv6 advertises from the lab's link-local addresses).
+func twoRoutersFamily(t testing.TB, n, version, family int, interval time.Duration) (*lab.Lab, *Router, *Router) {
 	t.Helper()
 	roottest.Require(t)
-	l, err := lab.Build(context.Background(), lab.Spec{Instances: n})
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: n, Family: family})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,9 +39,15 @@ func twoRouters(t testing.TB, n, version int, interval time.Duration) (*lab.Lab,
 			if role == lab.RolePeer {
 				primary = ifc.Peer.Addr()
 			}
+			if family == 6 {
+				primary = ifc.SubjectLL.Addr()
+				if role == lab.RolePeer {
+					primary = ifc.PeerLL.Addr()
+				}
+			}
 			out = append(out, InstanceSpec{
 				Config: Config{VRID: in.VRID, Priority: prio, Version: version, AdvertisementInterval: interval,
-					Preempt: true, Primary: primary, Addrs: []netip.Addr{lab.VIP(4, in.Index, 0, 1)}},
+					Preempt: true, Primary: primary, Addrs: []netip.Addr{lab.VIP(family, in.Index, 0, 1)}},
 				Interface: ifc.Index,
 			})
 		}
@@ -73,13 +85,14 @@ func within(t testing.TB, r *Router, s State, d time.Duration) time.Duration {
 }
 
 func TestRouters255FailoverAndPreempt(t *testing.T) {
-	for _, version := range []int{3, 2} {
-		t.Run(fmt.Sprintf("VRRPv%d", version), func(t *testing.T) {
+	for _, tc := range []struct{ version, family int }{{3, 4}, {2, 4}, {3, 6}} {
+		version, family := tc.version, tc.family
+		t.Run(fmt.Sprintf("VRRPv%d-IPv%d", version, family), func(t *testing.T) {
 			interval := 100 * time.Millisecond
 			if version == 2 {
 				interval = time.Second // v2 counts whole seconds
 			}
-			l, subject, peer := twoRouters(t, 255, version, interval)
+			l, subject, peer := twoRoutersFamily(t, 255, version, family, interval)
 			// Scheduling slack on a shared 2-core machine: generous, and
 			// only a deadline, never a sleep.
 			slack := 2 * time.Second
@@ -103,6 +116,11 @@ func TestRouters255FailoverAndPreempt(t *testing.T) {
 			}
 			subject.Notify(LinkEvent{Link: true, Index: ifc.Index, Up: true})
 			took = within(t, subject, Master, mdi(200)+slack)
+			t.Cleanup(func() {
+				if t.Failed() {
+					t.Logf("subject %+v\npeer %+v", subject.Counters(), peer.Counters())
+				}
+			})
 			within(t, peer, Backup, slack)
 			t.Logf("subject preempted all 255 back in %v", took)
 
@@ -110,9 +128,13 @@ func TestRouters255FailoverAndPreempt(t *testing.T) {
 			if c.AdvertsSent == 0 || peer.Counters().AdvertsReceived == 0 {
 				t.Fatalf("no adverts crossed the wire: subject %+v, peer %+v", c, peer.Counters())
 			}
+			from := ifc.Subject.Addr()
+			if family == 6 {
+				from = ifc.SubjectLL.Addr()
+			}
 			for i, h := range peer.Heard() {
-				if h.Priority != 200 || h.From != ifc.Subject.Addr() {
-					t.Fatalf("peer instance %d last heard %+v, want priority 200 from %s", i, h, ifc.Subject.Addr())
+				if h.Priority != 200 || h.From != from {
+					t.Fatalf("peer instance %d last heard %+v, want priority 200 from %s", i, h, from)
 				}
 			}
 		})
