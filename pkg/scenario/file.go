@@ -109,6 +109,7 @@ type fileDoc struct {
 	DownFor             *duration `yaml:"down_for"`
 	RecoveryTimeout     *duration `yaml:"recovery_timeout"`
 	Target              *string   `yaml:"target"`
+	TargetCmd           *string   `yaml:"target_cmd"`
 	KeepalivedBin       *string   `yaml:"keepalived_bin"`
 	KeepalivedConfExtra *string   `yaml:"keepalived_conf_extra"`
 	Gate                *struct {
@@ -223,6 +224,9 @@ func Parse(b []byte) (File, error) {
 	if doc.Target != nil {
 		s.Target = *doc.Target
 	}
+	if doc.TargetCmd != nil {
+		s.TargetCmd = *doc.TargetCmd
+	}
 	if doc.KeepalivedBin != nil {
 		s.KeepalivedBin = *doc.KeepalivedBin
 	}
@@ -335,6 +339,7 @@ func Override(dst *Scenario, src Scenario, changed func(flag string) bool) {
 		{"down-for", func() { dst.DownFor = src.DownFor }},
 		{"recovery-timeout", func() { dst.RecoveryTimeout = src.RecoveryTimeout }},
 		{"target", func() { dst.Target = src.Target }},
+		{"target-cmd", func() { dst.TargetCmd = src.TargetCmd }},
 		{"keepalived-bin", func() { dst.KeepalivedBin = src.KeepalivedBin }},
 		{"keepalived-conf-extra", func() { dst.KeepalivedConfExtra = src.KeepalivedConfExtra }},
 		{"keep-lab", func() { dst.KeepLab = src.KeepLab }},

@@ -89,6 +89,9 @@ type Scenario struct {
 	// Target is the router under test: TargetBuiltin (nlstress's engine)
 	// or TargetKeepalived (the real daemon, in the subject namespace).
 	Target string `json:"target"`
+	// TargetCmd is the shell command that starts the daemon under test for
+	// TargetExec, run with /bin/sh -c inside the subject namespace.
+	TargetCmd string `json:"target_cmd,omitempty"`
 	// KeepalivedBin is the keepalived binary for TargetKeepalived; empty
 	// means keepalived from PATH.
 	KeepalivedBin string `json:"keepalived_bin,omitempty"`
@@ -108,6 +111,9 @@ type Scenario struct {
 const (
 	TargetBuiltin    = "builtin"
 	TargetKeepalived = "keepalived"
+	// TargetExec is any VRRP daemon, started by TargetCmd and observed
+	// only from outside: on the wire and through sock_diag.
+	TargetExec = "exec"
 )
 
 // Default is the scenario that "nlstress run" runs with no flags: the
@@ -175,10 +181,12 @@ func (s Scenario) Validate() error {
 		return bad("--flaps %d: want 1 to %d", s.Flaps, MaxFlaps)
 	case s.DownFor < 0 || s.DownFor > 10*time.Minute:
 		return bad("--down-for %v: want 0 (until all FAULT) to 10m", s.DownFor)
-	case s.Target != TargetBuiltin && s.Target != TargetKeepalived:
-		return bad("--target %q: want builtin or keepalived", s.Target)
-	case s.Target == TargetKeepalived && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
-		return bad("--target keepalived: --on-overrun and --no-enobufs model the built-in engine; keepalived's own behaviour is what is measured")
+	case s.Target != TargetBuiltin && s.Target != TargetKeepalived && s.Target != TargetExec:
+		return bad("--target %q: want builtin, keepalived or exec", s.Target)
+	case (s.Target == TargetExec) != (s.TargetCmd != ""):
+		return bad("--target exec and --target-cmd go together: exec runs the command, and only exec runs one")
+	case s.Target != TargetBuiltin && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
+		return bad("--target %s: --on-overrun and --no-enobufs model the built-in engine; the daemon's own behaviour is what is measured", s.Target)
 	case s.Target != TargetKeepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != ""):
 		return bad("--keepalived-bin and --keepalived-conf-extra need --target keepalived")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:

@@ -62,7 +62,7 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 		return err
 	}
 	r.subject = &keepalivedSubject{p: p, names: names}
-	r.monitor = &keepalivedMonitor{nsFD: l.Subject.NS.Fd(), sock: sock}
+	r.monitor = &externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "none (keepalived)"}
 	return nil
 }
 
@@ -141,40 +141,41 @@ func (k *keepalivedSubject) Transitions() []vrrp.Transition {
 	return out
 }
 
-// keepalivedMonitor watches keepalived's monitor socket from outside,
-// through sockdiag: drops, queue and buffer are the kernel's; what
-// keepalived read is inferred, and its ENOBUFS are not visible.
-type keepalivedMonitor struct {
-	nsFD int
-	sock sockdiag.Socket
+// externalMonitor watches an external daemon's monitor socket from
+// outside, through sockdiag: drops, queue and buffer are the kernel's; what
+// the daemon read is inferred, and its ENOBUFS are not visible.
+type externalMonitor struct {
+	nsFD   int
+	sock   sockdiag.Socket
+	policy string // the daemon's overrun behaviour, as far as known
 }
 
-func (k *keepalivedMonitor) memInfo() (sockdiag.MemInfo, error) {
+func (k *externalMonitor) memInfo() (sockdiag.MemInfo, error) {
 	s, ok, err := sockdiag.Find(k.nsFD, k.sock.Inode)
 	if err != nil {
 		return sockdiag.MemInfo{}, err
 	}
 	if !ok {
-		return sockdiag.MemInfo{}, fmt.Errorf("keepalived's monitor socket (inode %d) is gone: did keepalived exit?", k.sock.Inode)
+		return sockdiag.MemInfo{}, fmt.Errorf("the daemon's monitor socket (inode %d, pid %d) is gone: did it exit?", k.sock.Inode, k.sock.PID)
 	}
 	return sockdiag.MemInfo{Rmem: s.Rmem, RcvBuf: s.RcvBuf, Drops: s.Drops}, nil
 }
 
-func (k *keepalivedMonitor) mark() (counterMark, error) {
+func (k *externalMonitor) mark() (counterMark, error) {
 	mi, err := k.memInfo()
 	return counterMark{drops: uint64(mi.Drops)}, err
 }
 
-func (k *keepalivedMonitor) idle() (bool, error) {
+func (k *externalMonitor) idle() (bool, error) {
 	mi, err := k.memInfo()
 	return err == nil && mi.Rmem == 0, err
 }
 
-func (k *keepalivedMonitor) inferred() bool { return true }
+func (k *externalMonitor) inferred() bool { return true }
 
-func (k *keepalivedMonitor) describe(m *result.Monitor) {
+func (k *externalMonitor) describe(m *result.Monitor) {
 	m.Effective = int64(k.sock.RcvBuf)
 	m.Capped = !m.Force && m.Requested > 0 && m.Effective < 2*m.Requested
-	m.Policy, m.Cost, m.External = "none (keepalived)", 0, true
+	m.Policy, m.Cost, m.External = k.policy, 0, true
 	m.PID, m.Inode = k.sock.PID, k.sock.Inode
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nlstress/nlstress/internal/roottest"
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/capacity"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/netns"
@@ -184,4 +186,67 @@ func TestIPv6Run(t *testing.T) {
 		t.Fatalf("flap %+v, subject %+v: want all 64 back and heard on the wire", f, res.Subject)
 	}
 	t.Logf("%s", res.Verdict.Line)
+}
+
+// TestRecommendationIsHonest sweeps a small case, then checks the answer
+// with full runs: the recommended buffer passes, half the smallest safe
+// one fails.
+func TestRecommendationIsHonest(t *testing.T) {
+	roottest.Require(t)
+	base := small(0, scenario.PolicyNone)
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 4 * bytesize.MiB, Repeat: 1, Margin: 0.25}
+	rep, err := capacity.Sweep(context.Background(), base, sw, Run, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row := rep.Rows[0]
+	if !row.Found {
+		t.Fatalf("no safe buffer up to %d: %+v", sw.RcvBufMax, row)
+	}
+	at := func(size bytesize.Size) result.Result {
+		sc := base
+		sc.RcvBuf = size
+		res, _ := run(t, sc)
+		return res
+	}
+	if res := at(row.Recommended); res.Verdict.Status != result.StatusPass {
+		t.Fatalf("at the recommended %d: %s", row.Recommended, res.Verdict.Line)
+	}
+	if res := at(row.Smallest / 2); res.Verdict.Status == result.StatusPass {
+		t.Fatalf("at half the smallest safe buffer (%d): %s", row.Smallest/2, res.Verdict.Line)
+	}
+	t.Logf("64 VMAC VRIDs: smallest safe %d, recommended %d, %d sweep runs", row.Smallest, row.Recommended, len(rep.Points))
+}
+
+func TestExecTarget(t *testing.T) {
+	roottest.Require(t)
+	if _, err := exec.LookPath("keepalived"); err != nil {
+		t.Skip("keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
+	}
+	script, _ := filepath.Abs("../../scripts/exec-target-keepalived.sh")
+	sc := small(bytesize.MiB, scenario.PolicyNone)
+	sc.VRIDs, sc.VMAC, sc.Target, sc.TargetCmd = 16, false, scenario.TargetExec, script
+	res, err := run(t, sc)
+	if err != nil || res.Verdict.Status != result.StatusPass {
+		t.Fatalf("verdict %+v, err %v; want PASS", res.Verdict, err)
+	}
+	if m := res.Monitor; !m.External || m.PID <= 0 || m.Effective != 2*int64(bytesize.MiB) {
+		t.Fatalf("monitor %+v: want the daemon's socket, found by sock_diag, with the buffer it was given", m)
+	}
+	if f := res.Flaps[0]; f.Recovery.Count != 16 || f.Advertising != 16 {
+		t.Fatalf("flap %+v: want all 16 heard back on the wire", f)
+	}
+}
+
+func TestExecTargetThatExits(t *testing.T) {
+	roottest.Require(t)
+	sc := small(bytesize.MiB, scenario.PolicyNone)
+	sc.VRIDs, sc.Target, sc.TargetCmd = 4, scenario.TargetExec, "echo no VRRP here; exit 3"
+	res, err := Run(context.Background(), sc)
+	if !errors.Is(err, errTargetStart) || !strings.Contains(err.Error(), "no VRRP here") {
+		t.Fatalf("err = %v; want the target's failure with its output", err)
+	}
+	if names, _ := netns.List(lab.Prefix + res.Lab.RunID + "-"); len(names) != 0 {
+		t.Fatalf("left namespaces %v", names)
+	}
 }

@@ -67,13 +67,21 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 	if r.oracle, err = nlmon.OpenOracle(l.Subject.NS.Fd(), groups(sc)); err != nil {
 		return nil, err
 	}
-	if r.peer, err = vrrp.NewRouter(vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: instanceSpecs(sc, l, lab.RolePeer)}); err != nil {
+	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: instanceSpecs(sc, l, lab.RolePeer)}
+	var wire *wireSubject
+	if sc.Target == scenario.TargetExec {
+		wire = newWireSubject(sc, l)
+		peerCfg.Observe = wire.observe
+	}
+	if r.peer, err = vrrp.NewRouter(peerCfg); err != nil {
 		return nil, err
 	}
 	r.spawn(rctx, "peer router", r.peer.Run)
 	switch sc.Target {
 	case scenario.TargetKeepalived:
 		err = r.startKeepalived(rctx, sc, l)
+	case scenario.TargetExec:
+		err = r.startExec(rctx, sc, l, wire)
 	default:
 		err = r.startBuiltin(rctx, sc, l)
 	}

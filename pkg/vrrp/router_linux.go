@@ -43,6 +43,10 @@ type RouterConfig struct {
 	// not up with carrier, as keepalived tracks an instance's own
 	// interfaces. The router learns link state only through Notify.
 	Track bool
+	// Observe, if set, is called from the event loop with every
+	// advertisement an instance accepts: a wire observer's hook. It must
+	// not block or call the router.
+	Observe func(instance int, h Heard)
 }
 
 // Transition is one state change of one instance.
@@ -285,6 +289,9 @@ func (r *Router) loop(ctx context.Context) {
 			return
 		case a := <-r.rx:
 			r.hear(a)
+			if r.cfg.Observe != nil {
+				r.cfg.Observe(a.inst, Heard{At: a.at, Priority: a.p.Priority, From: a.from})
+			}
 			r.apply(a.inst, r.inst[a.inst].m.Handle(Event{Kind: EventAdvertisement, Advert: a.p, From: a.from}), time.Now())
 		case ev := <-r.nl:
 			r.linkEvent(ev)
