@@ -13,7 +13,7 @@ const OracleRcvBuf = 32 * bytesize.MiB
 // Oracle records the ground truth of a storm: every notification the kernel
 // emitted for a set of groups in a namespace, and their exact total truesize.
 //
-// It works by queueing, not by reading: between Reset and Collect nothing
+// It works by queueing, not by reading: between two Collects nothing
 // reads the socket, so the kernel's own rmem counter for it is the exact
 // truesize of the storm (the memory a reader that fell fully behind would
 // need); Collect then reads that counter and drains the queue, counting each
@@ -59,7 +59,7 @@ func OpenOracle(netnsFD int, groups []Group) (*Oracle, error) {
 	return &Oracle{s: s, buf: make([]byte, readBufSize)}, nil
 }
 
-// Collect returns what was queued since the last Collect (or Reset) and
+// Collect returns what was queued since the last Collect and
 // empties the queue. Call it when the namespace is quiet, or a message that
 // arrives while it drains is counted without its truesize.
 func (o *Oracle) Collect() (Storm, error) {
@@ -87,12 +87,6 @@ func (o *Oracle) Collect() (Storm, error) {
 			st.ByType[TypeName(ev.Type)]++
 		})
 	}
-}
-
-// Reset discards what is queued, to start counting a new storm.
-func (o *Oracle) Reset() error {
-	_, err := o.Collect()
-	return err
 }
 
 // Socket is the oracle's socket.

@@ -63,10 +63,7 @@ func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	if !sc.Probe {
 		r.holdUntil(ctx, r.built.Add(linkwatchQuantum))
 	}
-	if err := r.oracle.Reset(); err != nil {
-		return err
-	}
-	mark, err := r.monitor.mark()
+	mark, _, err := r.boundary(ctx) // start counting from a quiet namespace
 	if err != nil {
 		return err
 	}
@@ -148,12 +145,8 @@ func (r *runner) quiesce(ctx context.Context) error {
 
 // phase closes a phase: what the oracle saw since the last mark, and what
 // the monitor received and lost.
-func (r *runner) phase(m *counterMark) (result.Phase, error) {
-	now, err := r.monitor.mark()
-	if err != nil {
-		return result.Phase{}, err
-	}
-	storm, err := r.oracle.Collect()
+func (r *runner) phase(ctx context.Context, m *counterMark) (result.Phase, error) {
+	now, storm, err := r.boundary(ctx)
 	if err != nil {
 		return result.Phase{}, err
 	}
@@ -173,6 +166,42 @@ func (r *runner) phase(m *counterMark) (result.Phase, error) {
 	r.sampler.ResetHighWater()
 	*m = now
 	return p, nil
+}
+
+// boundary closes a measuring window so that the oracle and the monitor
+// count the same messages: it collects the oracle, waits for the monitor
+// to have read or lost everything, reads the monitor's counters, and
+// collects the oracle again; while that second collection finds messages
+// (they arrived during the boundary, and would land in the oracle's next
+// window but the monitor's this one), it adds them and goes round again.
+func (r *runner) boundary(ctx context.Context) (counterMark, nlmon.Storm, error) {
+	storm, err := r.oracle.Collect()
+	if err != nil {
+		return counterMark{}, storm, err
+	}
+	for {
+		if err := r.quiesce(ctx); err != nil {
+			return counterMark{}, storm, err
+		}
+		m, err := r.monitor.mark()
+		if err != nil {
+			return m, storm, err
+		}
+		extra, err := r.oracle.Collect()
+		if err != nil {
+			return m, storm, err
+		}
+		if extra.Messages == 0 {
+			return m, storm, nil
+		}
+		storm.Messages += extra.Messages
+		storm.Bytes += extra.Bytes
+		storm.Truesize += extra.Truesize
+		storm.OracleDrops += extra.OracleDrops
+		for k, v := range extra.ByType {
+			storm.ByType[k] += v
+		}
+	}
 }
 
 func stormResult(s nlmon.Storm) result.Storm {
@@ -224,11 +253,8 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 	if f.PeerNotMaster == 0 {
 		f.PeerTakeover = lastInto(r.peer.Transitions(), f.DownAt, vrrp.Master)
 	}
-	if err := r.quiesce(ctx); err != nil {
-		return f, nil, err
-	}
 	var err error
-	if f.Down, err = r.phase(m); err != nil {
+	if f.Down, err = r.phase(ctx, m); err != nil {
 		return f, nil, err
 	}
 	slog.Info("link down", "flap", k, "all_fault", f.AllFault.Round(time.Millisecond), "not_fault", f.NotFault,
@@ -266,10 +292,7 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 			f.Stuck = append(f.Stuck, result.Instance{VRID: in.VRID, Interface: r.lab.Interfaces[in.Interface].Name, State: s.String()})
 		}
 	}
-	if err := r.quiesce(ctx); err != nil {
-		return f, nil, err
-	}
-	if f.Up, err = r.phase(m); err != nil {
+	if f.Up, err = r.phase(ctx, m); err != nil {
 		return f, nil, err
 	}
 	slog.Info("link up", "flap", k, "recovered", len(rec), "stuck", len(f.Stuck), "p95", f.Recovery.P95.Round(time.Millisecond),
