@@ -75,6 +75,7 @@ func dropsNote(d uint32) string {
 func SocketTable(w io.Writer, f Format, socks []diagnose.Socket) error {
 	rows := make([][]string, 0, len(socks))
 	kernel := 0
+	prev := ""
 	for _, s := range socks {
 		if s.PID == 0 && s.PortID == 0 && s.Drops == 0 {
 			kernel++ // the kernel's own end of each protocol: never a reader
@@ -94,7 +95,14 @@ func SocketTable(w io.Writer, f Format, socks []diagnose.Socket) error {
 		if groups == "" && len(s.Groups) > 0 {
 			groups = fmt.Sprint(s.Groups)
 		}
-		rows = append(rows, []string{s.Namespace, s.Label(), s.Protocol.String(), groups,
+		// Group by process: name the owner on its first socket only.
+		owner := s.Namespace + "/" + s.Label()
+		label := s.Label()
+		if owner == prev {
+			label = `  "`
+		}
+		prev = owner
+		rows = append(rows, []string{s.Namespace, label, s.Protocol.String(), groups,
 			strconv.FormatUint(uint64(s.RcvBuf), 10), strconv.FormatUint(uint64(s.Rmem), 10), strconv.FormatUint(uint64(s.Drops), 10), strings.Join(flags, " ")})
 	}
 	if err := Table(w, f, []string{"namespace", "owner", "protocol", "groups", "rcvbuf", "queued", "drops", "flags"}, rows); err != nil {

@@ -1,0 +1,41 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/nlstress/nlstress/pkg/diagnose"
+	"github.com/nlstress/nlstress/pkg/sockdiag"
+)
+
+func TestSocketTableGroupsAndFlags(t *testing.T) {
+	ka := func(inode, drops uint32, groups []string) diagnose.Socket {
+		return diagnose.Socket{Namespace: "current", GroupNames: groups,
+			Socket: sockdiag.Socket{Inode: inode, PID: 42, Comm: "keepalived", PortID: 42, RcvBuf: 131072, Drops: drops}}
+	}
+	socks := []diagnose.Socket{ka(1, 0, nil), ka(2, 454, []string{"link", "ipv4-ifaddr"})}
+	var b bytes.Buffer
+	if err := SocketTable(&b, FormatMarkdown, socks); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
+	if len(lines) != 4 || !strings.Contains(lines[2], "keepalived (pid 42)") || strings.Contains(lines[3], "keepalived") {
+		t.Fatalf("want the owner named once, on its first socket:\n%s", b.String())
+	}
+	if !strings.Contains(lines[3], "DROPS") || !strings.Contains(lines[3], "link,ipv4-ifaddr") {
+		t.Fatalf("the socket with drops is not flagged:\n%s", b.String())
+	}
+	var p bytes.Buffer
+	if err := Prometheus(&p, socks); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`nlstress_netlink_socket_drops_total{namespace="current",pid="42",comm="keepalived",protocol="route",inode="2"} 454`,
+		`nlstress_netlink_process_drops_total{namespace="current",pid="42",comm="keepalived"} 454`,
+	} {
+		if !strings.Contains(p.String(), want) {
+			t.Errorf("prometheus output lacks %s:\n%s", want, p.String())
+		}
+	}
+}
