@@ -17,7 +17,7 @@ func addScenarioFlags(f *pflag.FlagSet, sc *scenario.Scenario, sweep bool) {
 		f.BoolVar(&sc.KeepLab, "keep-lab", sc.KeepLab, "leave the lab in place for inspection ('ip netns'); remove it with 'nlstress cleanup'")
 	}
 	f.BoolVar(&sc.VMAC, "vmac", sc.VMAC, "give each subject instance a VMAC macvlan (00:00:5e:00:01:<vrid>), as use_vmac does")
-	f.IntVar(&sc.Family, "family", sc.Family, "VRRP address family: 4, or 6 (VRRPv3 from link-local addresses; built-in engine only)")
+	f.IntVar(&sc.Family, "family", sc.Family, "VRRP address family: 4, or 6 (VRRPv3 from link-local addresses)")
 	f.IntVar(&sc.Version, "vrrp-version", sc.Version, "VRRP version: 2 (RFC 3768, whole-second adverts) or 3 (RFC 5798)")
 	f.DurationVar(&sc.AdvertInterval, "advert-int", sc.AdvertInterval, "advertisement interval, e.g. 1s (keepalived's default) or 100ms for fast runs (v3)")
 	f.IntVar(&sc.VIPsPerVRID, "vips-per-vrid", sc.VIPsPerVRID, "virtual addresses per instance, 0 to 16")

@@ -37,9 +37,6 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 	if err := sc.Validate(); err != nil {
 		return res, err
 	}
-	if sc.Family == 6 && sc.Target == scenario.TargetKeepalived {
-		return res, fmt.Errorf("%w: --family 6 --target keepalived: not supported yet; the built-in engine runs IPv6 (--target builtin)", scenario.ErrInvalid)
-	}
 	if err := preflight.Check(preflight.Needs{Macvlan: sc.VMAC}); err != nil {
 		return res, err
 	}

@@ -16,7 +16,8 @@ import (
 )
 
 // TestInteropKeepalived runs a real keepalived in the subject namespace
-// and our engine in the peer namespace, for VRRPv2 and VRRPv3 over IPv4,
+// and our engine in the peer namespace, for VRRPv2 and VRRPv3 over IPv4
+// and VRRPv3 over IPv6,
 // and checks that the side with the higher priority wins every instance
 // and that both agree: keepalived's state is read from its notify FIFO.
 func TestInteropKeepalived(t *testing.T) {
@@ -25,9 +26,10 @@ func TestInteropKeepalived(t *testing.T) {
 		t.Skip("keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
 	}
 	const n = 8
-	for _, version := range []int{2, 3} {
+	for _, tc := range []struct{ version, family int }{{2, 4}, {3, 4}, {3, 6}} {
+		version, family := tc.version, tc.family
 		for _, kaWins := range []bool{true, false} {
-			name := fmt.Sprintf("VRRPv%d/keepalived-wins=%v", version, kaWins)
+			name := fmt.Sprintf("VRRPv%d-IPv%d/keepalived-wins=%v", version, family, kaWins)
 			t.Run(name, func(t *testing.T) {
 				interval := 100 * time.Millisecond
 				if version == 2 {
@@ -37,7 +39,7 @@ func TestInteropKeepalived(t *testing.T) {
 				if kaWins {
 					kaPrio, ourPrio = 200, 100
 				}
-				l, err := lab.Build(context.Background(), lab.Spec{Instances: n})
+				l, err := lab.Build(context.Background(), lab.Spec{Instances: n, Family: family})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -46,13 +48,17 @@ func TestInteropKeepalived(t *testing.T) {
 				var kaInst []keepalived.Instance
 				var ours []InstanceSpec
 				var names []string
+				ours6 := ifc.Peer.Addr()
+				if family == 6 {
+					ours6 = ifc.PeerLL.Addr()
+				}
 				for _, in := range l.Instances {
-					vip := lab.VIP(4, in.Index, 0, 1)
+					vip := lab.VIP(family, in.Index, 0, 1)
 					kaInst = append(kaInst, keepalived.Instance{Name: keepalived.InstanceName(in.Index), Interface: ifc.Name,
 						VRID: in.VRID, Priority: kaPrio, Version: version, Interval: interval, VIPs: []netip.Addr{vip}})
 					names = append(names, keepalived.InstanceName(in.Index))
 					ours = append(ours, InstanceSpec{Interface: ifc.Index, Config: Config{VRID: in.VRID, Priority: ourPrio,
-						Version: version, AdvertisementInterval: interval, Preempt: true, Primary: ifc.Peer.Addr(), Addrs: []netip.Addr{vip}}})
+						Version: version, AdvertisementInterval: interval, Preempt: true, Primary: ours6, Addrs: []netip.Addr{vip}}})
 				}
 				dir := t.TempDir()
 				ka, err := keepalived.Start(l.Subject.NS, keepalived.Options{Dir: dir, Global: keepalived.Global{RouterID: "nls-interop"}, Instances: kaInst})
@@ -103,8 +109,11 @@ func TestInteropKeepalived(t *testing.T) {
 				// ours is.
 				if kaWins {
 					for i, h := range r.Heard() {
-						if h.Priority != kaPrio || h.From != ifc.Subject.Addr() {
-							t.Fatalf("instance %d heard %+v, want keepalived's priority %d from %s", i, h, kaPrio, ifc.Subject.Addr())
+						// IPv6 adverts come from a link-local address of
+						// keepalived's choosing (RFC 5798 §5.1.2.1).
+						fromKA := h.From == ifc.Subject.Addr() || (family == 6 && h.From.IsLinkLocalUnicast() && h.From != ours6)
+						if h.Priority != kaPrio || !fromKA {
+							t.Fatalf("instance %d heard %+v, want keepalived's priority %d from its address", i, h, kaPrio)
 						}
 					}
 				} else if st := ka.States(names); st[0] != "BACKUP" {
