@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
 // Per-message truesize of one link transition, per VRID, as measured by
@@ -28,7 +29,7 @@ const (
 	BytesBase = 3*2300 + 832
 	// KeepalivedDefaultRcvBuf is what keepalived's monitor gets when no
 	// vrrp_netlink_monitor_rcv_bufs is set: 64 KiB, doubled.
-	KeepalivedDefaultRcvBuf = 131072
+	KeepalivedDefaultRcvBuf = 2 * int64(scenario.KeepalivedDefaultRcvBuf)
 )
 
 // Instance is what the analysis keeps of a vrrp_instance.

@@ -84,31 +84,19 @@ func (r *runner) startExec(ctx context.Context, sc scenario.Scenario, l *lab.Lab
 		return firstLines(string(b), 5)
 	}
 	// Its monitor: an rtnetlink socket with groups that is not nlstress's.
-	deadline := time.Now().Add(findSocketTimeout)
-	for {
-		socks, err := sockdiag.List(l.Subject.NS.Fd())
-		if err != nil {
-			return err
-		}
-		for _, s := range sockdiag.WithOwners(socks) {
-			if s.Protocol == sockdiag.ProtocolRoute && len(s.Groups) > 0 && s.PID > 0 && s.PID != os.Getpid() {
-				r.subject = wire
-				r.monitor = &externalMonitor{nsFD: l.Subject.NS.Fd(), sock: s, policy: "unknown (" + s.Comm + ")"}
-				return nil
-			}
-		}
-		select {
-		case <-exited:
-			return fmt.Errorf("%w: %q exited: %s", errTargetStart, sc.TargetCmd, logHead())
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("%w: %q opened no rtnetlink socket with groups within %v (the target must follow links over rtnetlink): %s",
-				errTargetStart, sc.TargetCmd, findSocketTimeout, logHead())
-		}
+	self := os.Getpid()
+	sock, err := findMonitorSocket(ctx, l.Subject.NS.Fd(), func(s sockdiag.Socket) bool { return s.PID > 0 && s.PID != self }, exited)
+	switch {
+	case errors.Is(err, errTargetExited):
+		return fmt.Errorf("%w: %q exited: %s", errTargetStart, sc.TargetCmd, logHead())
+	case errors.Is(err, errNoMonitor):
+		return fmt.Errorf("%w: %q opened %v (the target must follow links over rtnetlink): %s", errTargetStart, sc.TargetCmd, err, logHead())
+	case err != nil:
+		return err
 	}
+	r.subject = wire
+	r.monitor = &externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "unknown (" + sock.Comm + ")"}
+	return nil
 }
 
 // firstLines is the first n non-empty lines of s, joined with " | ".

@@ -2,6 +2,7 @@ package stress
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -57,19 +58,31 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 		return err
 	}
 	r.stopTarget = p.Stop
-	sock, err := findMonitor(ctx, l.Subject.NS.Fd(), p)
-	if err != nil {
-		return err
+	// Its monitor is the VRRP process's rtnetlink socket that joined
+	// groups (its command socket joins none).
+	sock, err := findMonitorSocket(ctx, l.Subject.NS.Fd(), func(s sockdiag.Socket) bool { return s.PID == p.VRRPPID() }, p.Exited())
+	switch {
+	case errors.Is(err, errTargetExited):
+		return fmt.Errorf("%w: it exited: %s", keepalived.ErrStart, p.Log())
+	case err != nil:
+		return fmt.Errorf("keepalived (pid %d): %w", p.VRRPPID(), err)
 	}
 	r.subject = &keepalivedSubject{p: p, names: names}
 	r.monitor = &externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "none (keepalived)"}
 	return nil
 }
 
-// findMonitor finds keepalived's netlink monitor socket: the rtnetlink
-// socket of its VRRP process that joined groups (its command socket
-// joins none).
-func findMonitor(ctx context.Context, nsFD int, p *keepalived.Process) (sockdiag.Socket, error) {
+// Why findMonitorSocket gave up.
+var (
+	errTargetExited = errors.New("it exited")
+	errNoMonitor    = errors.New("no rtnetlink socket with groups")
+)
+
+// findMonitorSocket waits for an external daemon's netlink monitor: the
+// first rtnetlink socket with groups in the namespace that match accepts.
+// It fails with errTargetExited once exited is closed, and with
+// errNoMonitor after findSocketTimeout.
+func findMonitorSocket(ctx context.Context, nsFD int, match func(sockdiag.Socket) bool, exited <-chan struct{}) (sockdiag.Socket, error) {
 	deadline := time.Now().Add(findSocketTimeout)
 	for {
 		socks, err := sockdiag.List(nsFD)
@@ -77,18 +90,18 @@ func findMonitor(ctx context.Context, nsFD int, p *keepalived.Process) (sockdiag
 			return sockdiag.Socket{}, err
 		}
 		for _, s := range sockdiag.WithOwners(socks) {
-			if s.PID == p.VRRPPID() && s.Protocol == sockdiag.ProtocolRoute && len(s.Groups) > 0 {
+			if s.Protocol == sockdiag.ProtocolRoute && len(s.Groups) > 0 && match(s) {
 				return s, nil
 			}
 		}
 		if time.Now().After(deadline) {
-			return sockdiag.Socket{}, fmt.Errorf("keepalived (pid %d): no rtnetlink socket with groups within %v", p.VRRPPID(), findSocketTimeout)
+			return sockdiag.Socket{}, fmt.Errorf("%w within %v", errNoMonitor, findSocketTimeout)
 		}
 		select {
 		case <-ctx.Done():
 			return sockdiag.Socket{}, ctx.Err()
-		case <-p.Exited():
-			return sockdiag.Socket{}, fmt.Errorf("%w: it exited: %s", keepalived.ErrStart, p.Log())
+		case <-exited:
+			return sockdiag.Socket{}, errTargetExited
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
