@@ -3,7 +3,8 @@
 // in a link-flap storm, and which receive buffer would have been enough.
 //
 // Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
-// 2 usage or environment error.
+// 2 usage or environment error, 128+N when stopped by signal N (130 for
+// SIGINT, 143 for SIGTERM), as shells report it.
 package main
 
 import (
@@ -13,7 +14,10 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nlstress/nlstress/pkg/result"
 )
@@ -25,10 +29,27 @@ const (
 	exitUsage   = 2
 )
 
+// interrupt is the cause of a context cancelled by a signal.
+type interrupt struct{ sig syscall.Signal }
+
+func (i interrupt) Error() string { return "interrupted by " + unix.SignalName(i.sig) }
+
+// exitCode is what a shell reports for a process ended by the signal.
+func (i interrupt) exitCode() int { return 128 + int(i.sig) }
+
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		for s := range sigs {
+			// The first signal stops the command, which removes its lab
+			// on the way out; later ones change nothing.
+			cancel(interrupt{sig: s.(syscall.Signal)})
+		}
+	}()
 	code := execute(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
+	signal.Stop(sigs)
 	os.Exit(code)
 }
 
@@ -38,12 +59,24 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
-	if err == nil {
+	var sig interrupt
+	if err == nil && !errors.As(context.Cause(ctx), &sig) {
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "nlstress: %v\n", err)
-	if errors.Is(err, result.ErrFinding) {
+	if err == nil {
+		err = sig // a command that ended cleanly on the signal
+	}
+	fmt.Fprintf(stderr, "nlstress: %s\n", oneLine(err))
+	switch {
+	case errors.As(err, &sig) || errors.As(context.Cause(ctx), &sig):
+		return sig.exitCode()
+	case errors.Is(err, result.ErrFinding):
 		return exitFinding
 	}
 	return exitUsage
+}
+
+// oneLine folds a (joined) error onto one line.
+func oneLine(err error) string {
+	return strings.ReplaceAll(err.Error(), "\n", "; ")
 }

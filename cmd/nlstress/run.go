@@ -50,7 +50,7 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
 				return err
 			}
 			res, err := stress.Run(cmd.Context(), run)
-			if res.Lab.RunID != "" {
+			if res.Lab.RunID != "" && cmd.Context().Err() == nil {
 				if rerr := report.Run(cmd.OutOrStdout(), g.output, res); rerr != nil && err == nil {
 					err = rerr
 				}

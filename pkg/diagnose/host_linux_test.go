@@ -3,16 +3,16 @@ package diagnose
 import (
 	"context"
 	"net/netip"
-	"os/exec"
 	"testing"
 	"time"
 
-	"github.com/nlstress/nlstress/internal/hostsnap"
-	"github.com/nlstress/nlstress/internal/roottest"
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/daemon"
+	"github.com/nlstress/nlstress/pkg/hostsnap"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
 	"github.com/nlstress/nlstress/pkg/stress"
@@ -45,10 +45,7 @@ func TestDiagnoseChangesNothing(t *testing.T) {
 // pointed at the namespace, finds keepalived's monitor socket, its pid and
 // its drops.
 func TestFindsKeepalivedDrops(t *testing.T) {
-	roottest.Require(t)
-	if _, err := exec.LookPath("keepalived"); err != nil {
-		t.Skip("keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
-	}
+	roottest.RequireKeepalived(t)
 	l, err := lab.Build(context.Background(), lab.Spec{Instances: 64})
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +62,7 @@ func TestFindsKeepalivedDrops(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(p.Stop)
+	t.Cleanup(func() { p.Stop(daemon.StopGrace) })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	names := make([]string, len(inst))

@@ -12,11 +12,11 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/netns"
 )
 
@@ -26,10 +26,6 @@ var ErrStart = errors.New("keepalived did not start")
 
 // startTimeout bounds the wait for keepalived's VRRP process to appear.
 const startTimeout = 15 * time.Second
-
-// stopTimeout is how long keepalived gets to stop on SIGTERM before
-// SIGKILL.
-const stopTimeout = 10 * time.Second
 
 // Options say how to run keepalived.
 type Options struct {
@@ -47,12 +43,9 @@ type Options struct {
 
 // Process is a running keepalived (VRRP subsystem only, not forked).
 type Process struct {
-	cmd     *exec.Cmd
+	*daemon.Process
 	dir     string
-	logPath string
 	fifo    *os.File
-	exited  chan struct{}
-	waitErr error
 	vrrpPID int
 	stopped sync.Once
 
@@ -74,8 +67,7 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %s not found (apt-get install keepalived, or give --keepalived-bin)", ErrStart, bin)
 	}
-	p := &Process{dir: opt.Dir, logPath: filepath.Join(opt.Dir, "keepalived.log"), exited: make(chan struct{}),
-		states: map[string]Notification{}, changed: make(chan struct{})}
+	p := &Process{dir: opt.Dir, states: map[string]Notification{}, changed: make(chan struct{})}
 	fifo := filepath.Join(opt.Dir, "notify.fifo")
 	if err := unix.Mkfifo(fifo, 0o600); err != nil && !errors.Is(err, unix.EEXIST) {
 		return nil, fmt.Errorf("keepalived: mkfifo %s: %w", fifo, err)
@@ -96,31 +88,17 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 		p.fifo.Close()
 		return nil, err
 	}
-	logf, err := os.Create(p.logPath)
-	if err != nil {
-		p.fifo.Close()
-		return nil, fmt.Errorf("keepalived: %w", err)
-	}
-	defer logf.Close()
 	vrrpPIDFile := filepath.Join(opt.Dir, "vrrp.pid")
-	p.cmd = exec.Command(path, "--dont-fork", "--log-console", "--log-detail", "--no-syslog", "--vrrp",
+	cmd := exec.Command(path, "--dont-fork", "--log-console", "--log-detail", "--no-syslog", "--vrrp",
 		"--use-file", conf, "--pid", filepath.Join(opt.Dir, "keepalived.pid"), "--vrrp_pid", vrrpPIDFile)
-	p.cmd.Stdout, p.cmd.Stderr = logf, logf
-	p.cmd.Dir = opt.Dir
-	// Its own process group, so a Ctrl-C meant for nlstress does not reach
-	// it first: nlstress stops it in order.
-	p.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := ns.Do(p.cmd.Start); err != nil {
+	cmd.Dir = opt.Dir
+	if p.Process, err = daemon.Start(ns, cmd, filepath.Join(opt.Dir, "keepalived.log")); err != nil {
 		p.fifo.Close()
 		return nil, fmt.Errorf("%w: %v", ErrStart, err)
 	}
-	go func() {
-		p.waitErr = p.cmd.Wait()
-		close(p.exited)
-	}()
 	go p.readFIFO()
 	if err := p.waitVRRP(vrrpPIDFile); err != nil {
-		p.Stop()
+		p.Stop(0)
 		return nil, err
 	}
 	return p, nil
@@ -133,7 +111,7 @@ func checkConfig(ns *netns.NS, bin, conf string) error {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := ns.Do(cmd.Run)
 	if err != nil {
-		return fmt.Errorf("%w: %s rejects %s (%v): %s", ErrStart, bin, conf, err, head(out.String(), 3))
+		return fmt.Errorf("%w: %s rejects %s (%v): %s", ErrStart, bin, conf, err, daemon.Head(out.String(), 3))
 	}
 	return nil
 }
@@ -152,30 +130,13 @@ func (p *Process) waitVRRP(pidFile string) error {
 			}
 		}
 		select {
-		case <-p.exited:
-			return fmt.Errorf("%w: it exited (%v): %s", ErrStart, p.waitErr, head(p.Log(), 5))
+		case <-p.Exited():
+			return fmt.Errorf("%w: it exited (%v): %s", ErrStart, p.Err(), daemon.Head(p.Log(), 5))
 		case <-deadline.C:
-			return fmt.Errorf("%w: no VRRP process within %v: %s", ErrStart, startTimeout, head(p.Log(), 5))
+			return fmt.Errorf("%w: no VRRP process within %v: %s", ErrStart, startTimeout, daemon.Head(p.Log(), 5))
 		case <-tick.C:
 		}
 	}
-}
-
-// head is the first n non-empty lines of s, joined with " | ".
-func head(s string, n int) string {
-	var lines []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-			if len(lines) == n {
-				break
-			}
-		}
-	}
-	if len(lines) == 0 {
-		return "(it printed nothing)"
-	}
-	return strings.Join(lines, " | ")
 }
 
 // readFIFO records every instance state line keepalived writes.
@@ -196,21 +157,9 @@ func (p *Process) readFIFO() {
 	}
 }
 
-// PID is the parent's process id.
-func (p *Process) PID() int { return p.cmd.Process.Pid }
-
 // VRRPPID is the VRRP child's process id: the owner of the netlink
 // monitor socket.
 func (p *Process) VRRPPID() int { return p.vrrpPID }
-
-// Log is what keepalived has printed so far.
-func (p *Process) Log() string {
-	b, _ := os.ReadFile(p.logPath)
-	return string(b)
-}
-
-// LogPath is the file keepalived logs to.
-func (p *Process) LogPath() string { return p.logPath }
 
 // States returns the last state keepalived reported for each instance
 // ("" for an instance it has not reported).
@@ -251,26 +200,17 @@ func (p *Process) WaitAll(ctx context.Context, names []string, state string) err
 		case <-ch:
 		case <-ctx.Done():
 			return fmt.Errorf("keepalived: %d of %d instances not %s: %w", missing, len(names), state, ctx.Err())
-		case <-p.exited:
-			return fmt.Errorf("keepalived exited (%v) with %d of %d instances not %s", p.waitErr, missing, len(names), state)
+		case <-p.Exited():
+			return fmt.Errorf("keepalived exited (%v) with %d of %d instances not %s", p.Err(), missing, len(names), state)
 		}
 	}
 }
 
-// Exited is closed when keepalived has exited.
-func (p *Process) Exited() <-chan struct{} { return p.exited }
-
-// Stop sends SIGTERM (keepalived then removes its addresses, routes and
-// VMACs), waits up to stopTimeout, then SIGKILLs. It is idempotent.
-func (p *Process) Stop() {
-	p.stopped.Do(func() {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-p.exited:
-		case <-time.After(stopTimeout):
-			_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
-			<-p.exited
-		}
-		p.fifo.Close()
-	})
+// Stop stops keepalived as daemon.Process.Stop does (SIGTERM, on which
+// keepalived removes its addresses, routes and VMACs; SIGKILL after grace)
+// and closes the notify FIFO. It is idempotent.
+func (p *Process) Stop(grace time.Duration) error {
+	err := p.Process.Stop(grace)
+	p.stopped.Do(func() { p.fifo.Close() })
+	return err
 }

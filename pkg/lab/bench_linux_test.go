@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/netns"
 )
 

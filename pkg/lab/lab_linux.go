@@ -272,9 +272,13 @@ func (l *Lab) Side(r Role) *Side {
 	return l.Subject
 }
 
+// ErrTeardown is wrapped by the error of a Teardown that could not remove
+// everything: something may be left behind for "nlstress cleanup".
+var ErrTeardown = errors.New("lab not fully removed (run 'nlstress cleanup')")
+
 // Teardown closes the lab's connections, deletes its namespaces (which
 // destroys every link in them) and releases the run id. It is idempotent;
-// it tries every step and returns all errors joined.
+// it tries every step and returns all errors joined, wrapped in ErrTeardown.
 func (l *Lab) Teardown() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -302,5 +306,8 @@ func (l *Lab) Teardown() error {
 		}
 	}
 	slog.Debug("lab torn down", "run", l.RunID)
-	return errors.Join(errs...)
+	if len(errs) > 0 {
+		return fmt.Errorf("%w: %w", ErrTeardown, errors.Join(errs...))
+	}
+	return nil
 }

@@ -14,8 +14,8 @@ import (
 
 	"github.com/jsimonetti/rtnetlink/v2"
 
-	"github.com/nlstress/nlstress/internal/hostsnap"
-	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/hostsnap"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/netns"
 )
 

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/netns"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -41,20 +42,50 @@ func processesIn(name string) (map[int]string, error) {
 	return out, nil
 }
 
-// killProcessesIn SIGKILLs every process inside the named lab namespace
-// and reports each.
+// killTimeout bounds the wait for a SIGKILLed process to be dead.
+const killTimeout = 5 * time.Second
+
+// killProcessesIn SIGKILLs every process inside the named lab namespace,
+// waits (up to killTimeout) until each is dead, and reports each: "killed"
+// only once it is.
 func killProcessesIn(name, runID string) ([]result.Leftover, error) {
 	procs, err := processesIn(name)
 	if err != nil {
 		return nil, err
 	}
 	var out []result.Leftover
+	var pids []int
 	for pid, comm := range procs {
+		pids = append(pids, pid)
 		lo := result.Leftover{Kind: "process", Name: fmt.Sprintf("%s (pid %d) in %s", comm, pid, name), RunID: runID, Action: "killed"}
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && err != syscall.ESRCH {
 			lo.Action = "failed: " + err.Error()
 		}
 		out = append(out, lo)
 	}
+	deadline := time.Now().Add(killTimeout)
+	for i := range out {
+		for out[i].Action == "killed" && !dead(pids[i]) {
+			if time.Now().After(deadline) {
+				out[i].Action = fmt.Sprintf("failed: still running %v after SIGKILL", killTimeout)
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
 	return out, nil
+}
+
+// dead reports whether pid has exited: gone from /proc, or a zombie (it
+// has released its namespaces and sockets; only its parent's wait is
+// left).
+func dead(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	// The state follows the command name, which is in parentheses.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] == 'Z' || s[i+2] == 'X'
 }

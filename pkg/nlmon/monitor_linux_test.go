@@ -8,7 +8,7 @@ import (
 
 	"github.com/jsimonetti/rtnetlink/v2"
 
-	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/lab"
 )

@@ -3,8 +3,8 @@ package preflight
 import (
 	"testing"
 
-	"github.com/nlstress/nlstress/internal/hostsnap"
-	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/hostsnap"
+	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 func TestReadHost(t *testing.T) {

@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
@@ -45,15 +45,8 @@ func (r *runner) startExec(ctx context.Context, sc scenario.Scenario, l *lab.Lab
 	if err := os.WriteFile(vipsFile, []byte(vips.String()), 0o644); err != nil {
 		return fmt.Errorf("target: %w", err)
 	}
-	logPath := filepath.Join(dir, "target.log")
-	logf, err := os.Create(logPath)
-	if err != nil {
-		return fmt.Errorf("target: %w", err)
-	}
-	defer logf.Close()
 	cmd := exec.Command("/bin/sh", "-c", sc.TargetCmd)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(),
 		"NLS_RUN_DIR="+dir,
 		"NLS_NETNS="+lab.NamespaceName(l.RunID, lab.RoleSubject),
@@ -65,27 +58,15 @@ func (r *runner) startExec(ctx context.Context, sc scenario.Scenario, l *lab.Lab
 		fmt.Sprintf("NLS_RCVBUF=%d", int64(sc.RcvBuf)),
 		"NLS_VIPS_FILE="+vipsFile,
 	)
-	if err := l.Subject.NS.Do(cmd.Start); err != nil {
+	p, err := daemon.Start(l.Subject.NS, cmd, filepath.Join(dir, "target.log"))
+	if err != nil {
 		return fmt.Errorf("%w: %s: %v", errTargetStart, sc.TargetCmd, err)
 	}
-	exited := make(chan struct{})
-	go func() { cmd.Wait(); close(exited) }()
-	r.stopTarget = func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-			<-exited
-		}
-	}
-	logHead := func() string {
-		b, _ := os.ReadFile(logPath)
-		return firstLines(string(b), 5)
-	}
+	r.stopTarget = p.Stop
+	logHead := func() string { return daemon.Head(p.Log(), 5) }
 	// Its monitor: an rtnetlink socket with groups that is not nlstress's.
 	self := os.Getpid()
-	sock, err := findMonitorSocket(ctx, l.Subject.NS.Fd(), func(s sockdiag.Socket) bool { return s.PID > 0 && s.PID != self }, exited)
+	sock, err := findMonitorSocket(ctx, l.Subject.NS.Fd(), func(s sockdiag.Socket) bool { return s.PID > 0 && s.PID != self }, p.Exited())
 	switch {
 	case errors.Is(err, errTargetExited):
 		return fmt.Errorf("%w: %q exited: %s", errTargetStart, sc.TargetCmd, logHead())
@@ -97,23 +78,6 @@ func (r *runner) startExec(ctx context.Context, sc scenario.Scenario, l *lab.Lab
 	r.subject = wire
 	r.monitor = &externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "unknown (" + sock.Comm + ")"}
 	return nil
-}
-
-// firstLines is the first n non-empty lines of s, joined with " | ".
-func firstLines(s string, n int) string {
-	var out []string
-	for _, l := range strings.Split(s, "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			out = append(out, l)
-			if len(out) == n {
-				break
-			}
-		}
-	}
-	if len(out) == 0 {
-		return "(it printed nothing)"
-	}
-	return strings.Join(out, " | ")
 }
 
 // wireSubject sees an external daemon only through the peer's ears: an

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/lab"
@@ -46,9 +47,24 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 	}
 	slog.Debug("host", "kernel", res.Host.Kernel, "rmem_max", res.Host.RmemMax, "rmem_default", res.Host.RmemDefault)
 
+	// Labs of runs that died (SIGKILL, a crashed CI job) are removed
+	// first, so that they neither skew this run nor pile up.
+	left, err := lab.Cleanup(false)
+	for _, lo := range left {
+		if !strings.HasPrefix(lo.Action, "kept") {
+			slog.Warn("removed what a dead run left", "kind", lo.Kind, "name", lo.Name, "action", lo.Action)
+		}
+	}
+	if err != nil {
+		return res, fmt.Errorf("remove labs of dead runs: %w", err)
+	}
+
 	t0 := time.Now()
 	l, err := lab.Build(ctx, labSpec(sc))
 	if err != nil {
+		if ctx.Err() != nil && !errors.Is(err, lab.ErrTeardown) {
+			return res, fmt.Errorf("%w: the half-built lab was removed", context.Cause(ctx))
+		}
 		return res, err
 	}
 	res.Lab = describe(l)
@@ -57,12 +73,18 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 	}
 	res.Lab.BuildTime = time.Since(t0)
 	defer func() {
+		what := "removed"
 		if sc.KeepLab {
-			res.Lab.Kept = true
+			res.Lab.Kept, what = true, "kept (--keep-lab)"
+		} else if terr := l.Teardown(); terr != nil {
+			err = errors.Join(err, terr)
 			return
 		}
-		if terr := l.Teardown(); terr != nil {
-			err = errors.Join(err, terr)
+		if ctx.Err() != nil {
+			// Stopped from outside (a signal): say so in one line, with
+			// what became of the lab, instead of whatever the
+			// cancellation broke along the way.
+			err = fmt.Errorf("%w: lab %s %s", context.Cause(ctx), l.RunID, what)
 		}
 	}()
 	slog.Info("lab built", "run", l.RunID, "instances", res.Lab.Instances, "vmacs", res.Lab.VMACs, "took", res.Lab.BuildTime.Round(time.Millisecond))
@@ -75,10 +97,10 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 	if stopErr := r.stop(&res); runErr == nil {
 		runErr = stopErr
 	}
-	res.Totals.RunTime = time.Since(t0)
 	if runErr != nil {
 		return res, fmt.Errorf("run %s: %w", l.RunID, runErr)
 	}
+	res.Totals.RunTime = time.Since(t0)
 	if res.Verdict.Status != result.StatusPass || !res.Totals.Balanced {
 		return res, fmt.Errorf("%w: %s", result.ErrFinding, res.Verdict.Line)
 	}

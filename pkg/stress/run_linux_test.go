@@ -3,19 +3,18 @@ package stress
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/nlstress/nlstress/internal/roottest"
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/capacity"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/netns"
 	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
@@ -122,10 +121,7 @@ func TestOwnEchoOverrunsWithoutVMAC(t *testing.T) {
 }
 
 func TestKeepalivedTarget(t *testing.T) {
-	roottest.Require(t)
-	if _, err := exec.LookPath("keepalived"); err != nil {
-		t.Skip("keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
-	}
+	roottest.RequireKeepalived(t)
 	for _, tt := range []struct {
 		name   string
 		rcvbuf bytesize.Size
@@ -219,10 +215,7 @@ func TestRecommendationIsHonest(t *testing.T) {
 }
 
 func TestExecTarget(t *testing.T) {
-	roottest.Require(t)
-	if _, err := exec.LookPath("keepalived"); err != nil {
-		t.Skip("keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
-	}
+	roottest.RequireKeepalived(t)
 	script, _ := filepath.Abs("../../scripts/exec-target-keepalived.sh")
 	sc := small(bytesize.MiB, scenario.PolicyNone)
 	sc.VRIDs, sc.VMAC, sc.Target, sc.TargetCmd = 16, false, scenario.TargetExec, script

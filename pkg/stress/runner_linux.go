@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -33,9 +34,13 @@ type runner struct {
 	monitor monitorView
 	oracle  *nlmon.Oracle
 	sampler *sockdiag.Sampler
-	// stopTarget stops an external target, if any.
-	stopTarget func()
+	// stopTarget stops an external target, if any, giving it grace to
+	// shut down on SIGTERM before SIGKILL.
+	stopTarget func(grace time.Duration) error
 
+	// ctx is the run's own context: cancelled when the run is stopped
+	// from outside.
+	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -56,7 +61,7 @@ func groups(sc scenario.Scenario) []nlmon.Group {
 // an external target) with its monitor, and the sampler. On error it
 // stops what it started.
 func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, err error) {
-	r := &runner{sc: sc, lab: l, built: time.Now()}
+	r := &runner{sc: sc, lab: l, built: time.Now(), ctx: ctx}
 	var rctx context.Context
 	rctx, r.cancel = context.WithCancel(ctx)
 	defer func() {
@@ -122,7 +127,15 @@ func (r *runner) failed() error {
 // counters.
 func (r *runner) stop(res *result.Result) error {
 	if r.stopTarget != nil {
-		r.stopTarget()
+		grace := daemon.StopGrace
+		if r.ctx.Err() != nil {
+			grace = 0 // interrupted: the lab goes at once, and the daemon with it
+		}
+		if err := r.stopTarget(grace); err != nil {
+			r.mu.Lock()
+			r.errs = append(r.errs, err)
+			r.mu.Unlock()
+		}
 	}
 	r.cancel()
 	r.wg.Wait()

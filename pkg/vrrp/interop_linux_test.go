@@ -5,14 +5,14 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 // TestInteropKeepalived runs a real keepalived in the subject namespace
@@ -21,10 +21,7 @@ import (
 // and checks that the side with the higher priority wins every instance
 // and that both agree: keepalived's state is read from its notify FIFO.
 func TestInteropKeepalived(t *testing.T) {
-	roottest.Require(t)
-	if _, err := exec.LookPath("keepalived"); err != nil {
-		t.Skip("keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
-	}
+	roottest.RequireKeepalived(t)
 	const n = 8
 	for _, tc := range []struct{ version, family int }{{2, 4}, {3, 4}, {3, 6}} {
 		version, family := tc.version, tc.family
@@ -66,7 +63,7 @@ func TestInteropKeepalived(t *testing.T) {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() {
-					ka.Stop()
+					ka.Stop(daemon.StopGrace)
 					if t.Failed() {
 						b, _ := os.ReadFile(filepath.Join(dir, "keepalived.log"))
 						t.Logf("keepalived log:\n%s", b)

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nlstress/nlstress/internal/roottest"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/lab"
 )
 
