@@ -11,9 +11,9 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/netns"
+	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 // bin is the nlstress binary built once for these tests.

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/netns"
+	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 // benchInstances is the incident's shape: 255 VRIDs on eth2, one VMAC and

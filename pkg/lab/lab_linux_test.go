@@ -15,8 +15,8 @@ import (
 	"github.com/jsimonetti/rtnetlink/v2"
 
 	"github.com/nlstress/nlstress/pkg/hostsnap"
-	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/netns"
+	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 // helperEnv makes the test binary act as a process that builds a lab and

@@ -6,10 +6,10 @@ import (
 	"github.com/jsimonetti/rtnetlink/v2"
 	"github.com/mdlayher/netlink"
 
-	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/netns"
+	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 // TestHotPathAllocations checks the reader's promise: reading, decoding and

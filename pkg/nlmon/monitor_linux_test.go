@@ -8,9 +8,9 @@ import (
 
 	"github.com/jsimonetti/rtnetlink/v2"
 
-	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 // vmacLab builds the incident's lab: 255 VMAC macvlans on eth2.

@@ -6,10 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
 )
 

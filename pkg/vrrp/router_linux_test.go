@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 // twoRouters builds a lab of n instances and starts a subject (priority
