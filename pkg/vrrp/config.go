@@ -18,9 +18,6 @@ type Config struct {
 	// Preempt lets a higher-priority backup take over from a lower-priority
 	// master (RFC 5798 Preempt_Mode; default true).
 	Preempt bool
-	// AcceptMode lets a master that is not the owner accept packets
-	// addressed to the virtual addresses (RFC 5798 Accept_Mode).
-	AcceptMode bool
 	// Primary is this router's primary address on the interface: the
 	// advertisement's source and the tie-breaker (RFC 5798 §6.4.3).
 	Primary netip.Addr
@@ -78,8 +75,9 @@ func (c *Config) Advertisement(priority uint8) Packet {
 }
 
 // Check applies the receive checks of RFC 5798 §7.1 (and RFC 3768 §7.1 for
-// v2) that depend on this instance's configuration. The caller has already
-// matched the VRID.
+// v2) that depend on this instance's configuration, and returns a
+// *DiscardError for a packet to drop. The caller has already matched the
+// VRID.
 func (c *Config) Check(p Packet) error {
 	if p.Version != c.Version {
 		return discard(ReasonVersion, "VRID %d: version %d, configured %d", c.VRID, p.Version, c.Version)
@@ -101,12 +99,21 @@ func (c *Config) Check(p Packet) error {
 			return discard(ReasonFamily, "VRID %d: address %s", c.VRID, a)
 		}
 	}
-	// RFC 5798 §7.1: a list that differs is dropped unless it comes from
-	// the owner.
-	if p.Priority != PriorityOwner && !sameAddrs(p.Addrs, c.Addrs) {
+	// RFC 3768 §7.1 (v2): a list that differs is dropped unless it comes
+	// from the owner. RFC 5798 §7.1 (v3) makes that check optional and
+	// says a mismatch SHOULD be logged: the packet is processed, and the
+	// caller counts and logs it (AddrListDiffers), as keepalived does.
+	if p.Version == 2 && c.AddrListDiffers(p) {
 		return discard(ReasonAddrList, "VRID %d: %d addresses differ from the %d configured", c.VRID, len(p.Addrs), len(c.Addrs))
 	}
 	return nil
+}
+
+// AddrListDiffers reports whether p's address list differs, as a set, from
+// the configured one, from a sender that is not the owner: in v3 a packet
+// that passes Check with this set is to be logged as misconfigured.
+func (c *Config) AddrListDiffers(p Packet) bool {
+	return p.Priority != PriorityOwner && !sameAddrs(p.Addrs, c.Addrs)
 }
 
 // sameAddrs compares address lists as sets.

@@ -60,8 +60,9 @@ type ActionKind int
 const (
 	// ActionSendAdvert sends an advertisement with Action.Priority.
 	ActionSendAdvert ActionKind = iota + 1
-	// ActionAddVIPs installs the virtual addresses (Action.Accept says
-	// whether packets to them are accepted: owner or Accept_Mode).
+	// ActionAddVIPs installs the virtual addresses. Accept_Mode (RFC 5798
+	// §6.1) is not modelled: a master accepts packets to its virtual
+	// addresses, as keepalived does without vrrp_strict.
 	ActionAddVIPs
 	// ActionRemoveVIPs removes the virtual addresses.
 	ActionRemoveVIPs
@@ -83,7 +84,6 @@ type Action struct {
 	Kind     ActionKind
 	Priority uint8         // ActionSendAdvert
 	After    time.Duration // timers
-	Accept   bool          // ActionAddVIPs
 	From, To State         // ActionTransition
 }
 
@@ -170,7 +170,7 @@ func (m *Machine) transition(to State) Action {
 func (m *Machine) becomeMaster() []Action {
 	return []Action{
 		{Kind: ActionSendAdvert, Priority: m.cfg.Priority},
-		{Kind: ActionAddVIPs, Accept: m.cfg.Owner() || m.cfg.AcceptMode},
+		{Kind: ActionAddVIPs},
 		{Kind: ActionAnnounce},
 		{Kind: ActionSetAdverTimer, After: m.cfg.AdvertisementInterval},
 		m.transition(Master),

@@ -105,11 +105,6 @@ func TestMachine(t *testing.T) {
 			cfg:  cfgWith(PriorityOwner), from: Initialize, ev: Event{Kind: EventStartup},
 			want:  []ActionKind{ActionSendAdvert, ActionAddVIPs, ActionAnnounce, ActionSetAdverTimer, ActionTransition},
 			state: Master,
-			check: func(t *testing.T, m *Machine, as []Action) {
-				if a, _ := find(as, ActionAddVIPs); !a.Accept {
-					t.Fatal("the owner must accept packets to its addresses")
-				}
-			},
 		},
 		{
 			name: "§6.4.1 Startup, priority < 255: Backup with Master_Down_Timer = Master_Down_Interval",
@@ -216,28 +211,6 @@ func TestMachine(t *testing.T) {
 			check: func(t *testing.T, m *Machine, as []Action) {
 				if as[1].Priority != PriorityResign {
 					t.Fatalf("resign advert with priority %d", as[1].Priority)
-				}
-			},
-		},
-		{
-			name: "§6.1 Accept_Mode false: a non-owner master does not accept packets to the VIPs",
-			cfg:  cfgWith(100), from: Backup, ev: Event{Kind: EventMasterDownTimer},
-			want:  []ActionKind{ActionSendAdvert, ActionAddVIPs, ActionAnnounce, ActionSetAdverTimer, ActionTransition},
-			state: Master,
-			check: func(t *testing.T, m *Machine, as []Action) {
-				if a, _ := find(as, ActionAddVIPs); a.Accept {
-					t.Fatal("accepting without Accept_Mode")
-				}
-			},
-		},
-		{
-			name: "§6.1 Accept_Mode true: a non-owner master accepts",
-			cfg:  cfgWith(100, func(c *Config) { c.AcceptMode = true }), from: Backup, ev: Event{Kind: EventMasterDownTimer},
-			want:  []ActionKind{ActionSendAdvert, ActionAddVIPs, ActionAnnounce, ActionSetAdverTimer, ActionTransition},
-			state: Master,
-			check: func(t *testing.T, m *Machine, as []Action) {
-				if a, _ := find(as, ActionAddVIPs); !a.Accept {
-					t.Fatal("not accepting with Accept_Mode")
 				}
 			},
 		},

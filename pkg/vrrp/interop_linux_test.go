@@ -113,8 +113,32 @@ func TestInteropKeepalived(t *testing.T) {
 							t.Fatalf("instance %d heard %+v, want keepalived's priority %d from its address", i, h, kaPrio)
 						}
 					}
-				} else if st := ka.States(names); st[0] != "BACKUP" {
-					t.Fatalf("keepalived states %v, want BACKUP", st)
+				} else {
+					// keepalived starts BACKUP whatever it hears, so its
+					// BACKUP proves nothing until its own
+					// Master_Down_Interval has run out with our adverts
+					// arriving: one that rejected them would then turn
+					// MASTER. Watch every instance for twice that long.
+					mdi := 3*interval + time.Duration(256-int(kaPrio))*interval/256
+					if version == 2 {
+						mdi = 3*interval + time.Duration(256-int(kaPrio))*time.Second/256
+					}
+					window := time.NewTimer(2*mdi + time.Second)
+					select {
+					case <-window.C:
+					case <-ka.Exited():
+						t.Fatalf("keepalived exited: %v", ka.Err())
+					}
+					for _, n := range ka.History() {
+						if n.State != "BACKUP" {
+							t.Fatalf("keepalived's %s went %s while ours was MASTER at a higher priority: it did not accept our adverts", n.Instance, n.State)
+						}
+					}
+					for i, st := range ka.States(names) {
+						if st != "BACKUP" {
+							t.Fatalf("keepalived's %s is %q, want BACKUP", names[i], st)
+						}
+					}
 				}
 				if d := r.Counters().Discarded; len(d) > 0 {
 					t.Fatalf("our engine discarded keepalived's adverts: %v", d)

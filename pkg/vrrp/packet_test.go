@@ -155,8 +155,9 @@ func TestConfigCheck(t *testing.T) {
 		{"§7.1 matching advertisement passes", cfg, adv(cfg, 200), ReasonNone},
 		{"§7.1 version differs", cfg, adv(v2, 200), ReasonVersion},
 		{"§7.1 owner discards", owner, adv(cfg, 200), ReasonOwner},
-		{"§7.1 address list differs, not from owner", cfg, adv(cfg, 200, other), ReasonAddrList},
-		{"§7.1 address list differs, from owner: accepted", cfg, adv(cfg, PriorityOwner, other), ReasonNone},
+		{"RFC 5798 §7.1 v3 address list differs: processed (and logged by the router)", cfg, adv(cfg, 200, other), ReasonNone},
+		{"RFC 3768 §7.1 v2 address list differs, not from owner: dropped", v2, adv(v2, 200, other), ReasonAddrList},
+		{"RFC 3768 §7.1 v2 address list differs, from owner: accepted", v2, adv(v2, PriorityOwner, other), ReasonNone},
 		{"RFC 3768 §7.1 auth differs", v2, func() Packet { p := adv(v2, 200); p.AuthData[0] = 'x'; return p }(), ReasonAuth},
 		{"RFC 3768 §7.1 interval differs", v2, func() Packet { p := adv(v2, 200); p.AdvertInterval = 2 * time.Second; return p }(), ReasonAdvertInterval},
 		{"RFC 3768 matching v2 passes", v2, adv(v2, 200), ReasonNone},
@@ -165,6 +166,30 @@ func TestConfigCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := ReasonOf(tt.cfg.Check(tt.p)); got != tt.want {
 				t.Fatalf("reason %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestAddrListDiffers(t *testing.T) {
+	a, b := netip.MustParseAddr("198.19.0.1"), netip.MustParseAddr("198.19.0.2")
+	cfg := Config{VRID: 7, Priority: 100, Version: 3, AdvertisementInterval: time.Second, Primary: src4, Addrs: []netip.Addr{a, b}}
+	for _, tt := range []struct {
+		name  string
+		prio  uint8
+		addrs []netip.Addr
+		want  bool
+	}{
+		{"same set in another order", 200, []netip.Addr{b, a}, false},
+		{"one address fewer", 200, []netip.Addr{a}, true},
+		{"another address", 200, []netip.Addr{a, netip.MustParseAddr("198.19.9.9")}, true},
+		{"from the owner", PriorityOwner, []netip.Addr{a}, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := cfg.Advertisement(tt.prio)
+			p.Addrs = tt.addrs
+			if got := cfg.AddrListDiffers(p); got != tt.want {
+				t.Fatalf("AddrListDiffers = %v, want %v", got, tt.want)
 			}
 		})
 	}

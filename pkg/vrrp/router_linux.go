@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/netip"
 	"sync"
@@ -83,7 +84,10 @@ type Counters struct {
 	// that is down makes them expected).
 	LastSendError string            `json:"last_send_error,omitempty"`
 	Discarded     map[string]uint64 `json:"discarded,omitempty"` // by reason (RFC 5798 §7.1)
-	Transitions   uint64            `json:"transitions"`
+	// AddrListMismatch counts v3 advertisements processed although their
+	// address list differs from the configured one (RFC 5798 §7.1).
+	AddrListMismatch uint64 `json:"addr_list_mismatch"`
+	Transitions      uint64 `json:"transitions"`
 	// NetlinkRequests counts the router's own rtnetlink requests (VIP and
 	// route adds and deletes); NetlinkESRCH those that failed with "No
 	// such process", keepalived's familiar log line.
@@ -107,6 +111,8 @@ type instance struct {
 	advert  []byte // our advertisement at our own priority, marshalled once
 	tracked []uint32
 	down    bool // a tracked interface is down (as last reported)
+	// mismatchLogged is set once an address-list mismatch was logged.
+	mismatchLogged atomic.Bool
 }
 
 type rxAdvert struct {
@@ -144,6 +150,7 @@ type Router struct {
 	changed     chan struct{}
 
 	sent, received, sendErrs, linkEvents atomic.Uint64
+	addrMismatch                         atomic.Uint64
 	lastSendErr                          atomic.Value // string
 	discards                             [numReasons]atomic.Uint64
 }
@@ -292,7 +299,7 @@ func (r *Router) loop(ctx context.Context) {
 			if r.cfg.Observe != nil {
 				r.cfg.Observe(a.inst, Heard{At: a.at, Priority: a.p.Priority, From: a.from})
 			}
-			r.apply(a.inst, r.inst[a.inst].m.Handle(Event{Kind: EventAdvertisement, Advert: a.p, From: a.from}), time.Now())
+			r.apply(a.inst, r.inst[a.inst].m.Handle(Event{Kind: EventAdvertisement, Advert: a.p, From: a.from}), a.at)
 		case ev := <-r.nl:
 			r.linkEvent(ev)
 			r.ack <- struct{}{}
@@ -357,7 +364,9 @@ func (r *Router) allUp(in *instance) bool {
 	return true
 }
 
-// apply carries out a machine's actions for instance i.
+// apply carries out a machine's actions for instance i. now is the
+// event's one clock reading: timers are armed from it and transitions are
+// stamped with it.
 func (r *Router) apply(i int, actions []Action, now time.Time) {
 	in := r.inst[i]
 	s := in.spec
@@ -398,7 +407,7 @@ func (r *Router) apply(i int, actions []Action, now time.Time) {
 		case ActionCancelTimers:
 			r.timers.Cancel(i)
 		case ActionTransition:
-			r.record(Transition{At: time.Now(), Instance: i, From: a.From, To: a.To})
+			r.record(Transition{At: now, Instance: i, From: a.From, To: a.To})
 		}
 	}
 }
@@ -480,9 +489,19 @@ func (r *Router) receive() {
 			r.discards[ReasonUnknownVRID].Add(1)
 			continue
 		}
-		if err := r.inst[i].spec.Config.Check(p); err != nil {
+		cfg := &r.inst[i].spec.Config
+		if err := cfg.Check(p); err != nil {
 			r.discards[ReasonOf(err)].Add(1)
 			continue
+		}
+		if cfg.AddrListDiffers(p) {
+			// RFC 5798 §7.1: processed, and logged as a misconfiguration
+			// (once per instance; the counter keeps the total).
+			r.addrMismatch.Add(1)
+			if !r.inst[i].mismatchLogged.Swap(true) {
+				slog.Warn("VRRP address list differs from the configured one", "router", r.cfg.Name, "vrid", p.VRID,
+					"from", rcv.src, "received", len(p.Addrs), "configured", len(cfg.Addrs))
+			}
 		}
 		r.received.Add(1)
 		select {
@@ -560,7 +579,7 @@ func (r *Router) Counters() Counters {
 	c := Counters{
 		AdvertsSent: r.sent.Load(), AdvertsReceived: r.received.Load(), SendErrors: r.sendErrs.Load(),
 		NetlinkRequests: r.act.requests.Load(), NetlinkErrors: r.act.errors.Load(), NetlinkESRCH: r.act.esrch.Load(),
-		LinkEvents: r.linkEvents.Load(), Discarded: map[string]uint64{},
+		LinkEvents: r.linkEvents.Load(), Discarded: map[string]uint64{}, AddrListMismatch: r.addrMismatch.Load(),
 	}
 	c.LastSendError, _ = r.lastSendErr.Load().(string)
 	for i := range r.discards {

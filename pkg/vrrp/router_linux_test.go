@@ -19,7 +19,7 @@ func twoRouters(t testing.TB, n, version int, interval time.Duration) (*lab.Lab,
 
 // twoRoutersFamily is twoRouters for address family 4 or 6 (VRRPv3 over
 // IPv6 advertises from the lab's link-local addresses).
-func twoRoutersFamily(t testing.TB, n, version, family int, interval time.Duration) (*lab.Lab, *Router, *Router) {
+func twoRoutersFamily(t testing.TB, n, version, family int, interval time.Duration, edit ...func(lab.Role, *InstanceSpec)) (*lab.Lab, *Router, *Router) {
 	t.Helper()
 	roottest.Require(t)
 	l, err := lab.Build(context.Background(), lab.Spec{Instances: n, Family: family})
@@ -45,11 +45,15 @@ func twoRoutersFamily(t testing.TB, n, version, family int, interval time.Durati
 					primary = ifc.PeerLL.Addr()
 				}
 			}
-			out = append(out, InstanceSpec{
+			s := InstanceSpec{
 				Config: Config{VRID: in.VRID, Priority: prio, Version: version, AdvertisementInterval: interval,
 					Preempt: true, Primary: primary, Addrs: []netip.Addr{lab.VIP(family, in.Index, 0, 1)}},
 				Interface: ifc.Index,
-			})
+			}
+			for _, e := range edit {
+				e(role, &s)
+			}
+			out = append(out, s)
 		}
 		return out
 	}
@@ -138,5 +142,40 @@ func TestRouters255FailoverAndPreempt(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAddrListMismatchNoDualMaster: RFC 5798 §7.1 makes the address-list
+// check optional. A backup whose list differs from the master's must still
+// hear the master (and log the mismatch), or both become master.
+func TestAddrListMismatchNoDualMaster(t *testing.T) {
+	interval := 100 * time.Millisecond
+	extra := func(role lab.Role, s *InstanceSpec) {
+		if role == lab.RolePeer {
+			s.Config.Addrs = append(s.Config.Addrs, netip.MustParseAddr("198.19.255.1"))
+		}
+	}
+	_, subject, peer := twoRoutersFamily(t, 4, 3, 4, interval, extra)
+	within(t, subject, Master, 5*time.Second)
+	within(t, peer, Backup, 5*time.Second)
+	// Four Master_Down_Intervals more: a peer that ignored the master's
+	// adverts would have become MASTER by then. The peer's own clock is
+	// the deadline; it must stay BACKUP throughout.
+	ctx, cancel := context.WithTimeout(context.Background(), 4*(3*interval+interval))
+	defer cancel()
+	err := peer.Wait(ctx, func(states []State, _ []Heard) bool {
+		for _, s := range states {
+			if s == Master {
+				return true
+			}
+		}
+		return false
+	})
+	if err == nil {
+		t.Fatalf("peer became MASTER beside the subject (dual master): %v", peer.States())
+	}
+	c := peer.Counters()
+	if c.AddrListMismatch == 0 || c.Discarded[ReasonAddrList.String()] != 0 {
+		t.Fatalf("peer counters %+v: want the mismatches counted, none discarded", c)
 	}
 }

@@ -124,19 +124,12 @@ func (s *rawSocket6) recv(b, oob []byte) (received, error) {
 func (s *rawSocket6) close() error { return s.c.Close() }
 
 // unsolicitedNA sends an unsolicited neighbour advertisement for ip from
-// mac out of index to all nodes (RFC 5798 §6.4.1, RFC 4861 §7.2.6), with
-// the Override flag so neighbours replace what they cached.
+// mac out of index to all nodes (RFC 5798 §6.4.1, RFC 4861 §7.2.6).
 func (a *actuator) unsolicitedNA(index uint32, mac net.HardwareAddr, ip netip.Addr) error {
 	if a.icmp6 == nil || len(mac) != 6 || !ip.Is6() {
 		return nil
 	}
-	var m [32]byte
-	m[0] = 136          // Neighbor Advertisement; code 0, checksum by the kernel
-	m[4] = 0x20         // Override
-	t := ip.As16()      // Target Address
-	copy(m[8:24], t[:]) //
-	m[24], m[25] = 2, 1 // option: Target Link-Layer Address, 8 bytes
-	copy(m[26:32], mac)
+	m := neighborAdvert(mac, ip)
 	oob := unix.PktInfo6(&unix.Inet6Pktinfo{Ifindex: index})
 	_, _, err := a.icmp6.WriteMsgIP(m[:], oob, &net.IPAddr{IP: net.ParseIP("ff02::1")})
 	return err
