@@ -104,7 +104,7 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, run R
 		p := Point{VRIDs: n, RcvBuf: size, Confirm: confirm}
 		if res.Totals != nil {
 			p.Drops, p.Stuck, p.Storm = res.Totals.Drops, res.Totals.Stuck, res.Totals.LargestStorm
-			p.Pass = res.Verdict.Status == result.StatusPass && res.Totals.Balanced
+			p.Pass = res.Verdict.Status == result.StatusPass && !res.Totals.Unbalanced()
 		}
 		if res.Monitor != nil {
 			p.Effective = res.Monitor.Effective

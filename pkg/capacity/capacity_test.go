@@ -16,7 +16,7 @@ func fake(need func(n int) bytesize.Size) RunFunc {
 	return func(_ context.Context, sc scenario.Scenario) (result.Result, error) {
 		pass := sc.RcvBuf >= need(sc.VRIDs)
 		res := result.Result{
-			Totals:  &result.Totals{Balanced: true, LargestStorm: uint64(2300 * sc.VRIDs)},
+			Totals:  &result.Totals{Balanced: result.Bool(true), LargestStorm: uint64(2300 * sc.VRIDs)},
 			Monitor: &result.Monitor{Effective: 2 * int64(sc.RcvBuf)},
 			Verdict: &result.Verdict{Status: result.StatusPass},
 		}

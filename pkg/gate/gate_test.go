@@ -16,7 +16,7 @@ import (
 // fakeRun passes unless the buffer is under 1 MiB, where it drops.
 func fakeRun(_ context.Context, sc scenario.Scenario) (result.Result, error) {
 	r := result.Result{SchemaVersion: result.SchemaVersion, Scenario: sc,
-		Totals:  &result.Totals{Balanced: true, LargestStorm: 600000, Recovery: result.Durations{P95: time.Second}},
+		Totals:  &result.Totals{Balanced: result.Bool(true), LargestStorm: 600000, Recovery: result.Durations{P95: time.Second}},
 		Verdict: &result.Verdict{Status: result.StatusPass, Line: "PASS"}}
 	if sc.RcvBuf < 1<<20 {
 		r.Totals.Drops = 200

@@ -17,6 +17,7 @@ const (
 	TypeNewRule  = 32
 	TypeDelRule  = 33
 
+	nlmsgNoop  = 1
 	nlmsgError = 2
 	nlmsgDone  = 3
 	headerLen  = 16 // struct nlmsghdr
@@ -79,6 +80,9 @@ type Event struct {
 	// Resync marks an event synthesized from a dump after an overrun, not
 	// received as a notification.
 	Resync bool
+	// Marker is the number of an nlstress marker message (see Marker), 0
+	// for every other message.
+	Marker uint32
 
 	name    [16]byte
 	nameLen uint8
@@ -128,6 +132,10 @@ func (e *Event) Decode(msg []byte) error {
 	e.Type = binary.NativeEndian.Uint16(msg[4:6])
 	body := msg[headerLen:l]
 	switch e.Type {
+	case nlmsgNoop:
+		if binary.NativeEndian.Uint32(msg[8:12]) == markerMagic {
+			e.Marker = binary.NativeEndian.Uint32(msg[12:16])
+		}
 	case TypeNewLink, TypeDelLink:
 		if len(body) < 16 {
 			return ErrShort

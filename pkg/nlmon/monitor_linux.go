@@ -36,11 +36,68 @@ type Monitor struct {
 	inRead atomic.Bool
 	// closedDrops are the sk_drops of sockets a restart closed.
 	closedDrops atomic.Uint64
+	restarts    atomic.Uint64
+	markers     atomic.Uint64
 
 	reads, messages, bytes, enobufs, resyncs, decodeErrs, discarded atomic.Uint64
 	byType                                                          [64]atomic.Uint64
 	resyncNanos                                                     atomic.Int64
 	lastResync                                                      atomic.Int64
+
+	// marker is the last marker read and atMarker the counters when it
+	// was; markerSeen is closed and replaced when it changes.
+	markerMu   sync.Mutex
+	marker     uint32
+	atMarker   Counts
+	markerSeen chan struct{}
+}
+
+// Counts are a monitor's running counters at one instant.
+type Counts struct {
+	Messages uint64 // notifications received (read, or read and discarded)
+	ENOBUFS  uint64 // overrun episodes reported to the reader
+	Drops    uint64 // the kernel's sk_drops, as Drops returns it
+	// Markers counts the markers read so far. A marker a congested socket
+	// dropped is in Drops: the sender's count less this one is how many.
+	Markers uint64
+}
+
+// sawMarker records, on the reader's thread, that marker k was read and
+// the counters at that moment: every message queued before the marker is
+// in them, none queued after it.
+func (m *Monitor) sawMarker(k uint32) {
+	c := Counts{Messages: m.messages.Load(), ENOBUFS: m.enobufs.Load(), Markers: m.markers.Add(1)}
+	c.Drops, _ = m.Drops()
+	m.markerMu.Lock()
+	defer m.markerMu.Unlock()
+	m.marker, m.atMarker = k, c
+	if m.markerSeen != nil {
+		close(m.markerSeen)
+		m.markerSeen = nil
+	}
+}
+
+// WaitMarker blocks until the reader has read marker k (or a later one)
+// and returns the counters as they were when it did, or fails when ctx
+// ends first.
+func (m *Monitor) WaitMarker(ctx context.Context, k uint32) (Counts, error) {
+	for {
+		m.markerMu.Lock()
+		if m.marker >= k {
+			defer m.markerMu.Unlock()
+			return m.atMarker, nil
+		}
+		if m.markerSeen == nil {
+			m.markerSeen = make(chan struct{})
+		}
+		ch := m.markerSeen
+		m.markerMu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Counts{}, fmt.Errorf("nlmon: marker %d not read: %w", k, ctx.Err())
+		}
+	}
 }
 
 // NewMonitor reads s with the given cost and policy.
@@ -108,6 +165,10 @@ func (m *Monitor) handle(ev *Event, msg []byte, h Handler) {
 	if ev.Type == nlmsgDone || ev.Type == nlmsgError {
 		return
 	}
+	if ev.Marker != 0 {
+		m.sawMarker(ev.Marker)
+		return
+	}
 	m.messages.Add(1)
 	m.bytes.Add(uint64(ev.Len))
 	if int(ev.Type) < len(m.byType) {
@@ -139,26 +200,69 @@ func (m *Monitor) overrun(h Handler) error {
 		}
 		return m.resync(h)
 	case PolicyRestart:
-		old := m.Socket()
-		ns, err := Open(old.Config())
-		if err != nil {
-			return fmt.Errorf("nlmon: restart: %w", err)
-		}
-		m.mu.Lock()
-		m.sock = ns
-		m.mu.Unlock()
-		err = m.discardQueued(old)
-		if mi, merr := old.MemInfo(); merr == nil {
-			m.closedDrops.Add(uint64(mi.Drops))
-		}
-		old.Close()
-		if err != nil {
+		if err := m.restart(); err != nil {
 			return err
 		}
 		return m.resync(h)
 	}
 	slog.Debug("netlink overrun ignored (policy none)", "enobufs", m.enobufs.Load())
 	return nil
+}
+
+// restart replaces the socket with a new one, as a daemon that exits on
+// ENOBUFS and is restarted does. The old socket leaves its groups before
+// the new one joins them, so that no message is queued (and counted) on
+// both; the new socket is made before, so that only a few system calls
+// separate the leave from the join. What the kernel sends in between
+// reaches neither, as in a real restart: the books show it as messages
+// neither received nor dropped. Then the old queue is drained (counted as
+// received and discarded, as a dying daemon's queue is) and closed, with
+// its final sk_drops kept.
+func (m *Monitor) restart() error {
+	old := m.Socket()
+	ns, err := openUnjoined(old.Config())
+	if err != nil {
+		return fmt.Errorf("nlmon: restart: %w", err)
+	}
+	if err := old.leave(); err != nil {
+		ns.Close()
+		return fmt.Errorf("nlmon: restart: %w", err)
+	}
+	if err := ns.join(); err != nil {
+		ns.Close()
+		return fmt.Errorf("nlmon: restart: %w", err)
+	}
+	m.restarts.Add(1)
+	if err := m.discardQueued(old); err != nil {
+		ns.Close()
+		return err
+	}
+	mi, err := old.MemInfo()
+	if err != nil {
+		ns.Close()
+		return fmt.Errorf("nlmon: restart: %w", err)
+	}
+	// One step under the lock, so that Drops never sees the old socket's
+	// drops twice (or not at all).
+	m.mu.Lock()
+	m.closedDrops.Add(uint64(mi.Drops))
+	m.sock = ns
+	m.mu.Unlock()
+	old.Close()
+	if old.interrupted.Load() {
+		ns.Interrupt() // Run was stopped during the restart
+	}
+	return nil
+}
+
+// countDiscarded counts a message received and thrown away unread.
+func (m *Monitor) countDiscarded(ev *Event) {
+	m.messages.Add(1)
+	m.discarded.Add(1)
+	m.bytes.Add(uint64(ev.Len))
+	if int(ev.Type) < len(m.byType) {
+		m.byType[ev.Type].Add(1)
+	}
 }
 
 // discardQueued reads and drops what is queued on s, counting the messages
@@ -183,12 +287,11 @@ func (m *Monitor) discardQueued(s *Socket) error {
 			if ev.Decode(msg) != nil || ev.Type == nlmsgDone || ev.Type == nlmsgError {
 				return
 			}
-			m.messages.Add(1)
-			m.discarded.Add(1)
-			m.bytes.Add(uint64(ev.Len))
-			if int(ev.Type) < len(m.byType) {
-				m.byType[ev.Type].Add(1)
+			if ev.Marker != 0 {
+				m.sawMarker(ev.Marker)
+				return
 			}
+			m.countDiscarded(&ev)
 		})
 	}
 }
@@ -256,8 +359,10 @@ type Stats struct {
 	ENOBUFS uint64 `json:"enobufs"`
 	// Discarded counts messages received but thrown away unread after an
 	// overrun, because the resync dump that followed superseded them.
-	Discarded    uint64        `json:"discarded"`
-	Resyncs      uint64        `json:"resyncs"`
+	Discarded uint64 `json:"discarded"`
+	Resyncs   uint64 `json:"resyncs"`
+	// Restarts counts sockets replaced by the restart policy.
+	Restarts     uint64        `json:"restarts"`
 	ResyncTime   time.Duration `json:"resync_time_ns"` // total
 	DecodeErrors uint64        `json:"decode_errors"`
 }
@@ -268,6 +373,7 @@ func (m *Monitor) Stats() Stats {
 		Reads: m.reads.Load(), Messages: m.messages.Load(), Bytes: m.bytes.Load(),
 		ENOBUFS: m.enobufs.Load(), Resyncs: m.resyncs.Load(), ResyncTime: time.Duration(m.resyncNanos.Load()),
 		DecodeErrors: m.decodeErrs.Load(), Discarded: m.discarded.Load(), ByType: map[string]uint64{},
+		Restarts: m.restarts.Load(),
 	}
 	for t := range m.byType {
 		if n := m.byType[t].Load(); n > 0 {
@@ -280,7 +386,9 @@ func (m *Monitor) Stats() Stats {
 // Drops is the kernel's sk_drops for the monitor: the current socket's,
 // plus those of sockets a restart closed.
 func (m *Monitor) Drops() (uint64, error) {
-	mi, err := m.Socket().MemInfo()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	mi, err := m.sock.MemInfo()
 	if err != nil {
 		return 0, err
 	}

@@ -2,12 +2,13 @@ package nlmon
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 )
 
-// OracleRcvBuf is the oracle's forced buffer request; the kernel doubles it
-// to 64 MiB, far above any storm nlstress makes.
+// OracleRcvBuf is the oracle's default forced buffer request; the kernel
+// doubles it to 64 MiB. A run sizes its oracle from its scenario.
 const OracleRcvBuf = 32 * bytesize.MiB
 
 // Oracle records the ground truth of a storm: every notification the kernel
@@ -35,11 +36,14 @@ type Storm struct {
 	OracleDrops uint32 `json:"oracle_drops"`
 }
 
-// Add accumulates another storm into s.
+// Add adds o, a later part of the same window, to s: messages, bytes,
+// truesize (the queue would have held both parts at once) and drops all
+// add up. The largest of several windows is a different question: compare
+// their Truesize.
 func (s *Storm) Add(o Storm) {
 	s.Messages += o.Messages
 	s.Bytes += o.Bytes
-	s.Truesize = max(s.Truesize, o.Truesize)
+	s.Truesize += o.Truesize
 	s.OracleDrops += o.OracleDrops
 	if s.ByType == nil {
 		s.ByType = map[string]uint64{}
@@ -50,9 +54,14 @@ func (s *Storm) Add(o Storm) {
 }
 
 // OpenOracle opens the oracle socket in a namespace with the given groups
-// (empty: KeepalivedGroups) and a forced 64 MiB buffer.
-func OpenOracle(netnsFD int, groups []Group) (*Oracle, error) {
-	s, err := Open(Config{NetNS: netnsFD, Groups: groups, RcvBuf: OracleRcvBuf, Force: true})
+// (empty: KeepalivedGroups) and a forced buffer of rcvbuf (0: OracleRcvBuf),
+// which the kernel doubles. Any storm larger than the buffer is dropped by
+// the oracle too, and shows as OracleDrops.
+func OpenOracle(netnsFD int, groups []Group, rcvbuf bytesize.Size) (*Oracle, error) {
+	if rcvbuf == 0 {
+		rcvbuf = OracleRcvBuf
+	}
+	s, err := Open(Config{NetNS: netnsFD, Groups: groups, RcvBuf: rcvbuf, Force: true})
 	if err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
@@ -78,14 +87,77 @@ func (o *Oracle) Collect() (Storm, error) {
 		if n == 0 {
 			return st, nil
 		}
-		_ = Messages(o.buf[:n], func(msg []byte) {
-			if ev.Decode(msg) != nil || ev.Type == nlmsgDone || ev.Type == nlmsgError {
-				return
+		o.count(&st, &ev, n)
+	}
+}
+
+// count adds the messages of the datagram in o.buf[:n] to st, leaving
+// markers out, and returns the last marker it held (0 for none).
+func (o *Oracle) count(st *Storm, ev *Event, n int) (marker uint32) {
+	_ = Messages(o.buf[:n], func(msg []byte) {
+		if ev.Decode(msg) != nil || ev.Type == nlmsgDone || ev.Type == nlmsgError {
+			return
+		}
+		if ev.Marker != 0 {
+			marker = ev.Marker
+			return
+		}
+		st.Messages++
+		st.Bytes += uint64(ev.Len)
+		st.ByType[TypeName(ev.Type)]++
+	})
+	return marker
+}
+
+// markerTimeout bounds the wait for a marker the monitor has already read
+// to be found in the oracle's queue (the kernel queues a broadcast for
+// each member in turn).
+const markerTimeout = 5 * time.Second
+
+// CollectUntil is Collect that stops after marker k: what was queued
+// before it is returned, what came after it stays queued for the next
+// Collect. The truesize it reports is what the drain freed, less the
+// marker's own; a message that arrives during the drain (after the marker,
+// so not counted) makes it short by that message's truesize.
+func (o *Oracle) CollectUntil(k uint32) (Storm, error) {
+	mi, err := o.s.MemInfo()
+	if err != nil {
+		return Storm{}, fmt.Errorf("oracle: %w", err)
+	}
+	st := Storm{ByType: map[string]uint64{}, OracleDrops: mi.Drops - o.drops}
+	o.drops = mi.Drops
+	before := uint64(mi.Rmem)
+	deadline := time.Now().Add(markerTimeout)
+	var ev Event
+	for {
+		pre, err := o.s.MemInfo()
+		if err != nil {
+			return st, fmt.Errorf("oracle: %w", err)
+		}
+		n, err := o.s.TryRead(o.buf)
+		if err != nil {
+			return st, fmt.Errorf("oracle: drain: %w", err)
+		}
+		if n == 0 {
+			if time.Now().After(deadline) {
+				return st, fmt.Errorf("oracle: marker %d never arrived (oracle drops %d)", k, st.OracleDrops)
 			}
-			st.Messages++
-			st.Bytes += uint64(ev.Len)
-			st.ByType[TypeName(ev.Type)]++
-		})
+			time.Sleep(50 * time.Microsecond)
+			continue
+		}
+		if got := o.count(&st, &ev, n); got >= k {
+			post, err := o.s.MemInfo()
+			if err != nil {
+				return st, fmt.Errorf("oracle: %w", err)
+			}
+			// The marker is alone in its datagram: what its read freed
+			// is its truesize.
+			marker := uint64(pre.Rmem) - min(uint64(pre.Rmem), uint64(post.Rmem))
+			if freed := before - min(before, uint64(post.Rmem)); freed > marker {
+				st.Truesize = freed - marker
+			}
+			return st, nil
+		}
 	}
 }
 

@@ -49,6 +49,20 @@ type Socket struct {
 // buffer, joins the groups and sets NETLINK_NO_ENOBUFS if asked. A forced
 // buffer without CAP_NET_ADMIN is an error, never a silent fallback.
 func Open(cfg Config) (*Socket, error) {
+	s, err := openUnjoined(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.join(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// openUnjoined is Open without joining the groups: the socket receives
+// nothing until join.
+func openUnjoined(cfg Config) (*Socket, error) {
 	if len(cfg.Groups) == 0 {
 		cfg.Groups = KeepalivedGroups
 	}
@@ -96,11 +110,6 @@ func (s *Socket) setup() error {
 	if err := s.c.Bind(&unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("nlmon: bind: %w", err)
 	}
-	for _, g := range s.cfg.Groups {
-		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(g)); err != nil {
-			return fmt.Errorf("nlmon: join group %s: %w", g, err)
-		}
-	}
 	// Blocking reads with a timeout: see Read.
 	if err := unix.SetNonblock(s.fd, false); err != nil {
 		return fmt.Errorf("nlmon: set blocking: %w", err)
@@ -112,6 +121,26 @@ func (s *Socket) setup() error {
 	if s.cfg.NoENOBUFS {
 		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_NO_ENOBUFS, 1); err != nil {
 			return fmt.Errorf("nlmon: set NETLINK_NO_ENOBUFS: %w", err)
+		}
+	}
+	return nil
+}
+
+// join joins the socket's groups, one setsockopt each.
+func (s *Socket) join() error {
+	for _, g := range s.cfg.Groups {
+		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(g)); err != nil {
+			return fmt.Errorf("nlmon: join group %s: %w", g, err)
+		}
+	}
+	return nil
+}
+
+// leave leaves the socket's groups: nothing more is queued for it.
+func (s *Socket) leave() error {
+	for _, g := range s.cfg.Groups {
+		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_DROP_MEMBERSHIP, int(g)); err != nil {
+			return fmt.Errorf("nlmon: leave group %s: %w", g, err)
 		}
 	}
 	return nil

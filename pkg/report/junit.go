@@ -10,7 +10,7 @@ import (
 
 // JUnit writes gate checks as JUnit XML: one testsuite per scenario, one
 // testcase per metric, a <failure> naming the metric, its value and its
-// limit where it regressed. CI systems (GitLab, Jenkins, GitHub actions
+// limit where it regressed, <skipped> where the metric cannot be measured. CI systems (GitLab, Jenkins, GitHub actions
 // reporters) read this shape.
 func JUnit(w io.Writer, checks []result.Check) error {
 	type failure struct {
@@ -18,10 +18,14 @@ func JUnit(w io.Writer, checks []result.Check) error {
 		Type    string `xml:"type,attr"`
 		Text    string `xml:",chardata"`
 	}
+	type skipped struct {
+		Message string `xml:"message,attr"`
+	}
 	type testcase struct {
 		Name      string   `xml:"name,attr"`
 		Classname string   `xml:"classname,attr"`
 		Failure   *failure `xml:"failure,omitempty"`
+		Skipped   *skipped `xml:"skipped,omitempty"`
 	}
 	type testsuite struct {
 		Name     string     `xml:"name,attr"`
@@ -46,7 +50,9 @@ func JUnit(w io.Writer, checks []result.Check) error {
 			doc.Suites = append(doc.Suites, testsuite{Name: c.Scenario})
 		}
 		tc := testcase{Name: c.Metric, Classname: "nlstress.gate." + c.Scenario}
-		if !c.Pass {
+		if c.Skipped {
+			tc.Skipped = &skipped{Message: fmt.Sprintf("%s: %s", c.Metric, c.Now)}
+		} else if !c.Pass {
 			msg := fmt.Sprintf("%s regressed: now %s, limit %s (baseline %s)", c.Metric, c.Now, c.Limit, c.Baseline)
 			tc.Failure = &failure{Message: msg, Type: "regression", Text: msg}
 			doc.Suites[i].Failures++
@@ -80,7 +86,10 @@ func Gate(w io.Writer, f Format, checks []result.Check) error {
 	rows := make([][]string, len(checks))
 	for i, c := range checks {
 		v := "pass"
-		if !c.Pass {
+		switch {
+		case c.Skipped:
+			v = "skipped"
+		case !c.Pass:
 			v = "REGRESSION"
 		}
 		rows[i] = []string{c.Scenario, c.Metric, c.Baseline, c.Now, c.Limit, v}

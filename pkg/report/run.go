@@ -167,7 +167,10 @@ func ranges(v []int) string {
 }
 
 func balance(p result.Phase) string {
-	if p.Balanced {
+	switch {
+	case p.Balanced == nil:
+		return "n/a"
+	case *p.Balanced:
 		return "balance"
 	}
 	return fmt.Sprintf("OFF by %d", int64(p.Storm.Messages)-int64(p.Received+p.Drops))

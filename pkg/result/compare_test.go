@@ -9,7 +9,7 @@ import (
 )
 
 func measured(drops uint64, stuck int, p95 time.Duration, storm uint64) Result {
-	r := Result{Scenario: scenario.Default(), Totals: &Totals{Drops: drops, LargestStorm: storm, Balanced: true, Recovery: Durations{P95: p95}}}
+	r := Result{Scenario: scenario.Default(), Totals: &Totals{Drops: drops, LargestStorm: storm, Balanced: Bool(true), Recovery: Durations{P95: p95}}}
 	f := Flap{}
 	for range stuck {
 		f.Stuck = append(f.Stuck, Instance{VRID: 1, Interface: "eth2", State: "FAULT"})
@@ -61,4 +61,25 @@ func TestCompareRefusesOtherScenario(t *testing.T) {
 	if _, err := Compare("x", base, now, scenario.DefaultGate()); !errors.Is(err, ErrBaselineMismatch) {
 		t.Fatalf("err = %v, want ErrBaselineMismatch", err)
 	}
+}
+
+// The books of an external daemon are not measurable: the gate's books
+// metric is skipped, never a pass.
+func TestCompareBooksNotMeasurable(t *testing.T) {
+	base, now := measured(0, 0, time.Second, 100000), measured(0, 0, time.Second, 100000)
+	base.Totals.Balanced, now.Totals.Balanced = nil, nil
+	checks, err := Compare("ka", base, now, scenario.Gate{RecoveryFactor: 1, StormFactor: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range checks {
+		if c.Metric != "books_balance" {
+			continue
+		}
+		if c.Pass || !c.Skipped || c.Now != "not measurable" {
+			t.Fatalf("books check %+v: want skipped as not measurable, not passed", c)
+		}
+		return
+	}
+	t.Fatal("no books_balance check")
 }

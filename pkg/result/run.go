@@ -4,6 +4,9 @@ import "time"
 
 // Verdict statuses.
 const (
+	// StatusError: the run measured something that cannot be trusted
+	// (the oracle itself dropped messages).
+	StatusError = "ERROR"
 	// StatusPass: every instance recovered after every flap and the monitor
 	// lost nothing.
 	StatusPass = "PASS"
@@ -38,11 +41,13 @@ type Phase struct {
 	Drops uint64 `json:"drops"`
 	// PeakQueue is the highest rmem_alloc the sampler saw, bytes.
 	PeakQueue uint64 `json:"peak_queue"`
-	// Balanced says storm.messages == received + drops.
-	Balanced bool `json:"balanced"`
+	// Balanced says storm.messages == received + drops; nil (JSON null)
+	// when it cannot be measured: an external daemon's reads are not
+	// visible.
+	Balanced *bool `json:"balanced"`
 	// Inferred says Received was not counted but inferred as storm
 	// messages less kernel drops (an external daemon's reads are not
-	// visible), so Balanced holds by construction.
+	// visible), so Balanced is nil: not measurable.
 	Inferred bool `json:"received_inferred,omitempty"`
 }
 
@@ -104,10 +109,15 @@ type Monitor struct {
 	External bool   `json:"external,omitempty"`
 	PID      int    `json:"pid,omitempty"`
 	Inode    uint32 `json:"inode,omitempty"`
-	// Resyncs and ResyncTime say what the overrun policy did.
+	// Resyncs and ResyncTime say what the overrun policy did; Restarts
+	// counts the sockets the restart policy replaced.
 	Resyncs    uint64        `json:"resyncs"`
+	Restarts   uint64        `json:"restarts"`
 	ResyncTime time.Duration `json:"resync_time_ns"`
 }
+
+// Unbalanced reports whether the books were measured and do not balance.
+func (t Totals) Unbalanced() bool { return t.Balanced != nil && !*t.Balanced }
 
 // Totals add up the flaps.
 type Totals struct {
@@ -119,11 +129,18 @@ type Totals struct {
 	// LargestStorm is the largest truesize of one phase's storm, bytes.
 	LargestStorm uint64 `json:"largest_storm"`
 	// Balanced says oracle messages == received + drops over the whole
-	// run, counted from convergence to the end.
-	Balanced bool `json:"balanced"`
+	// run, counted from convergence to the end; nil (JSON null) when it
+	// cannot be measured (an external daemon).
+	Balanced *bool `json:"balanced"`
+	// OracleDrops is what the oracle itself lost over the run: anything
+	// but 0 makes the storm figures, and so the verdict, untrustworthy.
+	OracleDrops uint64 `json:"oracle_drops"`
 	// Stuck counts the instances stuck after the last flap.
-	Stuck     int           `json:"stuck"`
-	Recovery  Durations     `json:"recovery"`
+	Stuck    int       `json:"stuck"`
+	Recovery Durations `json:"recovery"`
+	// Recovered counts the instances MASTER again after the last flap
+	// (Instances less Stuck); Recovery.Count counts recoveries over every
+	// flap.
 	Recovered int           `json:"recovered"`
 	Instances int           `json:"instances"`
 	Converged time.Duration `json:"converged_ns"`

@@ -48,25 +48,36 @@ func Recommend(truesize uint64, margin float64, effective int64) Recommendation 
 }
 
 // Total adds the flaps up. recovered is the per-instance recovery of every
-// flap, and instances the number of subject instances.
+// flap, and instances the number of subject instances. The books are
+// measurable only if every phase's received was counted, not inferred.
 func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
-	t := Totals{Balanced: true, Instances: instances, Recovery: Summarize(recovered), Recovered: len(recovered)}
+	t := Totals{Instances: instances, Recovery: Summarize(recovered)}
+	measured := true
 	for _, f := range flaps {
 		for _, p := range []Phase{f.Down, f.Up} {
 			t.StormMessages += p.Storm.Messages
 			t.Received += p.Received
 			t.Drops += p.Drops
 			t.ENOBUFS += p.ENOBUFS
+			t.OracleDrops += p.Storm.OracleDrops
 			t.PeakQueue = max(t.PeakQueue, p.PeakQueue)
 			t.LargestStorm = max(t.LargestStorm, p.Storm.Truesize)
+			measured = measured && !p.Inferred
 		}
 	}
-	t.Balanced = t.StormMessages == t.Received+t.Drops
+	if measured {
+		t.Balanced = Bool(t.StormMessages == t.Received+t.Drops)
+	}
+	t.Recovered = instances
 	if len(flaps) > 0 {
 		t.Stuck = len(flaps[len(flaps)-1].Stuck)
+		t.Recovered = instances - t.Stuck
 	}
 	return t
 }
+
+// Bool returns a pointer to b, for the optional booleans of a result.
+func Bool(b bool) *bool { return &b }
 
 // Judge gives the verdict of a run from its totals, its flaps and its
 // monitor, in one line a person can act on.
@@ -85,6 +96,11 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		worst = max(worst, len(f.Stuck))
 	}
 	switch {
+	case t.OracleDrops > 0:
+		// Nothing else can be trusted: the storm was under-counted.
+		status = StatusError
+		fmt.Fprintf(&b, "ERROR: the oracle socket itself dropped %d messages, so the storm and the loss figures are not ground truth; "+
+			"the scenario's storm exceeds what the oracle can queue (make it smaller)", t.OracleDrops)
 	case worst > 0:
 		status = StatusFail
 		fmt.Fprintf(&b, "FAIL: %d of %d instances stuck in %s after link up", worst, t.Instances, stuckState(flaps))
@@ -98,7 +114,7 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		}
 	case loss:
 		status = StatusLoss
-		fmt.Fprintf(&b, "LOSS: %d/%d recovered in p95 %s, but %s; ", t.Instances, t.Instances, seconds(t.Recovery.P95), lossText)
+		fmt.Fprintf(&b, "LOSS: %d/%d recovered in p95 %s, but %s; ", t.Recovered, t.Instances, seconds(t.Recovery.P95), lossText)
 		if m.Policy == "" || strings.HasPrefix(m.Policy, "none") {
 			b.WriteString("none of the lost messages was a link change that mattered this time, and with overrun policy none a lost link-up leaves instances in FAULT")
 		} else {
@@ -107,11 +123,15 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 	default:
 		status = StatusPass
 		fmt.Fprintf(&b, "PASS: %d/%d recovered in p95 %s; no netlink loss; peak queue %s of %s",
-			t.Instances, t.Instances, seconds(t.Recovery.P95), kb(t.PeakQueue), kb(uint64(m.Effective)))
+			t.Recovered, t.Instances, seconds(t.Recovery.P95), kb(t.PeakQueue), kb(uint64(m.Effective)))
 	}
-	if !t.Balanced {
+	if t.Unbalanced() {
 		fmt.Fprintf(&b, "; BOOKS DO NOT BALANCE: kernel sent %d, monitor received %d + kernel dropped %d",
 			t.StormMessages, t.Received, t.Drops)
+		if m.Restarts > 0 && t.Received+t.Drops < t.StormMessages {
+			fmt.Fprintf(&b, " (the %d missing arrived while the restart policy had no socket listening: lost, as in a real restart)",
+				t.StormMessages-t.Received-t.Drops)
+		}
 	}
 	return Verdict{Status: status, Line: b.String()}
 }

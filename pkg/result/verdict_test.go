@@ -1,6 +1,7 @@
 package result
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -55,7 +56,7 @@ func TestRecommend(t *testing.T) {
 
 func TestJudge(t *testing.T) {
 	phase := func(sent, recv, drops, enobufs uint64) Phase {
-		return Phase{Storm: Storm{Messages: sent}, Received: recv, Drops: drops, ENOBUFS: enobufs, Balanced: sent == recv+drops}
+		return Phase{Storm: Storm{Messages: sent}, Received: recv, Drops: drops, ENOBUFS: enobufs, Balanced: Bool(sent == recv+drops)}
 	}
 	stuck := []Instance{{VRID: 57, Interface: "eth2", State: "FAULT"}, {VRID: 58, Interface: "eth2", State: "FAULT"}}
 	tests := []struct {
@@ -73,12 +74,20 @@ func TestJudge(t *testing.T) {
 		{"resync saved it", Flap{Down: phase(258, 57, 201, 1), Up: phase(258, 258, 0, 0)}, "resync", StatusLoss,
 			[]string{"LOSS", "the resync overrun policy recovered"}},
 		{"books off", Flap{Down: phase(258, 250, 0, 0), Up: phase(258, 258, 0, 0)}, "none", StatusPass, []string{"BOOKS DO NOT BALANCE"}},
+		{"the oracle dropped: nothing can be trusted", Flap{Down: func() Phase { p := phase(258, 258, 0, 0); p.Storm.OracleDrops = 3; return p }(), Up: phase(258, 258, 0, 0)},
+			"none", StatusError, []string{"ERROR: the oracle socket itself dropped 3 messages"}},
+		{"restart gap explained", Flap{Down: phase(258, 50, 200, 1), Up: phase(258, 258, 0, 0)}, "restart", StatusLoss,
+			[]string{"BOOKS DO NOT BALANCE", "the 8 missing arrived while the restart policy had no socket listening"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			flaps := []Flap{tt.flap}
 			tot := Total(flaps, nil, 255)
-			v := Judge(tot, flaps, Monitor{Effective: 131072, Policy: tt.policy})
+			m := Monitor{Effective: 131072, Policy: tt.policy}
+			if tt.policy == "restart" {
+				m.Restarts = 1
+			}
+			v := Judge(tot, flaps, m)
 			if v.Status != tt.status {
 				t.Errorf("status %s, want %s (%s)", v.Status, tt.status, v.Line)
 			}
@@ -91,5 +100,43 @@ func TestJudge(t *testing.T) {
 				t.Errorf("verdict is not one line: %q", v.Line)
 			}
 		})
+	}
+}
+
+// Recovered is a count of instances, never more than there are: it is
+// measured after the last flap, not summed over flaps.
+func TestTotalRecoveredIsMeasured(t *testing.T) {
+	ok := Phase{Storm: Storm{Messages: 10}, Received: 10, Balanced: Bool(true)}
+	stuck := []Instance{{VRID: 7, Interface: "eth2", State: "FAULT"}}
+	flaps := []Flap{{Down: ok, Up: ok}, {Down: ok, Up: ok, Stuck: stuck}}
+	rec := make([]time.Duration, 64+63) // 64 back after flap 1, 63 after flap 2
+	for i := range rec {
+		rec[i] = time.Second
+	}
+	tot := Total(flaps, rec, 64)
+	if tot.Recovered != 63 || tot.Stuck != 1 || tot.Recovery.Count != 127 {
+		t.Fatalf("totals %+v: want 63 recovered of 64, 1 stuck, 127 recoveries", tot)
+	}
+	flaps[1].Stuck = nil
+	tot = Total(flaps, rec, 64)
+	if tot.Recovered != 64 {
+		t.Fatalf("recovered %d of 64 with nothing stuck", tot.Recovered)
+	}
+}
+
+// The books of an external daemon cannot be measured: its received is
+// inferred. Balanced is then nil (JSON null), never true.
+func TestTotalBooksOfExternalDaemonNotMeasurable(t *testing.T) {
+	inferred := Phase{Storm: Storm{Messages: 10}, Received: 10, Inferred: true}
+	tot := Total([]Flap{{Down: inferred, Up: inferred}}, nil, 4)
+	if tot.Balanced != nil || tot.Unbalanced() {
+		t.Fatalf("balanced %v for inferred phases, want nil", *tot.Balanced)
+	}
+	b, err := json.Marshal(tot)
+	if err != nil || !strings.Contains(string(b), `"balanced":null`) {
+		t.Fatalf("JSON %s (%v): want balanced null", b, err)
+	}
+	if v := Judge(tot, nil, Monitor{External: true}); strings.Contains(v.Line, "BOOKS") {
+		t.Fatalf("verdict %q talks about books it cannot see", v.Line)
 	}
 }

@@ -191,6 +191,8 @@ func (s Scenario) Validate() error {
 		return bad("--keepalived-bin and --keepalived-conf-extra need --target keepalived")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:
 		return bad("--recovery-timeout %v: want 0 (automatic) to 30m", s.RecoveryTimeout)
+	case 2*s.StormBound() > OracleMaxRcvBuf:
+		return bad("a storm of up to %d bytes per link transition is more than the oracle can count (%d): use fewer --vrids, --vips-per-vrid or --routes-per-vrid", s.StormBound(), OracleMaxRcvBuf/2)
 	}
 	return nil
 }

@@ -54,3 +54,28 @@ func TestMasterDownInterval(t *testing.T) {
 		t.Fatalf("v2 priority 100 at 1s: %v, want %v", got, want)
 	}
 }
+
+// The largest scenario validation accepts has a storm bound that the
+// oracle, sized from the scenario, can hold twice over: no valid scenario
+// can make the oracle drop silently.
+func TestEveryValidScenarioFitsTheOracle(t *testing.T) {
+	sc := Default()
+	sc.VRIDs, sc.VMAC, sc.VIPsPerVRID, sc.RoutesPerVRID = MaxVRIDs, true, MaxVIPsPerVRID, MaxRoutesPerVRID
+	for sc.VIPsPerVRID*sc.VRIDs > MaxVIPs {
+		sc.VIPsPerVRID--
+	}
+	for sc.RoutesPerVRID*sc.VRIDs > MaxRoutes {
+		sc.RoutesPerVRID--
+	}
+	if err := sc.Validate(); err != nil {
+		t.Fatalf("largest scenario refused: %v", err)
+	}
+	if got, need := int64(sc.OracleRcvBuf())*2, 2*sc.StormBound(); got < need {
+		t.Fatalf("oracle buffer %d for a storm bound of %d per transition: want at least %d", got, sc.StormBound(), need)
+	}
+	if small := Default(); small.OracleRcvBuf() != 32<<20 {
+		t.Fatalf("default scenario's oracle request %d, want the 32 MiB floor", small.OracleRcvBuf())
+	}
+	t.Logf("largest valid scenario: %d VRIDs x %d VIPs x %d routes: storm bound %d B, oracle request %d B",
+		sc.VRIDs, sc.VIPsPerVRID, sc.RoutesPerVRID, sc.StormBound(), sc.OracleRcvBuf())
+}

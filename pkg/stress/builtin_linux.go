@@ -31,11 +31,17 @@ func (b builtinMonitor) memInfo() (sockdiag.MemInfo, error) { return b.m.Socket(
 
 func (b builtinMonitor) inferred() bool { return false }
 
+func (b builtinMonitor) waitMarker(ctx context.Context, k uint32) (counterMark, error) {
+	c, err := b.m.WaitMarker(ctx, k)
+	// Markers the socket dropped are in sk_drops but are not messages.
+	return counterMark{received: c.Messages, enobufs: c.ENOBUFS, drops: c.Drops - min(c.Drops, uint64(k)-c.Markers)}, err
+}
+
 func (b builtinMonitor) describe(m *result.Monitor) {
 	s := b.m.Socket()
 	m.Effective, m.Capped = int64(s.Effective()), s.Capped()
 	st := b.m.Stats()
-	m.Resyncs, m.ResyncTime = st.Resyncs, st.ResyncTime
+	m.Resyncs, m.ResyncTime, m.Restarts = st.Resyncs, st.ResyncTime, st.Restarts
 }
 
 // startBuiltin opens the monitor under test and starts the engine as the
@@ -49,6 +55,11 @@ func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.
 	subject, err := vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: l.Subject.NS, Instances: instanceSpecs(sc, l, lab.RoleSubject), Track: true})
 	if err != nil {
 		sock.Close()
+		return err
+	}
+	if r.marker, err = nlmon.OpenMarker(l.Subject.NS.Fd()); err != nil {
+		sock.Close()
+		subject.Close()
 		return err
 	}
 	r.subject, r.engine, r.monitor = subject, subject, builtinMonitor{mon}

@@ -160,25 +160,75 @@ func (r *runner) phase(ctx context.Context, m *counterMark) (result.Phase, error
 	if r.monitor.inferred() {
 		// The daemon's reads are not visible: what it received is what
 		// the kernel sent less what it dropped.
+		// Its books cannot be checked (Balanced stays nil).
 		p.Received, p.Inferred = p.Storm.Messages-min(p.Drops, p.Storm.Messages), true
+	} else {
+		p.Balanced = result.Bool(p.Storm.Messages == p.Received+p.Drops)
 	}
-	p.Balanced = p.Storm.Messages == p.Received+p.Drops
 	r.sampler.ResetHighWater()
 	*m = now
 	return p, nil
 }
 
 // boundary closes a measuring window so that the oracle and the monitor
-// count the same messages: it collects the oracle, waits for the monitor
-// to have read or lost everything, reads the monitor's counters, and
-// collects the oracle again; while that second collection finds messages
-// (they arrived during the boundary, and would land in the oracle's next
-// window but the monitor's this one), it adds them and goes round again.
+// count the same messages. It collects the oracle and waits until the
+// monitor has read or lost everything queued; then, for nlstress's own
+// monitor, it sends a marker through the kernel and waits until the
+// monitor has read it: everything before the marker is then counted by
+// the reader itself, so its counters and the oracle's drain up to the
+// same marker cover exactly the same messages (the monitor takes its
+// counters on its own thread as it reads the marker). A marker lost to a
+// congested socket is sent again. An external daemon's reads are not
+// visible (its received is inferred): for it the window closes on the
+// kernel's queue being empty, collecting again while late messages
+// arrive.
 func (r *runner) boundary(ctx context.Context) (counterMark, nlmon.Storm, error) {
 	storm, err := r.oracle.Collect()
 	if err != nil {
 		return counterMark{}, storm, err
 	}
+	if r.marker == nil {
+		return r.boundaryByQueue(ctx, storm)
+	}
+	for attempt := 1; ; attempt++ {
+		if err := r.quiesce(ctx); err != nil {
+			return counterMark{}, storm, err
+		}
+		k, err := r.marker.Send()
+		if err != nil {
+			return counterMark{}, storm, err
+		}
+		wctx, cancel := context.WithTimeout(ctx, markerWait)
+		m, err := r.monitor.waitMarker(wctx, k)
+		cancel()
+		if err != nil && attempt < markerAttempts && ctx.Err() == nil {
+			slog.Debug("marker not read; sending another", "marker", k, "err", err)
+			continue
+		}
+		if err != nil {
+			return counterMark{}, storm, fmt.Errorf("close the measuring window: %w", err)
+		}
+		rest, err := r.oracle.CollectUntil(k)
+		if err != nil {
+			return m, storm, err
+		}
+		storm.Add(rest)
+		return m, storm, nil
+	}
+}
+
+// How long a marker may take to be read, and how many are sent before
+// the window is given up.
+const (
+	markerWait     = 10 * time.Second
+	markerAttempts = 3
+)
+
+// boundaryByQueue closes a window for a monitor whose reads are not
+// visible: wait until its queue is empty, read its counters, and collect
+// the oracle again; while that collection finds messages (they arrived
+// during the boundary), add them and go round again.
+func (r *runner) boundaryByQueue(ctx context.Context, storm nlmon.Storm) (counterMark, nlmon.Storm, error) {
 	for {
 		if err := r.quiesce(ctx); err != nil {
 			return counterMark{}, storm, err
@@ -194,13 +244,7 @@ func (r *runner) boundary(ctx context.Context) (counterMark, nlmon.Storm, error)
 		if extra.Messages == 0 {
 			return m, storm, nil
 		}
-		storm.Messages += extra.Messages
-		storm.Bytes += extra.Bytes
-		storm.Truesize += extra.Truesize
-		storm.OracleDrops += extra.OracleDrops
-		for k, v := range extra.ByType {
-			storm.ByType[k] += v
-		}
+		storm.Add(extra)
 	}
 }
 

@@ -186,6 +186,10 @@ func (k *externalMonitor) idle() (bool, error) {
 
 func (k *externalMonitor) inferred() bool { return true }
 
+func (k *externalMonitor) waitMarker(context.Context, uint32) (counterMark, error) {
+	return counterMark{}, errors.New("an external daemon's reads are not visible: no markers")
+}
+
 func (k *externalMonitor) describe(m *result.Monitor) {
 	m.Effective = int64(k.sock.RcvBuf)
 	m.Capped = !m.Force && m.Requested > 0 && m.Effective < 2*m.Requested

@@ -101,7 +101,11 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 		return res, fmt.Errorf("run %s: %w", l.RunID, runErr)
 	}
 	res.Totals.RunTime = time.Since(t0)
-	if res.Verdict.Status != result.StatusPass || !res.Totals.Balanced {
+	if res.Verdict.Status == result.StatusError {
+		// Not a finding about the subject: the measurement itself failed.
+		return res, fmt.Errorf("run %s: %s", l.RunID, res.Verdict.Line)
+	}
+	if res.Verdict.Status != result.StatusPass || res.Totals.Unbalanced() {
 		return res, fmt.Errorf("%w: %s", result.ErrFinding, res.Verdict.Line)
 	}
 	return res, nil

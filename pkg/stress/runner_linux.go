@@ -33,6 +33,9 @@ type runner struct {
 	peer    *vrrp.Router
 	monitor monitorView
 	oracle  *nlmon.Oracle
+	// marker closes measuring windows on the reader's own count; nil for
+	// an external target, whose reads are not visible.
+	marker  *nlmon.Marker
 	sampler *sockdiag.Sampler
 	// stopTarget stops an external target, if any, giving it grace to
 	// shut down on SIGTERM before SIGKILL.
@@ -69,7 +72,7 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 			r.stop(nil)
 		}
 	}()
-	if r.oracle, err = nlmon.OpenOracle(l.Subject.NS.Fd(), groups(sc)); err != nil {
+	if r.oracle, err = nlmon.OpenOracle(l.Subject.NS.Fd(), groups(sc), sc.OracleRcvBuf()); err != nil {
 		return nil, err
 	}
 	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: instanceSpecs(sc, l, lab.RolePeer)}
@@ -141,6 +144,9 @@ func (r *runner) stop(res *result.Result) error {
 	r.wg.Wait()
 	if r.oracle != nil {
 		r.oracle.Close()
+	}
+	if r.marker != nil {
+		r.marker.Close()
 	}
 	if res != nil {
 		if r.engine != nil {

@@ -37,4 +37,8 @@ type monitorView interface {
 	// inferred says received is oracle minus drops, not counted by a
 	// reader nlstress can see.
 	inferred() bool
+	// waitMarker waits until the reader has read marker k (see
+	// nlmon.Marker) and returns its counters as they were then; only
+	// monitors whose reads are visible support it.
+	waitMarker(ctx context.Context, k uint32) (counterMark, error)
 }
