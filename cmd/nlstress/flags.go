@@ -11,7 +11,7 @@ import (
 func addScenarioFlags(f *pflag.FlagSet, sc *scenario.Scenario, sweep bool) {
 	if !sweep {
 		f.IntVar(&sc.VRIDs, "vrids", sc.VRIDs, "number of VRRP instances, 1 to 4080 (255 per interface: eth2, eth3, ...)")
-		f.Var(&sc.RcvBuf, "rcvbuf", "monitor receive buffer to request, e.g. 212992, 64K, 1M, 4MiB, 1MB (the kernel doubles it)")
+		f.Var(&sc.RcvBuf, "rcvbuf", "monitor receive buffer to request, e.g. 212992, 64K, 1M, 4MiB, 1MB (the kernel doubles it); unset: the daemon's default (keepalived's 64K, plain SO_RCVBUF)")
 		f.BoolVar(&sc.Force, "force", sc.Force, "set --rcvbuf with SO_RCVBUFFORCE, ignoring net.core.rmem_max (keepalived's _force); --force=false for plain SO_RCVBUF")
 		f.IntVar(&sc.Flaps, "flaps", sc.Flaps, "how many times to take the subject's links down and up")
 		f.BoolVar(&sc.KeepLab, "keep-lab", sc.KeepLab, "leave the lab in place for inspection ('ip netns'); remove it with 'nlstress cleanup'")

@@ -29,20 +29,26 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	ew.printf("nlstress run %s (target %s): %d VRIDs on %s, %s; %d flap(s); lab %s\n", r.Lab.RunID, r.Target, r.Lab.Instances,
 		strings.Join(r.Lab.Interfaces, ","), strings.Join(opts, ", "), len(r.Flaps), keptText(r.Lab))
 	m := r.Monitor
-	how := "SO_RCVBUF"
+	how := fmt.Sprintf("SO_RCVBUF %d", m.Requested)
 	if m.Force {
-		how = "SO_RCVBUFFORCE"
+		how = fmt.Sprintf("SO_RCVBUFFORCE %d", m.Requested)
+	}
+	if m.Default {
+		how = "keepalived's default buffer (no vrrp_netlink_monitor_rcv_bufs)"
+		if !m.External {
+			how = fmt.Sprintf("keepalived's default buffer (SO_RCVBUF %d)", m.Requested)
+		}
 	}
 	capped := ""
 	if m.Capped {
 		capped = fmt.Sprintf(" (CAPPED by net.core.rmem_max %d)", r.Host.RmemMax)
 	}
 	if m.External {
-		ew.printf("monitor: %s's socket (pid %d, inode %d), watched through sock_diag; groups %s; %s %d -> effective %d%s\n\n",
-			r.Target, m.PID, m.Inode, strings.Join(m.Groups, ","), how, m.Requested, m.Effective, capped)
+		ew.printf("monitor: %s's socket (pid %d, inode %d), watched through sock_diag; groups %s; %s -> effective %d%s\n\n",
+			r.Target, m.PID, m.Inode, strings.Join(m.Groups, ","), how, m.Effective, capped)
 	} else {
-		ew.printf("monitor: groups %s; %s %d -> effective %d%s; on overrun: %s; cost %v/message\n\n",
-			strings.Join(m.Groups, ","), how, m.Requested, m.Effective, capped, m.Policy, m.Cost)
+		ew.printf("monitor: groups %s; %s -> effective %d%s; on overrun: %s; cost %v/message\n\n",
+			strings.Join(m.Groups, ","), how, m.Effective, capped, m.Policy, m.Cost)
 	}
 	if ew.err != nil {
 		return ew.err

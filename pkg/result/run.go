@@ -98,6 +98,9 @@ type Monitor struct {
 	Requested int64    `json:"requested"` // --rcvbuf, bytes
 	Effective int64    `json:"effective"` // SO_RCVBUF read back
 	Force     bool     `json:"force"`
+	// Default says no --rcvbuf was given: the monitor has the daemon's
+	// own default (keepalived's, for the built-in engine).
+	Default bool `json:"default,omitempty"`
 	// Capped says a plain request was cut down by net.core.rmem_max.
 	Capped    bool          `json:"capped"`
 	NoENOBUFS bool          `json:"no_enobufs"`

@@ -32,8 +32,11 @@ const (
 // ErrInvalid is wrapped by every validation error: bad input, exit code 2.
 var ErrInvalid = errors.New("invalid scenario")
 
-// KeepalivedDefaultRcvBuf is keepalived's default monitor buffer request
-// (64 KiB); the kernel doubles it to 131072.
+// KeepalivedDefaultRcvBuf is the monitor buffer keepalived 2.2.7 asks for
+// when its configuration sets no vrrp_netlink_monitor_rcv_bufs: 64 KiB with
+// plain SO_RCVBUF (so capped by net.core.rmem_max); the kernel doubles it
+// to 131072. Measured: ss -m shows rb131072 on keepalived's monitor socket
+// with no rcv_bufs lines.
 const KeepalivedDefaultRcvBuf = 64 * bytesize.KiB
 
 // DefaultConsumerCost is the per-message processing time the subject's
@@ -65,10 +68,13 @@ type Scenario struct {
 	// keepalived's does when it tracks virtual routes.
 	RoutesPerVRID int `json:"routes_per_vrid"`
 	// RcvBuf is the receive buffer the subject's monitor asks for, before
-	// the kernel doubles it.
+	// the kernel doubles it; 0 means the daemon's own default (keepalived's,
+	// KeepalivedDefaultRcvBuf, for the built-in engine; no setting at all
+	// for an outside daemon). See MonitorBuffer.
 	RcvBuf bytesize.Size `json:"rcvbuf"`
 	// Force sets RcvBuf with SO_RCVBUFFORCE, ignoring net.core.rmem_max,
-	// as keepalived's vrrp_netlink_monitor_rcv_bufs_force does.
+	// as keepalived's vrrp_netlink_monitor_rcv_bufs_force does. It applies
+	// to an RcvBuf that is set; a daemon's default is never forced.
 	Force bool `json:"force"`
 	// NoENOBUFS sets NETLINK_NO_ENOBUFS on the monitor: overruns are no
 	// longer reported to it (the kernel still drops and counts).
@@ -122,9 +128,21 @@ const (
 func Default() Scenario {
 	return Scenario{
 		VRIDs: 255, Family: 4, Version: 3, AdvertInterval: time.Second, VIPsPerVRID: 1,
-		RcvBuf: KeepalivedDefaultRcvBuf, Force: true, OnOverrun: PolicyNone, Flaps: 1,
+		Force: true, OnOverrun: PolicyNone, Flaps: 1,
 		ConsumerCost: DefaultConsumerCost, Target: TargetBuiltin,
 	}
+}
+
+// MonitorBuffer is the buffer the subject's monitor asks for: RcvBuf and
+// Force, or with RcvBuf unset the daemon's default (dflt true), which for
+// the built-in engine is keepalived's (KeepalivedDefaultRcvBuf, plain
+// SO_RCVBUF, whatever Force says) and for keepalived itself means writing
+// no setting at all.
+func (s Scenario) MonitorBuffer() (size bytesize.Size, force, dflt bool) {
+	if s.RcvBuf == 0 {
+		return KeepalivedDefaultRcvBuf, false, true
+	}
+	return s.RcvBuf, s.Force, false
 }
 
 // MasterDownInterval is RFC 5798 §6.1's Master_Down_Interval for an
@@ -171,7 +189,7 @@ func (s Scenario) Validate() error {
 		return bad("--routes-per-vrid %d: want 0 to %d", s.RoutesPerVRID, MaxRoutesPerVRID)
 	case s.RoutesPerVRID*s.VRIDs > MaxRoutes:
 		return bad("--routes-per-vrid %d with --vrids %d: %d routes, the lab has %d", s.RoutesPerVRID, s.VRIDs, s.RoutesPerVRID*s.VRIDs, MaxRoutes)
-	case s.RcvBuf < 1 || s.RcvBuf > bytesize.Max:
+	case s.RcvBuf < 0 || s.RcvBuf > bytesize.Max:
 		return bad("--rcvbuf %d: want 1 to %d bytes", int64(s.RcvBuf), int64(bytesize.Max))
 	case s.OnOverrun != PolicyNone && s.OnOverrun != PolicyResync && s.OnOverrun != PolicyRestart:
 		return bad("--on-overrun %q: want none, resync or restart", s.OnOverrun)

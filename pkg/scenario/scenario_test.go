@@ -4,6 +4,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/nlstress/nlstress/pkg/bytesize"
 )
 
 func TestValidate(t *testing.T) {
@@ -15,7 +17,6 @@ func TestValidate(t *testing.T) {
 		"70000 vrids":     func(s *Scenario) { s.VRIDs = 70000 },
 		"negative vrids":  func(s *Scenario) { s.VRIDs = -3 },
 		"family 5":        func(s *Scenario) { s.Family = 5 },
-		"zero rcvbuf":     func(s *Scenario) { s.RcvBuf = 0 },
 		"negative rcvbuf": func(s *Scenario) { s.RcvBuf = -5 },
 		"version 4":       func(s *Scenario) { s.Version = 4 },
 		"v2 over IPv6":    func(s *Scenario) { s.Version = 2; s.Family = 6 },
@@ -78,4 +79,30 @@ func TestEveryValidScenarioFitsTheOracle(t *testing.T) {
 	}
 	t.Logf("largest valid scenario: %d VRIDs x %d VIPs x %d routes: storm bound %d B, oracle request %d B",
 		sc.VRIDs, sc.VIPsPerVRID, sc.RoutesPerVRID, sc.StormBound(), sc.OracleRcvBuf())
+}
+
+// An unset rcvbuf is the daemon's own default: keepalived's 64 KiB with
+// plain SO_RCVBUF, never forced; a set one keeps its force.
+func TestMonitorBuffer(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		rcvbuf    bytesize.Size
+		force     bool
+		wantSize  bytesize.Size
+		wantForce bool
+		wantDflt  bool
+	}{
+		{"unset: keepalived's default, unforced", 0, true, KeepalivedDefaultRcvBuf, false, true},
+		{"set and forced", bytesize.MiB, true, bytesize.MiB, true, false},
+		{"set, plain", bytesize.MiB, false, bytesize.MiB, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Default()
+			s.RcvBuf, s.Force = tt.rcvbuf, tt.force
+			size, force, dflt := s.MonitorBuffer()
+			if size != tt.wantSize || force != tt.wantForce || dflt != tt.wantDflt {
+				t.Fatalf("MonitorBuffer() = %d, %v, %v; want %d, %v, %v", size, force, dflt, tt.wantSize, tt.wantForce, tt.wantDflt)
+			}
+		})
+	}
 }

@@ -47,7 +47,8 @@ func (b builtinMonitor) describe(m *result.Monitor) {
 // startBuiltin opens the monitor under test and starts the engine as the
 // subject, its monitor's reader feeding it link events.
 func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.Lab) error {
-	sock, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), Groups: groups(sc), RcvBuf: sc.RcvBuf, Force: sc.Force, NoENOBUFS: sc.NoENOBUFS})
+	size, force, _ := sc.MonitorBuffer()
+	sock, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), Groups: groups(sc), RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS})
 	if err != nil {
 		return err
 	}

@@ -46,7 +46,8 @@ const quiesceTimeout = 2 * time.Minute
 // and fills in res.
 func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	sc := r.sc
-	res.Monitor = &result.Monitor{Requested: int64(sc.RcvBuf), Force: sc.Force, NoENOBUFS: sc.NoENOBUFS, Policy: string(sc.OnOverrun), Cost: sc.ConsumerCost}
+	size, force, dflt := sc.MonitorBuffer()
+	res.Monitor = &result.Monitor{Requested: int64(size), Force: force, Default: dflt, NoENOBUFS: sc.NoENOBUFS, Policy: string(sc.OnOverrun), Cost: sc.ConsumerCost}
 	r.monitor.describe(res.Monitor)
 	for _, g := range groups(sc) {
 		res.Monitor.Groups = append(res.Monitor.Groups, g.String())

@@ -52,7 +52,8 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 	}
 	p, err := keepalived.Start(l.Subject.NS, keepalived.Options{
 		Bin: sc.KeepalivedBin, Dir: dir, Instances: instances,
-		Global: keepalived.Global{RouterID: "nls-" + l.RunID, RcvBuf: int64(sc.RcvBuf), Force: sc.Force, Extra: extra},
+		// With no --rcvbuf, no rcv_bufs lines: keepalived's own default.
+		Global: keepalived.Global{RouterID: "nls-" + l.RunID, RcvBuf: int64(sc.RcvBuf), Force: sc.Force && sc.RcvBuf > 0, Extra: extra},
 	})
 	if err != nil {
 		return err

@@ -142,6 +142,9 @@ func TestKeepalivedTarget(t *testing.T) {
 	}{
 		{"tiny forced buffer drops", 8 * bytesize.KiB, true},
 		{"large forced buffer drops nothing", 4 * bytesize.MiB, false},
+		// No --rcvbuf: no rcv_bufs lines, keepalived picks its own 64 KiB
+		// (doubled; rmem_max here is above it), which this storm overruns.
+		{"keepalived's own default", 0, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sc := small(tt.rcvbuf, scenario.PolicyNone)
@@ -151,8 +154,15 @@ func TestKeepalivedTarget(t *testing.T) {
 			if !m.External || m.PID <= 0 || m.Inode == 0 {
 				t.Fatalf("monitor %+v: want keepalived's socket found by pid", m)
 			}
-			if m.Effective != 2*int64(tt.rcvbuf) {
-				t.Fatalf("keepalived's socket has rcvbuf %d, want %d (vrrp_netlink_monitor_rcv_bufs %d, forced, doubled)", m.Effective, 2*tt.rcvbuf, tt.rcvbuf)
+			want := 2 * int64(tt.rcvbuf)
+			if tt.rcvbuf == 0 {
+				want = 2 * int64(scenario.KeepalivedDefaultRcvBuf)
+				if !m.Default || m.Force {
+					t.Fatalf("monitor %+v: want labelled keepalived's default, unforced", m)
+				}
+			}
+			if m.Effective != want {
+				t.Fatalf("keepalived's socket has rcvbuf %d, want %d (rcvbuf %d, doubled)", m.Effective, want, tt.rcvbuf)
 			}
 			if tt.loss != (res.Totals.Drops > 0) {
 				t.Fatalf("drops %d, want loss=%v (%s)", res.Totals.Drops, tt.loss, res.Verdict.Line)

@@ -100,8 +100,9 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 	r.spawn(rctx, "sampler", func(ctx context.Context) error { r.sampler.Run(ctx); return nil })
 	var m result.Monitor
 	r.monitor.describe(&m)
-	slog.Info("monitor open", "target", sc.Target, "groups", groups(sc), "requested", int64(sc.RcvBuf), "effective", m.Effective,
-		"force", sc.Force, "capped", m.Capped, "policy", sc.OnOverrun, "cost", sc.ConsumerCost)
+	size, force, dflt := sc.MonitorBuffer()
+	slog.Info("monitor open", "target", sc.Target, "groups", groups(sc), "requested", int64(size), "default", dflt, "effective", m.Effective,
+		"force", force, "capped", m.Capped, "policy", sc.OnOverrun, "cost", sc.ConsumerCost)
 	return r, nil
 }
 
