@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
@@ -27,9 +28,6 @@ const (
 	// BytesBase is the interface's own messages: its RTM_NEWLINKs and its
 	// IPv6 link-local address.
 	BytesBase = 3*2300 + 832
-	// KeepalivedDefaultRcvBuf is what keepalived's monitor gets when no
-	// vrrp_netlink_monitor_rcv_bufs is set: 64 KiB, doubled.
-	KeepalivedDefaultRcvBuf = 2 * int64(scenario.KeepalivedDefaultRcvBuf)
 )
 
 // Instance is what the analysis keeps of a vrrp_instance.
@@ -194,13 +192,14 @@ func EstimateStorm(c Config, rmemMax int64) Estimate {
 			best = *e
 		}
 	}
-	best.Configured = KeepalivedDefaultRcvBuf
+	// keepalived's own default (no rcv_bufs lines) is a plain request
+	// too, so rmem_max caps it as well.
+	request, force := int64(scenario.KeepalivedDefaultRcvBuf), false
 	if c.RcvBufs > 0 {
-		best.Configured = 2 * c.RcvBufs
-		if !c.Force && rmemMax > 0 && c.RcvBufs > rmemMax {
-			best.Configured, best.CappedByRmem = 2*rmemMax, true
-		}
+		request, force = c.RcvBufs, c.Force
 	}
+	best.Configured = nlmon.Granted(request, force, rmemMax)
+	best.CappedByRmem = nlmon.Capped(request, best.Configured, force)
 	best.Recommendation = result.Recommend(uint64(best.Storm), result.DefaultMargin, best.Configured)
 	return best
 }

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
 const fixtures = "../../scenarios/keepalived"
@@ -47,7 +49,7 @@ func TestIncidentConfig(t *testing.T) {
 		t.Fatalf("estimate %+v", e)
 	}
 	want := int64(BytesBase + 255*BytesPerVIP + 256*BytesPerRoute + 255*BytesPerRule)
-	if e.Storm != want || e.Configured != KeepalivedDefaultRcvBuf || e.Recommendation.Enough {
+	if e.Storm != want || e.Configured != 2*int64(scenario.KeepalivedDefaultRcvBuf) || e.Recommendation.Enough {
 		t.Fatalf("storm %d (want %d), configured %d, enough %v", e.Storm, want, e.Configured, e.Recommendation.Enough)
 	}
 	problems := findings(fs, "problem")

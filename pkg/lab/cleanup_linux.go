@@ -7,7 +7,6 @@ import (
 	"sort"
 
 	"github.com/nlstress/nlstress/pkg/netns"
-	"github.com/nlstress/nlstress/pkg/result"
 )
 
 // Cleanup finds what runs left behind: "nls-" namespaces under /run/netns
@@ -16,7 +15,7 @@ import (
 // still inside them (a keepalived under test), and keeps, unless
 // force is set, those of runs still in progress. It returns every object it
 // looked at with what it did, and all errors joined.
-func Cleanup(force bool) ([]result.Leftover, error) {
+func Cleanup(force bool) ([]Leftover, error) {
 	names, err := netns.List(Prefix)
 	if err != nil {
 		return nil, err
@@ -46,14 +45,14 @@ func Cleanup(force bool) ([]result.Leftover, error) {
 		runs = append(runs, id)
 	}
 	sort.Strings(runs)
-	var out []result.Leftover
+	var out []Leftover
 	var errs []error
 	for _, id := range runs {
 		if id != "" && !force {
 			if o, ok := ReadOwner(id); ok && o.Alive() {
 				kept := fmt.Sprintf("kept: run in progress (pid %d)", o.PID)
 				for _, n := range byRun[id] {
-					out = append(out, result.Leftover{Kind: "netns", Name: n, RunID: id, Action: kept})
+					out = append(out, Leftover{Kind: "netns", Name: n, RunID: id, Action: kept})
 				}
 				continue
 			}
@@ -64,7 +63,7 @@ func Cleanup(force bool) ([]result.Leftover, error) {
 				errs = append(errs, err)
 			}
 			out = append(out, killed...)
-			lo := result.Leftover{Kind: "netns", Name: n, RunID: id, Action: "removed"}
+			lo := Leftover{Kind: "netns", Name: n, RunID: id, Action: "removed"}
 			if err := netns.Delete(n); err != nil && !errors.Is(err, netns.ErrNotExist) {
 				errs = append(errs, err)
 				lo.Action = "failed: " + err.Error()
@@ -75,7 +74,7 @@ func Cleanup(force bool) ([]result.Leftover, error) {
 			continue
 		}
 		if _, err := os.Stat(runPath(id)); err == nil {
-			lo := result.Leftover{Kind: "rundir", Name: runPath(id), RunID: id, Action: "removed"}
+			lo := Leftover{Kind: "rundir", Name: runPath(id), RunID: id, Action: "removed"}
 			if err := release(id); err != nil {
 				errs = append(errs, err)
 				lo.Action = "failed: " + err.Error()

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/netns"
-	"github.com/nlstress/nlstress/pkg/result"
 )
 
 // processesIn lists the processes whose network namespace is the named
@@ -48,16 +47,16 @@ const killTimeout = 5 * time.Second
 // killProcessesIn SIGKILLs every process inside the named lab namespace,
 // waits (up to killTimeout) until each is dead, and reports each: "killed"
 // only once it is.
-func killProcessesIn(name, runID string) ([]result.Leftover, error) {
+func killProcessesIn(name, runID string) ([]Leftover, error) {
 	procs, err := processesIn(name)
 	if err != nil {
 		return nil, err
 	}
-	var out []result.Leftover
+	var out []Leftover
 	var pids []int
 	for pid, comm := range procs {
 		pids = append(pids, pid)
-		lo := result.Leftover{Kind: "process", Name: fmt.Sprintf("%s (pid %d) in %s", comm, pid, name), RunID: runID, Action: "killed"}
+		lo := Leftover{Kind: "process", Name: fmt.Sprintf("%s (pid %d) in %s", comm, pid, name), RunID: runID, Action: "killed"}
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && err != syscall.ESRCH {
 			lo.Action = "failed: " + err.Error()
 		}

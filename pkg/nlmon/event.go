@@ -21,6 +21,10 @@ const (
 	nlmsgError = 2
 	nlmsgDone  = 3
 	headerLen  = 16 // struct nlmsghdr
+
+	// markerMagic is the nlmsg_seq of an nlstress marker message
+	// ("nlsm"); its nlmsg_pid holds the marker's number.
+	markerMagic = 0x6e6c736d
 )
 
 // TypeName names an rtnetlink message type ("RTM_NEWLINK").

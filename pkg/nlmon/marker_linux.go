@@ -9,9 +9,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// markerMagic is the nlmsg_seq of a marker message ("nlsm").
-const markerMagic = 0x6e6c736d
-
 // Marker sends marker messages: an NLMSG_NOOP that the kernel broadcasts
 // to every socket of the link group in the namespace, in the same order as
 // the notifications around it. A reader that has seen marker k has read

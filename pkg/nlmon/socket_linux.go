@@ -106,7 +106,7 @@ func (s *Socket) setup() error {
 		return fmt.Errorf("nlmon: read back SO_RCVBUF: %w", err)
 	}
 	s.effective = bytesize.Size(got)
-	s.capped = s.cfg.RcvBuf > 0 && s.effective < 2*s.cfg.RcvBuf
+	s.capped = Capped(int64(s.cfg.RcvBuf), int64(s.effective), s.cfg.Force)
 	if err := s.c.Bind(&unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("nlmon: bind: %w", err)
 	}

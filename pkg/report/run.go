@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/result"
 )
 
@@ -217,10 +218,10 @@ func (e *errWriter) printf(format string, args ...any) {
 }
 
 // Cleanup writes what "nlstress cleanup" found and did.
-func Cleanup(w io.Writer, f Format, found []result.Leftover) error {
+func Cleanup(w io.Writer, f Format, found []lab.Leftover) error {
 	if f == FormatJSON {
 		if found == nil {
-			found = []result.Leftover{}
+			found = []lab.Leftover{}
 		}
 		return JSON(w, found)
 	}

@@ -56,11 +56,3 @@ type Result struct {
 	Subject *RouterCounters `json:"subject_counters,omitempty"`
 	Peer    *RouterCounters `json:"peer_counters,omitempty"`
 }
-
-// Leftover is one object "nlstress cleanup" found, and what it did with it.
-type Leftover struct {
-	Kind   string `json:"kind"`   // "netns" or "rundir"
-	Name   string `json:"name"`   // namespace name or directory path
-	RunID  string `json:"run_id"` // the run that made it; "" if unknown
-	Action string `json:"action"` // "removed", "kept: run in progress (pid N)", or "failed: ..."
-}

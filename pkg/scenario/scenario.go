@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
 // MaxVRIDs is the largest number of VRRP instances a run can have: 255 per
@@ -147,11 +148,8 @@ func (s Scenario) MonitorBuffer() (size bytesize.Size, force, dflt bool) {
 
 // MasterDownInterval is RFC 5798 §6.1's Master_Down_Interval for an
 // instance of the given priority in this scenario.
-func (s Scenario) MasterDownInterval(priority int) time.Duration {
-	if s.Version == 2 {
-		return 3*s.AdvertInterval + time.Duration(256-priority)*time.Second/256
-	}
-	return 3*s.AdvertInterval + time.Duration(256-priority)*s.AdvertInterval/256
+func (s Scenario) MasterDownInterval(priority uint8) time.Duration {
+	return vrrp.MasterDownInterval(s.Version, priority, s.AdvertInterval)
 }
 
 // Recovery is the effective recovery timeout.
@@ -177,10 +175,12 @@ func (s Scenario) Validate() error {
 		return bad("--vrrp-version %d: want 2 or 3", s.Version)
 	case s.Version == 2 && s.Family == 6:
 		return bad("--vrrp-version 2 --family 6: VRRPv2 is IPv4 only (RFC 3768); use --vrrp-version 3")
-	case s.Version == 2 && (s.AdvertInterval < time.Second || s.AdvertInterval > 255*time.Second || s.AdvertInterval%time.Second != 0):
-		return bad("--advert-int %v: VRRPv2 takes whole seconds, 1s to 255s (use --vrrp-version 3 for less)", s.AdvertInterval)
-	case s.Version == 3 && (s.AdvertInterval < 10*time.Millisecond || s.AdvertInterval > 40950*time.Millisecond || s.AdvertInterval%(10*time.Millisecond) != 0):
-		return bad("--advert-int %v: VRRPv3 takes 10ms to 40.95s in steps of 10ms", s.AdvertInterval)
+	case vrrp.CheckAdvertisementInterval(s.Version, s.AdvertInterval) != nil:
+		hint := ""
+		if s.Version == 2 {
+			hint = " (use --vrrp-version 3 for less)"
+		}
+		return bad("--advert-int %v: %v%s", s.AdvertInterval, vrrp.CheckAdvertisementInterval(s.Version, s.AdvertInterval), hint)
 	case s.VIPsPerVRID < 0 || s.VIPsPerVRID > MaxVIPsPerVRID:
 		return bad("--vips-per-vrid %d: want 0 to %d", s.VIPsPerVRID, MaxVIPsPerVRID)
 	case s.VIPsPerVRID*s.VRIDs > MaxVIPs:

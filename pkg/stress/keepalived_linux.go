@@ -10,6 +10,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
@@ -193,7 +194,7 @@ func (k *externalMonitor) waitMarker(context.Context, uint32) (counterMark, erro
 
 func (k *externalMonitor) describe(m *result.Monitor) {
 	m.Effective = int64(k.sock.RcvBuf)
-	m.Capped = !m.Force && m.Requested > 0 && m.Effective < 2*m.Requested
+	m.Capped = nlmon.Capped(m.Requested, m.Effective, m.Force)
 	m.Policy, m.Cost, m.External = k.policy, 0, true
 	m.PID, m.Inode = k.sock.PID, k.sock.Inode
 }

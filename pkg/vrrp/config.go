@@ -47,16 +47,27 @@ func (c *Config) Validate() error {
 	case len(c.Addrs) > maxAddrs:
 		return fmt.Errorf("%w: VRID %d: %d virtual addresses, at most %d", ErrConfig, c.VRID, len(c.Addrs), maxAddrs)
 	}
-	if c.Version == 3 && (c.AdvertisementInterval < 10*time.Millisecond || c.AdvertisementInterval > maxAdverCS*10*time.Millisecond || c.AdvertisementInterval%(10*time.Millisecond) != 0) {
-		return fmt.Errorf("%w: VRID %d: advertisement interval %v: want 10ms to 40.95s in steps of 10ms", ErrConfig, c.VRID, c.AdvertisementInterval)
-	}
-	if c.Version == 2 && (c.AdvertisementInterval < time.Second || c.AdvertisementInterval > 255*time.Second || c.AdvertisementInterval%time.Second != 0) {
-		return fmt.Errorf("%w: VRID %d: VRRPv2 advertisement interval %v: want whole seconds, 1 to 255", ErrConfig, c.VRID, c.AdvertisementInterval)
+	if err := CheckAdvertisementInterval(c.Version, c.AdvertisementInterval); err != nil {
+		return fmt.Errorf("%w: VRID %d: advertisement interval %v: %w", ErrConfig, c.VRID, c.AdvertisementInterval, err)
 	}
 	for _, a := range c.Addrs {
 		if a.Is4() != c.Primary.Is4() {
 			return fmt.Errorf("%w: VRID %d: virtual address %s is not of the primary's family", ErrConfig, c.VRID, a)
 		}
+	}
+	return nil
+}
+
+// CheckAdvertisementInterval reports whether d can be sent as version's
+// Adver Int: VRRPv3 carries 12 bits of centiseconds (10ms to 40.95s in
+// steps of 10ms, RFC 5798 §5.2.7), VRRPv2 8 bits of seconds (1s to 255s,
+// RFC 3768 §5.3.7). The error says the rule.
+func CheckAdvertisementInterval(version int, d time.Duration) error {
+	switch {
+	case version == 3 && (d < 10*time.Millisecond || d > maxAdverCS*10*time.Millisecond || d%(10*time.Millisecond) != 0):
+		return errors.New("VRRPv3 takes 10ms to 40.95s in steps of 10ms")
+	case version == 2 && (d < time.Second || d > 255*time.Second || d%time.Second != 0):
+		return errors.New("VRRPv2 takes whole seconds, 1s to 255s")
 	}
 	return nil
 }

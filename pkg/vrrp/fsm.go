@@ -114,20 +114,31 @@ func (m *Machine) Config() *Config { return &m.cfg }
 // MasterAdverInterval is Master_Adver_Interval.
 func (m *Machine) MasterAdverInterval() time.Duration { return m.masterAdverInterval }
 
-// SkewTime is RFC 5798 §6.1's Skew_Time:
-// ((256 - Priority) * Master_Adver_Interval) / 256 for v3, and
-// (256 - Priority) / 256 seconds for v2 (RFC 3768 §6.1).
+// SkewTime is the machine's Skew_Time (see the function SkewTime).
 func (m *Machine) SkewTime() time.Duration {
-	if m.cfg.Version == 2 {
-		return time.Duration(256-int(m.cfg.Priority)) * time.Second / 256
+	return SkewTime(m.cfg.Version, m.cfg.Priority, m.masterAdverInterval)
+}
+
+// MasterDownInterval is the machine's Master_Down_Interval (see the
+// function MasterDownInterval).
+func (m *Machine) MasterDownInterval() time.Duration {
+	return MasterDownInterval(m.cfg.Version, m.cfg.Priority, m.masterAdverInterval)
+}
+
+// SkewTime is RFC 5798 §6.1's Skew_Time for a backup of the given version
+// and priority: ((256 - Priority) * Master_Adver_Interval) / 256 for v3,
+// and (256 - Priority) / 256 seconds for v2 (RFC 3768 §6.1).
+func SkewTime(version int, priority uint8, masterAdverInterval time.Duration) time.Duration {
+	if version == 2 {
+		return time.Duration(256-int(priority)) * time.Second / 256
 	}
-	return time.Duration(256-int(m.cfg.Priority)) * m.masterAdverInterval / 256
+	return time.Duration(256-int(priority)) * masterAdverInterval / 256
 }
 
 // MasterDownInterval is RFC 5798 §6.1's Master_Down_Interval:
 // 3 * Master_Adver_Interval + Skew_Time.
-func (m *Machine) MasterDownInterval() time.Duration {
-	return 3*m.masterAdverInterval + m.SkewTime()
+func MasterDownInterval(version int, priority uint8, masterAdverInterval time.Duration) time.Duration {
+	return 3*masterAdverInterval + SkewTime(version, priority, masterAdverInterval)
 }
 
 // Handle applies one event and returns the actions, in order.
