@@ -21,7 +21,7 @@ run() {
 		echo "(exit $?)"
 	} >"$out/$name.txt"
 }
-run 1-incident-default-buffer run --vrids 255 --vmac --rcvbuf 64K --on-overrun none --flaps 3
+run 1-incident-default-buffer run --vrids 255 --vmac --on-overrun none --flaps 3
 run 2-incident-fix            run --vrids 255 --vmac --rcvbuf 1M
 run 3-incident-resync         run --vrids 255 --vmac --rcvbuf 64K --on-overrun resync
 run 4-own-echo                run --vrids 255 --vips-per-vrid 4 --routes-per-vrid 2 --rcvbuf 64K

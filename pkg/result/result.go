@@ -12,7 +12,7 @@ import (
 
 // SchemaVersion is the version of the JSON result format; it changes when a
 // field changes meaning or disappears (adding fields does not change it).
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 // ErrFinding is wrapped by the error a run returns when it found a problem
 // (loss, stuck instances): exit code 1, not a usage or environment error.
