@@ -2,11 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
+	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nlstress/nlstress/pkg/gate"
+	"github.com/nlstress/nlstress/pkg/outfile"
 	"github.com/nlstress/nlstress/pkg/report"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/stress"
@@ -35,6 +36,9 @@ missing baseline, or a run that could not measure.`,
   nlstress gate --update-baseline scenarios/ci-gate.yaml`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, files []string) error {
+			if err := outfile.Check(junit); err != nil {
+				return err
+			}
 			out, err := gate.Run(cmd.Context(), files, opt, stress.Run)
 			if err != nil {
 				return err
@@ -50,7 +54,7 @@ missing baseline, or a run that could not measure.`,
 					regressed++
 				}
 			}
-			if err := writeFile(junit, func(f *os.File) error { return report.JUnit(f, checks) }); err != nil {
+			if err := outfile.Write(junit, func(w io.Writer) error { return report.JUnit(w, checks) }); err != nil {
 				return err
 			}
 			if !opt.Update {

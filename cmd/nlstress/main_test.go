@@ -103,6 +103,15 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"bad duration", []string{"run", "--advert-int", "soon"}, `invalid argument "soon"`},
 		{"zero flaps", []string{"run", "--flaps", "0"}, "--flaps 0"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
+		{"save over a device", []string{"run", "--save", "/dev/full"}, "not a regular file"},
+		{"save into a missing directory", []string{"run", "--save", "/nonexistent/dir/x.json"}, "/nonexistent/dir/x.json"},
+		{"save over a directory", []string{"run", "--save", "/tmp"}, "it is a directory"},
+		{"chart over a device", []string{"sweep", "--chart", "/dev/null"}, "not a regular file"},
+		{"junit into a missing directory", []string{"gate", "--junit", "/nonexistent/g.xml", "../../scenarios/ci-gate.yaml"}, "/nonexistent/g.xml"},
+		{"empty scenario path", []string{"run", "-f", ""}, "empty path"},
+		{"spaces around a size", []string{"run", "--rcvbuf", " 64K "}, "spaces around the number"},
+		{"missing keepalived", []string{"run", "--target", "keepalived", "--keepalived-bin", "/nonexistent/keepalived"}, "not found"},
+		{"exec program missing", []string{"run", "--target", "exec", "--target-cmd", "no-such-vrrpd -f x"}, "no-such-vrrpd not found"},
 	}
 	pids := map[int]bool{}
 	for _, tt := range tests {
@@ -125,6 +134,23 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 	}
 	if left := labsOwnedBy(pids); len(left) != 0 {
 		t.Fatalf("bad input left labs %v", left)
+	}
+	if fi, err := os.Stat("/dev/full"); err != nil || fi.Mode()&os.ModeCharDevice == 0 {
+		t.Fatalf("/dev/full is no longer a device: %v %v", fi.Mode(), err)
+	}
+}
+
+// A scenario file that sets nothing (empty, or only comments) is a
+// mistake, not the defaults.
+func TestEmptyScenarioFileIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{"empty.yaml": "", "comment.yaml": "# only a comment\n\n"} {
+		p := filepath.Join(dir, name)
+		os.WriteFile(p, []byte(body), 0o644)
+		_, stderr, code := nlstress(t, "run", "-f", p)
+		if code != 2 || !strings.Contains(stderr, p+":1: the file sets nothing") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%s: exit %d, stderr %q; want 2 and one line naming the file", name, code, stderr)
+		}
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/nlstress/nlstress/pkg/outfile"
 	"github.com/nlstress/nlstress/pkg/report"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
@@ -49,6 +50,9 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
 			if err != nil {
 				return err
 			}
+			if err := outfile.Check(save); err != nil {
+				return err
+			}
 			res, err := stress.Run(cmd.Context(), run)
 			if res.Lab.RunID != "" && cmd.Context().Err() == nil {
 				if rerr := report.Run(cmd.OutOrStdout(), g.output, res); rerr != nil && err == nil {
@@ -74,7 +78,7 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
 // with the flags the user gave on top.
 func scenarioFrom(file string, flags scenario.Scenario, cmd *cobra.Command) (scenario.Scenario, error) {
 	base := scenario.Default()
-	if file != "" {
+	if file != "" || cmd.Flags().Changed("file") {
 		f, err := scenario.Load(file)
 		if err != nil {
 			return base, err

@@ -1,12 +1,12 @@
 package main
 
 import (
-	"fmt"
-	"os"
+	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nlstress/nlstress/pkg/capacity"
+	"github.com/nlstress/nlstress/pkg/outfile"
 	"github.com/nlstress/nlstress/pkg/report"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stress"
@@ -36,7 +36,7 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			base, plan := scenario.Default(), scenario.DefaultSweep()
-			if file != "" {
+			if file != "" || cmd.Flags().Changed("file") {
 				f, err := scenario.Load(file)
 				if err != nil {
 					return err
@@ -47,6 +47,11 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 			scenario.OverrideSweep(&plan, sw, cmd.Flags().Changed)
 			if err := plan.Validate(); err != nil {
 				return err
+			}
+			for _, p := range []string{csvPath, chartPath} {
+				if err := outfile.Check(p); err != nil {
+					return err
+				}
 			}
 			if compare {
 				targets := []string{scenario.TargetBuiltin, scenario.TargetKeepalived}
@@ -66,10 +71,10 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 			if err != nil {
 				return err
 			}
-			if err := writeFile(csvPath, func(f *os.File) error { return report.SweepCSV(f, rep) }); err != nil {
+			if err := outfile.Write(csvPath, func(w io.Writer) error { return report.SweepCSV(w, rep) }); err != nil {
 				return err
 			}
-			if err := writeFile(chartPath, func(f *os.File) error { return report.SweepSVG(f, rep) }); err != nil {
+			if err := outfile.Write(chartPath, func(w io.Writer) error { return report.SweepSVG(w, rep) }); err != nil {
 				return err
 			}
 			return report.Sweep(cmd.OutOrStdout(), g.output, rep)
@@ -87,20 +92,4 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 	f.StringVar(&csvPath, "csv", "", "also write every run as CSV to this file")
 	f.StringVar(&chartPath, "chart", "", "also write an SVG chart (drops vs buffer; smallest safe buffer vs VRIDs) to this file")
 	return cmd
-}
-
-// writeFile creates path and fills it with fn; an empty path does nothing.
-func writeFile(path string, fn func(*os.File) error) error {
-	if path == "" {
-		return nil
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := fn(f); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Close()
 }

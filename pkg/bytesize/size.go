@@ -54,7 +54,10 @@ var multipliers = map[string]int64{
 // It rejects empty input, fractions, zero, negative sizes, unknown units and
 // sizes above Max, with an error that wraps ErrInvalid and quotes the input.
 func Parse(s string) (Size, error) {
-	t := strings.TrimSpace(s)
+	t := s
+	if strings.TrimSpace(s) != s {
+		return 0, fmt.Errorf("%w %q: spaces around the number", ErrInvalid, s)
+	}
 	i := 0
 	for i < len(t) && t[i] >= '0' && t[i] <= '9' {
 		i++

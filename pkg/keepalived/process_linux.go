@@ -59,13 +59,9 @@ type Process struct {
 // keepalived inside ns and waits for its VRRP process. Any failure wraps
 // ErrStart and quotes the first lines keepalived printed.
 func Start(ns *netns.NS, opt Options) (*Process, error) {
-	bin := opt.Bin
-	if bin == "" {
-		bin = "keepalived"
-	}
-	path, err := exec.LookPath(bin)
+	path, err := Binary(opt.Bin)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s not found (apt-get install keepalived, or give --keepalived-bin)", ErrStart, bin)
+		return nil, err
 	}
 	p := &Process{dir: opt.Dir, states: map[string]Notification{}, changed: make(chan struct{})}
 	fifo := filepath.Join(opt.Dir, "notify.fifo")
@@ -102,6 +98,20 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// Binary finds the keepalived binary: bin as a path or a name in PATH
+// ("" means "keepalived"). A missing one is an error wrapping ErrStart that
+// says what to install; callers check it before building a lab.
+func Binary(bin string) (string, error) {
+	if bin == "" {
+		bin = "keepalived"
+	}
+	path, err := exec.LookPath(bin)
+	if err != nil {
+		return "", fmt.Errorf("%w: %s not found (apt-get install keepalived, or give --keepalived-bin)", ErrStart, bin)
+	}
+	return path, nil
 }
 
 // checkConfig runs keepalived -t on the configuration inside ns.

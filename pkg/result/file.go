@@ -3,33 +3,23 @@ package result
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/nlstress/nlstress/pkg/outfile"
 )
 
-// Save writes r as indented JSON to path, through a temporary file in the
-// same directory so a reader never sees half of it.
+// Save writes r as indented JSON to path, atomically and only over a
+// regular file (see package outfile).
 func Save(path string, r Result) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return fmt.Errorf("save result: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".nlstress-*.json")
-	if err != nil {
-		return fmt.Errorf("save result to %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("save result to %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("save result to %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("save result to %s: %w", path, err)
-	}
-	return nil
+	return outfile.Write(path, func(w io.Writer) error {
+		_, err := w.Write(append(b, '\n'))
+		return err
+	})
 }
 
 // Load reads a result saved by Save. A result of another schema version is

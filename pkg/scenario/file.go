@@ -155,6 +155,9 @@ func (s *size) UnmarshalYAML(n *yaml.Node) error {
 // impossible value is a one-line error naming the file, the line and the
 // key, wrapping ErrInvalid.
 func Load(path string) (File, error) {
+	if path == "" {
+		return File{}, fmt.Errorf("%w: scenario file: empty path", ErrInvalid)
+	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return File{}, fmt.Errorf("%w: scenario file: %w", ErrInvalid, err)
@@ -176,7 +179,13 @@ func Parse(b []byte) (File, error) {
 	var doc fileDoc
 	dec := yaml.NewDecoder(bytes.NewReader(b))
 	dec.KnownFields(true)
-	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
+	err := dec.Decode(&doc)
+	if errors.Is(err, io.EOF) {
+		// Nothing but comments or blanks: a file that sets nothing is a
+		// mistake (the wrong file, or one truncated), not the defaults.
+		return File{}, fmt.Errorf("%w: 1: the file sets nothing (empty, or only comments)", ErrInvalid)
+	}
+	if err != nil {
 		msg := err.Error()
 		var te *yaml.TypeError
 		if errors.As(err, &te) && len(te.Errors) > 0 {

@@ -9,9 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/daemon"
+	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/preflight"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -36,6 +39,9 @@ const (
 // result.ErrFinding; any other error means nothing trustworthy was measured.
 func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err error) {
 	if err := sc.Validate(); err != nil {
+		return res, err
+	}
+	if err := checkTarget(sc); err != nil {
 		return res, err
 	}
 	if err := preflight.Check(preflight.Needs{Macvlan: sc.VMAC}); err != nil {
@@ -109,6 +115,26 @@ func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err erro
 		return res, fmt.Errorf("%w: %s", result.ErrFinding, res.Verdict.Line)
 	}
 	return res, nil
+}
+
+// checkTarget checks, before anything is built, what an outside target
+// needs: the keepalived binary and the file of extra lines, or a command
+// that /bin/sh can run.
+func checkTarget(sc scenario.Scenario) error {
+	switch sc.Target {
+	case scenario.TargetKeepalived:
+		if _, err := keepalived.Binary(sc.KeepalivedBin); err != nil {
+			return err
+		}
+		if sc.KeepalivedConfExtra != "" {
+			if _, err := os.ReadFile(sc.KeepalivedConfExtra); err != nil {
+				return fmt.Errorf("%w: --keepalived-conf-extra: %w", scenario.ErrInvalid, err)
+			}
+		}
+	case scenario.TargetExec:
+		return daemon.CheckCommand(sc.TargetCmd)
+	}
+	return nil
 }
 
 // describe summarises a built lab for the result.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/capacity"
+	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/netns"
@@ -186,11 +187,20 @@ func TestKeepalivedThatCannotStart(t *testing.T) {
 	if !errors.Is(err, keepalived.ErrStart) || !strings.Contains(err.Error(), "/nonexistent/keepalived not found") {
 		t.Fatalf("err = %v; want ErrStart naming the missing binary", err)
 	}
-	if res.Lab.RunID == "" {
-		t.Fatal("no lab was built before keepalived was started")
+	// Found before anything is built.
+	if res.Lab.RunID != "" {
+		t.Fatalf("lab %s was built for a keepalived that does not exist", res.Lab.RunID)
 	}
-	if names, _ := netns.List(lab.Prefix + res.Lab.RunID + "-"); len(names) != 0 {
-		t.Fatalf("a failed start left namespaces %v", names)
+	// Likewise a file of extra lines that cannot be read, and an exec
+	// command that cannot run.
+	sc.KeepalivedBin, sc.KeepalivedConfExtra = "", "/nonexistent/extra.conf"
+	if res, err := Run(context.Background(), sc); !errors.Is(err, scenario.ErrInvalid) || res.Lab.RunID != "" {
+		t.Fatalf("unreadable --keepalived-conf-extra: err %v, lab %q; want ErrInvalid and no lab", err, res.Lab.RunID)
+	}
+	sc = small(64*bytesize.KiB, scenario.PolicyNone)
+	sc.Target, sc.TargetCmd = scenario.TargetExec, "no-such-vrrpd --conf x"
+	if res, err := Run(context.Background(), sc); !errors.Is(err, daemon.ErrCommand) || res.Lab.RunID != "" {
+		t.Fatalf("missing exec program: err %v, lab %q; want ErrCommand and no lab", err, res.Lab.RunID)
 	}
 }
 
