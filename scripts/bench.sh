@@ -1,30 +1,78 @@
 #!/usr/bin/env bash
-# Runs nlstress's performance benchmarks and prints their ratios. Each
-# benchmark compares against its reference in the same run, so the figures
-# are ratios on one machine, not absolute targets. Needs root.
+# Runs nlstress's performance benchmarks, checks each against its target and
+# prints one table at the end. Each benchmark compares against its reference
+# in the same run where it has one, so the figures are ratios on one
+# machine. A benchmark over its target prints OVER TARGET, and the script
+# then exits 1 (2 when a benchmark could not run at all). Needs root.
 #
 #   scripts/bench.sh            # all benchmarks
 #   BENCHTIME=20x scripts/bench.sh
-set -euo pipefail
+#   NLS_SOAK=10s scripts/bench.sh   # shorter soaks, for a quick look
+set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-test-deps.sh
+bash scripts/install-test-deps.sh || exit 2
 benchtime=${BENCHTIME:-10x}
+log=$(mktemp -t nlstress-bench.XXXXXX)
+rows=()
+over=0
+broken=0
 
-echo "== lab build: 255 VMAC macvlans + 255 VIPs, ours (rtnetlink) vs ip -batch (target ratio <= 1.2)"
-go test -run '^$' -bench 'BenchmarkLabBuild$' -benchtime "$benchtime" ./pkg/lab | tee >(cat >&2) |
-	awk '/^BenchmarkLabBuild/ { for (i = 1; i <= NF; i++) if ($(i+1) == "ours/ip-ratio") r = $i }
-	     END { if (r == "") exit 1; printf "lab build ratio ours/ip-batch = %s (%s)\n", r, (r <= 1.2 ? "within target" : "OVER TARGET 1.2") }'
+# metric FILE BENCH UNIT: the value a benchmark line reports for UNIT.
+metric() {
+	awk -v b="$2" -v u="$3" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i < NF; i++) if ($(i+1) == u) v = $i } END { print v }' "$1"
+}
 
-echo "== smallest zero-drop receive buffer for the 255-VMAC flap storm: our reader vs ip monitor (target ratio <= 1)"
-go test -run '^$' -bench 'BenchmarkSmallestBuffer$' -benchtime 1x ./pkg/nlmon | grep -v 'exited at start\|Dump terminated' | tee >(cat >&2) |
-	awk '/^BenchmarkSmallestBuffer/ { for (i = 1; i <= NF; i++) { if ($(i+1) == "ours/ip-ratio") r = $i; if ($(i+1) == "ours-bytes") o = $i; if ($(i+1) == "ip-monitor-bytes") p = $i } }
-	     END { if (r == "") exit 1; printf "smallest buffer: ours %s B, ip monitor %s B, ratio %s (%s)\n", o, p, r, (r <= 1 ? "within target" : "OVER TARGET 1") }'
+# check NAME VALUE OP LIMIT REFERENCE: one row of the table; OP is <= or ==.
+check() {
+	local name=$1 value=$2 op=$3 limit=$4 ref=$5 verdict
+	if [ -z "$value" ]; then
+		verdict="DID NOT RUN"
+		broken=1
+	elif awk -v v="$value" -v l="$limit" -v o="$op" 'BEGIN { exit !((o == "<=" && v <= l) || (o == "==" && v == l)) }'; then
+		verdict="within target"
+	else
+		verdict="OVER TARGET"
+		over=1
+	fi
+	rows+=("$(printf '| %s | %s | %s | %s %s | %s |' "$name" "${value:--}" "$ref" "$op" "$limit" "$verdict")")
+	echo "$name: ${value:-no figure} (target $op $limit): $verdict" >&2
+}
 
-echo "== decoding one RTM_NEWLINK: nlmon vs rtnetlink/v2 (allocations per message on the hot path: target <= 1)"
-go test -run '^$' -bench 'BenchmarkDecode$' -benchmem ./pkg/nlmon | grep -E '^(Benchmark|--- FAIL|FAIL|    .*_test.go)'
+# bench PKG REGEX [ARGS...]: runs the benchmark, keeps its output.
+bench() {
+	local pkg=$1 re=$2
+	shift 2
+	echo "== go test -bench '$re' $pkg $*" >&2
+	go test -run '^$' -bench "$re" "$@" "$pkg" 2>&1 | grep -v 'exited at start\|Dump terminated' | tee -a "$log" >"$log.last"
+	cat "$log.last" >&2
+}
 
-echo "== VRRP soak: 2 x 255 instances at 10 ms for ${NLS_SOAK:-60s} (targets: 0 spurious transitions, < 50 % of one core)"
-go test -run '^$' -bench 'BenchmarkSoak255At10ms$' -benchtime 1x ./pkg/vrrp | grep -E '^(Benchmark|--- FAIL|FAIL|    .*_test.go)'
+bench ./pkg/lab 'BenchmarkLabBuild$' -benchtime "$benchtime"
+check "lab build, 255 VMACs + 255 VIPs" "$(metric "$log.last" BenchmarkLabBuild ours/ip-ratio)" "<=" 1.2 "ip -batch, same run (ratio)"
 
-echo "== VRRP soak: 2 x 4080 instances (16 x 255) at 1 s for ${NLS_SOAK:-60s} (targets: 0 spurious transitions, RSS < 200 MB)"
-go test -run '^$' -bench 'BenchmarkSoak4080At1s$' -benchtime 1x ./pkg/vrrp | grep -E '^(Benchmark|--- FAIL|FAIL|    .*_test.go)'
+bench ./pkg/nlmon 'BenchmarkSmallestBuffer$' -benchtime 1x
+check "smallest zero-drop buffer, 255-VMAC flap" "$(metric "$log.last" BenchmarkSmallestBuffer ours/ip-ratio)" "<=" 1 "ip monitor, same run (ratio)"
+
+bench ./pkg/nlmon 'BenchmarkDecode$' -benchmem
+check "decode one RTM_NEWLINK, allocations" "$(metric "$log.last" BenchmarkDecode/nlmon allocs/op)" "<=" 1 "rtnetlink/v2: $(metric "$log.last" BenchmarkDecode/rtnetlink allocs/op) allocs"
+
+bench ./pkg/vrrp 'BenchmarkSoak255At10ms$' -benchtime 1x
+check "soak 2 x 255 at 10 ms: spurious transitions" "$(metric "$log.last" BenchmarkSoak255At10ms spurious-transitions)" "==" 0 "-"
+check "soak 2 x 255 at 10 ms: CPU % of one core" "$(metric "$log.last" BenchmarkSoak255At10ms cpu-%-of-one-core)" "<=" 50 "-"
+
+bench ./pkg/vrrp 'BenchmarkSoak4080At1s$' -benchtime 1x
+check "soak 2 x 4080 at 1 s: spurious transitions" "$(metric "$log.last" BenchmarkSoak4080At1s spurious-transitions)" "==" 0 "-"
+check "soak 2 x 4080 at 1 s: RSS MB" "$(metric "$log.last" BenchmarkSoak4080At1s rss-MB)" "<=" 200 "-"
+
+echo
+echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r)"
+echo
+echo "| benchmark | ours | reference | target | verdict |"
+echo "| --- | --- | --- | --- | --- |"
+printf '%s\n' "${rows[@]}"
+echo
+echo "full log: $log"
+rm -f "$log.last"
+[ "$broken" = 0 ] || exit 2
+[ "$over" = 0 ] || exit 1
+exit 0

@@ -26,7 +26,7 @@ func addScenarioFlags(f *pflag.FlagSet, sc *scenario.Scenario, sweep bool) {
 	f.Var(&sc.OnOverrun, "on-overrun", "what the monitor does after ENOBUFS: none (keepalived), resync (dump links and addresses), restart (reopen and dump)")
 	f.DurationVar(&sc.ConsumerCost, "consumer-cost", sc.ConsumerCost, "processing time per netlink message (busy work), e.g. 20us, to model a slower daemon")
 	f.DurationVar(&sc.DownFor, "down-for", sc.DownFor, "how long the link stays down; 0: until every instance is in FAULT and the peer took over")
-	f.DurationVar(&sc.RecoveryTimeout, "recovery-timeout", sc.RecoveryTimeout, "how long to wait for every instance to be MASTER again after link up; 0: 3 Master_Down_Intervals + 5s")
+	f.DurationVar(&sc.RecoveryTimeout, "recovery-timeout", sc.RecoveryTimeout, "hard limit on the wait for every instance to be MASTER again after link up; 0: 3 Master_Down_Intervals + 5s, longer while instances are still recovering")
 	f.StringVar(&sc.Target, "target", sc.Target, "the router under test: builtin (nlstress's engine), keepalived (the real daemon from PATH) or exec (--target-cmd)")
 	f.StringVar(&sc.TargetCmd, "target-cmd", "", "with --target exec: shell command that starts the VRRP daemon under test in the subject namespace (see README)")
 	f.StringVar(&sc.KeepalivedBin, "keepalived-bin", "", "keepalived binary for --target keepalived (default: keepalived from PATH)")

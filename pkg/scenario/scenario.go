@@ -91,7 +91,10 @@ type Scenario struct {
 	// instance is in FAULT and the peer has taken over (bounded).
 	DownFor time.Duration `json:"down_for_ns"`
 	// RecoveryTimeout is how long to wait after link up for every subject
-	// instance to be MASTER again; 0 means 3 Master_Down_Intervals + 5 s.
+	// instance to be MASTER again, a hard limit; 0 means at least 3
+	// Master_Down_Intervals + 5 s, and then as long as instances keep
+	// recovering (stuck means nothing moved for 2 Master_Down_Intervals,
+	// at least 5 s).
 	RecoveryTimeout time.Duration `json:"recovery_timeout_ns"`
 	// Target is the router under test: TargetBuiltin (nlstress's engine)
 	// or TargetKeepalived (the real daemon, in the subject namespace).

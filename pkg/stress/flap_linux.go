@@ -98,16 +98,18 @@ func (r *runner) measure(ctx context.Context, res *result.Result) error {
 }
 
 // converge waits for the starting position: subject all MASTER (priority
-// 200 preempts), peer all BACKUP.
+// 200 preempts), peer all BACKUP. The first 2 Master_Down_Intervals + 10 s
+// are always given; after that it waits as long as instances keep
+// arriving (waitProgress).
 func (r *runner) converge(ctx context.Context) error {
-	limit := 2*r.sc.MasterDownInterval(peerPriority) + 10*time.Second
-	cctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	if err := r.subject.WaitAll(cctx, vrrp.Master); err != nil {
-		return fmt.Errorf("%w within %v: %w", ErrNotConverged, limit, err)
+	mdi := r.sc.MasterDownInterval(peerPriority)
+	limit, quiet := 2*mdi+10*time.Second, quietPeriod(mdi)
+	t0 := time.Now()
+	if err := waitProgress(ctx, r.subject, vrrp.Master, limit, quiet); err != nil {
+		return fmt.Errorf("%w: nothing moved for %v after %v: %w", ErrNotConverged, quiet, time.Since(t0).Round(time.Millisecond), err)
 	}
-	if err := r.peer.WaitAll(cctx, vrrp.Backup); err != nil {
-		return fmt.Errorf("%w within %v: %w", ErrNotConverged, limit, err)
+	if err := waitProgress(ctx, r.peer, vrrp.Backup, limit, quiet); err != nil {
+		return fmt.Errorf("%w: nothing moved for %v after %v: %w", ErrNotConverged, quiet, time.Since(t0).Round(time.Millisecond), err)
 	}
 	return nil
 }
@@ -274,14 +276,18 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 	if err := r.setLinks(false); err != nil {
 		return f, nil, err
 	}
-	hold := sc.DownFor
-	if hold == 0 {
-		hold = sc.MasterDownInterval(peerPriority) + 5*time.Second
+	mdi := sc.MasterDownInterval(peerPriority)
+	if sc.DownFor == 0 {
+		// Until all FAULT and the peer took over, however long a big lab
+		// takes, as long as it keeps moving.
+		_ = waitProgress(ctx, r.subject, vrrp.Fault, mdi+5*time.Second, quietPeriod(mdi))
+		_ = waitProgress(ctx, r.peer, vrrp.Master, mdi+5*time.Second, quietPeriod(mdi))
+	} else {
+		dctx, cancel := context.WithDeadline(ctx, f.DownAt.Add(sc.DownFor))
+		_ = r.subject.WaitAll(dctx, vrrp.Fault)
+		_ = r.peer.WaitAll(dctx, vrrp.Master)
+		cancel()
 	}
-	dctx, cancel := context.WithDeadline(ctx, f.DownAt.Add(hold))
-	_ = r.subject.WaitAll(dctx, vrrp.Fault)
-	_ = r.peer.WaitAll(dctx, vrrp.Master)
-	cancel()
 	if sc.DownFor > 0 {
 		r.holdUntil(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
 	} else if !sc.Probe {
@@ -313,9 +319,15 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 	if err := r.setLinks(true); err != nil {
 		return f, nil, err
 	}
-	uctx, cancel := context.WithDeadline(ctx, f.UpAt.Add(sc.Recovery()))
-	_ = r.subject.WaitAll(uctx, vrrp.Master)
-	cancel()
+	if sc.RecoveryTimeout > 0 {
+		// The user's own limit is a hard one.
+		uctx, cancel := context.WithDeadline(ctx, f.UpAt.Add(sc.RecoveryTimeout))
+		_ = r.subject.WaitAll(uctx, vrrp.Master)
+		cancel()
+	} else {
+		// Stuck means nothing moved for a quiet period, not slow.
+		_ = waitProgress(ctx, r.subject, vrrp.Master, sc.Recovery(), quietPeriod(mdi))
+	}
 	if err := ctx.Err(); err != nil {
 		return f, nil, err
 	}

@@ -1,0 +1,54 @@
+package stress
+
+import (
+	"context"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/vrrp"
+)
+
+// stateView is what waitProgress watches: the subject or the peer.
+type stateView interface {
+	WaitAll(ctx context.Context, s vrrp.State) error
+	States() []vrrp.State
+}
+
+// quietPeriod is how long waitProgress keeps waiting after the last
+// instance that reached the state: two Master_Down_Intervals, and at least
+// 5 s, so that a big lab on a busy machine is judged slow, not stuck.
+func quietPeriod(mdi time.Duration) time.Duration { return max(2*mdi, 5*time.Second) }
+
+// waitProgress waits until every instance of v is in s. It gives up at
+// limit, unless instances are still getting there: if more are in s than
+// at the last look, it waits another quiet period, and so on. It returns
+// the error of the last wait (nil when all made it). A slow lab therefore
+// finishes, and only a wait in which nothing moved for a whole quiet
+// period ends it: what is left then is stuck.
+func waitProgress(ctx context.Context, v stateView, s vrrp.State, limit, quiet time.Duration) error {
+	deadline := time.Now().Add(limit)
+	last := count(v.States(), s)
+	for {
+		wctx, cancel := context.WithDeadline(ctx, deadline)
+		err := v.WaitAll(wctx, s)
+		cancel()
+		if err == nil || ctx.Err() != nil {
+			return err
+		}
+		now := count(v.States(), s)
+		if now <= last {
+			return err
+		}
+		last, deadline = now, time.Now().Add(quiet)
+	}
+}
+
+// count is how many states are s.
+func count(states []vrrp.State, s vrrp.State) int {
+	n := 0
+	for _, st := range states {
+		if st == s {
+			n++
+		}
+	}
+	return n
+}
