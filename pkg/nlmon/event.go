@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"net/netip"
+
+	"golang.org/x/sys/unix"
 )
 
 // rtnetlink message types (linux/rtnetlink.h).
@@ -98,11 +100,14 @@ func (e *Event) Name() string { return string(e.name[:e.nameLen]) }
 // NameIs reports whether a link's name is s, without allocating.
 func (e *Event) NameIs(s string) bool { return string(e.name[:e.nameLen]) == s }
 
-// LinkUp reports whether a link event says the link is usable: up and with
+// LinkUp reports whether a link event says the link is usable (see the
+// function LinkUp).
+func (e *Event) LinkUp() bool { return LinkUp(e.Flags) }
+
+// LinkUp reports whether a link's ifi_flags say it is usable: up and with
 // carrier (IFF_UP and IFF_RUNNING), as keepalived judges it.
-func (e *Event) LinkUp() bool {
-	const iffUp, iffRunning = 0x1, 0x40
-	return e.Flags&iffUp != 0 && e.Flags&iffRunning != 0
+func LinkUp(flags uint32) bool {
+	return flags&unix.IFF_UP != 0 && flags&unix.IFF_RUNNING != 0
 }
 
 // Errors from Decode.

@@ -157,25 +157,9 @@ func TestBooksBalanceSmallBuffer(t *testing.T) {
 // arrives in the few microseconds between is lost to both, as in a real
 // restart, and is the only difference the books may show.
 func TestRestartCountsNothingTwice(t *testing.T) {
-	l, eth2 := vmacLab(t)
-	o, err := OpenOracle(l.Subject.NS.Fd(), nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	mk, err := OpenMarker(l.Subject.NS.Fd())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mk.Close()
-	s, err := Open(Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 16 * bytesize.KiB, Force: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := NewMonitor(s, 200*time.Microsecond, PolicyRestart)
-	t.Cleanup(func() { m.Socket().Close() })
-	running(t, m, nil)
+	l, eth2, o, mk, m := markerRig(t, 16*bytesize.KiB, 200*time.Microsecond, PolicyRestart)
 	var sent, gap uint64
+	var err error
 	for i := range 3 {
 		flap(t, l, eth2, false)
 		flap(t, l, eth2, true)
@@ -370,25 +354,8 @@ func TestEffectiveBuffer(t *testing.T) {
 // still working through a storm (no guess that it is idle), and markers
 // are in no count.
 func TestMarkerClosesWindowExactly(t *testing.T) {
-	l, eth2 := vmacLab(t)
-	o, err := OpenOracle(l.Subject.NS.Fd(), nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer o.Close()
-	mk, err := OpenMarker(l.Subject.NS.Fd())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer mk.Close()
-	s, err := Open(Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 2 * bytesize.MiB, Force: true})
-	if err != nil {
-		t.Fatal(err)
-	}
 	// 300 µs a message: the reader is far behind when the marker goes.
-	m := NewMonitor(s, 300*time.Microsecond, PolicyNone)
-	t.Cleanup(func() { m.Socket().Close() })
-	running(t, m, nil)
+	l, eth2, o, mk, m := markerRig(t, 2*bytesize.MiB, 300*time.Microsecond, PolicyNone)
 	var oracle uint64
 	for i, up := range []bool{false, true, false, true} {
 		flap(t, l, eth2, up)
@@ -417,4 +384,30 @@ func TestMarkerClosesWindowExactly(t *testing.T) {
 			t.Fatalf("the oracle counted markers: %v", st.ByType)
 		}
 	}
+}
+
+// markerRig is the 255-VMAC lab with an oracle, a marker sender and a
+// running monitor of the given buffer (forced), cost and policy, all
+// closed at cleanup.
+func markerRig(t *testing.T, rcvbuf bytesize.Size, cost time.Duration, p Policy) (*lab.Lab, uint32, *Oracle, *Marker, *Monitor) {
+	t.Helper()
+	l, eth2 := vmacLab(t)
+	o, err := OpenOracle(l.Subject.NS.Fd(), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { o.Close() })
+	mk, err := OpenMarker(l.Subject.NS.Fd())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { mk.Close() })
+	s, err := Open(Config{NetNS: l.Subject.NS.Fd(), RcvBuf: rcvbuf, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMonitor(s, cost, p)
+	t.Cleanup(func() { m.Socket().Close() })
+	running(t, m, nil)
+	return l, eth2, o, mk, m
 }

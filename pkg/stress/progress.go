@@ -9,7 +9,9 @@ import (
 
 // stateView is what waitProgress watches: the subject or the peer.
 type stateView interface {
+	// WaitAll blocks until every instance is in s, or ctx ends.
 	WaitAll(ctx context.Context, s vrrp.State) error
+	// States is every instance's state now.
 	States() []vrrp.State
 }
 

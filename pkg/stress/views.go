@@ -11,10 +11,7 @@ import (
 // subjectView is how a run sees the router under test: the built-in
 // engine directly, keepalived through its notify FIFO.
 type subjectView interface {
-	// WaitAll blocks until every instance is in s, or ctx ends.
-	WaitAll(ctx context.Context, s vrrp.State) error
-	// States is every instance's state now.
-	States() []vrrp.State
+	stateView
 	// Transitions are every state change so far, timestamped.
 	Transitions() []vrrp.Transition
 }

@@ -76,6 +76,10 @@ func openActuator(ns *netns.NS, v6 bool) (*actuator, error) {
 	return a, nil
 }
 
+// links dumps the namespace's links, for the router's starting link
+// state.
+func (a *actuator) links() ([]rtnetlink.LinkMessage, error) { return a.conn.Link.List() }
+
 func (a *actuator) close() {
 	a.conn.Close()
 	if a.icmp6 != nil {

@@ -244,12 +244,7 @@ func (m *Machine) backup(ev Event) []Action {
 func (m *Machine) master(ev Event) []Action {
 	switch ev.Kind {
 	case EventShutdown:
-		return []Action{
-			{Kind: ActionCancelTimers},
-			{Kind: ActionSendAdvert, Priority: PriorityResign},
-			{Kind: ActionRemoveVIPs},
-			m.transition(Initialize),
-		}
+		return m.resign(Initialize)
 	case EventAdverTimer:
 		return []Action{
 			{Kind: ActionSendAdvert, Priority: m.cfg.Priority},
@@ -287,12 +282,7 @@ func (m *Machine) master(ev Event) []Action {
 func (m *Machine) toFault() []Action {
 	switch m.state {
 	case Master:
-		return []Action{
-			{Kind: ActionCancelTimers},
-			{Kind: ActionSendAdvert, Priority: PriorityResign},
-			{Kind: ActionRemoveVIPs},
-			m.transition(Fault),
-		}
+		return m.resign(Fault)
 	case Backup:
 		return []Action{{Kind: ActionCancelTimers}, m.transition(Fault)}
 	}
@@ -307,6 +297,19 @@ func (m *Machine) leaveFault() []Action {
 		return m.becomeMaster()
 	}
 	return m.becomeBackup()
+}
+
+// resign is a master's way out, to Initialize on shutdown (RFC 5798
+// §6.4.3) or to Fault: stop the timers, send an advertisement with
+// priority 0 so the backup takes over after Skew_Time, and remove the
+// addresses.
+func (m *Machine) resign(to State) []Action {
+	return []Action{
+		{Kind: ActionCancelTimers},
+		{Kind: ActionSendAdvert, Priority: PriorityResign},
+		{Kind: ActionRemoveVIPs},
+		m.transition(to),
+	}
 }
 
 // addrGreater compares primary addresses as unsigned integers in network
