@@ -107,4 +107,7 @@ done
 echo
 if [ -s "$work/diff" ]; then echo "root namespace: CHANGED"; else echo "root namespace: unchanged (links, addresses, routes and rules of both families, rmem sysctls)"; fi
 rm -rf "$work"
+passed=0
+for sig in "${signals[@]}"; do passed=$((passed + ${ok_of[$sig]:-0})); done
+echo "chaos: $passed passed, $((runs - passed)) failed"
 exit "$fail"

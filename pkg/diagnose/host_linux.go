@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -37,35 +36,6 @@ type Options struct {
 	// user named it (then a missing file is an error, not a skip).
 	Conf      string
 	ConfGiven bool
-}
-
-// Socket is one netlink socket as diagnose reports it.
-type Socket struct {
-	Namespace string `json:"namespace"`
-	sockdiag.Socket
-	GroupNames []string `json:"group_names,omitempty"`
-	NearFull   bool     `json:"near_full"`
-}
-
-// Host is the host's facts and what they mean.
-type Host struct {
-	result.Host
-	Meaning string `json:"meaning"`
-}
-
-// KeepalivedReport is the configuration analysis and, where keepalived
-// runs, its monitor sockets.
-type KeepalivedReport struct {
-	Analysis
-	Live      []Socket `json:"live_monitor_sockets,omitempty"`
-	Processes []int    `json:"processes,omitempty"`
-}
-
-// Report is what diagnose found.
-type Report struct {
-	Host       Host              `json:"host"`
-	Sockets    []Socket          `json:"sockets"`
-	Keepalived *KeepalivedReport `json:"keepalived,omitempty"`
 }
 
 // Run looks at the host: its facts, its netlink sockets, and a keepalived
@@ -239,12 +209,6 @@ func listIn(path string) ([]sockdiag.Socket, error) {
 	return sockdiag.List(int(f.Fd()))
 }
 
-// Rate is one socket's drops per second over a watch interval.
-type Rate struct {
-	Socket
-	DropsPerSecond float64 `json:"drops_per_second"`
-}
-
 // Watch samples the sockets every interval until ctx ends, and calls show
 // with each socket's drop rate since the previous sample.
 func Watch(ctx context.Context, opt Options, interval time.Duration, show func([]Rate) error) error {
@@ -283,34 +247,4 @@ func Watch(ctx context.Context, opt Options, interval time.Duration, show func([
 		case <-tick.C:
 		}
 	}
-}
-
-// Label is a socket's owner as a person reads it: "keepalived (pid 42)".
-func (s Socket) Label() string {
-	if s.PID == 0 {
-		if s.PortID == 0 {
-			return "kernel"
-		}
-		return "unknown (portid " + strconv.FormatUint(uint64(s.PortID), 10) + ")"
-	}
-	return fmt.Sprintf("%s (pid %d)", strings.TrimSpace(s.Comm), s.PID)
-}
-
-// Problems counts what diagnose found wrong: sockets that dropped, and
-// problems in the keepalived configuration.
-func Problems(rep Report) int {
-	n := 0
-	for _, s := range rep.Sockets {
-		if s.Drops > 0 {
-			n++
-		}
-	}
-	if rep.Keepalived != nil {
-		for _, f := range rep.Keepalived.Findings {
-			if f.Severity == "problem" {
-				n++
-			}
-		}
-	}
-	return n
 }
