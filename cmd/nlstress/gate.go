@@ -43,17 +43,12 @@ missing baseline, or a run that could not measure.`,
 			if err != nil {
 				return err
 			}
-			var checks []result.Check
-			regressed := 0
 			for _, o := range out {
 				if o.Updated {
 					fmt.Fprintf(cmd.ErrOrStderr(), "baseline %s written: %s\n", o.Baseline, o.Verdict)
 				}
-				checks = append(checks, o.Checks...)
-				if !o.Pass() {
-					regressed++
-				}
 			}
+			checks, regressed := gate.Summary(out)
 			if err := outfile.Write(junit, func(w io.Writer) error { return report.JUnit(w, checks) }); err != nil {
 				return err
 			}

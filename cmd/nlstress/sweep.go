@@ -53,21 +53,19 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 					return err
 				}
 			}
+			progress := report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan))
 			if compare {
 				targets := []string{scenario.TargetBuiltin, scenario.TargetKeepalived}
-				reps := map[string]capacity.Report{}
-				for _, target := range targets {
-					sc := base
-					sc.Target = target
-					rep, err := capacity.Sweep(cmd.Context(), sc, plan, stress.Run, report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan)))
-					if err != nil {
-						return err
-					}
-					reps[target] = rep
+				reps, err := capacity.Compare(cmd.Context(), base, plan, targets, stress.Run, progress)
+				if err != nil {
+					return err
 				}
 				return report.SweepComparison(cmd.OutOrStdout(), g.output, reps, targets)
 			}
-			rep, err := capacity.Sweep(cmd.Context(), base, plan, stress.Run, report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan)))
+			if err := base.Validate(); err != nil {
+				return err
+			}
+			rep, err := capacity.Sweep(cmd.Context(), base, plan, stress.Run, progress)
 			if err != nil {
 				return err
 			}

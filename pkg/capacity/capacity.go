@@ -262,3 +262,23 @@ func LeastSquares(xs, ys []float64) Fit {
 	b := (n*sxy - sx*sy) / d
 	return Fit{A: (sy - b*sx) / n, B: b}
 }
+
+// Compare runs the same sweep on each target in turn (the scenario's own
+// target is replaced) and returns the reports by target, for a side by side
+// table. It stops at the first sweep that fails.
+func Compare(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, targets []string, run RunFunc, progress Progress) (map[string]Report, error) {
+	reps := make(map[string]Report, len(targets))
+	for _, target := range targets {
+		sc := base
+		sc.Target = target
+		if err := sc.Validate(); err != nil {
+			return nil, fmt.Errorf("sweep --compare, target %s: %w", target, err)
+		}
+		rep, err := Sweep(ctx, sc, sw, run, progress)
+		if err != nil {
+			return nil, fmt.Errorf("sweep --compare, target %s: %w", target, err)
+		}
+		reps[target] = rep
+	}
+	return reps, nil
+}

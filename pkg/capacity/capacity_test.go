@@ -2,6 +2,7 @@ package capacity
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"testing"
@@ -113,5 +114,31 @@ func TestLeastSquares(t *testing.T) {
 		if math.Abs(got.A-tt.want.A) > 1e-9 || math.Abs(got.B-tt.want.B) > 1e-9 {
 			t.Errorf("%s: %+v, want %+v", tt.name, got, tt.want)
 		}
+	}
+}
+
+// Compare sweeps each target with the same plan, and refuses a base
+// scenario that one of the targets cannot run.
+func TestCompare(t *testing.T) {
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Repeat: 1, Margin: 0.25}
+	seen := map[string]int{}
+	run := func(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
+		seen[sc.Target]++
+		return fake(func(int) bytesize.Size { return 100000 })(ctx, sc)
+	}
+	targets := []string{scenario.TargetBuiltin, scenario.TargetKeepalived}
+	reps, err := Compare(context.Background(), scenario.Default(), sw, targets, run, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, target := range targets {
+		if seen[target] == 0 || len(reps[target].Rows) != 1 {
+			t.Fatalf("target %s: %d runs, report %+v", target, seen[target], reps[target])
+		}
+	}
+	bad := scenario.Default()
+	bad.OnOverrun = scenario.PolicyResync // the engine's policy: keepalived cannot take it
+	if _, err := Compare(context.Background(), bad, sw, targets, run, nil); !errors.Is(err, scenario.ErrInvalid) {
+		t.Fatalf("Compare with a policy keepalived cannot run: %v, want ErrInvalid", err)
 	}
 }

@@ -119,3 +119,15 @@ func Run(ctx context.Context, files []string, opt Options, run RunFunc) ([]Outco
 	}
 	return out, nil
 }
+
+// Summary is every check of the outcomes, in order, and how many
+// scenarios regressed.
+func Summary(out []Outcome) (checks []result.Check, regressed int) {
+	for _, o := range out {
+		checks = append(checks, o.Checks...)
+		if !o.Pass() {
+			regressed++
+		}
+	}
+	return checks, regressed
+}

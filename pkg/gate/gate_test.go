@@ -84,3 +84,15 @@ func TestGateMalformedScenarioRunsNothing(t *testing.T) {
 		t.Fatalf("err %v after %d runs; want ErrInvalid before any run", err, ran)
 	}
 }
+
+// A check skipped as not measurable is no regression; a failed one is.
+func TestSummary(t *testing.T) {
+	out := []Outcome{
+		{Checks: []result.Check{{Metric: "kernel_drops", Pass: true}, {Metric: "books_balance", Skipped: true}}},
+		{Checks: []result.Check{{Metric: "kernel_drops", Pass: false}}},
+	}
+	checks, regressed := Summary(out)
+	if len(checks) != 3 || regressed != 1 {
+		t.Fatalf("%d checks, %d regressed; want 3 and 1", len(checks), regressed)
+	}
+}

@@ -52,7 +52,7 @@ func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.
 	if err != nil {
 		return err
 	}
-	mon := nlmon.NewMonitor(sock, sc.ConsumerCost, nlmon.Policy(sc.OnOverrun))
+	mon := nlmon.NewMonitor(sock, sc.ConsumerCost, sc.OnOverrun)
 	subject, err := vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: l.Subject.NS, Instances: instanceSpecs(sc, l, lab.RoleSubject), Track: true})
 	if err != nil {
 		sock.Close()
