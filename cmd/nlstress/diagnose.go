@@ -48,19 +48,9 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 			if watch > 0 {
 				ctx, cancel := context.WithTimeout(cmd.Context(), watch)
 				defer cancel()
-				clear := false
-				if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) && g.output == report.FormatTable {
-					clear = true
-				}
-				return diagnose.Watch(ctx, opt, interval, func(rates []diagnose.Rate) error {
-					if clear {
-						fmt.Fprint(out, "\033[H\033[2J")
-					}
-					if g.output == report.FormatJSON {
-						return report.JSON(out, rates)
-					}
-					return report.WatchTable(out, g.output, rates)
-				})
+				f, ok := out.(*os.File)
+				terminal := ok && term.IsTerminal(int(f.Fd()))
+				return diagnose.Watch(ctx, opt, interval, report.Watch(out, g.output, terminal))
 			}
 			rep, err := diagnose.Run(opt)
 			if err != nil {

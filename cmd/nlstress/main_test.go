@@ -110,6 +110,7 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"junit into a missing directory", []string{"gate", "--junit", "/nonexistent/g.xml", "../../scenarios/ci-gate.yaml"}, "/nonexistent/g.xml"},
 		{"empty scenario path", []string{"run", "-f", ""}, "empty path"},
 		{"spaces around a size", []string{"run", "--rcvbuf", " 64K "}, "spaces around the number"},
+		{"zero watch interval", []string{"diagnose", "--interval", "0", "--watch", "1s"}, "--interval 0s: want a positive"},
 		{"missing keepalived", []string{"run", "--target", "keepalived", "--keepalived-bin", "/nonexistent/keepalived"}, "not found"},
 		{"exec program missing", []string{"run", "--target", "exec", "--target-cmd", "no-such-vrrpd -f x"}, "no-such-vrrpd not found"},
 	}

@@ -212,6 +212,9 @@ func listIn(path string) ([]sockdiag.Socket, error) {
 // Watch samples the sockets every interval until ctx ends, and calls show
 // with each socket's drop rate since the previous sample.
 func Watch(ctx context.Context, opt Options, interval time.Duration, show func([]Rate) error) error {
+	if interval <= 0 {
+		return fmt.Errorf("--interval %v: want a positive sampling interval, e.g. 1s", interval)
+	}
 	prev := map[string]uint32{}
 	last := time.Now()
 	first := true

@@ -1,11 +1,13 @@
 package report
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/diagnose"
 )
@@ -117,6 +119,35 @@ func SocketTable(w io.Writer, f Format, socks []diagnose.Socket) error {
 
 // WatchTable writes one refresh of diagnose --watch: sockets with their
 // drop rate, busiest first.
+// Watch returns what diagnose --watch calls with each sample: a table
+// redrawn in place when w is a terminal (clear and home first), tables one
+// after another otherwise, or with FormatJSON one JSON object per line
+// (NDJSON: {"time": ..., "sockets": [...]}), which line-oriented readers
+// take.
+func Watch(w io.Writer, f Format, terminal bool) func([]diagnose.Rate) error {
+	return func(rates []diagnose.Rate) error {
+		if f == FormatJSON {
+			b, err := json.Marshal(struct {
+				Time    time.Time       `json:"time"`
+				Sockets []diagnose.Rate `json:"sockets"`
+			}{time.Now().UTC(), rates})
+			if err != nil {
+				return fmt.Errorf("render json: %w", err)
+			}
+			_, err = w.Write(append(b, '\n'))
+			return err
+		}
+		if terminal && f == FormatTable {
+			if _, err := io.WriteString(w, "\033[H\033[2J"); err != nil {
+				return err
+			}
+		}
+		return WatchTable(w, f, rates)
+	}
+}
+
+// WatchTable writes one sample of diagnose --watch as a table, the
+// fastest-dropping socket first.
 func WatchTable(w io.Writer, f Format, rates []diagnose.Rate) error {
 	sort.SliceStable(rates, func(i, j int) bool { return rates[i].DropsPerSecond > rates[j].DropsPerSecond })
 	rows := make([][]string, 0, len(rates))

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -36,6 +37,31 @@ func TestSocketTableGroupsAndFlags(t *testing.T) {
 	} {
 		if !strings.Contains(p.String(), want) {
 			t.Errorf("prometheus output lacks %s:\n%s", want, p.String())
+		}
+	}
+}
+
+// diagnose --watch -o json is NDJSON: one object per sample per line.
+func TestWatchJSONIsOneObjectPerLine(t *testing.T) {
+	var b bytes.Buffer
+	show := Watch(&b, FormatJSON, false)
+	rates := []diagnose.Rate{{DropsPerSecond: 3}}
+	for range 3 {
+		if err := show(rates); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("%d lines for 3 samples:\n%s", len(lines), b.String())
+	}
+	for _, l := range lines {
+		var v struct {
+			Time    string           `json:"time"`
+			Sockets []map[string]any `json:"sockets"`
+		}
+		if err := json.Unmarshal([]byte(l), &v); err != nil || v.Time == "" || len(v.Sockets) != 1 {
+			t.Fatalf("line %q is not one sample object: %v", l, err)
 		}
 	}
 }
