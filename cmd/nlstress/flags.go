@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/nlstress/nlstress/pkg/scenario"
@@ -31,4 +32,17 @@ func addScenarioFlags(f *pflag.FlagSet, sc *scenario.Scenario, sweep bool) {
 	f.StringVar(&sc.TargetCmd, "target-cmd", "", "with --target exec: shell command that starts the VRRP daemon under test in the subject namespace (see README)")
 	f.StringVar(&sc.KeepalivedBin, "keepalived-bin", "", "keepalived binary for --target keepalived (default: keepalived from PATH)")
 	f.StringVar(&sc.KeepalivedConfExtra, "keepalived-conf-extra", "", "file of lines to add to keepalived's global_defs, for --target keepalived")
+}
+
+// completeScenarioFlags offers the values of the enum flags that
+// addScenarioFlags binds, for shell completion.
+func completeScenarioFlags(cmd *cobra.Command) {
+	for flag, values := range map[string][]string{
+		"target":       {scenario.TargetBuiltin, scenario.TargetKeepalived, scenario.TargetExec},
+		"on-overrun":   {string(scenario.PolicyNone), string(scenario.PolicyResync), string(scenario.PolicyRestart)},
+		"family":       {"4", "6"},
+		"vrrp-version": {"2", "3"},
+	} {
+		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+	}
 }

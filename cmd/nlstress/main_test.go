@@ -316,3 +316,16 @@ func TestDiagnose(t *testing.T) {
 		t.Fatalf("run -o prometheus: exit %d, stderr %q", code, stderr)
 	}
 }
+
+// Enum flags complete their values in the shell.
+func TestCompletion(t *testing.T) {
+	for flag, want := range map[string]string{
+		"--target": "builtin\nkeepalived\nexec\n", "--on-overrun": "none\nresync\nrestart\n",
+		"--family": "4\n6\n", "-o": "table\njson\nmarkdown\nprometheus\n",
+	} {
+		stdout, _, code := nlstress(t, "__complete", "run", flag, "")
+		if code != 0 || !strings.HasPrefix(stdout, want) {
+			t.Errorf("completion of %s: exit %d, %q; want %q first", flag, code, stdout, want)
+		}
+	}
+}

@@ -53,7 +53,8 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details (host rmem sysctls, lab steps) to stderr")
-	root.PersistentFlags().VarP(&g.output, "output", "o", "output format: table, json or markdown")
+	root.PersistentFlags().VarP(&g.output, "output", "o", "output format: table, json or markdown (diagnose also: prometheus)")
+	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "markdown", "prometheus"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
 		newRunCmd(g),
 		newCleanupCmd(g),

@@ -69,6 +69,7 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
 	}
 	f := cmd.Flags()
 	addScenarioFlags(f, &sc, false)
+	completeScenarioFlags(cmd)
 	f.StringVarP(&file, "file", "f", "", "read the scenario from this YAML file (scenarios/*.yaml); flags given as well override it")
 	f.StringVar(&save, "save", "", "also write the JSON result to this file (a baseline for 'nlstress gate')")
 	return cmd

@@ -80,6 +80,7 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 	}
 	f := cmd.Flags()
 	addScenarioFlags(f, &sc, true)
+	completeScenarioFlags(cmd)
 	f.IntSliceVar(&sw.VRIDs, "vrids", sw.VRIDs, "VRID counts to sweep, e.g. 64,128,255")
 	f.Var(&sw.RcvBufMin, "rcvbuf-min", "smallest buffer request to try")
 	f.Var(&sw.RcvBufMax, "rcvbuf-max", "largest buffer request to try")
