@@ -13,8 +13,9 @@ import (
 // starts do not inherit the namespace: open sockets inside fn and use them
 // anywhere (a socket stays in the namespace it was created in).
 //
-// If the thread cannot return to its original namespace afterwards, it is
-// discarded rather than reused.
+// The thread is always discarded afterwards, never returned to the
+// runtime's pool: it does not go back to its original namespace, it ends
+// with fn.
 func (n *NS) Do(fn func() error) error {
 	return onNewThread(func() error {
 		if err := unix.Setns(n.Fd(), unix.CLONE_NEWNET); err != nil {

@@ -96,8 +96,9 @@ type Scenario struct {
 	// recovering (stuck means nothing moved for 2 Master_Down_Intervals,
 	// at least 5 s).
 	RecoveryTimeout time.Duration `json:"recovery_timeout_ns"`
-	// Target is the router under test: TargetBuiltin (nlstress's engine)
-	// or TargetKeepalived (the real daemon, in the subject namespace).
+	// Target is the router under test: TargetBuiltin (nlstress's engine),
+	// TargetKeepalived (the real daemon, in the subject namespace) or
+	// TargetExec (any daemon, started by TargetCmd).
 	Target string `json:"target"`
 	// TargetCmd is the shell command that starts the daemon under test for
 	// TargetExec, run with /bin/sh -c inside the subject namespace.

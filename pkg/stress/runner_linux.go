@@ -120,7 +120,8 @@ func (r *runner) spawn(ctx context.Context, name string, fn func(context.Context
 	}()
 }
 
-// failed returns the first error of a background part, if any.
+// failed returns the errors of the background parts so far, joined; nil if
+// none failed.
 func (r *runner) failed() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()

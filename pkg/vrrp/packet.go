@@ -109,8 +109,8 @@ func discard(r Reason, format string, args ...any) error {
 	return &DiscardError{Reason: r, Detail: fmt.Sprintf(format, args...)}
 }
 
-// ReasonOf returns the Reason of an error from Parse or Validate, or
-// ReasonNone.
+// ReasonOf returns the Reason of a *DiscardError (from Parse or
+// Config.Check), or ReasonNone for any other error and for nil.
 func ReasonOf(err error) Reason {
 	var d *DiscardError
 	if errors.As(err, &d) {
