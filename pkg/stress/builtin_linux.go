@@ -48,12 +48,12 @@ func (b builtinMonitor) describe(m *result.Monitor) {
 // subject, its monitor's reader feeding it link events.
 func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.Lab) error {
 	size, force, _ := sc.MonitorBuffer()
-	sock, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), Groups: groups(sc), RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS})
+	sock, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), Groups: r.groups, RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS})
 	if err != nil {
 		return err
 	}
 	mon := nlmon.NewMonitor(sock, sc.ConsumerCost, sc.OnOverrun)
-	subject, err := vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: l.Subject.NS, Instances: instanceSpecs(sc, l, lab.RoleSubject), Track: true})
+	subject, err := vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: l.Subject.NS, Instances: r.subjectSpecs, Track: true})
 	if err != nil {
 		sock.Close()
 		return err

@@ -35,7 +35,7 @@ func (r *runner) startExec(ctx context.Context, sc scenario.Scenario, l *lab.Lab
 		return fmt.Errorf("target: %w", err)
 	}
 	var vips strings.Builder
-	for i, s := range instanceSpecs(sc, l, lab.RoleSubject) {
+	for i, s := range r.subjectSpecs {
 		ifc := l.Interfaces[l.Instances[i].Interface].Name
 		for _, a := range s.Config.Addrs {
 			fmt.Fprintf(&vips, "%d %s %s\n", s.Config.VRID, ifc, a)

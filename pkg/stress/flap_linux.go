@@ -46,12 +46,7 @@ const quiesceTimeout = 2 * time.Minute
 // and fills in res.
 func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	sc := r.sc
-	size, force, dflt := sc.MonitorBuffer()
-	res.Monitor = &result.Monitor{Requested: int64(size), Force: force, Default: dflt, NoENOBUFS: sc.NoENOBUFS, Policy: string(sc.OnOverrun), Cost: sc.ConsumerCost}
-	r.monitor.describe(res.Monitor)
-	for _, g := range groups(sc) {
-		res.Monitor.Groups = append(res.Monitor.Groups, g.String())
-	}
+	res.Monitor = r.describeMonitor()
 	t0 := time.Now()
 	if err := r.converge(ctx); err != nil {
 		return err
@@ -89,7 +84,7 @@ func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	totals := result.Total(res.Flaps, recovered, len(r.lab.Instances))
 	totals.Converged = converged
 	res.Totals = &totals
-	r.monitor.describe(res.Monitor)
+	res.Monitor = r.describeMonitor() // again: the policy's work is counted now
 	rec := result.Recommend(totals.LargestStorm, result.DefaultMargin, res.Monitor.Effective)
 	res.Recommendation = &rec
 	v := result.Judge(totals, res.Flaps, *res.Monitor)

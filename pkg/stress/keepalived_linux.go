@@ -32,7 +32,7 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 		}
 		extra = string(b)
 	}
-	specs := instanceSpecs(sc, l, lab.RoleSubject)
+	specs := r.subjectSpecs
 	instances := make([]keepalived.Instance, len(specs))
 	names := make([]string, len(specs))
 	for i, s := range specs {

@@ -33,6 +33,10 @@ type runner struct {
 	peer    *vrrp.Router
 	monitor monitorView
 	oracle  *nlmon.Oracle
+	// groups are the monitor's (and the oracle's) groups; subjectSpecs and
+	// peerSpecs the two routers' instances: computed once per run.
+	groups                  []nlmon.Group
+	subjectSpecs, peerSpecs []vrrp.InstanceSpec
 	// marker closes measuring windows on the reader's own count; nil for
 	// an external target, whose reads are not visible.
 	marker  *nlmon.Marker
@@ -64,7 +68,8 @@ func groups(sc scenario.Scenario) []nlmon.Group {
 // an external target) with its monitor, and the sampler. On error it
 // stops what it started.
 func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, err error) {
-	r := &runner{sc: sc, lab: l, built: time.Now(), ctx: ctx}
+	r := &runner{sc: sc, lab: l, built: time.Now(), ctx: ctx, groups: groups(sc),
+		subjectSpecs: instanceSpecs(sc, l, lab.RoleSubject), peerSpecs: instanceSpecs(sc, l, lab.RolePeer)}
 	var rctx context.Context
 	rctx, r.cancel = context.WithCancel(ctx)
 	defer func() {
@@ -72,10 +77,10 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 			r.stop(nil)
 		}
 	}()
-	if r.oracle, err = nlmon.OpenOracle(l.Subject.NS.Fd(), groups(sc), sc.OracleRcvBuf()); err != nil {
+	if r.oracle, err = nlmon.OpenOracle(l.Subject.NS.Fd(), r.groups, sc.OracleRcvBuf()); err != nil {
 		return nil, err
 	}
-	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: instanceSpecs(sc, l, lab.RolePeer)}
+	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: r.peerSpecs}
 	var wire *wireSubject
 	if sc.Target == scenario.TargetExec {
 		wire = newWireSubject(sc, l)
@@ -98,12 +103,24 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 	}
 	r.sampler = sockdiag.NewReadSampler(r.monitor.memInfo, samplerInterval)
 	r.spawn(rctx, "sampler", func(ctx context.Context) error { r.sampler.Run(ctx); return nil })
-	var m result.Monitor
-	r.monitor.describe(&m)
-	size, force, dflt := sc.MonitorBuffer()
-	slog.Info("monitor open", "target", sc.Target, "groups", groups(sc), "requested", int64(size), "default", dflt, "effective", m.Effective,
-		"force", force, "capped", m.Capped, "policy", sc.OnOverrun, "cost", sc.ConsumerCost)
+	m := r.describeMonitor()
+	slog.Info("monitor open", "target", sc.Target, "groups", m.Groups, "requested", m.Requested, "default", m.Default, "effective", m.Effective,
+		"force", m.Force, "capped", m.Capped, "policy", m.Policy, "cost", m.Cost)
 	return r, nil
+}
+
+// describeMonitor is the result's description of the monitor under test:
+// what the scenario asked for, and what the monitor reports of itself
+// (effective size, cap, the daemon's socket, the policy's work so far).
+func (r *runner) describeMonitor() *result.Monitor {
+	size, force, dflt := r.sc.MonitorBuffer()
+	m := &result.Monitor{Requested: int64(size), Force: force, Default: dflt, NoENOBUFS: r.sc.NoENOBUFS,
+		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost}
+	for _, g := range r.groups {
+		m.Groups = append(m.Groups, g.String())
+	}
+	r.monitor.describe(m)
+	return m
 }
 
 // spawn runs fn in its own goroutine; stop waits for it, and its error
