@@ -30,8 +30,13 @@ const MaxInterfaces = 16
 // MaxInstances is the largest number of VRRP instances a lab can carry.
 const MaxInstances = MaxInterfaces * InstancesPerInterface
 
-// MaxVIPs is how many virtual addresses the lab's VIP plan can hand out.
+// MaxVIPs is how many virtual addresses the lab's VIP plan can hand out
+// (198.19.0.0/16 in /24s of 254).
 const MaxVIPs = 256 * 254
+
+// MaxRoutes is how many virtual routes the lab's route plan can hand out
+// (host routes in 198.18.128.0/17).
+const MaxRoutes = 128 * 256
 
 // Role names one side of the lab.
 type Role string
@@ -227,7 +232,7 @@ func VIP(family, i, j, perInstance int) netip.Addr {
 
 // RoutePrefix is the j-th virtual route of the i-th instance: a host route
 // from 198.18.128.0/17 (IPv4) or 2001:db8:2::/64 (IPv6), clear of the
-// lab's interface subnets. It is valid for i*perInstance+j < 32768.
+// lab's interface subnets. It is valid for i*perInstance+j < MaxRoutes.
 func RoutePrefix(family, i, j, perInstance int) netip.Prefix {
 	n := i*perInstance + j
 	if family == 6 {

@@ -18,7 +18,6 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/nlstress/nlstress/pkg/netns"
-	"github.com/nlstress/nlstress/pkg/result"
 )
 
 // ErrEnvironment is wrapped by every failed check: the host cannot run a
@@ -31,8 +30,8 @@ type Needs struct {
 }
 
 // ReadHost reads the host facts. It needs no privileges.
-func ReadHost() (result.Host, error) {
-	var h result.Host
+func ReadHost() (Host, error) {
+	var h Host
 	var u unix.Utsname
 	if err := unix.Uname(&u); err != nil {
 		return h, fmt.Errorf("uname: %w", err)

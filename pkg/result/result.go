@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/preflight"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
@@ -18,13 +19,9 @@ const SchemaVersion = 2
 // (loss, stuck instances): exit code 1, not a usage or environment error.
 var ErrFinding = errors.New("finding")
 
-// Host is what a result records about the machine it ran on.
-type Host struct {
-	Kernel      string `json:"kernel"`         // uname -r
-	RmemMax     int64  `json:"rmem_max"`       // net.core.rmem_max, bytes
-	RmemDefault int64  `json:"rmem_default"`   // net.core.rmem_default, bytes
-	CPUs        int    `json:"cpus,omitempty"` // CPUs the process may run on
-}
+// Host is what a result records about the machine it ran on: package
+// preflight's description, which reads it.
+type Host = preflight.Host
 
 // Lab describes the lab a run used.
 type Lab struct {

@@ -10,23 +10,23 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
-// MaxVRIDs is the largest number of VRRP instances a run can have: 255 per
-// interface on up to MaxInterfaces interfaces (the lab's own limits).
+// The lab's own limits: 255 VRIDs per interface on up to MaxInterfaces
+// interfaces, and the size of its address plans for VIPs and routes.
 const (
-	MaxInterfaces = 16
-	MaxVRIDs      = MaxInterfaces * 255
+	MaxInterfaces = lab.MaxInterfaces
+	MaxVRIDs      = lab.MaxInstances
+	MaxVIPs       = lab.MaxVIPs
+	MaxRoutes     = lab.MaxRoutes
 )
 
-// Limits on the per-instance objects, so that the lab's address plans
-// (198.19.0.0/16 for VIPs, 198.18.128.0/17 for routes) never run out.
+// Limits on one run's per-instance objects and flaps.
 const (
 	MaxVIPsPerVRID   = 16
 	MaxRoutesPerVRID = 8
-	MaxVIPs          = 256 * 254
-	MaxRoutes        = 128 * 256
 	MaxFlaps         = 100
 )
 
