@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -88,31 +89,13 @@ func (g Gate) Validate() error {
 	return nil
 }
 
-// fileDoc is the YAML shape of a scenario file. Durations and sizes are
-// strings ("100ms", "64K").
+// fileDoc is the YAML shape of a scenario file: its name, the gate and
+// sweep sections, and the scenario's own keys (Fields), which are decoded
+// by the field table. Durations and sizes are strings ("100ms", "64K").
 type fileDoc struct {
-	Name                string    `yaml:"name"`
-	Description         string    `yaml:"description"`
-	VRIDs               *int      `yaml:"vrids"`
-	VMAC                *bool     `yaml:"vmac"`
-	Family              *int      `yaml:"family"`
-	Version             *int      `yaml:"vrrp_version"`
-	AdvertInt           *duration `yaml:"advert_int"`
-	VIPsPerVRID         *int      `yaml:"vips_per_vrid"`
-	RoutesPerVRID       *int      `yaml:"routes_per_vrid"`
-	RcvBuf              *size     `yaml:"rcvbuf"`
-	Force               *bool     `yaml:"force"`
-	NoENOBUFS           *bool     `yaml:"no_enobufs"`
-	OnOverrun           *string   `yaml:"on_overrun"`
-	ConsumerCost        *duration `yaml:"consumer_cost"`
-	Flaps               *int      `yaml:"flaps"`
-	DownFor             *duration `yaml:"down_for"`
-	RecoveryTimeout     *duration `yaml:"recovery_timeout"`
-	Target              *string   `yaml:"target"`
-	TargetCmd           *string   `yaml:"target_cmd"`
-	KeepalivedBin       *string   `yaml:"keepalived_bin"`
-	KeepalivedConfExtra *string   `yaml:"keepalived_conf_extra"`
-	Gate                *struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description"`
+	Gate        *struct {
 		MaxDrops       *uint64   `yaml:"max_drops"`
 		MaxStuck       *int      `yaml:"max_stuck"`
 		RecoveryFactor *float64  `yaml:"recovery_p95_factor"`
@@ -126,6 +109,7 @@ type fileDoc struct {
 		Repeat    *int     `yaml:"repeat"`
 		Margin    *float64 `yaml:"margin"`
 	} `yaml:"sweep"`
+	Fields map[string]yaml.Node `yaml:",inline"`
 }
 
 // duration and size decode "100ms" and "64K", with the line in errors.
@@ -170,6 +154,82 @@ func Load(path string) (File, error) {
 	return f, nil
 }
 
+// plainYAML rewrites yaml.v3's messages that name Go types into words:
+// "field x not found in type scenario.fileDoc" becomes unknown key "x",
+// "cannot unmarshal !!seq into scenario.fileDoc" says what was wanted.
+func plainYAML(msg string) string {
+	msg = unknownField.ReplaceAllString(msg, `unknown key "$1"`)
+	msg = cannotUnmarshal.ReplaceAllStringFunc(msg, func(m string) string {
+		sm := cannotUnmarshal.FindStringSubmatch(m)
+		switch {
+		case strings.Contains(sm[3], "fileDoc"):
+			return "a scenario file is a mapping of keys to values"
+		case sm[2] != "":
+			return fmt.Sprintf("%s is not a %s", sm[2], goKind(sm[3]))
+		}
+		return fmt.Sprintf("want a %s, not a %s", goKind(sm[3]), sm[1])
+	})
+	return msg
+}
+
+var (
+	unknownField    = regexp.MustCompile(`field (\S+) not found in type .*`)
+	cannotUnmarshal = regexp.MustCompile("cannot unmarshal !!(\\w+) (?:`([^`]*)` )?into (\\S+)")
+)
+
+// goKind names a Go type the way a person reads a YAML value.
+func goKind(t string) string {
+	switch strings.TrimPrefix(t, "*") {
+	case "int", "uint64", "[]int":
+		return "whole number"
+	case "float64":
+		return "number"
+	case "bool":
+		return "true or false"
+	}
+	return "value"
+}
+
+// suggest is ` (did you mean "vmac"?)` for a key one or two edits from
+// a known one, else "".
+func suggest(key string) string {
+	best, bestD := "", 3
+	known := []string{"name", "description", "gate", "sweep"}
+	for _, f := range Fields {
+		known = append(known, f.Key)
+	}
+	for _, k := range known {
+		if d := editDistance(key, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // yamlLine finds "line N: " in yaml.v3's messages.
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
@@ -191,6 +251,7 @@ func Parse(b []byte) (File, error) {
 		if errors.As(err, &te) && len(te.Errors) > 0 {
 			msg = te.Errors[0]
 		}
+		msg = plainYAML(msg)
 		if m := yamlLine.FindStringSubmatch(msg); m != nil {
 			return File{}, fmt.Errorf("%w: %s: %s", ErrInvalid, m[1], m[2])
 		}
@@ -209,49 +270,29 @@ func Parse(b []byte) (File, error) {
 	f := File{Scenario: Default(), Gate: DefaultGate(), Sweep: DefaultSweep()}
 	s := &f.Scenario
 	s.Name = doc.Name
-	setInt(&s.VRIDs, doc.VRIDs)
-	setBool(&s.VMAC, doc.VMAC)
-	setInt(&s.Family, doc.Family)
-	setInt(&s.Version, doc.Version)
-	setDur(&s.AdvertInterval, doc.AdvertInt)
-	setInt(&s.VIPsPerVRID, doc.VIPsPerVRID)
-	setInt(&s.RoutesPerVRID, doc.RoutesPerVRID)
-	if doc.RcvBuf != nil {
-		s.RcvBuf = bytesize.Size(*doc.RcvBuf)
+	keys := make([]string, 0, len(doc.Fields))
+	for k := range doc.Fields {
+		keys = append(keys, k)
 	}
-	setBool(&s.Force, doc.Force)
-	setBool(&s.NoENOBUFS, doc.NoENOBUFS)
-	if doc.OnOverrun != nil {
-		if err := s.OnOverrun.Set(*doc.OnOverrun); err != nil {
-			return File{}, fmt.Errorf("%w: %s: on_overrun: %v", ErrInvalid, lineOf("on_overrun"), err)
+	sort.Slice(keys, func(a, b int) bool { return doc.Fields[keys[a]].Line < doc.Fields[keys[b]].Line })
+	for _, key := range keys {
+		n := doc.Fields[key]
+		field, ok := FieldByKey(key)
+		if !ok {
+			return File{}, fmt.Errorf("%w: %d: unknown key %q%s", ErrInvalid, n.Line, key, suggest(key))
 		}
-	}
-	setDur(&s.ConsumerCost, doc.ConsumerCost)
-	setInt(&s.Flaps, doc.Flaps)
-	setDur(&s.DownFor, doc.DownFor)
-	setDur(&s.RecoveryTimeout, doc.RecoveryTimeout)
-	if doc.Target != nil {
-		s.Target = *doc.Target
-	}
-	if doc.TargetCmd != nil {
-		s.TargetCmd = *doc.TargetCmd
-	}
-	if doc.KeepalivedBin != nil {
-		s.KeepalivedBin = *doc.KeepalivedBin
-	}
-	if doc.KeepalivedConfExtra != nil {
-		s.KeepalivedConfExtra = *doc.KeepalivedConfExtra
+		if n.Kind != yaml.ScalarNode {
+			return File{}, fmt.Errorf("%w: %d: %s: want a single value", ErrInvalid, n.Line, key)
+		}
+		if err := field.Set(s, n.Value); err != nil {
+			return File{}, fmt.Errorf("%w: %d: %s: %v", ErrInvalid, n.Line, key, err)
+		}
 	}
 	if err := s.Validate(); err != nil {
-		// Name the key: Validate speaks of flags ("--vrids 0").
-		msg := strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": ")
-		if m := flagName.FindStringSubmatch(msg); m != nil {
-			key := strings.ReplaceAll(m[1], "-", "_")
-			if lineOfKey(&root, key) > 0 {
-				return File{}, fmt.Errorf("%w: %s: %s: %s", ErrInvalid, lineOf(key), key, msg)
-			}
+		if fe, ok := AsFieldError(err); ok && lineOfKey(&root, fe.Field.Key) > 0 {
+			return File{}, fmt.Errorf("%w: %s: %s: %s: %s", ErrInvalid, lineOf(fe.Field.Key), fe.Field.Key, fe.Value, fe.Msg)
 		}
-		return File{}, fmt.Errorf("%w: %s", ErrInvalid, msg)
+		return File{}, err
 	}
 	if g := doc.Gate; g != nil {
 		if g.MaxDrops != nil {
@@ -290,9 +331,6 @@ func Parse(b []byte) (File, error) {
 	return f, nil
 }
 
-// flagName finds the flag a validation error names.
-var flagName = regexp.MustCompile(`^--([a-z-]+)`)
-
 // lineOfKey is the line of a top-level key in the document, 0 if absent.
 func lineOfKey(root *yaml.Node, key string) int {
 	if root.Kind == yaml.DocumentNode && len(root.Content) > 0 {
@@ -312,50 +350,9 @@ func setInt(dst *int, v *int) {
 	}
 }
 
-func setBool(dst *bool, v *bool) {
-	if v != nil {
-		*dst = *v
-	}
-}
-
 func setDur(dst *time.Duration, v *duration) {
 	if v != nil {
 		*dst = time.Duration(*v)
-	}
-}
-
-// Override copies into dst the fields of src whose flags were given on the
-// command line (changed reports that by flag name), so flags win over a
-// scenario file.
-func Override(dst *Scenario, src Scenario, changed func(flag string) bool) {
-	for _, o := range []struct {
-		flag string
-		set  func()
-	}{
-		{"vrids", func() { dst.VRIDs = src.VRIDs }},
-		{"vmac", func() { dst.VMAC = src.VMAC }},
-		{"family", func() { dst.Family = src.Family }},
-		{"vrrp-version", func() { dst.Version = src.Version }},
-		{"advert-int", func() { dst.AdvertInterval = src.AdvertInterval }},
-		{"vips-per-vrid", func() { dst.VIPsPerVRID = src.VIPsPerVRID }},
-		{"routes-per-vrid", func() { dst.RoutesPerVRID = src.RoutesPerVRID }},
-		{"rcvbuf", func() { dst.RcvBuf = src.RcvBuf }},
-		{"force", func() { dst.Force = src.Force }},
-		{"no-enobufs", func() { dst.NoENOBUFS = src.NoENOBUFS }},
-		{"on-overrun", func() { dst.OnOverrun = src.OnOverrun }},
-		{"consumer-cost", func() { dst.ConsumerCost = src.ConsumerCost }},
-		{"flaps", func() { dst.Flaps = src.Flaps }},
-		{"down-for", func() { dst.DownFor = src.DownFor }},
-		{"recovery-timeout", func() { dst.RecoveryTimeout = src.RecoveryTimeout }},
-		{"target", func() { dst.Target = src.Target }},
-		{"target-cmd", func() { dst.TargetCmd = src.TargetCmd }},
-		{"keepalived-bin", func() { dst.KeepalivedBin = src.KeepalivedBin }},
-		{"keepalived-conf-extra", func() { dst.KeepalivedConfExtra = src.KeepalivedConfExtra }},
-		{"keep-lab", func() { dst.KeepLab = src.KeepLab }},
-	} {
-		if changed(o.flag) {
-			o.set()
-		}
 	}
 }
 

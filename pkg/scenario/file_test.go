@@ -46,20 +46,25 @@ func TestParseRejects(t *testing.T) {
 	tests := []struct {
 		name, doc, want string
 	}{
-		{"unknown key", "vrids: 64\nvrid: 3\n", "2: field vrid not found"},
-		{"wrong type", "vrids: 64\nvmac: maybe\n", "2: cannot unmarshal"},
-		{"bad size", "\nrcvbuf: 1Q\n", `invalid size "1Q"`},
-		{"bad duration", "advert_int: soon\n", `invalid duration "soon"`},
-		{"impossible value", "name: x\nvrids: 70000\n", "2: vrids: --vrids 70000"},
+		{"unknown key, with the likely one", "vrids: 64\nvmacc: true\n", `2: unknown key "vmacc" (did you mean "vmac"?)`},
+		{"unknown key", "vrids: 64\nfrobnicate: 3\n", `2: unknown key "frobnicate"`},
+		{"wrong type", "vrids: 64\nvmac: maybe\n", `2: vmac: "maybe" is not true or false`},
+		{"not a number", "vrids: many\n", `1: vrids: "many" is not a whole number`},
+		{"bad size", "\nrcvbuf: 1Q\n", `2: rcvbuf: invalid size "1Q"`},
+		{"negative size", "rcvbuf: -1\n", `1: rcvbuf: invalid size "-1": must be positive`},
+		{"bad duration", "advert_int: soon\n", `1: advert_int: "soon" is not a duration`},
+		{"impossible value", "name: x\nvrids: 70000\n", "2: vrids: 70000: want 1 to 4080"},
 		{"bad policy", "on_overrun: retry\n", `1: on_overrun: unknown overrun policy "retry"`},
+		{"a list where a value goes", "vrids: [1, 2]\n", "1: vrids: want a single value"},
 		{"bad gate", "gate:\n  storm_factor: 0.5\n", "1: gate: thresholds"},
+		{"unknown gate key", "gate:\n  max_dropz: 1\n", `2: unknown key "max_dropz"`},
 		{"bad sweep", "sweep:\n  repeat: 0\n", "1: sweep: --repeat 0"},
-		{"not a mapping", "- 1\n- 2\n", "1: cannot unmarshal"},
+		{"not a mapping", "- 1\n- 2\n", "1: a scenario file is a mapping of keys to values"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Parse([]byte(tt.doc))
-			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") || strings.Contains(err.Error(), "scenario.") {
 				t.Fatalf("Parse = %v; want one line wrapping ErrInvalid with %q", err, tt.want)
 			}
 		})

@@ -7,6 +7,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
@@ -165,18 +166,20 @@ func (s Scenario) Recovery() time.Duration {
 }
 
 // Validate reports the first impossible value as a one-line error wrapping
-// ErrInvalid, naming the flag that sets it.
+// ErrInvalid. An error about one field's value is a *FieldError, which
+// names the field as a flag here and as a key in a scenario file.
 func (s Scenario) Validate() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
 	}
+	itoa := strconv.Itoa
 	switch {
 	case s.VRIDs < 1 || s.VRIDs > MaxVRIDs:
-		return bad("--vrids %d: want 1 to %d (255 per interface, up to %d interfaces)", s.VRIDs, MaxVRIDs, MaxInterfaces)
+		return fieldErr("vrids", itoa(s.VRIDs), "want 1 to %d (255 per interface, up to %d interfaces)", MaxVRIDs, MaxInterfaces)
 	case s.Family != 4 && s.Family != 6:
-		return bad("--family %d: want 4 or 6", s.Family)
+		return fieldErr("family", itoa(s.Family), "want 4 or 6")
 	case s.Version != 2 && s.Version != 3:
-		return bad("--vrrp-version %d: want 2 or 3", s.Version)
+		return fieldErr("vrrp_version", itoa(s.Version), "want 2 or 3")
 	case s.Version == 2 && s.Family == 6:
 		return bad("--vrrp-version 2 --family 6: VRRPv2 is IPv4 only (RFC 3768); use --vrrp-version 3")
 	case vrrp.CheckAdvertisementInterval(s.Version, s.AdvertInterval) != nil:
@@ -184,27 +187,27 @@ func (s Scenario) Validate() error {
 		if s.Version == 2 {
 			hint = " (use --vrrp-version 3 for less)"
 		}
-		return bad("--advert-int %v: %v%s", s.AdvertInterval, vrrp.CheckAdvertisementInterval(s.Version, s.AdvertInterval), hint)
+		return fieldErr("advert_int", s.AdvertInterval.String(), "%v%s", vrrp.CheckAdvertisementInterval(s.Version, s.AdvertInterval), hint)
 	case s.VIPsPerVRID < 0 || s.VIPsPerVRID > MaxVIPsPerVRID:
-		return bad("--vips-per-vrid %d: want 0 to %d", s.VIPsPerVRID, MaxVIPsPerVRID)
+		return fieldErr("vips_per_vrid", itoa(s.VIPsPerVRID), "want 0 to %d", MaxVIPsPerVRID)
 	case s.VIPsPerVRID*s.VRIDs > MaxVIPs:
-		return bad("--vips-per-vrid %d with --vrids %d: %d addresses, the lab has %d", s.VIPsPerVRID, s.VRIDs, s.VIPsPerVRID*s.VRIDs, MaxVIPs)
+		return fieldErr("vips_per_vrid", itoa(s.VIPsPerVRID), "with %d VRIDs that is %d addresses, the lab has %d", s.VRIDs, s.VIPsPerVRID*s.VRIDs, MaxVIPs)
 	case s.RoutesPerVRID < 0 || s.RoutesPerVRID > MaxRoutesPerVRID:
-		return bad("--routes-per-vrid %d: want 0 to %d", s.RoutesPerVRID, MaxRoutesPerVRID)
+		return fieldErr("routes_per_vrid", itoa(s.RoutesPerVRID), "want 0 to %d", MaxRoutesPerVRID)
 	case s.RoutesPerVRID*s.VRIDs > MaxRoutes:
-		return bad("--routes-per-vrid %d with --vrids %d: %d routes, the lab has %d", s.RoutesPerVRID, s.VRIDs, s.RoutesPerVRID*s.VRIDs, MaxRoutes)
+		return fieldErr("routes_per_vrid", itoa(s.RoutesPerVRID), "with %d VRIDs that is %d routes, the lab has %d", s.VRIDs, s.RoutesPerVRID*s.VRIDs, MaxRoutes)
 	case s.RcvBuf < 0 || s.RcvBuf > bytesize.Max:
-		return bad("--rcvbuf %d: want 1 to %d bytes", int64(s.RcvBuf), int64(bytesize.Max))
+		return fieldErr("rcvbuf", strconv.FormatInt(int64(s.RcvBuf), 10), "want 1 to %d bytes", int64(bytesize.Max))
 	case s.OnOverrun != PolicyNone && s.OnOverrun != PolicyResync && s.OnOverrun != PolicyRestart:
-		return bad("--on-overrun %q: want none, resync or restart", s.OnOverrun)
+		return fieldErr("on_overrun", strconv.Quote(string(s.OnOverrun)), "want none, resync or restart")
 	case s.ConsumerCost < 0 || s.ConsumerCost > time.Second:
-		return bad("--consumer-cost %v: want 0 to 1s per message", s.ConsumerCost)
+		return fieldErr("consumer_cost", s.ConsumerCost.String(), "want 0 to 1s per message")
 	case s.Flaps < 1 || s.Flaps > MaxFlaps:
-		return bad("--flaps %d: want 1 to %d", s.Flaps, MaxFlaps)
+		return fieldErr("flaps", itoa(s.Flaps), "want 1 to %d", MaxFlaps)
 	case s.DownFor < 0 || s.DownFor > 10*time.Minute:
-		return bad("--down-for %v: want 0 (until all FAULT) to 10m", s.DownFor)
+		return fieldErr("down_for", s.DownFor.String(), "want 0 (until all FAULT) to 10m")
 	case s.Target != TargetBuiltin && s.Target != TargetKeepalived && s.Target != TargetExec:
-		return bad("--target %q: want builtin, keepalived or exec", s.Target)
+		return fieldErr("target", strconv.Quote(s.Target), "want builtin, keepalived or exec")
 	case (s.Target == TargetExec) != (s.TargetCmd != ""):
 		return bad("--target exec and --target-cmd go together: exec runs the command, and only exec runs one")
 	case s.Target != TargetBuiltin && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
@@ -212,7 +215,7 @@ func (s Scenario) Validate() error {
 	case s.Target != TargetKeepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != ""):
 		return bad("--keepalived-bin and --keepalived-conf-extra need --target keepalived")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:
-		return bad("--recovery-timeout %v: want 0 (automatic) to 30m", s.RecoveryTimeout)
+		return fieldErr("recovery_timeout", s.RecoveryTimeout.String(), "want 0 (automatic) to 30m")
 	case 2*s.StormBound() > OracleMaxRcvBuf:
 		return bad("a storm of up to %d bytes per link transition is more than the oracle can count (%d): use fewer --vrids, --vips-per-vrid or --routes-per-vrid", s.StormBound(), OracleMaxRcvBuf/2)
 	}

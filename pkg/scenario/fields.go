@@ -1,0 +1,183 @@
+package scenario
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/bytesize"
+)
+
+// Field is one option of a scenario, defined once: its key in scenario
+// files, its command-line flag, its help text and its values. Flags,
+// files, Override and validation errors all work from Fields.
+type Field struct {
+	// Key is the YAML key ("advert_int"); Flag the flag without dashes
+	// ("advert-int").
+	Key, Flag string
+	// Help is the flag's help: what it sets, its unit and its range.
+	Help string
+	// Run says the flag belongs to run (and gate files) only; sweep binds
+	// its own --vrids and sets buffers and flaps itself.
+	Run bool
+	// Ptr returns the field inside s: *int, *bool, *string,
+	// *time.Duration, *bytesize.Size or *Policy.
+	Ptr func(s *Scenario) any
+}
+
+// Fields are every option a scenario file or a flag can set, in the order
+// help lists them.
+var Fields = []Field{
+	{Key: "vrids", Flag: "vrids", Run: true, Help: fmt.Sprintf("number of VRRP instances, 1 to %d (255 per interface: eth2, eth3, ...)", MaxVRIDs),
+		Ptr: func(s *Scenario) any { return &s.VRIDs }},
+	{Key: "rcvbuf", Flag: "rcvbuf", Run: true, Help: "monitor receive buffer to request, e.g. 212992, 64K, 1M, 4MiB, 1MB (the kernel doubles it); unset: the daemon's default (keepalived's 64K, plain SO_RCVBUF)",
+		Ptr: func(s *Scenario) any { return &s.RcvBuf }},
+	{Key: "force", Flag: "force", Run: true, Help: "set --rcvbuf with SO_RCVBUFFORCE, ignoring net.core.rmem_max (keepalived's _force); --force=false for plain SO_RCVBUF",
+		Ptr: func(s *Scenario) any { return &s.Force }},
+	{Key: "flaps", Flag: "flaps", Run: true, Help: fmt.Sprintf("how many times to take the subject's links down and up, 1 to %d", MaxFlaps),
+		Ptr: func(s *Scenario) any { return &s.Flaps }},
+	{Key: "vmac", Flag: "vmac", Help: "give each subject instance a VMAC macvlan (00:00:5e:00:01:<vrid>), as use_vmac does",
+		Ptr: func(s *Scenario) any { return &s.VMAC }},
+	{Key: "family", Flag: "family", Help: "VRRP address family: 4, or 6 (VRRPv3 from link-local addresses)",
+		Ptr: func(s *Scenario) any { return &s.Family }},
+	{Key: "vrrp_version", Flag: "vrrp-version", Help: "VRRP version: 2 (RFC 3768, whole-second adverts) or 3 (RFC 5798)",
+		Ptr: func(s *Scenario) any { return &s.Version }},
+	{Key: "advert_int", Flag: "advert-int", Help: "advertisement interval, e.g. 1s (keepalived's default) or 100ms for fast runs (v3)",
+		Ptr: func(s *Scenario) any { return &s.AdvertInterval }},
+	{Key: "vips_per_vrid", Flag: "vips-per-vrid", Help: fmt.Sprintf("virtual addresses per instance, 0 to %d", MaxVIPsPerVRID),
+		Ptr: func(s *Scenario) any { return &s.VIPsPerVRID }},
+	{Key: "routes_per_vrid", Flag: "routes-per-vrid", Help: fmt.Sprintf("virtual routes per instance, 0 to %d; any makes the monitor join the route and rule groups", MaxRoutesPerVRID),
+		Ptr: func(s *Scenario) any { return &s.RoutesPerVRID }},
+	{Key: "no_enobufs", Flag: "no-enobufs", Help: "set NETLINK_NO_ENOBUFS on the monitor: overruns are no longer reported, only counted by the kernel",
+		Ptr: func(s *Scenario) any { return &s.NoENOBUFS }},
+	{Key: "on_overrun", Flag: "on-overrun", Help: "what the monitor does after ENOBUFS: none (keepalived), resync (dump links and addresses), restart (reopen and dump)",
+		Ptr: func(s *Scenario) any { return &s.OnOverrun }},
+	{Key: "consumer_cost", Flag: "consumer-cost", Help: "processing time per netlink message (busy work), 0 to 1s, e.g. 20us, to model a slower daemon",
+		Ptr: func(s *Scenario) any { return &s.ConsumerCost }},
+	{Key: "down_for", Flag: "down-for", Help: "how long the link stays down, up to 10m; 0: until every instance is in FAULT and the peer took over",
+		Ptr: func(s *Scenario) any { return &s.DownFor }},
+	{Key: "recovery_timeout", Flag: "recovery-timeout", Help: "hard limit on the wait for every instance to be MASTER again after link up, up to 30m; 0: 3 Master_Down_Intervals + 5s, longer while instances are still recovering",
+		Ptr: func(s *Scenario) any { return &s.RecoveryTimeout }},
+	{Key: "target", Flag: "target", Help: "the router under test: builtin (nlstress's engine), keepalived (the real daemon from PATH) or exec (--target-cmd)",
+		Ptr: func(s *Scenario) any { return &s.Target }},
+	{Key: "target_cmd", Flag: "target-cmd", Help: "with --target exec: shell command that starts the VRRP daemon under test in the subject namespace (see README)",
+		Ptr: func(s *Scenario) any { return &s.TargetCmd }},
+	{Key: "keepalived_bin", Flag: "keepalived-bin", Help: "keepalived binary for --target keepalived (default: keepalived from PATH)",
+		Ptr: func(s *Scenario) any { return &s.KeepalivedBin }},
+	{Key: "keepalived_conf_extra", Flag: "keepalived-conf-extra", Help: "file of lines to add to keepalived's global_defs, for --target keepalived",
+		Ptr: func(s *Scenario) any { return &s.KeepalivedConfExtra }},
+	{Key: "keep_lab", Flag: "keep-lab", Run: true, Help: "leave the lab in place for inspection ('ip netns'); remove it with 'nlstress cleanup'",
+		Ptr: func(s *Scenario) any { return &s.KeepLab }},
+}
+
+// FieldByKey finds a field by its YAML key, FieldByFlag by its flag.
+func FieldByKey(key string) (Field, bool) { return find(func(f Field) bool { return f.Key == key }) }
+
+// FieldByFlag finds a field by its flag name (without dashes).
+func FieldByFlag(flag string) (Field, bool) { return find(func(f Field) bool { return f.Flag == flag }) }
+
+func find(match func(Field) bool) (Field, bool) {
+	for _, f := range Fields {
+		if match(f) {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
+// Set parses text into the field of s, as a file or a flag gives it. The
+// error says what was wrong with the value, without naming the field.
+func (f Field) Set(s *Scenario, text string) error {
+	switch p := f.Ptr(s).(type) {
+	case *int:
+		v, err := strconv.Atoi(text)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", text)
+		}
+		*p = v
+	case *bool:
+		v, err := strconv.ParseBool(text)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", text)
+		}
+		*p = v
+	case *time.Duration:
+		v, err := time.ParseDuration(text)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration (want e.g. 100ms, 1s)", text)
+		}
+		*p = v
+	case *bytesize.Size:
+		return p.Set(text)
+	case *Policy:
+		return p.Set(text)
+	case *string:
+		*p = text
+	default:
+		return fmt.Errorf("field %s: unsupported type %T", f.Key, p)
+	}
+	return nil
+}
+
+// copyTo copies the field from src into dst.
+func (f Field) copyTo(dst, src *Scenario) {
+	switch p := f.Ptr(dst).(type) {
+	case *int:
+		*p = *f.Ptr(src).(*int)
+	case *bool:
+		*p = *f.Ptr(src).(*bool)
+	case *time.Duration:
+		*p = *f.Ptr(src).(*time.Duration)
+	case *bytesize.Size:
+		*p = *f.Ptr(src).(*bytesize.Size)
+	case *Policy:
+		*p = *f.Ptr(src).(*Policy)
+	case *string:
+		*p = *f.Ptr(src).(*string)
+	}
+}
+
+// Override copies into dst the fields of src whose flags were given on the
+// command line (changed reports that by flag name), so flags win over a
+// scenario file.
+func Override(dst *Scenario, src Scenario, changed func(flag string) bool) {
+	for _, f := range Fields {
+		if changed(f.Flag) {
+			f.copyTo(dst, &src)
+		}
+	}
+}
+
+// FieldError is a validation error about one field's value: Validate's
+// errors for one field are of this type. Its Error names the field as a
+// flag ("--vrids 0: want 1 to 4080"); a scenario file names its key and
+// line instead.
+type FieldError struct {
+	Field Field
+	Value string // the value as given
+	Msg   string // what is wrong, and what is wanted
+}
+
+func (e *FieldError) Error() string {
+	return fmt.Sprintf("%v: --%s %s: %s", ErrInvalid, e.Field.Flag, e.Value, e.Msg)
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) hold.
+func (e *FieldError) Unwrap() error { return ErrInvalid }
+
+// fieldErr is a FieldError for the field at ptr's key.
+func fieldErr(key, value, format string, args ...any) error {
+	f, ok := FieldByKey(key)
+	if !ok {
+		panic("scenario: no field " + key)
+	}
+	return &FieldError{Field: f, Value: value, Msg: fmt.Sprintf(format, args...)}
+}
+
+// AsFieldError returns the FieldError inside err, if any.
+func AsFieldError(err error) (*FieldError, bool) {
+	var fe *FieldError
+	ok := errors.As(err, &fe)
+	return fe, ok
+}
