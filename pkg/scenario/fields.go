@@ -75,7 +75,9 @@ var Fields = []Field{
 func FieldByKey(key string) (Field, bool) { return find(func(f Field) bool { return f.Key == key }) }
 
 // FieldByFlag finds a field by its flag name (without dashes).
-func FieldByFlag(flag string) (Field, bool) { return find(func(f Field) bool { return f.Flag == flag }) }
+func FieldByFlag(flag string) (Field, bool) {
+	return find(func(f Field) bool { return f.Flag == flag })
+}
 
 func find(match func(Field) bool) (Field, bool) {
 	for _, f := range Fields {
