@@ -71,17 +71,10 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.KeepLab }},
 }
 
-// FieldByKey finds a field by its YAML key, FieldByFlag by its flag.
-func FieldByKey(key string) (Field, bool) { return find(func(f Field) bool { return f.Key == key }) }
-
-// FieldByFlag finds a field by its flag name (without dashes).
-func FieldByFlag(flag string) (Field, bool) {
-	return find(func(f Field) bool { return f.Flag == flag })
-}
-
-func find(match func(Field) bool) (Field, bool) {
+// FieldByKey finds a field by its YAML key.
+func FieldByKey(key string) (Field, bool) {
 	for _, f := range Fields {
-		if match(f) {
+		if f.Key == key {
 			return f, true
 		}
 	}
@@ -168,7 +161,7 @@ func (e *FieldError) Error() string {
 // Unwrap makes errors.Is(err, ErrInvalid) hold.
 func (e *FieldError) Unwrap() error { return ErrInvalid }
 
-// fieldErr is a FieldError for the field at ptr's key.
+// fieldErr is a FieldError for the field with the given key.
 func fieldErr(key, value, format string, args ...any) error {
 	f, ok := FieldByKey(key)
 	if !ok {
