@@ -9,14 +9,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
-	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
 // errTargetStart is wrapped when an exec target cannot be started or
@@ -80,92 +78,16 @@ func (r *runner) startExec(ctx context.Context, sc scenario.Scenario, l *lab.Lab
 	return nil
 }
 
-// wireSubject sees an external daemon only through the peer's ears: an
-// instance is MASTER while the peer hears the subject advertise for it at
-// a priority above its own, and silent (reported as FAULT) once nothing
-// was heard for three advertisement intervals and the skew.
-type wireSubject struct {
-	from    map[netip.Addr]bool
-	silence time.Duration
-	poll    time.Duration
-
-	mu          sync.Mutex
-	last        []time.Time
-	master      []bool
-	transitions []vrrp.Transition
-}
-
+// newWireSubject watches the lab's subject addresses on the wire, with the
+// silence of a Master_Down_Interval of the peer.
 func newWireSubject(sc scenario.Scenario, l *lab.Lab) *wireSubject {
-	w := &wireSubject{from: map[netip.Addr]bool{}, silence: sc.MasterDownInterval(peerPriority),
-		poll: max(sc.AdvertInterval/4, 5*time.Millisecond), last: make([]time.Time, len(l.Instances)), master: make([]bool, len(l.Instances))}
+	var from []netip.Addr
 	for _, ifc := range l.Interfaces {
 		for _, p := range []netip.Prefix{ifc.Subject, ifc.Subject6, ifc.SubjectLL} {
 			if p.IsValid() {
-				w.from[p.Addr()] = true
+				from = append(from, p.Addr())
 			}
 		}
 	}
-	return w
-}
-
-// observe is the peer router's hook: called for every advert it accepts.
-func (w *wireSubject) observe(i int, h vrrp.Heard) {
-	if !w.from[h.From] || h.Priority <= peerPriority {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.master[i] {
-		w.master[i] = true
-		w.transitions = append(w.transitions, vrrp.Transition{At: h.At, Instance: i, From: vrrp.Fault, To: vrrp.Master})
-	}
-	w.last[i] = h.At
-}
-
-// refresh turns instances silent for too long into FAULT; w.mu is held.
-func (w *wireSubject) refresh(now time.Time) {
-	for i := range w.master {
-		if w.master[i] && now.Sub(w.last[i]) > w.silence {
-			w.master[i] = false
-			w.transitions = append(w.transitions, vrrp.Transition{At: w.last[i].Add(w.silence), Instance: i, From: vrrp.Master, To: vrrp.Fault})
-		}
-	}
-}
-
-func (w *wireSubject) States() []vrrp.State {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.refresh(time.Now())
-	out := make([]vrrp.State, len(w.master))
-	for i, m := range w.master {
-		out[i] = vrrp.Fault
-		if m {
-			out[i] = vrrp.Master
-		}
-	}
-	return out
-}
-
-func (w *wireSubject) Transitions() []vrrp.Transition {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.refresh(time.Now())
-	return append([]vrrp.Transition(nil), w.transitions...)
-}
-
-// WaitAll polls: silence is the passing of time, not an event.
-func (w *wireSubject) WaitAll(ctx context.Context, s vrrp.State) error {
-	tick := time.NewTicker(w.poll)
-	defer tick.Stop()
-	for {
-		missing := countNot(w.States(), s)
-		if missing == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%d of %d instances not %s on the wire: %w", missing, len(w.master), s, ctx.Err())
-		case <-tick.C:
-		}
-	}
+	return newWireObserver(len(l.Instances), from, sc.MasterDownInterval(peerPriority), max(sc.AdvertInterval/4, 5*time.Millisecond), time.Now)
 }

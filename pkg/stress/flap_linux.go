@@ -352,17 +352,6 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 	return f, rec, nil
 }
 
-// countNot counts the states that are not s.
-func countNot(states []vrrp.State, s vrrp.State) int {
-	n := 0
-	for _, st := range states {
-		if st != s {
-			n++
-		}
-	}
-	return n
-}
-
 // lastInto is the time from since to the last transition into s at or
 // after since.
 func lastInto(ts []vrrp.Transition, since time.Time, s vrrp.State) time.Duration {

@@ -44,6 +44,9 @@ func waitProgress(ctx context.Context, v stateView, s vrrp.State, limit, quiet t
 	}
 }
 
+// countNot is how many states are not s.
+func countNot(states []vrrp.State, s vrrp.State) int { return len(states) - count(states, s) }
+
 // count is how many states are s.
 func count(states []vrrp.State, s vrrp.State) int {
 	n := 0
