@@ -33,55 +33,26 @@ type rawSocket6 struct {
 // openRawSocket6 opens the socket inside ns and joins ff02::12 on the given
 // interfaces.
 func openRawSocket6(ns *netns.NS, ifindexes []uint32) (*rawSocket6, error) {
-	var c *net.IPConn
-	err := ns.Do(func() error {
-		var err error
-		c, err = net.ListenIP(fmt.Sprintf("ip6:%d", Protocol), nil)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("vrrp: open raw IPv6 socket in %s: %w", ns.Name(), err)
-	}
-	rc, err := c.SyscallConn()
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("vrrp: raw IPv6 socket: %w", err)
-	}
-	var serr error
-	err = rc.Control(func(fd uintptr) {
-		set := func(level, opt, v int, name string) {
-			if serr == nil {
-				if err := unix.SetsockoptInt(int(fd), level, opt, v); err != nil {
-					serr = fmt.Errorf("vrrp: set %s: %w", name, err)
-				}
-			}
-		}
+	c, err := openRaw(ns, "ip6", func(fd int, set setter) error {
 		set(unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, TTL, "IPV6_MULTICAST_HOPS")
 		set(unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_LOOP, 0, "IPV6_MULTICAST_LOOP")
 		set(unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_ALL, 0, "IPV6_MULTICAST_ALL")
 		set(unix.IPPROTO_IPV6, unix.IPV6_RECVPKTINFO, 1, "IPV6_RECVPKTINFO")
 		set(unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1, "IPV6_RECVHOPLIMIT")
-		set(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvBufVRRP, "SO_RCVBUFFORCE")
 		// After a flap the link-local source is tentative again until the
 		// link has carrier (the kernel's linkwatch, up to a second or two);
 		// freebind lets the advertisement out meanwhile, as it is the
 		// address the router owns on the link.
 		set(unix.IPPROTO_IPV6, unix.IPV6_FREEBIND, 1, "IPV6_FREEBIND")
 		for _, idx := range ifindexes {
-			if serr != nil {
-				break
-			}
 			mreq := &unix.IPv6Mreq{Multiaddr: GroupIPv6.As16(), Interface: idx}
-			if err := unix.SetsockoptIPv6Mreq(int(fd), unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, mreq); err != nil {
-				serr = fmt.Errorf("vrrp: join %s on ifindex %d: %w", GroupIPv6, idx, err)
+			if err := unix.SetsockoptIPv6Mreq(fd, unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, mreq); err != nil {
+				return fmt.Errorf("vrrp: join %s on ifindex %d: %w", GroupIPv6, idx, err)
 			}
 		}
+		return nil
 	})
-	if err == nil {
-		err = serr
-	}
 	if err != nil {
-		c.Close()
 		return nil, err
 	}
 	return &rawSocket6{c: c}, nil

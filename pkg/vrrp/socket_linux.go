@@ -31,51 +31,23 @@ const rcvBufVRRP = 4 << 20
 // openRawSocket opens the socket inside ns and joins the VRRP group on the
 // given interfaces.
 func openRawSocket(ns *netns.NS, ifindexes []uint32) (*rawSocket, error) {
-	var c *net.IPConn
-	err := ns.Do(func() error {
-		var err error
-		c, err = net.ListenIP(fmt.Sprintf("ip4:%d", Protocol), nil)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("vrrp: open raw socket in %s: %w", ns.Name(), err)
-	}
-	s := &rawSocket{c: c}
-	rc, err := c.SyscallConn()
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("vrrp: raw socket: %w", err)
-	}
-	var serr error
-	err = rc.Control(func(fd uintptr) {
-		s.fd = int(fd)
-		set := func(level, opt, v int, name string) {
-			if serr == nil {
-				if err := unix.SetsockoptInt(int(fd), level, opt, v); err != nil {
-					serr = fmt.Errorf("vrrp: set %s: %w", name, err)
-				}
-			}
-		}
+	s := &rawSocket{}
+	var err error
+	s.c, err = openRaw(ns, "ip4", func(fd int, set setter) error {
+		s.fd = fd
 		set(unix.IPPROTO_IP, unix.IP_MULTICAST_TTL, TTL, "IP_MULTICAST_TTL")
 		set(unix.IPPROTO_IP, unix.IP_MULTICAST_LOOP, 0, "IP_MULTICAST_LOOP")
 		set(unix.IPPROTO_IP, unix.IP_MULTICAST_ALL, 0, "IP_MULTICAST_ALL")
 		set(unix.IPPROTO_IP, unix.IP_PKTINFO, 1, "IP_PKTINFO")
-		set(unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvBufVRRP, "SO_RCVBUFFORCE")
 		for _, idx := range ifindexes {
-			if serr != nil {
-				break
-			}
 			mreq := &unix.IPMreqn{Multiaddr: GroupIPv4.As4(), Ifindex: int32(idx)}
-			if err := unix.SetsockoptIPMreqn(int(fd), unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreq); err != nil {
-				serr = fmt.Errorf("vrrp: join %s on ifindex %d: %w", GroupIPv4, idx, err)
+			if err := unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, mreq); err != nil {
+				return fmt.Errorf("vrrp: join %s on ifindex %d: %w", GroupIPv4, idx, err)
 			}
 		}
+		return nil
 	})
-	if err == nil {
-		err = serr
-	}
 	if err != nil {
-		c.Close()
 		return nil, err
 	}
 	return s, nil
