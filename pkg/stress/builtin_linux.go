@@ -16,25 +16,23 @@ import (
 // directly.
 type builtinMonitor struct{ m *nlmon.Monitor }
 
-func (b builtinMonitor) mark() (counterMark, error) {
+func (b builtinMonitor) Counts() (nlmon.Counts, error) {
 	st := b.m.Stats()
 	drops, err := b.m.Drops()
 	if err != nil {
-		return counterMark{}, fmt.Errorf("monitor drops: %w", err)
+		return nlmon.Counts{}, fmt.Errorf("monitor drops: %w", err)
 	}
-	return counterMark{received: st.Messages, enobufs: st.ENOBUFS, drops: drops}, nil
+	return nlmon.Counts{Messages: st.Messages, ENOBUFS: st.ENOBUFS, Drops: drops}, nil
 }
 
-func (b builtinMonitor) idle() (bool, error) { return b.m.Idle() }
+func (b builtinMonitor) Idle() (bool, error) { return b.m.Idle() }
 
 func (b builtinMonitor) memInfo() (sockdiag.MemInfo, error) { return b.m.Socket().MemInfo() }
 
 func (b builtinMonitor) inferred() bool { return false }
 
-func (b builtinMonitor) waitMarker(ctx context.Context, k uint32) (counterMark, error) {
-	c, err := b.m.WaitMarker(ctx, k)
-	// Markers the socket dropped are in sk_drops but are not messages.
-	return counterMark{received: c.Messages, enobufs: c.ENOBUFS, drops: c.Drops - min(c.Drops, uint64(k)-c.Markers)}, err
+func (b builtinMonitor) WaitMarker(ctx context.Context, k uint32) (nlmon.Counts, error) {
+	return b.m.WaitMarker(ctx, k)
 }
 
 func (b builtinMonitor) describe(m *result.Monitor) {

@@ -7,40 +7,14 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
-// linkwatchQuantum is how long the default flap keeps a link down at
-// least. The kernel's linkwatch applies carrier and operstate changes
-// (IFF_RUNNING, and a VMAC following its parent) in at most one batch per
-// second, and a batch can be pushed back by later events: an "up" too soon
-// after the "down" waited for a later batch, which made recovery times
-// bimodal (0.33 s or 0.9 to 1.2 s at 100 ms adverts; measured with
-// --down-for 0, 2s and 3s). Two seconds down kept every flap at the
-// protocol's own time. The first flap waits as long after the lab was
-// built.
-const linkwatchQuantum = 2 * time.Second
-
-// holdUntil waits until t or until ctx ends: a deliberate hold of the
-// link's state, not a wait for something to happen.
-func (r *runner) holdUntil(ctx context.Context, t time.Time) {
-	timer := time.NewTimer(time.Until(t))
-	defer timer.Stop()
-	select {
-	case <-ctx.Done():
-	case <-timer.C:
-	}
-}
-
 // errProbeFailed stops a probe run at its first loss.
 var errProbeFailed = errors.New("probe: loss seen")
-
-// quiesceTimeout bounds the wait for the monitor to read or lose all that
-// the kernel queued for it.
-const quiesceTimeout = 2 * time.Minute
 
 // measure converges the routers, flaps the subject's links sc.Flaps times
 // and fills in res.
@@ -53,13 +27,13 @@ func (r *runner) measure(ctx context.Context, res *result.Result) error {
 	}
 	converged := time.Since(t0)
 	slog.Info("converged", "subject", "all MASTER", "peer", "all BACKUP", "took", converged.Round(time.Millisecond))
-	if err := r.quiesce(ctx); err != nil {
+	if err := r.win.Quiesce(ctx); err != nil {
 		return err
 	}
 	if !sc.Probe {
-		r.holdUntil(ctx, r.built.Add(linkwatchQuantum))
+		flap.Hold(ctx, r.built.Add(flap.LinkwatchQuantum))
 	}
-	mark, _, err := r.boundary(ctx) // start counting from a quiet namespace
+	mark, _, err := r.win.Close(ctx) // start counting from a quiet namespace
 	if err != nil {
 		return err
 	}
@@ -109,50 +83,18 @@ func (r *runner) converge(ctx context.Context) error {
 	return nil
 }
 
-// quiesce waits until the monitor has read, or the kernel has dropped,
-// everything queued for it: two idle readings in a row.
-func (r *runner) quiesce(ctx context.Context) error {
-	deadline := time.Now().Add(quiesceTimeout)
-	tick := time.NewTicker(time.Millisecond)
-	defer tick.Stop()
-	streak := 0
-	for streak < 2 {
-		idle, err := r.monitor.idle()
-		if err != nil {
-			return fmt.Errorf("monitor: %w", err)
-		}
-		if idle {
-			streak++
-		} else {
-			streak = 0
-		}
-		if err := r.failed(); err != nil {
-			return err
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("monitor still busy after %v (consumer cost %v too high?)", quiesceTimeout, r.sc.ConsumerCost)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-	return nil
-}
-
 // phase closes a phase: what the oracle saw since the last mark, and what
 // the monitor received and lost.
-func (r *runner) phase(ctx context.Context, m *counterMark) (result.Phase, error) {
-	now, storm, err := r.boundary(ctx)
+func (r *runner) phase(ctx context.Context, m *nlmon.Counts) (result.Phase, error) {
+	now, storm, err := r.win.Close(ctx)
 	if err != nil {
 		return result.Phase{}, err
 	}
 	p := result.Phase{
 		Storm:     stormResult(storm),
-		Received:  now.received - m.received,
-		ENOBUFS:   now.enobufs - m.enobufs,
-		Drops:     now.drops - m.drops,
+		Received:  now.Messages - m.Messages,
+		ENOBUFS:   now.ENOBUFS - m.ENOBUFS,
+		Drops:     now.Drops - m.Drops,
 		PeakQueue: uint64(r.sampler.HighWater()),
 	}
 	if r.monitor.inferred() {
@@ -168,107 +110,19 @@ func (r *runner) phase(ctx context.Context, m *counterMark) (result.Phase, error
 	return p, nil
 }
 
-// boundary closes a measuring window so that the oracle and the monitor
-// count the same messages. It collects the oracle and waits until the
-// monitor has read or lost everything queued; then, for nlstress's own
-// monitor, it sends a marker through the kernel and waits until the
-// monitor has read it: everything before the marker is then counted by
-// the reader itself, so its counters and the oracle's drain up to the
-// same marker cover exactly the same messages (the monitor takes its
-// counters on its own thread as it reads the marker). A marker lost to a
-// congested socket is sent again. An external daemon's reads are not
-// visible (its received is inferred): for it the window closes on the
-// kernel's queue being empty, collecting again while late messages
-// arrive.
-func (r *runner) boundary(ctx context.Context) (counterMark, nlmon.Storm, error) {
-	storm, err := r.oracle.Collect()
-	if err != nil {
-		return counterMark{}, storm, err
-	}
-	if r.marker == nil {
-		return r.boundaryByQueue(ctx, storm)
-	}
-	for attempt := 1; ; attempt++ {
-		if err := r.quiesce(ctx); err != nil {
-			return counterMark{}, storm, err
-		}
-		k, err := r.marker.Send()
-		if err != nil {
-			return counterMark{}, storm, err
-		}
-		wctx, cancel := context.WithTimeout(ctx, markerWait)
-		m, err := r.monitor.waitMarker(wctx, k)
-		cancel()
-		if err != nil && attempt < markerAttempts && ctx.Err() == nil {
-			slog.Debug("marker not read; sending another", "marker", k, "err", err)
-			continue
-		}
-		if err != nil {
-			return counterMark{}, storm, fmt.Errorf("close the measuring window: %w", err)
-		}
-		rest, err := r.oracle.CollectUntil(k)
-		if err != nil {
-			return m, storm, err
-		}
-		storm.Add(rest)
-		return m, storm, nil
-	}
-}
-
-// How long a marker may take to be read, and how many are sent before
-// the window is given up.
-const (
-	markerWait     = 10 * time.Second
-	markerAttempts = 3
-)
-
-// boundaryByQueue closes a window for a monitor whose reads are not
-// visible: wait until its queue is empty, read its counters, and collect
-// the oracle again; while that collection finds messages (they arrived
-// during the boundary), add them and go round again.
-func (r *runner) boundaryByQueue(ctx context.Context, storm nlmon.Storm) (counterMark, nlmon.Storm, error) {
-	for {
-		if err := r.quiesce(ctx); err != nil {
-			return counterMark{}, storm, err
-		}
-		m, err := r.monitor.mark()
-		if err != nil {
-			return m, storm, err
-		}
-		extra, err := r.oracle.Collect()
-		if err != nil {
-			return m, storm, err
-		}
-		if extra.Messages == 0 {
-			return m, storm, nil
-		}
-		storm.Add(extra)
-	}
-}
-
 func stormResult(s nlmon.Storm) result.Storm {
 	return result.Storm{Messages: s.Messages, Bytes: s.Bytes, Truesize: s.Truesize, ByType: s.ByType, OracleDrops: uint64(s.OracleDrops)}
 }
 
-// setLinks sets every subject interface down or up.
-func (r *runner) setLinks(up bool) error {
-	for _, ifc := range r.lab.Interfaces {
-		if err := lab.SetLink(r.lab.Subject.Conn, ifc.Index, up); err != nil {
-			return fmt.Errorf("set %s up=%v: %w", ifc.Name, up, err)
-		}
-	}
-	return nil
-}
-
 // flap takes the subject's links down and up once and measures both
 // transitions. It returns the flap and the per-instance recovery times.
-func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, []time.Duration, error) {
+func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap, []time.Duration, error) {
 	sc := r.sc
 	f := result.Flap{Index: k}
 
 	// Down: every subject instance should go FAULT, the peer take over.
-	f.DownAt = time.Now()
-	if err := r.setLinks(false); err != nil {
+	var err error
+	if f.DownAt, err = r.links.Set(false); err != nil {
 		return f, nil, err
 	}
 	mdi := sc.MasterDownInterval(peerPriority)
@@ -284,9 +138,9 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 		cancel()
 	}
 	if sc.DownFor > 0 {
-		r.holdUntil(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
+		flap.Hold(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
 	} else if !sc.Probe {
-		r.holdUntil(ctx, f.DownAt.Add(linkwatchQuantum))
+		flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
 	}
 	if err := ctx.Err(); err != nil {
 		return f, nil, err
@@ -299,7 +153,6 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 	if f.PeerNotMaster == 0 {
 		f.PeerTakeover = lastInto(r.peer.Transitions(), f.DownAt, vrrp.Master)
 	}
-	var err error
 	if f.Down, err = r.phase(ctx, m); err != nil {
 		return f, nil, err
 	}
@@ -310,8 +163,7 @@ func (r *runner) flap(ctx context.Context, k int, m *counterMark) (result.Flap, 
 	}
 
 	// Up: every subject instance should see the link and preempt back.
-	f.UpAt = time.Now()
-	if err := r.setLinks(true); err != nil {
+	if f.UpAt, err = r.links.Set(true); err != nil {
 		return f, nil, err
 	}
 	if sc.RecoveryTimeout > 0 {

@@ -176,20 +176,20 @@ func (k *externalMonitor) memInfo() (sockdiag.MemInfo, error) {
 	return sockdiag.MemInfo{Rmem: s.Rmem, RcvBuf: s.RcvBuf, Drops: s.Drops}, nil
 }
 
-func (k *externalMonitor) mark() (counterMark, error) {
+func (k *externalMonitor) Counts() (nlmon.Counts, error) {
 	mi, err := k.memInfo()
-	return counterMark{drops: uint64(mi.Drops)}, err
+	return nlmon.Counts{Drops: uint64(mi.Drops)}, err
 }
 
-func (k *externalMonitor) idle() (bool, error) {
+func (k *externalMonitor) Idle() (bool, error) {
 	mi, err := k.memInfo()
 	return err == nil && mi.Rmem == 0, err
 }
 
 func (k *externalMonitor) inferred() bool { return true }
 
-func (k *externalMonitor) waitMarker(context.Context, uint32) (counterMark, error) {
-	return counterMark{}, errors.New("an external daemon's reads are not visible: no markers")
+func (k *externalMonitor) WaitMarker(context.Context, uint32) (nlmon.Counts, error) {
+	return nlmon.Counts{}, errors.New("an external daemon's reads are not visible: no markers")
 }
 
 func (k *externalMonitor) describe(m *result.Monitor) {

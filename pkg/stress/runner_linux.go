@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/daemon"
+	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -37,6 +38,10 @@ type runner struct {
 	// peerSpecs the two routers' instances: computed once per run.
 	groups                  []nlmon.Group
 	subjectSpecs, peerSpecs []vrrp.InstanceSpec
+	// win closes the measuring windows; links are the subject's links a
+	// flap takes down and up.
+	win   *flap.Window
+	links flap.Links
 	// marker closes measuring windows on the reader's own count; nil for
 	// an external target, whose reads are not visible.
 	marker  *nlmon.Marker
@@ -100,6 +105,12 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 	}
 	if err != nil {
 		return nil, err
+	}
+	r.win = &flap.Window{Oracle: r.oracle, Monitor: r.monitor, Marker: r.marker, Failed: r.failed,
+		Busy: fmt.Sprintf(" (consumer cost %v too high?)", sc.ConsumerCost)}
+	r.links = flap.Links{Conn: l.Subject.Conn}
+	for _, ifc := range l.Interfaces {
+		r.links.Names, r.links.Indexes = append(r.links.Names, ifc.Name), append(r.links.Indexes, ifc.Index)
 	}
 	r.sampler = sockdiag.NewReadSampler(r.monitor.memInfo, samplerInterval)
 	r.spawn(rctx, "sampler", func(ctx context.Context) error { r.sampler.Run(ctx); return nil })

@@ -1,8 +1,7 @@
 package stress
 
 import (
-	"context"
-
+	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
 	"github.com/nlstress/nlstress/pkg/vrrp"
@@ -16,17 +15,10 @@ type subjectView interface {
 	Transitions() []vrrp.Transition
 }
 
-// counterMark is a monitor's counters at a phase boundary.
-type counterMark struct {
-	received, enobufs, drops uint64
-}
-
-// monitorView is how a run sees the monitor socket under test.
+// monitorView is how a run sees the monitor socket under test: what a
+// measuring window needs (flap.Monitor), and more.
 type monitorView interface {
-	// mark reads the counters now.
-	mark() (counterMark, error)
-	// idle reports whether everything queued was read or dropped.
-	idle() (bool, error)
+	flap.Monitor
 	// memInfo is the socket's queue, buffer and drops, for the sampler.
 	memInfo() (sockdiag.MemInfo, error)
 	// describe fills in what the run knows of the socket.
@@ -34,8 +26,4 @@ type monitorView interface {
 	// inferred says received is oracle minus drops, not counted by a
 	// reader nlstress can see.
 	inferred() bool
-	// waitMarker waits until the reader has read marker k (see
-	// nlmon.Marker) and returns its counters as they were then; only
-	// monitors whose reads are visible support it.
-	waitMarker(ctx context.Context, k uint32) (counterMark, error)
 }

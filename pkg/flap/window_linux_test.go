@@ -1,0 +1,96 @@
+package flap
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/roottest"
+)
+
+// nlmonMonitor is flap.Monitor over an nlmon.Monitor.
+type nlmonMonitor struct{ m *nlmon.Monitor }
+
+func (n nlmonMonitor) Counts() (nlmon.Counts, error) {
+	d, err := n.m.Drops()
+	return nlmon.Counts{Messages: n.m.Stats().Messages, ENOBUFS: n.m.Stats().ENOBUFS, Drops: d}, err
+}
+func (n nlmonMonitor) Idle() (bool, error) { return n.m.Idle() }
+func (n nlmonMonitor) WaitMarker(ctx context.Context, k uint32) (nlmon.Counts, error) {
+	return n.m.WaitMarker(ctx, k)
+}
+
+// Each window of a flap of 64 VMACs, closed on a marker or on the queue,
+// counts on the monitor (received + dropped) exactly what the oracle
+// counts, with a buffer that loses most of the storm and a slow reader.
+func TestWindowsBalanceAroundFlaps(t *testing.T) {
+	roottest.Require(t)
+	for _, withMarker := range []bool{true, false} {
+		name := "closed on the queue"
+		if withMarker {
+			name = "closed on a marker"
+		}
+		t.Run(name, func(t *testing.T) {
+			l, err := lab.Build(context.Background(), lab.Spec{Instances: 64, VMAC: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { l.Teardown() })
+			o, err := nlmon.OpenOracle(l.Subject.NS.Fd(), nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { o.Close() })
+			s, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 16 * bytesize.KiB, Force: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := nlmon.NewMonitor(s, 100*time.Microsecond, nlmon.PolicyNone)
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- m.Run(ctx, nil) }()
+			t.Cleanup(func() { cancel(); <-done; s.Close() })
+			w := &Window{Oracle: o, Monitor: nlmonMonitor{m}}
+			if withMarker {
+				mk, err := nlmon.OpenMarker(l.Subject.NS.Fd())
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { mk.Close() })
+				w.Marker = mk
+			}
+			links := Links{Conn: l.Subject.Conn, Names: []string{l.Interfaces[0].Name}, Indexes: []uint32{l.Interfaces[0].Index}}
+			last, _, err := w.Close(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			lost := uint64(0)
+			for _, up := range []bool{false, true, false, true} {
+				before := time.Now()
+				at, err := links.Set(up)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if at.Before(before) || time.Since(at) > time.Minute {
+					t.Fatalf("Set's instant %v is not when it ran (%v)", at, before)
+				}
+				now, storm, err := w.Close(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, dropped := now.Messages-last.Messages, now.Drops-last.Drops
+				if storm.Messages == 0 || storm.Messages != got+dropped {
+					t.Fatalf("up=%v: oracle %d, monitor %d + dropped %d", up, storm.Messages, got, dropped)
+				}
+				lost += dropped
+				last = now
+			}
+			if lost == 0 {
+				t.Fatal("a 16 KiB buffer lost nothing: the test storm is too small")
+			}
+		})
+	}
+}
