@@ -18,8 +18,9 @@ func newDiagnoseCmd(g *globals) *cobra.Command {
 	var opt diagnose.Options
 	var watch, interval time.Duration
 	cmd := &cobra.Command{
-		Use:   "diagnose",
-		Short: "Read-only look at a live host's netlink sockets and keepalived configuration",
+		Use:         "diagnose",
+		Annotations: map[string]string{annFormats: defaultFormats + ",prometheus"},
+		Short:       "Read-only look at a live host's netlink sockets and keepalived configuration",
 		Long: `diagnose looks at the host it runs on and changes nothing: it creates no
 namespace, sets nothing and sends nothing on the wire.
 

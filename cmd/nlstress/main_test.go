@@ -110,6 +110,7 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"junit into a missing directory", []string{"gate", "--junit", "/nonexistent/g.xml", "../../scenarios/ci-gate.yaml"}, "/nonexistent/g.xml"},
 		{"empty scenario path", []string{"run", "-f", ""}, "empty path"},
 		{"spaces around a size", []string{"run", "--rcvbuf", " 64K "}, "spaces around the number"},
+		{"an output the command does not write", []string{"version", "-o", "prometheus"}, "--output prometheus: version writes table, json, markdown"},
 		{"zero watch interval", []string{"diagnose", "--interval", "0", "--watch", "1s"}, "--interval 0s: want a positive"},
 		{"missing keepalived", []string{"run", "--target", "keepalived", "--keepalived-bin", "/nonexistent/keepalived"}, "not found"},
 		{"exec program missing", []string{"run", "--target", "exec", "--target-cmd", "no-such-vrrpd -f x"}, "no-such-vrrpd not found"},
@@ -312,7 +313,7 @@ func TestDiagnose(t *testing.T) {
 		t.Fatalf("malformed config: exit %d, stderr %q", code, stderr)
 	}
 	_, stderr, code = nlstress(t, "run", "-o", "prometheus")
-	if code != 2 || !strings.Contains(stderr, "for diagnose only") {
+	if code != 2 || !strings.Contains(stderr, "--output prometheus: run writes table, json, markdown") {
 		t.Fatalf("run -o prometheus: exit %d, stderr %q", code, stderr)
 	}
 }

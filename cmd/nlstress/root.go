@@ -4,11 +4,21 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/nlstress/nlstress/pkg/report"
-	"github.com/nlstress/nlstress/pkg/scenario"
+)
+
+// Command annotations the root reads: the output formats a command writes
+// (comma-separated; defaultFormats when absent), and that its progress
+// logs are quiet unless --verbose.
+const (
+	annFormats     = "nlstress/formats"
+	annQuietLogs   = "nlstress/quiet-logs"
+	defaultFormats = "table,json,markdown"
 )
 
 // globals are the flags every command shares.
@@ -38,14 +48,19 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 			switch {
 			case g.verbose:
 				level = slog.LevelDebug
-			case g.output == report.FormatJSON, cmd.Name() == "sweep":
-				// Machine output (stdout is JSON), or a sweep's dozens of
-				// runs (its progress bar says enough): only warnings.
+			case g.output == report.FormatJSON, cmd.Annotations[annQuietLogs] != "":
+				// Machine output (stdout is JSON), or a command whose
+				// progress bar says enough (sweep's dozens of runs):
+				// only warnings.
 				level = slog.LevelWarn
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
-			if g.output == report.FormatPrometheus && cmd.Name() != "diagnose" {
-				return fmt.Errorf("%w: --output prometheus is for diagnose only", scenario.ErrInvalid)
+			formats := cmd.Annotations[annFormats]
+			if formats == "" {
+				formats = defaultFormats
+			}
+			if !slices.Contains(strings.Split(formats, ","), string(g.output)) {
+				return fmt.Errorf("--output %s: %s writes %s", g.output, cmd.Name(), strings.ReplaceAll(formats, ",", ", "))
 			}
 			return nil
 		},

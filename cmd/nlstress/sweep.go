@@ -18,8 +18,9 @@ func newSweepCmd(g *globals) *cobra.Command {
 	var file, csvPath, chartPath string
 	var compare bool
 	cmd := &cobra.Command{
-		Use:   "sweep",
-		Short: "Find the smallest safe receive buffer for each VRID count (capacity planning)",
+		Use:         "sweep",
+		Annotations: map[string]string{annQuietLogs: "true"},
+		Short:       "Find the smallest safe receive buffer for each VRID count (capacity planning)",
 		Long: `sweep runs the stress run over VRID counts and buffer sizes. For each VRID
 count it bisects between --rcvbuf-min and --rcvbuf-max (forced buffers) for
 the smallest buffer with zero netlink loss and every instance recovered,
