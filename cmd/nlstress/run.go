@@ -46,10 +46,11 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
   nlstress run -f scenarios/vmac-255.yaml --rcvbuf 1M`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			run, err := scenarioFrom(file, sc, cmd)
+			f, err := scenario.FromCommandLine(file, cmd.Flags().Changed("file"), sc, scenario.DefaultSweep(), cmd.Flags().Changed)
 			if err != nil {
 				return err
 			}
+			run := f.Scenario
 			if err := outfile.Check(save); err != nil {
 				return err
 			}
@@ -73,19 +74,4 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
 	f.StringVarP(&file, "file", "f", "", "read the scenario from this YAML file (scenarios/*.yaml); flags given as well override it")
 	f.StringVar(&save, "save", "", "also write the JSON result to this file (a baseline for 'nlstress gate')")
 	return cmd
-}
-
-// scenarioFrom is the scenario of a command: the file's (or the defaults),
-// with the flags the user gave on top.
-func scenarioFrom(file string, flags scenario.Scenario, cmd *cobra.Command) (scenario.Scenario, error) {
-	base := scenario.Default()
-	if file != "" || cmd.Flags().Changed("file") {
-		f, err := scenario.Load(file)
-		if err != nil {
-			return base, err
-		}
-		base = f.Scenario
-	}
-	scenario.Override(&base, flags, cmd.Flags().Changed)
-	return base, base.Validate()
 }

@@ -36,19 +36,11 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
   nlstress sweep --compare --vrids 64,128,255 --vmac --advert-int 100ms`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			base, plan := scenario.Default(), scenario.DefaultSweep()
-			if file != "" || cmd.Flags().Changed("file") {
-				f, err := scenario.Load(file)
-				if err != nil {
-					return err
-				}
-				base, plan = f.Scenario, f.Sweep
-			}
-			scenario.Override(&base, sc, cmd.Flags().Changed)
-			scenario.OverrideSweep(&plan, sw, cmd.Flags().Changed)
-			if err := plan.Validate(); err != nil {
+			f, err := scenario.FromCommandLine(file, cmd.Flags().Changed("file"), sc, sw, cmd.Flags().Changed)
+			if err != nil {
 				return err
 			}
+			base, plan := f.Scenario, f.Sweep
 			for _, p := range []string{csvPath, chartPath} {
 				if err := outfile.Check(p); err != nil {
 					return err
@@ -62,9 +54,6 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 					return err
 				}
 				return report.SweepComparison(cmd.OutOrStdout(), g.output, reps, targets)
-			}
-			if err := base.Validate(); err != nil {
-				return err
 			}
 			rep, err := capacity.Sweep(cmd.Context(), base, plan, stress.Run, progress)
 			if err != nil {

@@ -11,18 +11,6 @@ import (
 	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
-// nlmonMonitor is flap.Monitor over an nlmon.Monitor.
-type nlmonMonitor struct{ m *nlmon.Monitor }
-
-func (n nlmonMonitor) Counts() (nlmon.Counts, error) {
-	d, err := n.m.Drops()
-	return nlmon.Counts{Messages: n.m.Stats().Messages, ENOBUFS: n.m.Stats().ENOBUFS, Drops: d}, err
-}
-func (n nlmonMonitor) Idle() (bool, error) { return n.m.Idle() }
-func (n nlmonMonitor) WaitMarker(ctx context.Context, k uint32) (nlmon.Counts, error) {
-	return n.m.WaitMarker(ctx, k)
-}
-
 // Each window of a flap of 64 VMACs, closed on a marker or on the queue,
 // counts on the monitor (received + dropped) exactly what the oracle
 // counts, with a buffer that loses most of the storm and a slow reader.
@@ -53,7 +41,7 @@ func TestWindowsBalanceAroundFlaps(t *testing.T) {
 			done := make(chan error, 1)
 			go func() { done <- m.Run(ctx, nil) }()
 			t.Cleanup(func() { cancel(); <-done; s.Close() })
-			w := &Window{Oracle: o, Monitor: nlmonMonitor{m}}
+			w := &Window{Oracle: o, Monitor: m}
 			if withMarker {
 				mk, err := nlmon.OpenMarker(l.Subject.NS.Fd())
 				if err != nil {

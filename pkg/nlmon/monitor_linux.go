@@ -383,6 +383,16 @@ func (m *Monitor) Stats() Stats {
 	return s
 }
 
+// Counts returns the running counters now: messages, ENOBUFS episodes and
+// the kernel's drops (see Drops).
+func (m *Monitor) Counts() (Counts, error) {
+	d, err := m.Drops()
+	if err != nil {
+		return Counts{}, fmt.Errorf("monitor drops: %w", err)
+	}
+	return Counts{Messages: m.messages.Load(), ENOBUFS: m.enobufs.Load(), Drops: d, Markers: m.markers.Load()}, nil
+}
+
 // Drops is the kernel's sk_drops for the monitor: the current socket's,
 // plus those of sockets a restart closed.
 func (m *Monitor) Drops() (uint64, error) {

@@ -374,3 +374,23 @@ func OverrideSweep(dst *Sweep, src Sweep, changed func(flag string) bool) {
 		dst.Margin = src.Margin
 	}
 }
+
+// FromCommandLine is the scenario file a command runs: the file at path
+// when one was given (given is true even for an empty path, which is then
+// an error), else the defaults; with the flags the user set (changed, by
+// flag name) copied over it from flags and sweepFlags; validated.
+func FromCommandLine(path string, given bool, flags Scenario, sweepFlags Sweep, changed func(flag string) bool) (File, error) {
+	f := File{Scenario: Default(), Gate: DefaultGate(), Sweep: DefaultSweep()}
+	if given || path != "" {
+		var err error
+		if f, err = Load(path); err != nil {
+			return f, err
+		}
+	}
+	Override(&f.Scenario, flags, changed)
+	OverrideSweep(&f.Sweep, sweepFlags, changed)
+	if err := f.Scenario.Validate(); err != nil {
+		return f, err
+	}
+	return f, f.Sweep.Validate()
+}

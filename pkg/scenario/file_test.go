@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -102,4 +103,31 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("error does not wrap ErrInvalid: %v", err)
 		}
 	})
+}
+
+// A command's scenario: the file, then the flags the user set, validated;
+// an empty -f is an error, not the defaults.
+func TestFromCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	path := dir + "/s.yaml"
+	if err := os.WriteFile(path, []byte("vrids: 64\nrcvbuf: 1M\nsweep:\n  repeat: 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	flags, sweepFlags := Default(), DefaultSweep()
+	flags.RcvBuf, sweepFlags.Repeat = 2*bytesize.MiB, 5
+	changed := func(flag string) bool { return flag == "rcvbuf" }
+	f, err := FromCommandLine(path, true, flags, sweepFlags, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Scenario.VRIDs != 64 || f.Scenario.RcvBuf != 2*bytesize.MiB || f.Sweep.Repeat != 3 {
+		t.Fatalf("scenario %+v sweep %+v: want the file's vrids and repeat, the flag's rcvbuf", f.Scenario, f.Sweep)
+	}
+	if _, err := FromCommandLine("", true, flags, sweepFlags, changed); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("empty -f: %v, want ErrInvalid", err)
+	}
+	flags.VRIDs = 0
+	if _, err := FromCommandLine("", false, flags, sweepFlags, func(f string) bool { return f == "vrids" }); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("--vrids 0 without a file: %v, want ErrInvalid", err)
+	}
 }

@@ -2,7 +2,6 @@ package stress
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
@@ -13,32 +12,17 @@ import (
 )
 
 // builtinMonitor is the engine's own monitor: every counter is read
-// directly.
-type builtinMonitor struct{ m *nlmon.Monitor }
+// directly (Counts, Idle and WaitMarker are the monitor's own).
+type builtinMonitor struct{ *nlmon.Monitor }
 
-func (b builtinMonitor) Counts() (nlmon.Counts, error) {
-	st := b.m.Stats()
-	drops, err := b.m.Drops()
-	if err != nil {
-		return nlmon.Counts{}, fmt.Errorf("monitor drops: %w", err)
-	}
-	return nlmon.Counts{Messages: st.Messages, ENOBUFS: st.ENOBUFS, Drops: drops}, nil
-}
-
-func (b builtinMonitor) Idle() (bool, error) { return b.m.Idle() }
-
-func (b builtinMonitor) memInfo() (sockdiag.MemInfo, error) { return b.m.Socket().MemInfo() }
+func (b builtinMonitor) memInfo() (sockdiag.MemInfo, error) { return b.Monitor.Socket().MemInfo() }
 
 func (b builtinMonitor) inferred() bool { return false }
 
-func (b builtinMonitor) WaitMarker(ctx context.Context, k uint32) (nlmon.Counts, error) {
-	return b.m.WaitMarker(ctx, k)
-}
-
 func (b builtinMonitor) describe(m *result.Monitor) {
-	s := b.m.Socket()
+	s := b.Monitor.Socket()
 	m.Effective, m.Capped = int64(s.Effective()), s.Capped()
-	st := b.m.Stats()
+	st := b.Monitor.Stats()
 	m.Resyncs, m.ResyncTime, m.Restarts = st.Resyncs, st.ResyncTime, st.Restarts
 }
 

@@ -55,7 +55,8 @@ func soak(b *testing.B, n int, interval time.Duration) {
 	_, subject, peer := twoRouters(b, n, 3, interval)
 	within(b, subject, Master, 30*time.Second)
 	within(b, peer, Backup, 30*time.Second)
-	before := len(subject.Transitions()) + len(peer.Transitions())
+	beforeSubject, beforePeer := len(subject.Transitions()), len(peer.Transitions())
+	before := beforeSubject + beforePeer
 	sentBefore := subject.Counters().AdvertsSent
 	cpu0, t0 := cpuTime(b), time.Now()
 	b.ResetTimer()
@@ -63,6 +64,28 @@ func soak(b *testing.B, n int, interval time.Duration) {
 	wall, cpu := time.Since(t0), cpuTime(b)-cpu0
 	b.StopTimer()
 	spurious := len(subject.Transitions()) + len(peer.Transitions()) - before
+	if spurious > 0 {
+		// Say what happened: which router moved, to which state, and
+		// whether it was one burst (every instance at once: the process
+		// was not scheduled for longer than a Master_Down_Interval) or
+		// instances one by one (the engine).
+		for _, r := range []struct {
+			name string
+			ts   []Transition
+		}{{"subject", subject.Transitions()[beforeSubject:]}, {"peer", peer.Transitions()[beforePeer:]}} {
+			ts := r.ts
+			if len(ts) == 0 {
+				continue
+			}
+			to := map[State]int{}
+			for _, t := range ts {
+				to[t.To]++
+			}
+			b.Logf("%s: %d transitions %v between %s and %s (%v apart), %d bursts more than 100 ms apart",
+				r.name, len(ts), to, ts[0].At.Format("15:04:05.000"), ts[len(ts)-1].At.Format("15:04:05.000"),
+				ts[len(ts)-1].At.Sub(ts[0].At).Round(time.Millisecond), bursts(ts, 100*time.Millisecond))
+		}
+	}
 	b.ReportMetric(float64(spurious), "spurious-transitions")
 	b.ReportMetric(100*cpu.Seconds()/wall.Seconds(), "cpu-%-of-one-core")
 	b.ReportMetric(rssMB(b), "rss-MB")
@@ -70,6 +93,17 @@ func soak(b *testing.B, n int, interval time.Duration) {
 	if c := peer.Counters(); len(c.Discarded) > 0 {
 		b.Logf("peer discarded %v", c.Discarded)
 	}
+}
+
+// bursts counts groups of transitions separated by more than gap.
+func bursts(ts []Transition, gap time.Duration) int {
+	n := 0
+	for i, t := range ts {
+		if i == 0 || t.At.Sub(ts[i-1].At) > gap {
+			n++
+		}
+	}
+	return n
 }
 
 // BenchmarkSoak255At10ms: 2 x 255 instances advertising every 10 ms (the
