@@ -138,6 +138,12 @@ type Totals struct {
 	// OracleDrops is what the oracle itself lost over the run: anything
 	// but 0 makes the storm figures, and so the verdict, untrustworthy.
 	OracleDrops uint64 `json:"oracle_drops"`
+	// FlapsWithLoss and FlapsWithStuck count the flaps in which the
+	// monitor lost messages, and after which instances were stuck: with
+	// several flaps, loss and the incident's symptom are rates, not yes
+	// or no.
+	FlapsWithLoss  int `json:"flaps_with_loss"`
+	FlapsWithStuck int `json:"flaps_with_stuck"`
 	// Stuck counts the instances stuck after the last flap.
 	Stuck    int       `json:"stuck"`
 	Recovery Durations `json:"recovery"`

@@ -54,15 +54,23 @@ func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
 	t := Totals{Instances: instances, Recovery: Summarize(recovered)}
 	measured := true
 	for _, f := range flaps {
+		lost := false
 		for _, p := range []Phase{f.Down, f.Up} {
 			t.StormMessages += p.Storm.Messages
 			t.Received += p.Received
 			t.Drops += p.Drops
 			t.ENOBUFS += p.ENOBUFS
 			t.OracleDrops += p.Storm.OracleDrops
+			lost = lost || p.Drops > 0 || p.ENOBUFS > 0
 			t.PeakQueue = max(t.PeakQueue, p.PeakQueue)
 			t.LargestStorm = max(t.LargestStorm, p.Storm.Truesize)
 			measured = measured && !p.Inferred
+		}
+		if lost {
+			t.FlapsWithLoss++
+		}
+		if len(f.Stuck) > 0 {
+			t.FlapsWithStuck++
 		}
 	}
 	if measured {
@@ -89,6 +97,10 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 	}
 	lossText := fmt.Sprintf("the monitor lost %d of %d messages (%s) with rcvbuf %d",
 		t.Drops, t.StormMessages, episodes, m.Effective)
+	if len(flaps) > 1 {
+		lossText = fmt.Sprintf("the monitor lost messages in %d of %d flaps, %d of %d messages in all (%s) with rcvbuf %d",
+			t.FlapsWithLoss, len(flaps), t.Drops, t.StormMessages, episodes, m.Effective)
+	}
 	var b strings.Builder
 	var status string
 	worst := 0
@@ -105,7 +117,7 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		status = StatusFail
 		fmt.Fprintf(&b, "FAIL: %d of %d instances stuck in %s after link up", worst, t.Instances, stuckState(flaps))
 		if len(flaps) > 1 {
-			fmt.Fprintf(&b, " (worst of %d flaps)", len(flaps))
+			fmt.Fprintf(&b, " (worst of %d flaps; instances stuck in %d of them)", len(flaps), t.FlapsWithStuck)
 		}
 		if loss {
 			b.WriteString("; " + lossText)

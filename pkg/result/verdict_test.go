@@ -140,3 +140,22 @@ func TestTotalBooksOfExternalDaemonNotMeasurable(t *testing.T) {
 		t.Fatalf("verdict %q talks about books it cannot see", v.Line)
 	}
 }
+
+// With several flaps the verdict gives loss and stuck instances as rates:
+// in how many of the flaps each happened.
+func TestJudgeRates(t *testing.T) {
+	ok := Phase{Storm: Storm{Messages: 10}, Received: 10, Balanced: Bool(true)}
+	lossy := Phase{Storm: Storm{Messages: 10}, Received: 4, Drops: 6, ENOBUFS: 1, Balanced: Bool(true)}
+	stuck := []Instance{{VRID: 9, Interface: "eth2", State: "FAULT"}}
+	flaps := []Flap{{Down: lossy, Up: ok}, {Down: ok, Up: ok}, {Down: lossy, Up: lossy, Stuck: stuck}}
+	tot := Total(flaps, nil, 64)
+	if tot.FlapsWithLoss != 2 || tot.FlapsWithStuck != 1 {
+		t.Fatalf("totals %+v: want loss in 2 flaps, stuck after 1", tot)
+	}
+	v := Judge(tot, flaps, Monitor{Effective: 4096, Policy: "none"})
+	for _, want := range []string{"FAIL: 1 of 64 instances stuck in FAULT", "instances stuck in 1 of them", "lost messages in 2 of 3 flaps"} {
+		if !strings.Contains(v.Line, want) {
+			t.Errorf("verdict %q lacks %q", v.Line, want)
+		}
+	}
+}
