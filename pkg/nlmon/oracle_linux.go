@@ -34,6 +34,10 @@ type Storm struct {
 	// OracleDrops is what the oracle itself lost; anything but 0 means the
 	// figures are not ground truth.
 	OracleDrops uint32 `json:"oracle_drops"`
+	// LinkUp is, per ifindex that had a link message in the window, the
+	// state the last one said (nlmon.LinkUp): the kernel's truth at the
+	// window's end.
+	LinkUp map[uint32]bool `json:"-"`
 }
 
 // Add adds o, a later part of the same window, to s: messages, bytes,
@@ -50,6 +54,12 @@ func (s *Storm) Add(o Storm) {
 	}
 	for k, v := range o.ByType {
 		s.ByType[k] += v
+	}
+	if s.LinkUp == nil && len(o.LinkUp) > 0 {
+		s.LinkUp = map[uint32]bool{}
+	}
+	for k, v := range o.LinkUp {
+		s.LinkUp[k] = v // o is the later part
 	}
 }
 
@@ -105,6 +115,12 @@ func (o *Oracle) count(st *Storm, ev *Event, n int) (marker uint32) {
 		st.Messages++
 		st.Bytes += uint64(ev.Len)
 		st.ByType[TypeName(ev.Type)]++
+		if ev.Type == TypeNewLink || ev.Type == TypeDelLink {
+			if st.LinkUp == nil {
+				st.LinkUp = map[uint32]bool{}
+			}
+			st.LinkUp[ev.Index] = ev.Type == TypeNewLink && ev.LinkUp()
+		}
 	})
 	return marker
 }

@@ -94,6 +94,14 @@ func Run(w io.Writer, f Format, r result.Result) error {
 		return err
 	}
 	for _, fl := range r.Flaps {
+		for _, ph := range []struct {
+			name string
+			p    result.Phase
+		}{{"down", fl.Down}, {"up", fl.Up}} {
+			if len(ph.p.Missed) > 0 {
+				ew.printf("flap %d, link %s: the monitor lost the last link change of %s\n", fl.Index, ph.name, stuckText(ph.p.Missed))
+			}
+		}
 		if len(fl.Stuck) > 0 {
 			ew.printf("flap %d: stuck after link up: %s\n", fl.Index, stuckText(fl.Stuck))
 		}

@@ -45,6 +45,12 @@ type Phase struct {
 	// when it cannot be measured: an external daemon's reads are not
 	// visible.
 	Balanced *bool `json:"balanced"`
+	// Missed are the instances whose link state the monitor had wrong at
+	// the end of the phase: the kernel's last message about a link they
+	// track (their VMAC, their interface) was lost, so the daemon
+	// "believes down" a link that is up (the instance stays in FAULT) or
+	// "believes up" one that is down. The built-in engine only.
+	Missed []Instance `json:"missed,omitempty"`
 	// Inferred says Received was not counted but inferred as storm
 	// messages less kernel drops (an external daemon's reads are not
 	// visible), so Balanced is nil: not measurable.

@@ -51,7 +51,11 @@ func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.
 		defer func() { mon.Socket().Close() }()
 		return mon.Run(ctx, func(ev *nlmon.Event) {
 			link := ev.Type == nlmon.TypeNewLink || ev.Type == nlmon.TypeDelLink
-			subject.Notify(vrrp.LinkEvent{Link: link, Index: ev.Index, Up: ev.Type == nlmon.TypeNewLink && ev.LinkUp()})
+			up := ev.Type == nlmon.TypeNewLink && ev.LinkUp()
+			if link {
+				r.believe(ev.Index, up)
+			}
+			subject.Notify(vrrp.LinkEvent{Link: link, Index: ev.Index, Up: up})
 		})
 	})
 	return nil

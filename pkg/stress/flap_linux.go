@@ -104,6 +104,7 @@ func (r *runner) phase(ctx context.Context, m *nlmon.Counts) (result.Phase, erro
 		p.Received, p.Inferred = p.Storm.Messages-min(p.Drops, p.Storm.Messages), true
 	} else {
 		p.Balanced = result.Bool(p.Storm.Messages == p.Received+p.Drops)
+		p.Missed = r.missed(storm.LinkUp)
 	}
 	r.sampler.ResetHighWater()
 	*m = now

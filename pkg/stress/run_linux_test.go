@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,6 +74,23 @@ func TestTinyBufferLoses(t *testing.T) {
 	res, err := run(t, small(8*bytesize.KiB, scenario.PolicyNone))
 	if !errors.Is(err, result.ErrFinding) || res.Verdict.Status == result.StatusPass {
 		t.Fatalf("verdict %+v, err %v; want a finding", res.Verdict, err)
+	}
+	// The instances the monitor left believing their link down are
+	// exactly the ones stuck in FAULT.
+	for _, f := range res.Flaps {
+		var doomed, stuck []uint8
+		for _, m := range f.Up.Missed {
+			if m.State == "believes down" {
+				doomed = append(doomed, m.VRID)
+			}
+		}
+		for _, s := range f.Stuck {
+			stuck = append(stuck, s.VRID)
+		}
+		if !slices.Equal(doomed, stuck) {
+			t.Fatalf("flap %d: the monitor believed VRIDs %v down after link up, but %v stayed stuck", f.Index, doomed, stuck)
+		}
+		t.Logf("flap %d: %d missed on the way down, %d on the way up, %d stuck", f.Index, len(f.Down.Missed), len(f.Up.Missed), len(stuck))
 	}
 	// One ENOBUFS episode hides many drops: both are counted.
 	if res.Totals.Drops == 0 || res.Totals.ENOBUFS == 0 || res.Totals.ENOBUFS >= res.Totals.Drops {

@@ -53,6 +53,13 @@ type runner struct {
 	// ctx is the run's own context: cancelled when the run is stopped
 	// from outside.
 	ctx    context.Context
+	// truth is the kernel's last link state per ifindex (from the oracle)
+	// and belief what the engine's monitor last read: links absent are up,
+	// as every link is when a run starts.
+	truth    map[uint32]bool
+	beliefMu sync.Mutex
+	belief   map[uint32]bool
+
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	mu     sync.Mutex
@@ -73,7 +80,7 @@ func groups(sc scenario.Scenario) []nlmon.Group {
 // an external target) with its monitor, and the sampler. On error it
 // stops what it started.
 func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, err error) {
-	r := &runner{sc: sc, lab: l, built: time.Now(), ctx: ctx, groups: groups(sc),
+	r := &runner{sc: sc, lab: l, built: time.Now(), ctx: ctx, groups: groups(sc), truth: map[uint32]bool{}, belief: map[uint32]bool{},
 		subjectSpecs: instanceSpecs(sc, l, lab.RoleSubject), peerSpecs: instanceSpecs(sc, l, lab.RolePeer)}
 	var rctx context.Context
 	rctx, r.cancel = context.WithCancel(ctx)
@@ -195,4 +202,45 @@ func counters(c vrrp.Counters) *result.RouterCounters {
 		Discarded: c.Discarded, Transitions: c.Transitions, NetlinkRequests: c.NetlinkRequests,
 		NetlinkErrors: c.NetlinkErrors, NetlinkESRCH: c.NetlinkESRCH, LinkEvents: c.LinkEvents,
 	}
+}
+
+// believe records the link state the engine's monitor just read.
+func (r *runner) believe(index uint32, up bool) {
+	r.beliefMu.Lock()
+	r.belief[index] = up
+	r.beliefMu.Unlock()
+}
+
+// missed are the instances whose tracked links the monitor has wrong, after
+// the kernel's link states of the last window (linkUp) were learnt.
+func (r *runner) missed(linkUp map[uint32]bool) []result.Instance {
+	for k, v := range linkUp {
+		r.truth[k] = v
+	}
+	r.beliefMu.Lock()
+	defer r.beliefMu.Unlock()
+	state := func(m map[uint32]bool, idx uint32) bool {
+		up, ok := m[idx]
+		return !ok || up
+	}
+	var out []result.Instance
+	for _, in := range r.lab.Instances {
+		ifc := r.lab.Interfaces[in.Interface]
+		truth, belief := true, true
+		for _, idx := range []uint32{ifc.Index, in.VMACIndex} {
+			if idx == 0 {
+				continue
+			}
+			truth = truth && state(r.truth, idx)
+			belief = belief && state(r.belief, idx)
+		}
+		if truth != belief {
+			s := "believes down"
+			if belief {
+				s = "believes up"
+			}
+			out = append(out, result.Instance{VRID: in.VRID, Interface: ifc.Name, State: s})
+		}
+	}
+	return out
 }
