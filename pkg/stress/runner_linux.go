@@ -52,7 +52,7 @@ type runner struct {
 
 	// ctx is the run's own context: cancelled when the run is stopped
 	// from outside.
-	ctx    context.Context
+	ctx context.Context
 	// truth is the kernel's last link state per ifindex (from the oracle)
 	// and belief what the engine's monitor last read: links absent are up,
 	// as every link is when a run starts.
