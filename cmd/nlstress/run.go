@@ -25,7 +25,7 @@ is the one under test (--rcvbuf), and which it reads the way keepalived does:
 one event loop, and on overrun the --on-overrun policy (none: keepalived's).
 
 It reports, per link transition, the storm the kernel sent (an oracle socket
-with a 64 MiB buffer counts it), what the monitor received, the ENOBUFS
+with a buffer sized from the scenario counts it), what the monitor received, the ENOBUFS
 episodes and the kernel's own drop counter, the time to FAULT and back to
 MASTER per instance, the instances stuck in FAULT, and the buffer that would
 have held the largest storm, as keepalived configuration lines.
