@@ -63,8 +63,10 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil && !errors.As(context.Cause(ctx), &sig) {
 		return exitOK
 	}
-	if err == nil {
-		err = sig // a command that ended cleanly on the signal
+	if err == nil || (errors.Is(err, context.Canceled) && !errors.As(err, &sig)) {
+		// A command that ended cleanly on the signal, or whose error
+		// is only the cancellation: say what stopped it.
+		err = context.Cause(ctx)
 	}
 	fmt.Fprintf(stderr, "nlstress: %s\n", oneLine(err))
 	switch {

@@ -200,3 +200,44 @@ func TestSIGKILLThenCleanup(t *testing.T) {
 		t.Fatalf("the next run left the dead run's lab %v", left)
 	}
 }
+
+// Ctrl-C on diagnose --watch ends it with the same one line and exit 130,
+// not "context canceled".
+func TestSignalEndsWatch(t *testing.T) {
+	roottest.Require(t)
+	cmd := exec.Command(bin, "diagnose", "--watch", "1m", "--interval", "100ms", "-o", "json")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		sc.Buffer(make([]byte, 1<<20), 1<<24)
+		if !sc.Scan() {
+			first <- sc.Err()
+			return
+		}
+		first <- nil
+		io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case err := <-first:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("no first sample within 30 s")
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 130 || stderr.String() != "nlstress: interrupted by SIGINT\n" {
+		t.Fatalf("exit %d, stderr %q; want 130 and one line naming the signal", code, stderr.String())
+	}
+}
