@@ -31,6 +31,8 @@ func addScenarioFlags(f *pflag.FlagSet, sc *scenario.Scenario, sweep bool) {
 			f.Var(p, field.Flag, field.Help)
 		case *scenario.Policy:
 			f.Var(p, field.Flag, field.Help)
+		case *scenario.Target:
+			f.Var(p, field.Flag, field.Help)
 		}
 	}
 }
@@ -39,7 +41,7 @@ func addScenarioFlags(f *pflag.FlagSet, sc *scenario.Scenario, sweep bool) {
 // addScenarioFlags binds, for shell completion.
 func completeScenarioFlags(cmd *cobra.Command) {
 	for flag, values := range map[string][]string{
-		"target":       {scenario.TargetBuiltin, scenario.TargetKeepalived, scenario.TargetExec},
+		"target":       {string(scenario.TargetBuiltin), string(scenario.TargetKeepalived), string(scenario.TargetExec)},
 		"on-overrun":   {string(scenario.PolicyNone), string(scenario.PolicyResync), string(scenario.PolicyRestart)},
 		"family":       {"4", "6"},
 		"vrrp-version": {"2", "3"},

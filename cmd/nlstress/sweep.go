@@ -48,7 +48,7 @@ Runs of the sweep use the same options as run (--vmac, --advert-int,
 			}
 			progress := report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan))
 			if compare {
-				targets := []string{scenario.TargetBuiltin, scenario.TargetKeepalived}
+				targets := []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived}
 				reps, err := capacity.Compare(cmd.Context(), base, plan, targets, stress.Run, progress)
 				if err != nil {
 					return err

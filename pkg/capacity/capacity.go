@@ -266,8 +266,8 @@ func LeastSquares(xs, ys []float64) Fit {
 // Compare runs the same sweep on each target in turn (the scenario's own
 // target is replaced) and returns the reports by target, for a side by side
 // table. It stops at the first sweep that fails.
-func Compare(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, targets []string, run RunFunc, progress Progress) (map[string]Report, error) {
-	reps := make(map[string]Report, len(targets))
+func Compare(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, targets []scenario.Target, run RunFunc, progress Progress) (map[scenario.Target]Report, error) {
+	reps := make(map[scenario.Target]Report, len(targets))
 	for _, target := range targets {
 		sc := base
 		sc.Target = target

@@ -121,12 +121,12 @@ func TestLeastSquares(t *testing.T) {
 // scenario that one of the targets cannot run.
 func TestCompare(t *testing.T) {
 	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Repeat: 1, Margin: 0.25}
-	seen := map[string]int{}
+	seen := map[scenario.Target]int{}
 	run := func(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
 		seen[sc.Target]++
 		return fake(func(int) bytesize.Size { return 100000 })(ctx, sc)
 	}
-	targets := []string{scenario.TargetBuiltin, scenario.TargetKeepalived}
+	targets := []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived}
 	reps, err := Compare(context.Background(), scenario.Default(), sw, targets, run, nil)
 	if err != nil {
 		t.Fatal(err)

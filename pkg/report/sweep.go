@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/nlstress/nlstress/pkg/capacity"
+	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
 // Sweep writes a sweep's answer: per VRID count the smallest safe buffer,
@@ -155,7 +156,7 @@ func bounds(v []float64) (lo, hi float64) {
 
 // SweepComparison writes the same sweep on two targets side by side: the
 // smallest zero-loss buffer of each per VRID count, and how far apart.
-func SweepComparison(w io.Writer, f Format, reps map[string]capacity.Report, targets []string) error {
+func SweepComparison(w io.Writer, f Format, reps map[scenario.Target]capacity.Report, targets []scenario.Target) error {
 	if f == FormatJSON {
 		return JSON(w, reps)
 	}
@@ -172,7 +173,8 @@ func SweepComparison(w io.Writer, f Format, reps map[string]capacity.Report, tar
 		}
 		rows = append(rows, []string{strconv.Itoa(ra.VRIDs), smallestText(ra), smallestText(rb), diff, kb(ra.Storm), kb(rb.Storm)})
 	}
-	return Table(w, f, []string{"VRIDs", "smallest safe: " + targets[0], "smallest safe: " + targets[1], targets[0] + " vs " + targets[1], "storm: " + targets[0], "storm: " + targets[1]}, rows)
+	t0, t1 := string(targets[0]), string(targets[1])
+	return Table(w, f, []string{"VRIDs", "smallest safe: " + t0, "smallest safe: " + t1, t0 + " vs " + t1, "storm: " + t0, "storm: " + t1}, rows)
 }
 
 func smallestText(r capacity.Row) string {

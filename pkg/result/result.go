@@ -43,7 +43,7 @@ type Result struct {
 	Scenario      scenario.Scenario `json:"scenario"`
 	Lab           Lab               `json:"lab"`
 	// Target is what ran as the subject: "builtin" (nlstress's engine).
-	Target         string          `json:"target,omitempty"`
+	Target         scenario.Target `json:"target,omitempty"`
 	Monitor        *Monitor        `json:"monitor,omitempty"`
 	Flaps          []Flap          `json:"flaps,omitempty"`
 	Totals         *Totals         `json:"totals,omitempty"`

@@ -22,7 +22,7 @@ type Field struct {
 	// its own --vrids and sets buffers and flaps itself.
 	Run bool
 	// Ptr returns the field inside s: *int, *bool, *string,
-	// *time.Duration, *bytesize.Size or *Policy.
+	// *time.Duration, *bytesize.Size, *Policy or *Target.
 	Ptr func(s *Scenario) any
 }
 
@@ -107,6 +107,8 @@ func (f Field) Set(s *Scenario, text string) error {
 		return p.Set(text)
 	case *Policy:
 		return p.Set(text)
+	case *Target:
+		return p.Set(text)
 	case *string:
 		*p = text
 	default:
@@ -128,6 +130,8 @@ func (f Field) copyTo(dst, src *Scenario) {
 		*p = *f.Ptr(src).(*bytesize.Size)
 	case *Policy:
 		*p = *f.Ptr(src).(*Policy)
+	case *Target:
+		*p = *f.Ptr(src).(*Target)
 	case *string:
 		*p = *f.Ptr(src).(*string)
 	}

@@ -100,7 +100,7 @@ type Scenario struct {
 	// Target is the router under test: TargetBuiltin (nlstress's engine),
 	// TargetKeepalived (the real daemon, in the subject namespace) or
 	// TargetExec (any daemon, started by TargetCmd).
-	Target string `json:"target"`
+	Target Target `json:"target"`
 	// TargetCmd is the shell command that starts the daemon under test for
 	// TargetExec, run with /bin/sh -c inside the subject namespace.
 	TargetCmd string `json:"target_cmd,omitempty"`
@@ -119,14 +119,39 @@ type Scenario struct {
 	Probe bool `json:"probe,omitempty"`
 }
 
+// Target is the router under test: a flag value (--target) with its own
+// parser.
+type Target string
+
 // The targets a run can stress.
 const (
-	TargetBuiltin    = "builtin"
-	TargetKeepalived = "keepalived"
+	TargetBuiltin    Target = "builtin"
+	TargetKeepalived Target = "keepalived"
 	// TargetExec is any VRRP daemon, started by TargetCmd and observed
 	// only from outside: on the wire and through sock_diag.
-	TargetExec = "exec"
+	TargetExec Target = "exec"
 )
+
+// Targets are the valid targets, in the order help lists them.
+var Targets = []Target{TargetBuiltin, TargetKeepalived, TargetExec}
+
+// Set parses a target name; with String and Type it makes *Target a
+// pflag.Value.
+func (t *Target) Set(s string) error {
+	for _, v := range Targets {
+		if Target(s) == v {
+			*t = v
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown target %q: want builtin, keepalived or exec", s)
+}
+
+// String returns the target's name.
+func (t *Target) String() string { return string(*t) }
+
+// Type names the flag's value type in help output.
+func (*Target) Type() string { return "target" }
 
 // Default is the scenario that "nlstress run" runs with no flags: the
 // incident's 255 VRIDs on eth2, with keepalived's default buffer and
@@ -207,7 +232,7 @@ func (s Scenario) Validate() error {
 	case s.DownFor < 0 || s.DownFor > 10*time.Minute:
 		return fieldErr("down_for", s.DownFor.String(), "want 0 (until all FAULT) to 10m")
 	case s.Target != TargetBuiltin && s.Target != TargetKeepalived && s.Target != TargetExec:
-		return fieldErr("target", strconv.Quote(s.Target), "want builtin, keepalived or exec")
+		return fieldErr("target", strconv.Quote(string(s.Target)), "want builtin, keepalived or exec")
 	case (s.Target == TargetExec) != (s.TargetCmd != ""):
 		return bad("--target exec and --target-cmd go together: exec runs the command, and only exec runs one")
 	case s.Target != TargetBuiltin && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
