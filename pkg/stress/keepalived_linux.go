@@ -192,7 +192,12 @@ func (k *externalMonitor) WaitMarker(context.Context, uint32) (nlmon.Counts, err
 	return nlmon.Counts{}, errors.New("an external daemon's reads are not visible: no markers")
 }
 
+// describe reads the socket's buffer afresh: the daemon may set it after
+// joining its groups, that is after the socket was found.
 func (k *externalMonitor) describe(m *result.Monitor) {
+	if mi, err := k.memInfo(); err == nil {
+		k.sock.RcvBuf = mi.RcvBuf
+	}
 	m.Effective = int64(k.sock.RcvBuf)
 	m.Capped = nlmon.Capped(m.Requested, m.Effective, m.Force)
 	m.Policy, m.Cost, m.External = k.policy, 0, true
