@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
@@ -27,11 +26,7 @@ func addScenarioFlags(f *pflag.FlagSet, sc *scenario.Scenario, sweep bool) {
 			f.StringVar(p, field.Flag, *p, field.Help)
 		case *time.Duration:
 			f.DurationVar(p, field.Flag, *p, field.Help)
-		case *bytesize.Size:
-			f.Var(p, field.Flag, field.Help)
-		case *scenario.Policy:
-			f.Var(p, field.Flag, field.Help)
-		case *scenario.Target:
+		case pflag.Value: // sizes and the enums
 			f.Var(p, field.Flag, field.Help)
 		}
 	}
@@ -45,6 +40,7 @@ func completeScenarioFlags(cmd *cobra.Command) {
 		"on-overrun":   {string(scenario.PolicyNone), string(scenario.PolicyResync), string(scenario.PolicyRestart)},
 		"family":       {"4", "6"},
 		"vrrp-version": {"2", "3"},
+		"flap-mode":    {string(scenario.FlapAdmin), string(scenario.FlapCarrier)},
 	} {
 		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
 // Run writes a run's result in the given format. A result with no
@@ -23,6 +24,9 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	sc := r.Scenario
 	ew := &errWriter{w: w}
 	opts := []string{fmt.Sprintf("VRRPv%d every %v", sc.Version, sc.AdvertInterval)}
+	if sc.FlapMode == scenario.FlapCarrier {
+		opts = append(opts, "carrier flaps (the peer's end goes down)")
+	}
 	if sc.VMAC {
 		opts = append(opts, "VMAC")
 	}

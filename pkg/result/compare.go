@@ -37,6 +37,9 @@ func books(t *Totals) string {
 // comparable is the part of a scenario a baseline must share with a run.
 func comparable(s scenario.Scenario) scenario.Scenario {
 	s.Name, s.KeepLab, s.KeepalivedBin, s.KeepalivedConfExtra = "", false, "", ""
+	if s.FlapMode == "" {
+		s.FlapMode = scenario.FlapAdmin // baselines from before flap modes
+	}
 	return s
 }
 

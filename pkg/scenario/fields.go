@@ -3,10 +3,9 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"time"
-
-	"github.com/nlstress/nlstress/pkg/bytesize"
 )
 
 // Field is one option of a scenario, defined once: its key in scenario
@@ -22,7 +21,8 @@ type Field struct {
 	// its own --vrids and sets buffers and flaps itself.
 	Run bool
 	// Ptr returns the field inside s: *int, *bool, *string,
-	// *time.Duration, *bytesize.Size, *Policy or *Target.
+	// *time.Duration, or a type with its own parser (*bytesize.Size,
+	// *Policy, *Target, *FlapMode).
 	Ptr func(s *Scenario) any
 }
 
@@ -53,6 +53,8 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.NoENOBUFS }},
 	{Key: "on_overrun", Flag: "on-overrun", Help: "what the monitor does after ENOBUFS: none (keepalived), resync (dump links and addresses), restart (reopen and dump)",
 		Ptr: func(s *Scenario) any { return &s.OnOverrun }},
+	{Key: "flap_mode", Flag: "flap-mode", Help: "how a flap takes the links down: admin (ip link set eth2 down on the subject) or carrier (the peer's end goes down: the subject keeps IFF_UP and loses carrier, as on a cable pull)",
+		Ptr: func(s *Scenario) any { return &s.FlapMode }},
 	{Key: "consumer_cost", Flag: "consumer-cost", Help: "processing time per netlink message (busy work), 0 to 1s, e.g. 20us, to model a slower daemon",
 		Ptr: func(s *Scenario) any { return &s.ConsumerCost }},
 	{Key: "down_for", Flag: "down-for", Help: "how long the link stays down, up to 10m; 0: until every instance is in FAULT and the peer took over",
@@ -103,14 +105,10 @@ func (f Field) Set(s *Scenario, text string) error {
 			return fmt.Errorf("%q is not a duration (want e.g. 100ms, 1s)", text)
 		}
 		*p = v
-	case *bytesize.Size:
-		return p.Set(text)
-	case *Policy:
-		return p.Set(text)
-	case *Target:
-		return p.Set(text)
 	case *string:
 		*p = text
+	case interface{ Set(string) error }: // sizes and the enums: their own parsers
+		return p.Set(text)
 	default:
 		return fmt.Errorf("field %s: unsupported type %T", f.Key, p)
 	}
@@ -119,22 +117,7 @@ func (f Field) Set(s *Scenario, text string) error {
 
 // copyTo copies the field from src into dst.
 func (f Field) copyTo(dst, src *Scenario) {
-	switch p := f.Ptr(dst).(type) {
-	case *int:
-		*p = *f.Ptr(src).(*int)
-	case *bool:
-		*p = *f.Ptr(src).(*bool)
-	case *time.Duration:
-		*p = *f.Ptr(src).(*time.Duration)
-	case *bytesize.Size:
-		*p = *f.Ptr(src).(*bytesize.Size)
-	case *Policy:
-		*p = *f.Ptr(src).(*Policy)
-	case *Target:
-		*p = *f.Ptr(src).(*Target)
-	case *string:
-		*p = *f.Ptr(src).(*string)
-	}
+	reflect.ValueOf(f.Ptr(dst)).Elem().Set(reflect.ValueOf(f.Ptr(src)).Elem())
 }
 
 // Override copies into dst the fields of src whose flags were given on the

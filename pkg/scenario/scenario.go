@@ -88,6 +88,9 @@ type Scenario struct {
 	ConsumerCost time.Duration `json:"consumer_cost_ns"`
 	// Flaps is how many times the subject's links go down and up.
 	Flaps int `json:"flaps"`
+	// FlapMode is how a flap takes the links down: FlapAdmin on the
+	// subject, or FlapCarrier (the peer's end goes down).
+	FlapMode FlapMode `json:"flap_mode"`
 	// DownFor is how long a link stays down; 0 means until every subject
 	// instance is in FAULT and the peer has taken over (bounded).
 	DownFor time.Duration `json:"down_for_ns"`
@@ -132,6 +135,38 @@ const (
 	TargetExec Target = "exec"
 )
 
+// FlapMode is how a flap takes links down.
+type FlapMode string
+
+// The flap modes.
+const (
+	// FlapAdmin sets the subject's interfaces administratively down
+	// (ip link set eth2 down): IFF_UP clears, the kernel flushes the
+	// interfaces' routes.
+	FlapAdmin FlapMode = "admin"
+	// FlapCarrier sets the peer's ends of the veths down: the subject's
+	// interfaces stay up and lose carrier (IFF_RUNNING clears), as on a
+	// cable pull or a switch reboot; addresses and routes stay.
+	FlapCarrier FlapMode = "carrier"
+)
+
+// Set parses a flap mode; with String and Type it makes *FlapMode a
+// pflag.Value.
+func (m *FlapMode) Set(s string) error {
+	switch FlapMode(s) {
+	case FlapAdmin, FlapCarrier:
+		*m = FlapMode(s)
+		return nil
+	}
+	return fmt.Errorf("unknown flap mode %q: want admin or carrier", s)
+}
+
+// String returns the mode's name.
+func (m *FlapMode) String() string { return string(*m) }
+
+// Type names the flag's value type in help output.
+func (*FlapMode) Type() string { return "mode" }
+
 // Targets are the valid targets, in the order help lists them.
 var Targets = []Target{TargetBuiltin, TargetKeepalived, TargetExec}
 
@@ -159,7 +194,7 @@ func (*Target) Type() string { return "target" }
 func Default() Scenario {
 	return Scenario{
 		VRIDs: 255, Family: 4, Version: 3, AdvertInterval: time.Second, VIPsPerVRID: 1,
-		Force: true, OnOverrun: PolicyNone, Flaps: 1,
+		Force: true, OnOverrun: PolicyNone, Flaps: 1, FlapMode: FlapAdmin,
 		ConsumerCost: DefaultConsumerCost, Target: TargetBuiltin,
 	}
 }
@@ -227,6 +262,8 @@ func (s Scenario) Validate() error {
 		return fieldErr("on_overrun", strconv.Quote(string(s.OnOverrun)), "want none, resync or restart")
 	case s.ConsumerCost < 0 || s.ConsumerCost > time.Second:
 		return fieldErr("consumer_cost", s.ConsumerCost.String(), "want 0 to 1s per message")
+	case s.FlapMode != FlapAdmin && s.FlapMode != FlapCarrier:
+		return fieldErr("flap_mode", strconv.Quote(string(s.FlapMode)), "want admin or carrier")
 	case s.Flaps < 1 || s.Flaps > MaxFlaps:
 		return fieldErr("flaps", itoa(s.Flaps), "want 1 to %d", MaxFlaps)
 	case s.DownFor < 0 || s.DownFor > 10*time.Minute:

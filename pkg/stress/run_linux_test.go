@@ -294,3 +294,20 @@ func TestExecTargetThatExits(t *testing.T) {
 		t.Fatalf("left namespaces %v", names)
 	}
 }
+
+// A carrier flap (the peer's end of the veth down, as a cable pull): the
+// engine sees IFF_RUNNING clear on its interface and its VMACs, goes FAULT
+// and comes back, and the books balance, as for an admin flap.
+func TestCarrierFlap(t *testing.T) {
+	sc := small(4*bytesize.MiB, scenario.PolicyNone)
+	sc.FlapMode = scenario.FlapCarrier
+	res, err := run(t, sc)
+	if err != nil || res.Verdict.Status != result.StatusPass {
+		t.Fatalf("verdict %+v, err %v; want PASS", res.Verdict, err)
+	}
+	f := res.Flaps[0]
+	if f.NotFault != 0 || f.Recovery.Count != 64 {
+		t.Fatalf("flap %+v: want all 64 FAULT on carrier loss and all back", f)
+	}
+	t.Logf("carrier flap storm: down %v, up %v", f.Down.Storm.ByType, f.Up.Storm.ByType)
+}

@@ -115,7 +115,12 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 	}
 	r.win = &flap.Window{Oracle: r.oracle, Monitor: r.monitor, Marker: r.marker, Failed: r.failed,
 		Busy: fmt.Sprintf(" (consumer cost %v too high?)", sc.ConsumerCost)}
+	// An admin flap sets the subject's ends down; a carrier flap the
+	// peer's, so that the subject keeps IFF_UP and loses carrier.
 	r.links = flap.Links{Conn: l.Subject.Conn}
+	if sc.FlapMode == scenario.FlapCarrier {
+		r.links.Conn = l.Peer.Conn
+	}
 	for _, ifc := range l.Interfaces {
 		r.links.Names, r.links.Indexes = append(r.links.Names, ifc.Name), append(r.links.Indexes, ifc.Index)
 	}
