@@ -40,6 +40,14 @@ missing baseline, or a run that could not measure.`,
 				return err
 			}
 			out, err := gate.Run(cmd.Context(), files, opt, stress.Run)
+			checks, times, regressed := gate.Summary(out)
+			// The JUnit file is written whatever happened: a gate that
+			// stopped on an error reports it as an error testcase.
+			if werr := outfile.Write(junit, func(w io.Writer) error {
+				return report.JUnit(w, report.GateRun{Checks: checks, Times: times, Err: err})
+			}); werr != nil && err == nil {
+				err = werr
+			}
 			if err != nil {
 				return err
 			}
@@ -47,10 +55,6 @@ missing baseline, or a run that could not measure.`,
 				if o.Updated {
 					fmt.Fprintf(cmd.ErrOrStderr(), "baseline %s written: %s\n", o.Baseline, o.Verdict)
 				}
-			}
-			checks, regressed := gate.Summary(out)
-			if err := outfile.Write(junit, func(w io.Writer) error { return report.JUnit(w, checks) }); err != nil {
-				return err
 			}
 			if !opt.Update {
 				if err := report.Gate(cmd.OutOrStdout(), g.output, checks); err != nil {

@@ -284,15 +284,20 @@ func TestGateExitCodes(t *testing.T) {
 		t.Fatalf("small buffer: exit %d, want 1 with a regression:\n%s\n%s", code, stdout, stderr)
 	}
 	x, err := os.ReadFile(junit)
-	if err != nil || !strings.Contains(string(x), `<testcase name="kernel_drops" classname="nlstress.gate.ci-gate">`) || !strings.Contains(string(x), "kernel_drops regressed") {
+	if err != nil || !strings.Contains(string(x), `<testcase name="kernel_drops" classname="nlstress.gate.ci-gate" time="0.000">`) || !strings.Contains(string(x), "kernel_drops regressed") {
 		t.Fatalf("JUnit does not name the failing metric (%v):\n%s", err, x)
 	}
 	// A malformed scenario: one line naming file and line, exit 2.
 	bad := filepath.Join(dir, "bad.yaml")
 	os.WriteFile(bad, []byte("vrids: 64\nrcvbuf: lots\n"), 0o644)
-	_, stderr, code = nlstress(t, "gate", bad, "--baseline-dir", dir)
+	errJUnit := filepath.Join(dir, "error.xml")
+	_, stderr, code = nlstress(t, "gate", bad, "--baseline-dir", dir, "--junit", errJUnit)
 	if code != 2 || !strings.Contains(stderr, "bad.yaml:2:") || strings.Count(stderr, "\n") != 1 {
 		t.Fatalf("malformed: exit %d, stderr %q; want 2 and one line with file:line", code, stderr)
+	}
+	// The CI system still gets a JUnit file, with the error in it.
+	if x, err := os.ReadFile(errJUnit); err != nil || !strings.Contains(string(x), `<error message="`) || !strings.Contains(string(x), "bad.yaml:2:") {
+		t.Fatalf("a gate that stopped on an error wrote no JUnit error case (%v):\n%s", err, x)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
@@ -34,6 +35,8 @@ type Options struct {
 
 // Outcome is one scenario's gate result.
 type Outcome struct {
+	// Time is how long the scenario's run took.
+	Time     time.Duration  `json:"time_ns"`
 	Name     string         `json:"name"`
 	File     string         `json:"file"`
 	Baseline string         `json:"baseline"`
@@ -94,7 +97,9 @@ func Run(ctx context.Context, files []string, opt Options, run RunFunc) ([]Outco
 		}
 		sc := f.Scenario
 		sc.Name = name
+		t0 := time.Now()
 		res, err := run(ctx, sc)
+		o.Time = time.Since(t0)
 		if err != nil && !errors.Is(err, result.ErrFinding) {
 			return out, fmt.Errorf("gate %s: %w", name, err)
 		}
@@ -120,14 +125,16 @@ func Run(ctx context.Context, files []string, opt Options, run RunFunc) ([]Outco
 	return out, nil
 }
 
-// Summary is every check of the outcomes, in order, and how many
-// scenarios regressed.
-func Summary(out []Outcome) (checks []result.Check, regressed int) {
+// Summary is every check of the outcomes, in order, the time each
+// scenario's run took, and how many scenarios regressed.
+func Summary(out []Outcome) (checks []result.Check, times map[string]time.Duration, regressed int) {
+	times = map[string]time.Duration{}
 	for _, o := range out {
 		checks = append(checks, o.Checks...)
+		times[o.Name] = o.Time
 		if !o.Pass() {
 			regressed++
 		}
 	}
-	return checks, regressed
+	return checks, times, regressed
 }

@@ -91,7 +91,7 @@ func TestSummary(t *testing.T) {
 		{Checks: []result.Check{{Metric: "kernel_drops", Pass: true}, {Metric: "books_balance", Skipped: true}}},
 		{Checks: []result.Check{{Metric: "kernel_drops", Pass: false}}},
 	}
-	checks, regressed := Summary(out)
+	checks, _, regressed := Summary(out)
 	if len(checks) != 3 || regressed != 1 {
 		t.Fatalf("%d checks, %d regressed; want 3 and 1", len(checks), regressed)
 	}

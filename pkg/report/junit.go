@@ -4,64 +4,104 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/result"
 )
 
-// JUnit writes gate checks as JUnit XML: one testsuite per scenario, one
+// GateRun is what JUnit reports of one gate: its checks, the time each
+// scenario's run took (by scenario name), and the error that stopped the
+// gate before it compared everything, if any.
+type GateRun struct {
+	Checks []result.Check
+	Times  map[string]time.Duration
+	Err    error
+}
+
+// JUnit writes a gate as JUnit XML: one testsuite per scenario, one
 // testcase per metric, a <failure> naming the metric, its value and its
-// limit where it regressed, <skipped> where the metric cannot be measured. CI systems (GitLab, Jenkins, GitHub actions
-// reporters) read this shape.
-func JUnit(w io.Writer, checks []result.Check) error {
-	type failure struct {
+// limit where it regressed, <skipped> where the metric cannot be measured,
+// and, for a gate that stopped on an error (a missing baseline, a run
+// that could not measure), a testsuite "nlstress gate" whose testcase
+// "run" carries the <error>. Every suite has tests, failures, errors,
+// skipped and time (seconds), as Jenkins' JUnit schema requires; CI
+// systems (GitLab, Jenkins, GitHub actions reporters) read this shape.
+func JUnit(w io.Writer, g GateRun) error {
+	type message struct {
 		Message string `xml:"message,attr"`
-		Type    string `xml:"type,attr"`
+		Type    string `xml:"type,attr,omitempty"`
 		Text    string `xml:",chardata"`
-	}
-	type skipped struct {
-		Message string `xml:"message,attr"`
 	}
 	type testcase struct {
 		Name      string   `xml:"name,attr"`
 		Classname string   `xml:"classname,attr"`
-		Failure   *failure `xml:"failure,omitempty"`
-		Skipped   *skipped `xml:"skipped,omitempty"`
+		Time      string   `xml:"time,attr"`
+		Failure   *message `xml:"failure,omitempty"`
+		Error     *message `xml:"error,omitempty"`
+		Skipped   *message `xml:"skipped,omitempty"`
+	}
+	type counts struct {
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Errors   int    `xml:"errors,attr"`
+		Skipped  int    `xml:"skipped,attr"`
+		Time     string `xml:"time,attr"`
 	}
 	type testsuite struct {
-		Name     string     `xml:"name,attr"`
-		Tests    int        `xml:"tests,attr"`
-		Failures int        `xml:"failures,attr"`
-		Cases    []testcase `xml:"testcase"`
+		Name string `xml:"name,attr"`
+		counts
+		Cases []testcase `xml:"testcase"`
 	}
 	type testsuites struct {
-		XMLName  xml.Name    `xml:"testsuites"`
-		Name     string      `xml:"name,attr"`
-		Tests    int         `xml:"tests,attr"`
-		Failures int         `xml:"failures,attr"`
-		Suites   []testsuite `xml:"testsuite"`
+		XMLName xml.Name `xml:"testsuites"`
+		Name    string   `xml:"name,attr"`
+		counts
+		Suites []testsuite `xml:"testsuite"`
 	}
+	seconds := func(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
 	doc := testsuites{Name: "nlstress gate"}
+	var total time.Duration
 	index := map[string]int{}
-	for _, c := range checks {
-		i, ok := index[c.Scenario]
+	add := func(suite string, tc testcase, time time.Duration) {
+		i, ok := index[suite]
 		if !ok {
 			i = len(doc.Suites)
-			index[c.Scenario] = i
-			doc.Suites = append(doc.Suites, testsuite{Name: c.Scenario})
+			index[suite] = i
+			doc.Suites = append(doc.Suites, testsuite{Name: suite, counts: counts{Time: seconds(time)}})
+			total += time
 		}
-		tc := testcase{Name: c.Metric, Classname: "nlstress.gate." + c.Scenario}
-		if c.Skipped {
-			tc.Skipped = &skipped{Message: fmt.Sprintf("%s: %s", c.Metric, c.Now)}
-		} else if !c.Pass {
-			msg := fmt.Sprintf("%s regressed: now %s, limit %s (baseline %s)", c.Metric, c.Now, c.Limit, c.Baseline)
-			tc.Failure = &failure{Message: msg, Type: "regression", Text: msg}
-			doc.Suites[i].Failures++
+		s := &doc.Suites[i]
+		switch {
+		case tc.Failure != nil:
+			s.Failures++
 			doc.Failures++
+		case tc.Error != nil:
+			s.Errors++
+			doc.Errors++
+		case tc.Skipped != nil:
+			s.Skipped++
+			doc.Skipped++
 		}
-		doc.Suites[i].Cases = append(doc.Suites[i].Cases, tc)
-		doc.Suites[i].Tests++
+		s.Cases = append(s.Cases, tc)
+		s.Tests++
 		doc.Tests++
 	}
+	for _, c := range g.Checks {
+		tc := testcase{Name: c.Metric, Classname: "nlstress.gate." + c.Scenario, Time: seconds(0)}
+		if c.Skipped {
+			tc.Skipped = &message{Message: fmt.Sprintf("%s: %s", c.Metric, c.Now)}
+		} else if !c.Pass {
+			msg := fmt.Sprintf("%s regressed: now %s, limit %s (baseline %s)", c.Metric, c.Now, c.Limit, c.Baseline)
+			tc.Failure = &message{Message: msg, Type: "regression", Text: msg}
+		}
+		add(c.Scenario, tc, g.Times[c.Scenario])
+	}
+	if g.Err != nil {
+		msg := g.Err.Error()
+		add("nlstress gate", testcase{Name: "run", Classname: "nlstress.gate", Time: seconds(0),
+			Error: &message{Message: msg, Type: "error", Text: msg}}, 0)
+	}
+	doc.Time = seconds(total)
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -72,27 +112,4 @@ func JUnit(w io.Writer, checks []result.Check) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-// Gate writes the gate's comparison table: baseline, now, limit and
-// verdict per metric.
-func Gate(w io.Writer, f Format, checks []result.Check) error {
-	if f == FormatJSON {
-		if checks == nil {
-			checks = []result.Check{}
-		}
-		return JSON(w, checks)
-	}
-	rows := make([][]string, len(checks))
-	for i, c := range checks {
-		v := "pass"
-		switch {
-		case c.Skipped:
-			v = "skipped"
-		case !c.Pass:
-			v = "REGRESSION"
-		}
-		rows[i] = []string{c.Scenario, c.Metric, c.Baseline, c.Now, c.Limit, v}
-	}
-	return Table(w, f, []string{"scenario", "metric", "baseline", "now", "limit", "verdict"}, rows)
 }

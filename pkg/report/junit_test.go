@@ -3,8 +3,10 @@ package report
 import (
 	"bytes"
 	"encoding/xml"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/result"
 )
@@ -15,7 +17,7 @@ func TestJUnit(t *testing.T) {
 		{Scenario: "ci-gate", Metric: "stuck_instances", Baseline: "0", Now: "0", Limit: "<= 0", Pass: true},
 	}
 	var b bytes.Buffer
-	if err := JUnit(&b, checks); err != nil {
+	if err := JUnit(&b, GateRun{Checks: checks, Times: map[string]time.Duration{"ci-gate": 1500 * time.Millisecond}}); err != nil {
 		t.Fatal(err)
 	}
 	var doc struct {
@@ -43,5 +45,44 @@ func TestJUnit(t *testing.T) {
 	}
 	if doc.Suites[0].Cases[1].Failure != nil {
 		t.Fatal("a passing check has a failure")
+	}
+}
+
+// Every suite carries the attributes Jenkins' JUnit schema requires
+// (tests, failures, errors, skipped, time), testcases their time, and a
+// gate that stopped on an error still writes a file with an error case.
+func TestJUnitSchemaAndErrors(t *testing.T) {
+	checks := []result.Check{
+		{Scenario: "ka", Metric: "books_balance", Now: "not measurable", Skipped: true},
+		{Scenario: "ka", Metric: "kernel_drops", Now: "0", Limit: "<= 0", Pass: true},
+	}
+	var b bytes.Buffer
+	err := JUnit(&b, GateRun{Checks: checks, Times: map[string]time.Duration{"ka": 2 * time.Second}, Err: errors.New("gate ci: no baseline")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests    string `xml:"tests,attr"`
+		Failures string `xml:"failures,attr"`
+		Errors   string `xml:"errors,attr"`
+		Skipped  string `xml:"skipped,attr"`
+		Time     string `xml:"time,attr"`
+		Suites   []struct {
+			Name, Tests, Failures, Errors, Skipped, Time string `xml:",attr"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, b.String())
+	}
+	if doc.Tests != "3" || doc.Failures != "0" || doc.Errors != "1" || doc.Skipped != "1" || doc.Time != "2.000" {
+		t.Fatalf("testsuites %+v", doc)
+	}
+	for _, attr := range []string{`<testsuite name="ka" tests="2" failures="0" errors="0" skipped="1" time="2.000">`,
+		`<testsuite name="nlstress gate" tests="1" failures="0" errors="1" skipped="0" time="0.000">`,
+		`<testcase name="run" classname="nlstress.gate" time="0.000">`, `<error message="gate ci: no baseline" type="error">`,
+		`<skipped message="books_balance: not measurable">`} {
+		if !strings.Contains(b.String(), attr) {
+			t.Errorf("JUnit lacks %s:\n%s", attr, b.String())
+		}
 	}
 }

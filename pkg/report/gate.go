@@ -1,0 +1,30 @@
+package report
+
+import (
+	"io"
+
+	"github.com/nlstress/nlstress/pkg/result"
+)
+
+// Gate writes the gate's comparison table: baseline, now, limit and
+// verdict per metric.
+func Gate(w io.Writer, f Format, checks []result.Check) error {
+	if f == FormatJSON {
+		if checks == nil {
+			checks = []result.Check{}
+		}
+		return JSON(w, checks)
+	}
+	rows := make([][]string, len(checks))
+	for i, c := range checks {
+		v := "pass"
+		switch {
+		case c.Skipped:
+			v = "skipped"
+		case !c.Pass:
+			v = "REGRESSION"
+		}
+		rows[i] = []string{c.Scenario, c.Metric, c.Baseline, c.Now, c.Limit, v}
+	}
+	return Table(w, f, []string{"scenario", "metric", "baseline", "now", "limit", "verdict"}, rows)
+}
