@@ -189,7 +189,10 @@ type RouterCounters struct {
 	AdvertsReceived uint64            `json:"adverts_received"`
 	SendErrors      uint64            `json:"send_errors"`
 	Discarded       map[string]uint64 `json:"discarded,omitempty"`
-	Transitions     uint64            `json:"transitions"`
+	// AddrListMismatch counts VRRPv3 adverts processed although their
+	// address list differs from the configured one (RFC 5798 §7.1).
+	AddrListMismatch uint64 `json:"addr_list_mismatch"`
+	Transitions      uint64 `json:"transitions"`
 	// NetlinkRequests are the router's own VIP and route changes;
 	// NetlinkESRCH those that failed with "No such process".
 	NetlinkRequests uint64 `json:"netlink_requests"`

@@ -153,11 +153,16 @@ func (r *runner) spawn(ctx context.Context, name string, fn func(context.Context
 	go func() {
 		defer r.wg.Done()
 		if err := fn(ctx); err != nil {
-			r.mu.Lock()
-			r.errs = append(r.errs, fmt.Errorf("%s: %w", name, err))
-			r.mu.Unlock()
+			r.fail(fmt.Errorf("%s: %w", name, err))
 		}
 	}()
+}
+
+// fail records an error that fails the run.
+func (r *runner) fail(err error) {
+	r.mu.Lock()
+	r.errs = append(r.errs, err)
+	r.mu.Unlock()
 }
 
 // failed returns the errors of the background parts so far, joined; nil if
@@ -177,9 +182,7 @@ func (r *runner) stop(res *result.Result) error {
 			grace = 0 // interrupted: the lab goes at once, and the daemon with it
 		}
 		if err := r.stopTarget(grace); err != nil {
-			r.mu.Lock()
-			r.errs = append(r.errs, err)
-			r.mu.Unlock()
+			r.fail(err)
 		}
 	}
 	r.cancel()
@@ -204,7 +207,7 @@ func (r *runner) stop(res *result.Result) error {
 func counters(c vrrp.Counters) *result.RouterCounters {
 	return &result.RouterCounters{
 		AdvertsSent: c.AdvertsSent, AdvertsReceived: c.AdvertsReceived, SendErrors: c.SendErrors,
-		Discarded: c.Discarded, Transitions: c.Transitions, NetlinkRequests: c.NetlinkRequests,
+		Discarded: c.Discarded, AddrListMismatch: c.AddrListMismatch, Transitions: c.Transitions, NetlinkRequests: c.NetlinkRequests,
 		NetlinkErrors: c.NetlinkErrors, NetlinkESRCH: c.NetlinkESRCH, LinkEvents: c.LinkEvents,
 	}
 }
