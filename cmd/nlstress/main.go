@@ -60,17 +60,18 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	var sig interrupt
-	if err == nil && !errors.As(context.Cause(ctx), &sig) {
+	interrupted := errors.As(context.Cause(ctx), &sig)
+	if err == nil && !interrupted {
 		return exitOK
 	}
-	if err == nil || (errors.Is(err, context.Canceled) && !errors.As(err, &sig)) {
+	if interrupted && (err == nil || errors.Is(err, context.Canceled) && !errors.As(err, new(interrupt))) {
 		// A command that ended cleanly on the signal, or whose error
 		// is only the cancellation: say what stopped it.
-		err = context.Cause(ctx)
+		err = sig
 	}
 	fmt.Fprintf(stderr, "nlstress: %s\n", oneLine(err))
 	switch {
-	case errors.As(err, &sig) || errors.As(context.Cause(ctx), &sig):
+	case interrupted:
 		return sig.exitCode()
 	case errors.Is(err, result.ErrFinding):
 		return exitFinding

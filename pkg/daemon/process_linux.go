@@ -62,9 +62,6 @@ func Start(ns *netns.NS, cmd *exec.Cmd, logPath string) (*Process, error) {
 	return p, nil
 }
 
-// PID is the process id of the daemon (the leader of its process group).
-func (p *Process) PID() int { return p.cmd.Process.Pid }
-
 // Exited is closed when the daemon's own process has exited.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 
@@ -76,9 +73,6 @@ func (p *Process) Log() string {
 	b, _ := os.ReadFile(p.logPath)
 	return string(b)
 }
-
-// LogPath is the file the daemon's output goes to.
-func (p *Process) LogPath() string { return p.logPath }
 
 // ErrStillRunning is returned by Stop when the process group outlived
 // SIGKILL's deadline ("nlstress cleanup" finds it later).
@@ -105,7 +99,7 @@ func (p *Process) Stop(grace time.Duration) error {
 		_ = syscall.Kill(-pgid, syscall.SIGKILL)
 		deadline := time.Now().Add(reapTimeout)
 		<-p.exited
-		for GroupAlive(pgid) {
+		for groupAlive(pgid) {
 			// The leader's orphans were reparented to nlstress (a child
 			// subreaper, see Start): reap them, so that no zombie of the
 			// group outlives Stop.
@@ -121,8 +115,8 @@ func (p *Process) Stop(grace time.Duration) error {
 	return err
 }
 
-// GroupAlive reports whether any process of process group pgid still
+// groupAlive reports whether any process of process group pgid still
 // exists (a zombie not yet reaped by its parent counts).
-func GroupAlive(pgid int) bool {
+func groupAlive(pgid int) bool {
 	return syscall.Kill(-pgid, 0) == nil
 }

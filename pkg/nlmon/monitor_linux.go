@@ -66,8 +66,8 @@ type Counts struct {
 // the counters at that moment: every message queued before the marker is
 // in them, none queued after it.
 func (m *Monitor) sawMarker(k uint32) {
-	c := Counts{Messages: m.messages.Load(), ENOBUFS: m.enobufs.Load(), Markers: m.markers.Add(1)}
-	c.Drops, _ = m.Drops()
+	m.markers.Add(1)
+	c, _ := m.Counts() // a failed sk_drops read leaves Drops 0; the books then say so
 	m.markerMu.Lock()
 	defer m.markerMu.Unlock()
 	m.marker, m.atMarker = k, c
@@ -218,28 +218,29 @@ func (m *Monitor) overrun(h Handler) error {
 // neither received nor dropped. Then the old queue is drained (counted as
 // received and discarded, as a dying daemon's queue is) and closed, with
 // its final sk_drops kept.
-func (m *Monitor) restart() error {
+func (m *Monitor) restart() (err error) {
 	old := m.Socket()
 	ns, err := openUnjoined(old.Config())
 	if err != nil {
 		return fmt.Errorf("nlmon: restart: %w", err)
 	}
+	defer func() {
+		if err != nil {
+			ns.Close()
+		}
+	}()
 	if err := old.leave(); err != nil {
-		ns.Close()
 		return fmt.Errorf("nlmon: restart: %w", err)
 	}
 	if err := ns.join(); err != nil {
-		ns.Close()
 		return fmt.Errorf("nlmon: restart: %w", err)
 	}
 	m.restarts.Add(1)
 	if err := m.discardQueued(old); err != nil {
-		ns.Close()
 		return err
 	}
 	mi, err := old.MemInfo()
 	if err != nil {
-		ns.Close()
 		return fmt.Errorf("nlmon: restart: %w", err)
 	}
 	// One step under the lock, so that Drops never sees the old socket's

@@ -74,11 +74,13 @@ func (r *runner) converge(ctx context.Context) error {
 	mdi := r.sc.MasterDownInterval(peerPriority)
 	limit, quiet := 2*mdi+10*time.Second, quietPeriod(mdi)
 	t0 := time.Now()
-	if err := waitProgress(ctx, r.subject, vrrp.Master, limit, quiet); err != nil {
-		return fmt.Errorf("%w: nothing moved for %v after %v: %w", ErrNotConverged, quiet, time.Since(t0).Round(time.Millisecond), err)
-	}
-	if err := waitProgress(ctx, r.peer, vrrp.Backup, limit, quiet); err != nil {
-		return fmt.Errorf("%w: nothing moved for %v after %v: %w", ErrNotConverged, quiet, time.Since(t0).Round(time.Millisecond), err)
+	for _, w := range []struct {
+		v stateView
+		s vrrp.State
+	}{{r.subject, vrrp.Master}, {r.peer, vrrp.Backup}} {
+		if err := waitProgress(ctx, w.v, w.s, limit, quiet); err != nil {
+			return fmt.Errorf("%w: nothing moved for %v after %v: %w", ErrNotConverged, quiet, time.Since(t0).Round(time.Millisecond), err)
+		}
 	}
 	return nil
 }
@@ -127,21 +129,20 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		return f, nil, err
 	}
 	mdi := sc.MasterDownInterval(peerPriority)
-	if sc.DownFor == 0 {
-		// Until all FAULT and the peer took over, however long a big lab
-		// takes, as long as it keeps moving.
-		_ = waitProgress(ctx, r.subject, vrrp.Fault, mdi+5*time.Second, quietPeriod(mdi))
-		_ = waitProgress(ctx, r.peer, vrrp.Master, mdi+5*time.Second, quietPeriod(mdi))
-	} else {
+	if sc.DownFor > 0 {
 		dctx, cancel := context.WithDeadline(ctx, f.DownAt.Add(sc.DownFor))
 		_ = r.subject.WaitAll(dctx, vrrp.Fault)
 		_ = r.peer.WaitAll(dctx, vrrp.Master)
 		cancel()
-	}
-	if sc.DownFor > 0 {
 		flap.Hold(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
-	} else if !sc.Probe {
-		flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
+	} else {
+		// Until all FAULT and the peer took over, however long a big lab
+		// takes, as long as it keeps moving.
+		_ = waitProgress(ctx, r.subject, vrrp.Fault, mdi+5*time.Second, quietPeriod(mdi))
+		_ = waitProgress(ctx, r.peer, vrrp.Master, mdi+5*time.Second, quietPeriod(mdi))
+		if !sc.Probe {
+			flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return f, nil, err

@@ -51,11 +51,12 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("keepalived: %w", err)
 	}
-	p, err := keepalived.Start(l.Subject.NS, keepalived.Options{
-		Bin: sc.KeepalivedBin, Dir: dir, Instances: instances,
-		// With no --rcvbuf, no rcv_bufs lines: keepalived's own default.
-		Global: keepalived.Global{RouterID: "nls-" + l.RunID, RcvBuf: int64(sc.RcvBuf), Force: sc.Force && sc.RcvBuf > 0, Extra: extra},
-	})
+	// With no --rcvbuf, no rcv_bufs lines: keepalived's own default.
+	global := keepalived.Global{RouterID: "nls-" + l.RunID, Extra: extra}
+	if size, force, dflt := sc.MonitorBuffer(); !dflt {
+		global.RcvBuf, global.Force = int64(size), force
+	}
+	p, err := keepalived.Start(l.Subject.NS, keepalived.Options{Bin: sc.KeepalivedBin, Dir: dir, Instances: instances, Global: global})
 	if err != nil {
 		return err
 	}
