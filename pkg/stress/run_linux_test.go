@@ -158,12 +158,17 @@ func TestKeepalivedTarget(t *testing.T) {
 		name   string
 		rcvbuf bytesize.Size
 		loss   bool
+		// judged says whether loss is certain either way; at keepalived's
+		// default 131072 the 64-VMAC storm (about 200 KB) is near the
+		// threshold, where loss is a probability (CI saw 72 drops and
+		// then 0), so that case checks the buffer, not the loss.
+		judged bool
 	}{
-		{"tiny forced buffer drops", 8 * bytesize.KiB, true},
-		{"large forced buffer drops nothing", 4 * bytesize.MiB, false},
+		{"tiny forced buffer drops", 8 * bytesize.KiB, true, true},
+		{"large forced buffer drops nothing", 4 * bytesize.MiB, false, true},
 		// No --rcvbuf: no rcv_bufs lines, keepalived picks its own 64 KiB
-		// (doubled; rmem_max here is above it), which this storm overruns.
-		{"keepalived's own default", 0, true},
+		// (doubled; rmem_max here is above it).
+		{"keepalived's own default", 0, false, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sc := small(tt.rcvbuf, scenario.PolicyNone)
@@ -183,10 +188,10 @@ func TestKeepalivedTarget(t *testing.T) {
 			if m.Effective != want {
 				t.Fatalf("keepalived's socket has rcvbuf %d, want %d (rcvbuf %d, doubled)", m.Effective, want, tt.rcvbuf)
 			}
-			if tt.loss != (res.Totals.Drops > 0) {
+			if tt.judged && tt.loss != (res.Totals.Drops > 0) {
 				t.Fatalf("drops %d, want loss=%v (%s)", res.Totals.Drops, tt.loss, res.Verdict.Line)
 			}
-			if !tt.loss && (err != nil || res.Verdict.Status != result.StatusPass) {
+			if tt.judged && !tt.loss && (err != nil || res.Verdict.Status != result.StatusPass) {
 				t.Fatalf("verdict %+v, err %v; want PASS", res.Verdict, err)
 			}
 			if f := res.Flaps[0]; f.Recovery.Count+len(f.Stuck) != 64 || f.NotFault != 0 {
