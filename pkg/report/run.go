@@ -110,6 +110,9 @@ func Run(w io.Writer, f Format, r result.Result) error {
 			ew.printf("flap %d: stuck after link up: %s\n", fl.Index, stuckText(fl.Stuck))
 		}
 	}
+	if t := r.Totals; len(r.Flaps) > 1 {
+		ew.printf("the monitor lost messages in %s; instances stuck after %s\n", t.LossRate.Of("flaps"), t.StuckRate.Of("flaps"))
+	}
 	if m.Resyncs > 0 {
 		ew.printf("overrun policy %s: %d resync(s), %v in all\n", m.Policy, m.Resyncs, m.ResyncTime.Round(time.Microsecond))
 	}

@@ -1,6 +1,10 @@
 package result
 
-import "time"
+import (
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/stats"
+)
 
 // Verdict statuses.
 const (
@@ -150,6 +154,10 @@ type Totals struct {
 	// or no.
 	FlapsWithLoss  int `json:"flaps_with_loss"`
 	FlapsWithStuck int `json:"flaps_with_stuck"`
+	// LossRate and StuckRate are the same counts as rates over the flaps,
+	// with their exact 95 % confidence intervals.
+	LossRate  stats.Rate `json:"loss_rate"`
+	StuckRate stats.Rate `json:"stuck_rate"`
 	// Stuck counts the instances stuck after the last flap.
 	Stuck    int       `json:"stuck"`
 	Recovery Durations `json:"recovery"`

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/nlstress/nlstress/pkg/stats"
 )
 
 // DefaultMargin is the head-room a recommendation adds above the largest
@@ -76,6 +78,7 @@ func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
 	if measured {
 		t.Balanced = Bool(t.StormMessages == t.Received+t.Drops)
 	}
+	t.LossRate, t.StuckRate = stats.Binomial(t.FlapsWithLoss, len(flaps)), stats.Binomial(t.FlapsWithStuck, len(flaps))
 	t.Recovered = instances
 	if len(flaps) > 0 {
 		t.Stuck = len(flaps[len(flaps)-1].Stuck)
@@ -98,8 +101,8 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 	lossText := fmt.Sprintf("the monitor lost %d of %d messages (%s) with rcvbuf %d",
 		t.Drops, t.StormMessages, episodes, m.Effective)
 	if len(flaps) > 1 {
-		lossText = fmt.Sprintf("the monitor lost messages in %d of %d flaps, %d of %d messages in all (%s) with rcvbuf %d",
-			t.FlapsWithLoss, len(flaps), t.Drops, t.StormMessages, episodes, m.Effective)
+		lossText = fmt.Sprintf("the monitor lost messages in %s, %d of %d messages in all (%s) with rcvbuf %d",
+			t.LossRate.Of("flaps"), t.Drops, t.StormMessages, episodes, m.Effective)
 	}
 	var b strings.Builder
 	var status string
@@ -117,7 +120,7 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		status = StatusFail
 		fmt.Fprintf(&b, "FAIL: %d of %d instances stuck in %s after link up", worst, t.Instances, stuckState(flaps))
 		if len(flaps) > 1 {
-			fmt.Fprintf(&b, " (worst of %d flaps; instances stuck in %d of them)", len(flaps), t.FlapsWithStuck)
+			fmt.Fprintf(&b, " (worst of %d flaps; instances stuck after %s)", len(flaps), t.StuckRate.Of("flaps"))
 		}
 		if loss {
 			b.WriteString("; " + lossText)
@@ -126,7 +129,7 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		}
 	case loss:
 		status = StatusLoss
-		fmt.Fprintf(&b, "LOSS: %d/%d recovered in p95 %s, but %s; ", t.Recovered, t.Instances, seconds(t.Recovery.P95), lossText)
+		fmt.Fprintf(&b, "LOSS: %d/%d recovered in p95 %s%s, but %s; ", t.Recovered, t.Instances, seconds(t.Recovery.P95), neverStuck(t), lossText)
 		if m.Policy == "" || strings.HasPrefix(m.Policy, "none") {
 			b.WriteString("none of the lost messages was a link change that mattered this time, and with overrun policy none a lost link-up leaves instances in FAULT")
 		} else {
@@ -134,8 +137,11 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		}
 	default:
 		status = StatusPass
-		fmt.Fprintf(&b, "PASS: %d/%d recovered in p95 %s; no netlink loss; peak queue %s of %s",
-			t.Recovered, t.Instances, seconds(t.Recovery.P95), kb(t.PeakQueue), kb(uint64(m.Effective)))
+		fmt.Fprintf(&b, "PASS: %d/%d recovered in p95 %s%s; no netlink loss", t.Recovered, t.Instances, seconds(t.Recovery.P95), neverStuck(t))
+		if t.LossRate.N > 1 {
+			fmt.Fprintf(&b, " in %d flaps (loss rate at most %s at 95 %% confidence)", t.LossRate.N, stats.Percent(t.LossRate.AtMost))
+		}
+		fmt.Fprintf(&b, "; peak queue %s of %s", kb(t.PeakQueue), kb(uint64(m.Effective)))
 	}
 	if t.Unbalanced() {
 		fmt.Fprintf(&b, "; BOOKS DO NOT BALANCE: kernel sent %d, monitor received %d + kernel dropped %d",
@@ -146,6 +152,14 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		}
 	}
 	return Verdict{Status: status, Line: b.String()}
+}
+
+// neverStuck says, over several flaps, how far "no instance stuck" goes.
+func neverStuck(t Totals) string {
+	if t.StuckRate.N < 2 {
+		return ""
+	}
+	return fmt.Sprintf(" after each of %d flaps (stuck rate at most %s at 95 %% confidence)", t.StuckRate.N, stats.Percent(t.StuckRate.AtMost))
 }
 
 // stuckState names the state the stuck instances were in (FAULT, as a

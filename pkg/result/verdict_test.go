@@ -153,7 +153,24 @@ func TestJudgeRates(t *testing.T) {
 		t.Fatalf("totals %+v: want loss in 2 flaps, stuck after 1", tot)
 	}
 	v := Judge(tot, flaps, Monitor{Effective: 4096, Policy: "none"})
-	for _, want := range []string{"FAIL: 1 of 64 instances stuck in FAULT", "instances stuck in 1 of them", "lost messages in 2 of 3 flaps"} {
+	for _, want := range []string{"FAIL: 1 of 64 instances stuck in FAULT", "instances stuck after 1 of 3 flaps (33.3 %, 95 % CI 0.8–90.6 %)", "lost messages in 2 of 3 flaps"} {
+		if !strings.Contains(v.Line, want) {
+			t.Errorf("verdict %q lacks %q", v.Line, want)
+		}
+	}
+}
+
+// Thirty clean flaps bound both rates: "0 of 30" is "at most 9.5 %" at
+// 95 % confidence, and the verdict says so rather than a bare PASS.
+func TestJudgeCleanFlapsBoundTheRates(t *testing.T) {
+	ok := Phase{Storm: Storm{Messages: 10}, Received: 10, Balanced: Bool(true)}
+	flaps := make([]Flap, 30)
+	for i := range flaps {
+		flaps[i] = Flap{Index: i + 1, Down: ok, Up: ok}
+	}
+	tot := Total(flaps, nil, 64)
+	v := Judge(tot, flaps, Monitor{Effective: 1 << 20, Policy: "none"})
+	for _, want := range []string{"PASS", "after each of 30 flaps (stuck rate at most 9.5 % at 95 % confidence)", "no netlink loss in 30 flaps (loss rate at most 9.5 %"} {
 		if !strings.Contains(v.Line, want) {
 			t.Errorf("verdict %q lacks %q", v.Line, want)
 		}
