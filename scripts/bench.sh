@@ -64,6 +64,23 @@ bench ./pkg/vrrp 'BenchmarkSoak4080At1s$' -benchtime 1x
 check "soak 2 x 4080 at 1 s: spurious transitions" "$(metric "$log.last" BenchmarkSoak4080At1s spurious-transitions)" "==" 0 "-"
 check "soak 2 x 4080 at 1 s: RSS MB" "$(metric "$log.last" BenchmarkSoak4080At1s rss-MB)" "<=" 200 "-"
 
+# A sweep as a planner runs it: 255 VMAC instances at 1 s adverts, VRRPv2,
+# confirmed by 30 loss-free flaps in a row, on each target. Target: under
+# 10 minutes each (one lab per sweep; only the buffer changes between
+# flaps).
+go build -o "$log.nlstress" ./cmd/nlstress || exit 2
+for target in builtin keepalived; do
+	echo "== nlstress sweep --target $target --vrids 255 --vmac --advert-int 1s --vrrp-version 2" >&2
+	t0=$(date +%s)
+	if "$log.nlstress" sweep --target "$target" --vrids 255 --vmac --advert-int 1s --vrrp-version 2 -o json >"$log.sweep-$target.json" 2>>"$log"; then
+		secs=$(($(date +%s) - t0))
+	else
+		secs=""
+	fi
+	check "sweep 255 VMACs at 1 s, 30-flap confirmation: $target, seconds" "$secs" "<=" 600 "-"
+done
+rm -f "$log.nlstress"
+
 echo
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r)"
 echo

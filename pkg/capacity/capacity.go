@@ -1,8 +1,14 @@
-// Package capacity plans receive buffers: for each VRID count of a sweep it
-// finds, by bisection over real runs, the smallest monitor buffer with zero
-// loss and full recovery, confirms it with repeats, adds a margin, and fits
-// a line through the results so users can extrapolate to counts they did
-// not run. It is pure: runs are done by the function it is given.
+// Package capacity plans receive buffers. For each VRID count of a sweep
+// it opens one converged lab, flaps it at buffer after buffer (changing
+// only the buffer between series of flaps), finds by bisection the
+// smallest buffer that one flap passes, then confirms it with
+// Sweep.Confirm consecutive loss-free flaps, moving up whenever a flap
+// loses messages. It reports the observed loss rate at every buffer it
+// probed, with its confidence, and recommends the larger of the measured
+// bound and the whole-storm bound, plus a margin. It fits lines through
+// the results so that users can extrapolate to counts they did not run.
+//
+// It is pure: labs are opened by the function it is given.
 package capacity
 
 import (
@@ -15,39 +21,62 @@ import (
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/stats"
 )
 
-// RunFunc runs one scenario. An error wrapping result.ErrFinding is a
-// measured failure, not an error of the sweep.
-type RunFunc func(context.Context, scenario.Scenario) (result.Result, error)
+// Lab is a converged lab that can be flapped again and again, with the
+// monitor's buffer changed between flaps (stress.Session).
+type Lab interface {
+	// SetBuffer gives the monitor a forced buffer of size bytes and
+	// returns what the kernel granted.
+	SetBuffer(ctx context.Context, size bytesize.Size) (effective int64, err error)
+	// Flap takes the links down and up once and measures it.
+	Flap(ctx context.Context) (result.Flap, error)
+	// Close removes the lab. An error wrapping result.ErrFinding is not an
+	// error of the sweep.
+	Close(ctx context.Context, err error) (result.Result, error)
+}
 
-// Point is one run of the sweep.
-type Point struct {
+// OpenFunc opens a lab for a scenario.
+type OpenFunc func(context.Context, scenario.Scenario) (Lab, error)
+
+// Probe is what the flaps at one buffer of one VRID count showed.
+type Probe struct {
 	VRIDs     int           `json:"vrids"`
-	RcvBuf    bytesize.Size `json:"rcvbuf"`    // requested (forced); the kernel doubles it
-	Effective int64         `json:"effective"` // what the kernel granted
-	Drops     uint64        `json:"drops"`
-	Stuck     int           `json:"stuck"`
-	Storm     uint64        `json:"storm"` // largest storm truesize
-	Pass      bool          `json:"pass"`  // no loss, every instance recovered
-	Confirm   bool          `json:"confirm,omitempty"`
+	RcvBuf    bytesize.Size `json:"rcvbuf_bytes"`    // requested (forced); the kernel doubles it
+	Effective int64         `json:"effective_bytes"` // what the kernel granted
+	// Loss is the flaps that lost messages (kernel drops) of the flaps
+	// run; Stuck those after which instances stayed out of MASTER.
+	Loss  stats.Rate `json:"loss"`
+	Stuck stats.Rate `json:"stuck"`
+	Drops uint64     `json:"drops"`
+	// Storm is the largest storm truesize seen at this buffer.
+	Storm uint64 `json:"storm_bytes"`
 }
 
 // Row is the answer for one VRID count.
 type Row struct {
 	VRIDs int `json:"vrids"`
-	// Found is false when even the sweep's largest buffer failed.
+	// Found is false when even the sweep's largest buffer lost messages.
 	Found bool `json:"found"`
-	// Smallest is the smallest request with zero loss and full recovery,
-	// confirmed by repeats; SmallestEffective is what the kernel grants.
-	Smallest          bytesize.Size `json:"smallest"`
-	SmallestEffective int64         `json:"smallest_effective"`
-	// Recommended is Smallest with the margin, rounded up to 4 KiB.
-	Recommended bytesize.Size `json:"recommended"`
+	// Smallest is the smallest request after which Confirmed flaps in a
+	// row lost nothing (the measured bound); SmallestEffective is what the
+	// kernel granted. Confirmed bounds the loss probability there.
+	Smallest          bytesize.Size `json:"smallest_bytes"`
+	SmallestEffective int64         `json:"smallest_effective_bytes"`
+	Confirmed         stats.Rate    `json:"confirmed"`
+	// Storm is the largest storm truesize the oracle saw at this count:
+	// an effective buffer that holds it whole loses nothing however slow
+	// the reader (the whole-storm bound).
+	Storm uint64 `json:"storm_bytes"`
+	// Bound says which bound the recommendation rests on: "whole storm"
+	// or "measured".
+	Bound string `json:"bound"`
+	// Recommended is the larger bound with the margin, as the request to
+	// configure (the kernel doubles it), rounded up to 4 KiB.
+	Recommended bytesize.Size `json:"recommended_bytes"`
 	Keepalived  []string      `json:"keepalived"`
-	// Storm is the largest storm truesize the oracle saw at this count.
-	Storm uint64 `json:"storm"`
-	Runs  int    `json:"runs"`
+	Flaps       int           `json:"flaps"`
 }
 
 // Fit is a line y = A + B × VRIDs.
@@ -61,10 +90,12 @@ func (f Fit) At(n int) float64 { return f.A + f.B*float64(n) }
 
 // Report is a sweep's outcome.
 type Report struct {
-	Scenario scenario.Scenario `json:"scenario"`
-	Sweep    scenario.Sweep    `json:"sweep"`
-	Rows     []Row             `json:"rows"`
-	Points   []Point           `json:"points"`
+	SchemaVersion int               `json:"schema_version"`
+	Scenario      scenario.Scenario `json:"scenario"`
+	Sweep         scenario.Sweep    `json:"sweep"`
+	Rows          []Row             `json:"rows"`
+	// Probes are the buffers probed, per VRID count, in the order probed.
+	Probes []Probe `json:"probes"`
 	// SafeFit fits the smallest safe effective buffer (bytes) to VRIDs;
 	// StormFit fits the oracle's storm truesize. Their slopes are bytes
 	// per VRID per link transition.
@@ -72,56 +103,49 @@ type Report struct {
 	StormFit Fit `json:"storm_fit"`
 }
 
-// Progress is told after every run: done so far, and the estimated total.
-type Progress func(done, total int, p Point)
+// Progress is told after every flap: flaps done so far, the estimated
+// total, and the probe the flap belongs to.
+type Progress func(done, total int, p Probe)
 
-// resolution is how close bisection gets: within 5 % or 1 KiB.
+// resolved says bisection is close enough: within 5 % or 1 KiB.
 func resolved(lo, hi bytesize.Size) bool {
 	return hi-lo <= bytesize.KiB || float64(hi) <= float64(lo)*1.05
 }
 
-// Estimate is the number of runs a sweep is expected to take.
+// Estimate is the number of flaps a sweep is expected to take.
 func Estimate(sw scenario.Sweep) int {
 	steps := int(math.Ceil(math.Log2(float64(sw.RcvBufMax)/float64(sw.RcvBufMin)/0.05))) + 1
-	return len(sw.VRIDs) * (2 + steps + sw.Repeat)
+	return len(sw.VRIDs) * (2 + steps + sw.Confirm)
 }
 
-// Sweep finds the smallest safe buffer for each VRID count of sw, running
-// base (with VRIDs, RcvBuf and Force set per run) through run.
-func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, run RunFunc, progress Progress) (Report, error) {
+// Sweep finds the smallest safe buffer for each VRID count of sw, in a lab
+// of base (with VRIDs set) opened through open.
+func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open OpenFunc, progress Progress) (Report, error) {
 	if err := sw.Validate(); err != nil {
 		return Report{}, err
 	}
-	rep := Report{Scenario: base, Sweep: sw}
-	total := Estimate(sw)
-	try := func(n int, size bytesize.Size, confirm bool) (Point, error) {
-		sc := base
-		sc.VRIDs, sc.RcvBuf, sc.Force, sc.KeepLab, sc.Probe = n, size, true, false, true
-		res, err := run(ctx, sc)
-		if err != nil && !errors.Is(err, result.ErrFinding) {
-			return Point{}, fmt.Errorf("sweep: %d VRIDs at rcvbuf %d: %w", n, size, err)
-		}
-		p := Point{VRIDs: n, RcvBuf: size, Confirm: confirm}
-		if res.Totals != nil {
-			p.Drops, p.Stuck, p.Storm = res.Totals.Drops, res.Totals.Stuck, res.Totals.LargestStorm
-			p.Pass = res.Verdict.Status == result.StatusPass && !res.Totals.Unbalanced()
-		}
-		if res.Monitor != nil {
-			p.Effective = res.Monitor.Effective
-		}
-		rep.Points = append(rep.Points, p)
-		if len(rep.Points) > total {
-			total = len(rep.Points)
-		}
-		if progress != nil {
-			progress(len(rep.Points), total, p)
-		}
-		return p, nil
-	}
+	rep := Report{SchemaVersion: result.SchemaVersion, Scenario: base, Sweep: sw}
+	total, done := Estimate(sw), 0
 	for _, n := range sw.VRIDs {
-		row, err := smallest(n, sw, try)
+		sc := base
+		sc.VRIDs, sc.KeepLab, sc.Flaps = n, false, 1
+		l, err := open(ctx, sc)
 		if err != nil {
-			return rep, err
+			return rep, fmt.Errorf("sweep: %d VRIDs: %w", n, err)
+		}
+		p := &prober{ctx: ctx, lab: l, vrids: n, rep: &rep, tell: func(pr Probe) {
+			done++
+			total = max(total, done)
+			if progress != nil {
+				progress(done, total, pr)
+			}
+		}}
+		row, err := p.smallest(sw)
+		if _, cerr := l.Close(ctx, err); cerr != nil && !errors.Is(cerr, result.ErrFinding) {
+			return rep, fmt.Errorf("sweep: %d VRIDs: %w", n, cerr)
+		}
+		if err != nil {
+			return rep, fmt.Errorf("sweep: %d VRIDs: %w", n, err)
 		}
 		rep.Rows = append(rep.Rows, row)
 	}
@@ -129,39 +153,77 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, run R
 	return rep, nil
 }
 
-// smallest bisects one VRID count.
-func smallest(n int, sw scenario.Sweep, try func(int, bytesize.Size, bool) (Point, error)) (Row, error) {
-	row := Row{VRIDs: n}
-	runs := 0
-	var storm uint64
-	test := func(size bytesize.Size, confirm bool) (bool, error) {
-		p, err := try(n, size, confirm)
-		runs++
-		storm = max(storm, p.Storm)
-		return p.Pass, err
-	}
-	lo, hi := sw.RcvBufMin, sw.RcvBufMax
-	ok, err := test(hi, false)
+// prober flaps one lab at one buffer after another.
+type prober struct {
+	ctx   context.Context
+	lab   Lab
+	vrids int
+	rep   *Report
+	tell  func(Probe)
+	// storm is the largest storm truesize seen so far.
+	storm uint64
+	flaps int
+}
+
+// probe flaps the lab at size up to flaps times, stopping at the first
+// flap that lost messages or left instances stuck. It records the probe
+// and reports whether every flap was clean.
+func (p *prober) probe(size bytesize.Size, flaps int) (bool, error) {
+	eff, err := p.lab.SetBuffer(p.ctx, size)
 	if err != nil {
-		return row, err
+		return false, err
 	}
-	if !ok {
-		row.Runs, row.Storm = runs, storm
-		return row, nil // not found within the bounds
+	pr := Probe{VRIDs: p.vrids, RcvBuf: size, Effective: eff}
+	lossy, stuck := 0, 0
+	for i := 1; i <= flaps; i++ {
+		f, err := p.lab.Flap(p.ctx)
+		if err != nil {
+			return false, err
+		}
+		p.flaps++
+		drops := f.Down.Drops + f.Up.Drops
+		pr.Drops += drops
+		pr.Storm = max(pr.Storm, f.Down.Storm.Truesize, f.Up.Storm.Truesize)
+		if drops > 0 {
+			lossy++
+		}
+		if len(f.Stuck) > 0 {
+			stuck++
+		}
+		pr.Loss, pr.Stuck = stats.Binomial(lossy, i), stats.Binomial(stuck, i)
+		p.tell(pr)
+		if lossy+stuck > 0 {
+			break
+		}
+	}
+	p.storm = max(p.storm, pr.Storm)
+	p.rep.Probes = append(p.rep.Probes, pr)
+	return lossy+stuck == 0, nil
+}
+
+// smallest bisects one VRID count with one flap per buffer, then confirms
+// the smallest clean buffer with sw.Confirm flaps in a row.
+func (p *prober) smallest(sw scenario.Sweep) (row Row, err error) {
+	row.VRIDs = p.vrids
+	defer func() { row.Flaps, row.Storm = p.flaps, p.storm }()
+	lo, hi := sw.RcvBufMin, sw.RcvBufMax
+	ok, err := p.probe(hi, 1)
+	if err != nil || !ok {
+		return row, err // not found within the bounds
 	}
 	passing := []bytesize.Size{hi}
 	// A buffer that holds the whole storm always suffices: the kernel
 	// doubles the request, so half the storm's truesize, with 10 % for
 	// storms that vary, bounds the search from above.
-	if bound := bytesize.Size(float64(storm) / 2 * 1.1); storm > 0 && bound > lo && bound < hi {
-		if ok, err := test(bound, false); err != nil {
+	if bound := stormRequest(p.storm, 0.10); bound > lo && bound < hi {
+		if ok, err := p.probe(bound, 1); err != nil {
 			return row, err
 		} else if ok {
 			hi = bound
 			passing = append(passing, bound)
 		}
 	}
-	if ok, err = test(lo, false); err != nil {
+	if ok, err = p.probe(lo, 1); err != nil {
 		return row, err
 	} else if ok {
 		hi = lo
@@ -172,7 +234,7 @@ func smallest(n int, sw scenario.Sweep, try func(int, bytesize.Size, bool) (Poin
 			if mid <= lo || mid >= hi {
 				break
 			}
-			ok, err := test(mid, false)
+			ok, err := p.probe(mid, 1)
 			if err != nil {
 				return row, err
 			}
@@ -183,43 +245,53 @@ func smallest(n int, sw scenario.Sweep, try func(int, bytesize.Size, bool) (Poin
 				lo = mid
 			}
 		}
-		// Confirm: every repeat at hi must pass too.
-		confirmed := true
-		for range sw.Repeat {
-			ok, err := test(hi, true)
-			if err != nil {
-				return row, err
-			}
-			if !ok {
-				confirmed = false
-				break
-			}
+		// Confirm: sw.Confirm flaps in a row at hi must lose nothing.
+		ok, err := p.probe(hi, sw.Confirm)
+		if err != nil {
+			return row, err
 		}
-		if confirmed {
+		if ok {
 			break
 		}
-		// A flaky pass: hi is not safe. Search above it, up to the
+		// A lucky pass: hi is not safe. Search above it, up to the
 		// smallest larger buffer that passed.
 		lo = hi
 		slices.Sort(passing)
 		next := sw.RcvBufMax
-		for _, p := range passing {
-			if p > lo {
-				next = p
+		for _, b := range passing {
+			if b > lo {
+				next = b
 				break
 			}
 		}
 		if next <= lo {
-			row.Runs, row.Storm = runs, storm
 			return row, nil
 		}
 		hi = next
 	}
-	row.Found, row.Smallest, row.SmallestEffective = true, hi, 2*int64(hi)
-	rec := result.Recommend(uint64(row.SmallestEffective), sw.Margin, 0)
-	row.Recommended, row.Keepalived = bytesize.Size(rec.Request), rec.Keepalived
-	row.Runs, row.Storm = runs, storm
+	row.Found, row.Smallest, row.SmallestEffective = true, hi, p.rep.Probes[len(p.rep.Probes)-1].Effective
+	row.Confirmed = stats.Binomial(0, sw.Confirm)
+	row.Bound, row.Recommended = recommend(row.SmallestEffective, p.storm, sw.Margin)
+	row.Keepalived = result.Recommend(uint64(2*int64(row.Recommended)), 0, 0).Keepalived
 	return row, nil
+}
+
+// stormRequest is the request whose doubled buffer holds a storm of
+// truesize bytes whole, with margin on top.
+func stormRequest(truesize uint64, margin float64) bytesize.Size {
+	return bytesize.Size(float64(truesize) / 2 * (1 + margin))
+}
+
+// recommend is the larger of the measured bound (an effective buffer)
+// and the whole-storm bound, with the margin, as a request rounded up to
+// 4 KiB, and which bound it rests on.
+func recommend(measured int64, storm uint64, margin float64) (string, bytesize.Size) {
+	bound, need := "measured", float64(measured)
+	if float64(storm) >= need {
+		bound, need = "whole storm", float64(storm)
+	}
+	rec := result.Recommend(uint64(need), margin, 0)
+	return bound, bytesize.Size(rec.Request)
 }
 
 // fits fits the safe buffers and the storms to VRIDs by least squares.
@@ -266,7 +338,7 @@ func LeastSquares(xs, ys []float64) Fit {
 // Compare runs the same sweep on each target in turn (the scenario's own
 // target is replaced) and returns the reports by target, for a side by side
 // table. It stops at the first sweep that fails.
-func Compare(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, targets []scenario.Target, run RunFunc, progress Progress) (map[scenario.Target]Report, error) {
+func Compare(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, targets []scenario.Target, open OpenFunc, progress Progress) (map[scenario.Target]Report, error) {
 	reps := make(map[scenario.Target]Report, len(targets))
 	for _, target := range targets {
 		sc := base
@@ -274,7 +346,7 @@ func Compare(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, tar
 		if err := sc.Validate(); err != nil {
 			return nil, fmt.Errorf("sweep --compare, target %s: %w", target, err)
 		}
-		rep, err := Sweep(ctx, sc, sw, run, progress)
+		rep, err := Sweep(ctx, sc, sw, open, progress)
 		if err != nil {
 			return nil, fmt.Errorf("sweep --compare, target %s: %w", target, err)
 		}

@@ -3,7 +3,6 @@ package capacity
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"testing"
 
@@ -12,29 +11,55 @@ import (
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
-// fake passes when the request is at least need(n) bytes.
-func fake(need func(n int) bytesize.Size) RunFunc {
-	return func(_ context.Context, sc scenario.Scenario) (result.Result, error) {
-		pass := sc.RcvBuf >= need(sc.VRIDs)
-		res := result.Result{
-			Totals:  &result.Totals{Balanced: result.Bool(true), LargestStorm: uint64(2300 * sc.VRIDs)},
-			Monitor: &result.Monitor{Effective: 2 * int64(sc.RcvBuf)},
-			Verdict: &result.Verdict{Status: result.StatusPass},
+// fakeLab loses messages when the buffer is below need(vrids), and, if
+// lucky is set, passes a flap at a buffer below need when lucky says so.
+type fakeLab struct {
+	vrids  int
+	size   bytesize.Size
+	need   func(n int) bytesize.Size
+	lucky  func(size bytesize.Size) bool
+	opened *int
+	flaps  int
+	closed bool
+}
+
+func (f *fakeLab) SetBuffer(_ context.Context, size bytesize.Size) (int64, error) {
+	f.size = size
+	return 2 * int64(size), nil
+}
+
+func (f *fakeLab) Flap(context.Context) (result.Flap, error) {
+	f.flaps++
+	storm := result.Storm{Truesize: uint64(2300 * f.vrids)}
+	fl := result.Flap{Index: f.flaps, Down: result.Phase{Storm: storm}, Up: result.Phase{Storm: storm}}
+	if f.size < f.need(f.vrids) && (f.lucky == nil || !f.lucky(f.size)) {
+		fl.Down.Drops = 10
+	}
+	return fl, nil
+}
+
+func (f *fakeLab) Close(context.Context, error) (result.Result, error) {
+	f.closed = true
+	return result.Result{}, nil
+}
+
+// opener opens fake labs and keeps them for inspection.
+func opener(need func(n int) bytesize.Size, lucky func(bytesize.Size) bool, labs *[]*fakeLab) OpenFunc {
+	return func(_ context.Context, sc scenario.Scenario) (Lab, error) {
+		l := &fakeLab{vrids: sc.VRIDs, need: need, lucky: lucky}
+		if labs != nil {
+			*labs = append(*labs, l)
 		}
-		if !pass {
-			res.Totals.Drops = 10
-			res.Verdict.Status = result.StatusLoss
-			return res, fmt.Errorf("%w: lost", result.ErrFinding)
-		}
-		return res, nil
+		return l, nil
 	}
 }
 
 func TestSweepFindsSmallestAndFitsALine(t *testing.T) {
 	need := func(n int) bytesize.Size { return bytesize.Size(5000 + 1150*n) }
-	sw := scenario.Sweep{VRIDs: []int{64, 128, 255}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Repeat: 2, Margin: 0.25}
+	sw := scenario.Sweep{VRIDs: []int{64, 128, 255}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Confirm: 30, Margin: 0.25}
 	calls := 0
-	rep, err := Sweep(context.Background(), scenario.Default(), sw, fake(need), func(done, total int, _ Point) {
+	var labs []*fakeLab
+	rep, err := Sweep(context.Background(), scenario.Default(), sw, opener(need, nil, &labs), func(done, total int, _ Probe) {
 		calls++
 		if done > total {
 			t.Errorf("progress %d of %d", done, total)
@@ -43,16 +68,28 @@ func TestSweepFindsSmallestAndFitsALine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if calls != len(rep.Points) {
-		t.Fatalf("progress told %d times for %d runs", calls, len(rep.Points))
+	flaps := 0
+	for _, l := range labs {
+		flaps += l.flaps
+		if !l.closed {
+			t.Errorf("the lab of %d VRIDs was not closed", l.vrids)
+		}
+	}
+	if len(labs) != 3 || calls != flaps {
+		t.Fatalf("%d labs; progress told %d times for %d flaps", len(labs), calls, flaps)
 	}
 	for _, r := range rep.Rows {
 		want := need(r.VRIDs)
 		if !r.Found || r.Smallest < want || float64(r.Smallest) > float64(want)*1.05+1024 {
 			t.Errorf("%d VRIDs: smallest %d, want within 5%% above %d", r.VRIDs, r.Smallest, want)
 		}
-		if r.Recommended < r.Smallest*5/4 || r.Recommended%4096 != 0 {
-			t.Errorf("%d VRIDs: recommended %d for smallest %d with 25%% margin", r.VRIDs, r.Recommended, r.Smallest)
+		if r.Confirmed.N != 30 || r.Confirmed.K != 0 || r.Confirmed.AtMost >= 0.10 {
+			t.Errorf("%d VRIDs: confirmed %+v, want 0 of 30, below 10 %%", r.VRIDs, r.Confirmed)
+		}
+		// The storm (2300 B/VRID) is below the measured bound here
+		// (2 × 1150 B/VRID + 10000): the measured bound wins.
+		if r.Bound != "measured" || r.Recommended < r.Smallest*5/4 || r.Recommended%4096 != 0 {
+			t.Errorf("%d VRIDs: recommended %d (%s bound) for smallest %d with 25%% margin", r.VRIDs, r.Recommended, r.Bound, r.Smallest)
 		}
 	}
 	// Effective = 2 × request: the slope is 2300 bytes per VRID.
@@ -62,39 +99,65 @@ func TestSweepFindsSmallestAndFitsALine(t *testing.T) {
 	if math.Abs(rep.StormFit.B-2300) > 1 || math.Abs(rep.StormFit.A) > 1 {
 		t.Errorf("storm fit %+v, want 0 + 2300 x", rep.StormFit)
 	}
-	if len(rep.Points) > Estimate(sw) {
-		t.Errorf("%d runs, estimate %d", len(rep.Points), Estimate(sw))
+	if flaps > Estimate(sw) {
+		t.Errorf("%d flaps, estimate %d", flaps, Estimate(sw))
+	}
+}
+
+// When the storm is larger than what the reader needed, the whole-storm
+// bound is the recommendation, and it says so.
+func TestSweepRecommendsTheWholeStormBound(t *testing.T) {
+	need := func(n int) bytesize.Size { return bytesize.Size(500 * n) } // a fast reader
+	sw := scenario.Sweep{VRIDs: []int{255}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Confirm: 5, Margin: 0.25}
+	rep, err := Sweep(context.Background(), scenario.Default(), sw, opener(need, nil, nil), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rep.Rows[0]
+	if want := bytesize.Size(2300 * 255 * 5 / 4 / 2); r.Bound != "whole storm" || r.Recommended < want {
+		t.Fatalf("row %+v: want the whole-storm bound, at least %d", r, want)
 	}
 }
 
 func TestSweepNothingSafe(t *testing.T) {
-	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 64 * bytesize.KiB, Repeat: 1, Margin: 0.25}
-	rep, err := Sweep(context.Background(), scenario.Default(), sw, fake(func(int) bytesize.Size { return bytesize.MiB }), nil)
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 64 * bytesize.KiB, Confirm: 1, Margin: 0.25}
+	rep, err := Sweep(context.Background(), scenario.Default(), sw, opener(func(int) bytesize.Size { return bytesize.MiB }, nil, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Rows[0].Found || rep.Rows[0].Runs != 1 {
-		t.Fatalf("row %+v: want not found after one run at the maximum", rep.Rows[0])
+	if rep.Rows[0].Found || rep.Rows[0].Flaps != 1 || len(rep.Probes) != 1 || rep.Probes[0].Loss.K != 1 {
+		t.Fatalf("row %+v, probes %+v: want not found after one lossy flap at the maximum", rep.Rows[0], rep.Probes)
 	}
 }
 
-func TestSweepConfirmRejectsAFlakyPass(t *testing.T) {
-	// Passes at >= 100000, and once, by luck, at 60000..99999.
-	lucky := true
-	run := func(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
-		if sc.RcvBuf >= 60000 && sc.RcvBuf < 100000 && lucky {
-			lucky = false
-			return fake(func(int) bytesize.Size { return 0 })(ctx, sc)
+// Below 100000 a flap passes now and then (every third): bisection finds
+// a lucky pass, the confirmation series catches it, and the sweep moves
+// up. Every probe's loss rate is reported.
+func TestSweepConfirmRejectsALuckyPass(t *testing.T) {
+	n := 0
+	lucky := func(size bytesize.Size) bool {
+		if size < 60000 {
+			return false
 		}
-		return fake(func(int) bytesize.Size { return 100000 })(ctx, sc)
+		n++
+		return n%3 != 0
 	}
-	sw := scenario.Sweep{VRIDs: []int{10}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: bytesize.MiB, Repeat: 2, Margin: 0}
-	rep, err := Sweep(context.Background(), scenario.Default(), sw, run, nil)
+	sw := scenario.Sweep{VRIDs: []int{10}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: bytesize.MiB, Confirm: 30, Margin: 0}
+	rep, err := Sweep(context.Background(), scenario.Default(), sw, opener(func(int) bytesize.Size { return 100000 }, lucky, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r := rep.Rows[0]; !r.Found || r.Smallest < 100000 {
 		t.Fatalf("row %+v: a lucky pass below 100000 survived confirmation", r)
+	}
+	caught := false
+	for _, p := range rep.Probes {
+		if p.RcvBuf < 100000 && p.Loss.N > 1 && p.Loss.K == 1 {
+			caught = true // a confirmation series that ended in loss
+		}
+	}
+	if !caught {
+		t.Fatalf("probes %+v: no confirmation series caught the lucky pass", rep.Probes)
 	}
 }
 
@@ -120,11 +183,11 @@ func TestLeastSquares(t *testing.T) {
 // Compare sweeps each target with the same plan, and refuses a base
 // scenario that one of the targets cannot run.
 func TestCompare(t *testing.T) {
-	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Repeat: 1, Margin: 0.25}
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Confirm: 1, Margin: 0.25}
 	seen := map[scenario.Target]int{}
-	run := func(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
+	run := func(ctx context.Context, sc scenario.Scenario) (Lab, error) {
 		seen[sc.Target]++
-		return fake(func(int) bytesize.Size { return 100000 })(ctx, sc)
+		return opener(func(int) bytesize.Size { return 100000 }, nil, nil)(ctx, sc)
 	}
 	targets := []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived}
 	reps, err := Compare(context.Background(), scenario.Default(), sw, targets, run, nil)

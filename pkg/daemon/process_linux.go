@@ -3,6 +3,8 @@ package daemon
 import (
 	"errors"
 	"fmt"
+	"io"
+	"math"
 	"os"
 	"os/exec"
 	"sync"
@@ -72,6 +74,21 @@ func (p *Process) Err() error { return p.waitErr }
 func (p *Process) Log() string {
 	b, _ := os.ReadFile(p.logPath)
 	return string(b)
+}
+
+// LogFrom is the daemon's output from byte offset off on: for reading the
+// log piece by piece as the daemon writes it.
+func (p *Process) LogFrom(off int64) (string, error) {
+	f, err := os.Open(p.logPath)
+	if err != nil {
+		return "", fmt.Errorf("daemon log: %w", err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.NewSectionReader(f, off, math.MaxInt64-off))
+	if err != nil {
+		return "", fmt.Errorf("daemon log %s: %w", p.logPath, err)
+	}
+	return string(b), nil
 }
 
 // ErrStillRunning is returned by Stop when the process group outlived

@@ -3,6 +3,7 @@ package keepalived
 import (
 	"errors"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,4 +90,18 @@ func FuzzParseNotification(f *testing.F) {
 			t.Fatalf("accepted %q with no instance", line)
 		}
 	})
+}
+
+func TestLinkReports(t *testing.T) {
+	log := `Thu Nov 26 15:51:28 2026: Netlink reports vrrp.154 up
+Thu Nov 26 15:51:28 2026: (VI_154) Entering BACKUP STATE
+Thu Nov 26 15:51:29 2026: Netlink reports eth2 down
+Netlink reports vrrp.7 sideways
+Thu Nov 26 15:51:29 2026: Netlink reports vrrp.9 down
+`
+	got := LinkReports(log)
+	want := []LinkReport{{"vrrp.154", true}, {"eth2", false}, {"vrrp.9", false}}
+	if !slices.Equal(got, want) {
+		t.Fatalf("LinkReports = %v, want %v", got, want)
+	}
 }

@@ -35,6 +35,10 @@ type Options struct {
 	// Dir is the run directory for the configuration, pid files, log and
 	// FIFO; it must exist.
 	Dir string
+	// LogConsole logs to the run directory's keepalived.log with
+	// --log-console --log-detail instead of syslog. It slows keepalived's
+	// event loop: the stuck-in-FAULT race then plays out differently.
+	LogConsole bool
 	// Global and Instances make the configuration. Global.NotifyFIFO is
 	// set by Start.
 	Global    Global
@@ -85,8 +89,17 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 		return nil, err
 	}
 	vrrpPIDFile := filepath.Join(opt.Dir, "vrrp.pid")
-	cmd := exec.Command(path, "--dont-fork", "--log-console", "--log-detail", "--no-syslog", "--vrrp",
-		"--use-file", conf, "--pid", filepath.Join(opt.Dir, "keepalived.pid"), "--vrrp_pid", vrrpPIDFile)
+	// A keepalived stopped with SIGKILL before this one left its pid file:
+	// waitVRRP must not read it.
+	if err := os.Remove(vrrpPIDFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+		p.fifo.Close()
+		return nil, fmt.Errorf("keepalived: %w", err)
+	}
+	args := []string{"--dont-fork", "--vrrp", "--use-file", conf, "--pid", filepath.Join(opt.Dir, "keepalived.pid"), "--vrrp_pid", vrrpPIDFile}
+	if opt.LogConsole {
+		args = append(args, "--log-console", "--log-detail", "--no-syslog")
+	}
+	cmd := exec.Command(path, args...)
 	cmd.Dir = opt.Dir
 	if p.Process, err = daemon.Start(ns, cmd, filepath.Join(opt.Dir, "keepalived.log")); err != nil {
 		p.fifo.Close()
@@ -141,9 +154,9 @@ func (p *Process) waitVRRP(pidFile string) error {
 		}
 		select {
 		case <-p.Exited():
-			return fmt.Errorf("%w: it exited (%v): %s", ErrStart, p.Err(), daemon.Head(p.Log(), 5))
+			return fmt.Errorf("%w: it exited (%v): %s", ErrStart, p.Err(), p.LogHead(5))
 		case <-deadline.C:
-			return fmt.Errorf("%w: no VRRP process within %v: %s", ErrStart, startTimeout, daemon.Head(p.Log(), 5))
+			return fmt.Errorf("%w: no VRRP process within %v: %s", ErrStart, startTimeout, p.LogHead(5))
 		case <-tick.C:
 		}
 	}
@@ -165,6 +178,15 @@ func (p *Process) readFIFO() {
 		p.changed = make(chan struct{})
 		p.mu.Unlock()
 	}
+}
+
+// LogHead is the first n lines keepalived printed, or where its log went
+// when it printed nothing.
+func (p *Process) LogHead(n int) string {
+	if s := daemon.Head(p.Log(), n); strings.TrimSpace(s) != "" {
+		return s
+	}
+	return "no output (keepalived logs to syslog; --keepalived-log console keeps its log in the run directory)"
 }
 
 // VRRPPID is the VRRP child's process id: the owner of the netlink

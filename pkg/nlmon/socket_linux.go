@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,7 +41,9 @@ type Socket struct {
 	inode     uint32
 	effective bytesize.Size
 	capped    bool
-	cfg       Config
+	// mu guards cfg, effective and capped, which SetRcvBuf changes.
+	mu  sync.Mutex
+	cfg Config
 	// interrupted stops Read.
 	interrupted atomic.Bool
 }
@@ -89,24 +92,9 @@ func (s *Socket) setup() error {
 	if s.inode, err = sockdiag.Inode(s.fd); err != nil {
 		return err
 	}
-	if s.cfg.RcvBuf > 0 {
-		opt, name := unix.SO_RCVBUF, "SO_RCVBUF"
-		if s.cfg.Force {
-			opt, name = unix.SO_RCVBUFFORCE, "SO_RCVBUFFORCE"
-		}
-		if err := s.c.SetsockoptInt(unix.SOL_SOCKET, opt, int(s.cfg.RcvBuf)); err != nil {
-			if errors.Is(err, unix.EPERM) {
-				return fmt.Errorf("nlmon: %s %d: needs CAP_NET_ADMIN: %w", name, s.cfg.RcvBuf, err)
-			}
-			return fmt.Errorf("nlmon: %s %d: %w", name, s.cfg.RcvBuf, err)
-		}
+	if err := s.SetRcvBuf(s.cfg.RcvBuf, s.cfg.Force); err != nil {
+		return err
 	}
-	got, err := s.c.GetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF)
-	if err != nil {
-		return fmt.Errorf("nlmon: read back SO_RCVBUF: %w", err)
-	}
-	s.effective = bytesize.Size(got)
-	s.capped = Capped(int64(s.cfg.RcvBuf), int64(s.effective), s.cfg.Force)
 	if err := s.c.Bind(&unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("nlmon: bind: %w", err)
 	}
@@ -123,6 +111,36 @@ func (s *Socket) setup() error {
 			return fmt.Errorf("nlmon: set NETLINK_NO_ENOBUFS: %w", err)
 		}
 	}
+	return nil
+}
+
+// SetRcvBuf asks for a receive buffer of size bytes (0 leaves it as it
+// is), forced (SO_RCVBUFFORCE) or not, and reads back what the kernel
+// granted. It may be called while the socket is being read: a sweep
+// changes only the buffer between series of flaps. The socket's Config,
+// Effective and Capped follow.
+func (s *Socket) SetRcvBuf(size bytesize.Size, force bool) error {
+	if size > 0 {
+		opt, name := unix.SO_RCVBUF, "SO_RCVBUF"
+		if force {
+			opt, name = unix.SO_RCVBUFFORCE, "SO_RCVBUFFORCE"
+		}
+		if err := s.c.SetsockoptInt(unix.SOL_SOCKET, opt, int(size)); err != nil {
+			if errors.Is(err, unix.EPERM) {
+				return fmt.Errorf("nlmon: %s %d: needs CAP_NET_ADMIN: %w", name, size, err)
+			}
+			return fmt.Errorf("nlmon: %s %d: %w", name, size, err)
+		}
+	}
+	got, err := s.c.GetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF)
+	if err != nil {
+		return fmt.Errorf("nlmon: read back SO_RCVBUF: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.RcvBuf, s.cfg.Force = size, force
+	s.effective = bytesize.Size(got)
+	s.capped = Capped(int64(size), int64(s.effective), force)
 	return nil
 }
 
@@ -148,17 +166,29 @@ func (s *Socket) leave() error {
 
 // Effective is the receive buffer the kernel granted (SO_RCVBUF read back):
 // twice the request, unless capped.
-func (s *Socket) Effective() bytesize.Size { return s.effective }
+func (s *Socket) Effective() bytesize.Size {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.effective
+}
 
 // Capped reports whether a plain SO_RCVBUF request was cut down by
 // net.core.rmem_max: the effective buffer is less than twice the request.
-func (s *Socket) Capped() bool { return s.capped }
+func (s *Socket) Capped() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.capped
+}
 
 // Inode is the socket's inode, its key in sockdiag.
 func (s *Socket) Inode() uint32 { return s.inode }
 
 // Config is the configuration the socket was opened with.
-func (s *Socket) Config() Config { return s.cfg }
+func (s *Socket) Config() Config {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cfg
+}
 
 // MemInfo reads the socket's own queue, buffer and drop counters.
 func (s *Socket) MemInfo() (sockdiag.MemInfo, error) { return sockdiag.ReadMemInfo(s.fd) }

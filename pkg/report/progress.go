@@ -11,18 +11,19 @@ import (
 	"github.com/nlstress/nlstress/pkg/capacity"
 )
 
-// SweepProgress reports a sweep's runs on stderr: a progress bar with ETA
-// when stderr is a terminal, one log line per run otherwise (CI logs).
+// SweepProgress reports a sweep's flaps on stderr: a progress bar with ETA
+// when stderr is a terminal, one log line per flap otherwise (CI logs).
 func SweepProgress(stderr io.Writer, total int) capacity.Progress {
 	if f, ok := stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		bar := progressbar.NewOptions(total, progressbar.OptionSetWriter(stderr), progressbar.OptionSetDescription("sweep"),
 			progressbar.OptionShowCount(), progressbar.OptionSetPredictTime(true), progressbar.OptionClearOnFinish())
-		return func(done, total int, _ capacity.Point) {
+		return func(done, total int, _ capacity.Probe) {
 			bar.ChangeMax(total)
 			_ = bar.Set(done)
 		}
 	}
-	return func(done, total int, p capacity.Point) {
-		slog.Warn("sweep run", "run", done, "of_about", total, "vrids", p.VRIDs, "rcvbuf", int64(p.RcvBuf), "drops", p.Drops, "stuck", p.Stuck, "pass", p.Pass)
+	return func(done, total int, p capacity.Probe) {
+		slog.Warn("sweep flap", "flap", done, "of_about", total, "vrids", p.VRIDs, "rcvbuf", int64(p.RcvBuf),
+			"lossy_flaps", p.Loss.K, "stuck_flaps", p.Stuck.K, "flaps_at_this_buffer", p.Loss.N)
 	}
 }

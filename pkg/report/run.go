@@ -76,7 +76,7 @@ func Run(w io.Writer, f Format, r result.Result) error {
 			}
 			rows = append(rows, []string{
 				strconv.Itoa(fl.Index), ph.name, u(p.Storm.Messages), kb(p.Storm.Truesize), received,
-				u(p.Drops), enobufs, kb(p.PeakQueue) + " / " + kb(uint64(m.Effective)), books,
+				u(p.Drops), enobufs, peak(p.PeakQueue, *m), books,
 			})
 		}
 	}
@@ -102,6 +102,9 @@ func Run(w io.Writer, f Format, r result.Result) error {
 			name string
 			p    result.Phase
 		}{{"down", fl.Down}, {"up", fl.Up}} {
+			if n := len(ph.p.LinkLost); n > 0 {
+				ew.printf("flap %d, link %s: every link message of %d instance(s) lost: %s\n", fl.Index, ph.name, n, stuckText(ph.p.LinkLost))
+			}
 			if len(ph.p.Missed) > 0 {
 				ew.printf("flap %d, link %s: the monitor lost the last link change of %s\n", fl.Index, ph.name, stuckText(ph.p.Missed))
 			}
@@ -126,6 +129,14 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	ew.printf("keepalived global_defs (the kernel doubles the value):\n    %s\n", strings.Join(rec.Keepalived, "\n    "))
 	ew.printf("\n%s\n", r.Verdict.Line)
 	return ew.err
+}
+
+// peak is a phase's peak queue against the buffer, or "not sampled".
+func peak(q uint64, m result.Monitor) string {
+	if m.SampleInterval == 0 {
+		return "not sampled / " + kb(uint64(m.Effective))
+	}
+	return kb(q) + " / " + kb(uint64(m.Effective))
 }
 
 // labTable is the lab alone, for a run that measured nothing.

@@ -11,40 +11,61 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/capacity"
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/stats"
 )
 
-// Sweep writes a sweep's answer: per VRID count the smallest safe buffer,
-// the recommended setting and its keepalived lines, then the fitted model.
+// Sweep writes a sweep's answer: per VRID count the smallest buffer that
+// lost nothing over the confirmation flaps, the whole-storm bound, the
+// recommendation and which bound it rests on; then the loss rate at every
+// buffer probed, and the fitted model.
 func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 	if f == FormatJSON {
 		return JSON(w, rep)
 	}
+	ew := &errWriter{w: w}
 	rows := make([][]string, 0, len(rep.Rows))
 	for _, r := range rep.Rows {
+		storm := fmt.Sprintf("%s (request %d)", kb(r.Storm), (r.Storm+1)/2)
 		if !r.Found {
-			rows = append(rows, []string{strconv.Itoa(r.VRIDs), fmt.Sprintf("none up to %d", rep.Sweep.RcvBufMax), "-", "-", kb(r.Storm), strconv.Itoa(r.Runs)})
+			rows = append(rows, []string{strconv.Itoa(r.VRIDs), fmt.Sprintf("none up to %d", rep.Sweep.RcvBufMax), storm, "-", "-", strconv.Itoa(r.Flaps)})
 			continue
 		}
 		rows = append(rows, []string{
-			strconv.Itoa(r.VRIDs), fmt.Sprintf("%d (effective %d)", r.Smallest, r.SmallestEffective),
-			strconv.FormatInt(int64(r.Recommended), 10), strings.Join(r.Keepalived, "; "), kb(r.Storm), strconv.Itoa(r.Runs),
+			strconv.Itoa(r.VRIDs),
+			fmt.Sprintf("%d (effective %d): lost nothing in %d flaps in a row, P(loss) < %s", r.Smallest, r.SmallestEffective, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost)),
+			storm, fmt.Sprintf("%d (%s bound)", r.Recommended, r.Bound), strings.Join(r.Keepalived, "; "), strconv.Itoa(r.Flaps),
 		})
 	}
-	if err := Table(w, f, []string{"VRIDs", "smallest safe rcvbuf", fmt.Sprintf("recommended (+%d%%)", int(rep.Sweep.Margin*100)), "keepalived global_defs", "storm truesize", "runs"}, rows); err != nil {
+	if err := Table(w, f, []string{"VRIDs", "smallest safe rcvbuf (measured)", "largest storm (whole-storm bound)",
+		fmt.Sprintf("recommended (+%d%%)", int(rep.Sweep.Margin*100)), "keepalived global_defs", "flaps"}, rows); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\nmodel: smallest safe buffer (effective) ≈ %.0f + %.0f × VRIDs bytes; storm truesize ≈ %.0f + %.0f × VRIDs bytes per link transition\n",
+	rows = rows[:0]
+	for _, p := range rep.Probes {
+		rows = append(rows, []string{strconv.Itoa(p.VRIDs), strconv.FormatInt(int64(p.RcvBuf), 10), strconv.FormatInt(p.Effective, 10),
+			p.Loss.Of("flaps"), p.Stuck.Of("flaps"), strconv.FormatUint(p.Drops, 10)})
+	}
+	ew.printf("\nloss rate per buffer probed (a probe stops at its first lossy flap; 95 %% intervals are exact binomial):\n")
+	if err := Table(w, f, []string{"VRIDs", "rcvbuf", "effective", "flaps that lost messages", "flaps leaving instances stuck", "drops"}, rows); err != nil {
+		return err
+	}
+	ew.printf("\nThe whole-storm bound holds the largest storm whole: it loses nothing however slow the reader. The measured bound is the " +
+		"smallest buffer that lost nothing in --confirm flaps in a row; it carries that confidence only. The recommendation is the larger, plus the margin.\n")
+	ew.printf("model: smallest safe buffer (effective) ≈ %.0f + %.0f × VRIDs bytes; storm truesize ≈ %.0f + %.0f × VRIDs bytes per link transition\n",
 		rep.SafeFit.A, rep.SafeFit.B, rep.StormFit.A, rep.StormFit.B)
-	return err
+	return ew.err
 }
 
-// SweepCSV writes every run of a sweep as CSV, one row per run.
+// SweepCSV writes every buffer a sweep probed as CSV, one row per probe.
 func SweepCSV(w io.Writer, rep capacity.Report) error {
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"vrids", "rcvbuf", "effective", "drops", "stuck", "storm_truesize", "pass", "confirm"})
-	for _, p := range rep.Points {
+	_ = cw.Write([]string{"vrids", "rcvbuf_bytes", "effective_bytes", "flaps", "lossy_flaps", "loss_rate", "loss_ci95_lower", "loss_ci95_upper",
+		"stuck_flaps", "drops", "storm_bytes"})
+	ff := func(v float64) string { return strconv.FormatFloat(v, 'f', 4, 64) }
+	for _, p := range rep.Probes {
 		_ = cw.Write([]string{strconv.Itoa(p.VRIDs), strconv.FormatInt(int64(p.RcvBuf), 10), strconv.FormatInt(p.Effective, 10),
-			strconv.FormatUint(p.Drops, 10), strconv.Itoa(p.Stuck), strconv.FormatUint(p.Storm, 10), strconv.FormatBool(p.Pass), strconv.FormatBool(p.Confirm)})
+			strconv.Itoa(p.Loss.N), strconv.Itoa(p.Loss.K), ff(p.Loss.Rate), ff(p.Loss.Lower), ff(p.Loss.Upper),
+			strconv.Itoa(p.Stuck.K), strconv.FormatUint(p.Drops, 10), strconv.FormatUint(p.Storm, 10)})
 	}
 	cw.Flush()
 	return cw.Error()
@@ -62,46 +83,59 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", int(2*W), int(H))
 	b.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
 
-	// Left: drops vs effective buffer.
-	var xs, ys []float64
-	for _, p := range rep.Points {
+	// Left: observed loss probability vs effective buffer, with the 95 %
+	// interval of each probe and each count's recommendation.
+	var xs []float64
+	for _, p := range rep.Probes {
 		xs = append(xs, math.Log2(float64(max(p.Effective, 1))))
-		ys = append(ys, float64(p.Drops))
+	}
+	for _, r := range rep.Rows {
+		if r.Found {
+			xs = append(xs, math.Log2(float64(2*r.Recommended)))
+		}
 	}
 	x0, x1 := bounds(xs)
-	_, y1 := bounds(ys)
-	y1 = max(y1, 1)
+	x0, x1 = math.Floor(x0), math.Ceil(x1)
 	px := func(v float64) float64 { return pad + (v-x0)/math.Max(x1-x0, 1e-9)*(W-1.5*pad) }
-	py := func(v float64) float64 { return H - pad - v/y1*(H-1.7*pad) }
-	axes(&b, 0, W, H, pad, "effective receive buffer (log scale)", "kernel drops per run")
-	step := math.Max(1, math.Ceil((x1-x0)/6)) // about six labels
-	for e := math.Ceil(x0); e <= x1; e += step {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", px(e), H-pad+14, kb(uint64(math.Exp2(e))))
+	py := func(v float64) float64 { return H - pad - v*(H-1.7*pad) }
+	axes(&b, 0, W, H, pad, "effective receive buffer (log scale)", "flaps that lost messages (95 % CI)")
+	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n", pad, py(v), W-pad/2, py(v))
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%.0f %%</text>`+"\n", pad-4, py(v)+4, 100*v)
 	}
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%.0f</text>`+"\n", pad-4, py(y1)+4, y1)
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold">drops vs buffer</text>`+"\n", W/2, 20.0)
+	step := math.Max(1, math.Ceil((x1-x0)/6)) // about six labels
+	for e := x0; e <= x1; e += step {
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", px(e), H-pad+14, kib(uint64(math.Exp2(e))))
+	}
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold">loss probability vs buffer</text>`+"\n", W/2, 20.0)
 	for si, r := range rep.Rows {
 		col := palette[si%len(palette)]
-		var pts []capacity.Point
-		for _, p := range rep.Points {
+		var pts []capacity.Probe
+		for _, p := range rep.Probes {
 			if p.VRIDs == r.VRIDs {
 				pts = append(pts, p)
 			}
 		}
-		slices.SortFunc(pts, func(a, c capacity.Point) int { return int(a.Effective - c.Effective) })
+		slices.SortFunc(pts, func(a, c capacity.Probe) int { return int(a.Effective - c.Effective) })
 		var path []string
 		for _, p := range pts {
-			x, y := px(math.Log2(float64(max(p.Effective, 1)))), py(float64(p.Drops))
-			path = append(path, fmt.Sprintf("%.1f,%.1f", x, y))
+			x := px(math.Log2(float64(max(p.Effective, 1))))
+			path = append(path, fmt.Sprintf("%.1f,%.1f", x, py(p.Loss.Rate)))
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/>`+"\n", x, py(p.Loss.Lower), x, py(p.Loss.Upper), col)
 			fill := col
-			if !p.Pass {
+			if p.Loss.K > 0 {
 				fill = "white"
 			}
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" stroke="%s" fill="%s"/>`+"\n", x, y, col, fill)
+			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" stroke="%s" fill="%s"/>`+"\n", x, py(p.Loss.Rate), col, fill)
 		}
 		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1"/>`+"\n", strings.Join(path, " "), col)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s">%d VRIDs</text>`+"\n", W-pad-40, 40+14*float64(si), col, r.VRIDs)
+		if r.Found {
+			x := px(math.Log2(float64(2 * r.Recommended)))
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="5,3"/>`+"\n", x, py(0), x, py(1), col)
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s">%d VRIDs</text>`+"\n", W-pad-60, 40+14*float64(si), col, r.VRIDs)
 	}
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#555">filled: no loss; open: loss; bar: 95 %% CI; dashed: recommended</text>`+"\n", pad+4, H-6.0)
 
 	// Right: smallest safe vs VRIDs.
 	off := W
@@ -135,6 +169,17 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// kib prints bytes in binary units, which is what they are.
+func kib(n uint64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%g MiB", math.Round(float64(n)/(1<<20)*10)/10)
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
 }
 
 // axes draws a chart's two axes and their titles.

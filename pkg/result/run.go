@@ -55,6 +55,14 @@ type Phase struct {
 	// "believes down" a link that is up (the instance stays in FAULT) or
 	// "believes up" one that is down. The built-in engine only.
 	Missed []Instance `json:"missed,omitempty"`
+	// LinkLost are the instances with a tracked link (their interface or
+	// VMAC) every message of which in the phase was lost (the kernel sent
+	// some, the monitor read none), in the order of their messages in the
+	// storm.
+	// An instance whose "down" was read and whose "up" was lost is the
+	// one that stays in FAULT (Missed "believes down" after link up). The
+	// built-in engine only.
+	LinkLost []Instance `json:"link_lost,omitempty"`
 	// Inferred says Received was not counted but inferred as storm
 	// messages less kernel drops (an external daemon's reads are not
 	// visible), so Balanced is nil: not measurable.
@@ -116,6 +124,9 @@ type Monitor struct {
 	NoENOBUFS bool          `json:"no_enobufs"`
 	Policy    string        `json:"policy"`
 	Cost      time.Duration `json:"cost_ns"`
+	// SampleInterval is how often the queue was sampled for its peak; 0:
+	// not sampled, so peak_queue is unknown (0).
+	SampleInterval time.Duration `json:"sample_interval_ns"`
 	// External says the monitor is an external daemon's (keepalived),
 	// watched from outside: received is inferred and its ENOBUFS are not
 	// visible. PID and Inode name its socket.

@@ -141,7 +141,9 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		if t.LossRate.N > 1 {
 			fmt.Fprintf(&b, " in %d flaps (loss rate at most %s at 95 %% confidence)", t.LossRate.N, stats.Percent(t.LossRate.AtMost))
 		}
-		fmt.Fprintf(&b, "; peak queue %s of %s", kb(t.PeakQueue), kb(uint64(m.Effective)))
+		if m.SampleInterval > 0 {
+			fmt.Fprintf(&b, "; peak queue %s of %s", kb(t.PeakQueue), kb(uint64(m.Effective)))
+		}
 	}
 	if t.Unbalanced() {
 		fmt.Fprintf(&b, "; BOOKS DO NOT BALANCE: kernel sent %d, monitor received %d + kernel dropped %d",

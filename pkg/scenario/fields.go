@@ -22,7 +22,7 @@ type Field struct {
 	Run bool
 	// Ptr returns the field inside s: *int, *bool, *string,
 	// *time.Duration, or a type with its own parser (*bytesize.Size,
-	// *Policy, *Target, *FlapMode).
+	// *Policy, *Target, *FlapMode, *KeepalivedLog).
 	Ptr func(s *Scenario) any
 }
 
@@ -57,6 +57,8 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.FlapMode }},
 	{Key: "consumer_cost", Flag: "consumer-cost", Help: "processing time per netlink message (busy work), 0 to 1s, e.g. 20us, to model a slower daemon",
 		Ptr: func(s *Scenario) any { return &s.ConsumerCost }},
+	{Key: "sample_interval", Flag: "sample-interval", Help: "how often the sampler reads the monitor's queue through sock_diag (peak queue), 0 to 1s; 0: off, to measure without it",
+		Ptr: func(s *Scenario) any { return &s.SampleInterval }},
 	{Key: "down_for", Flag: "down-for", Help: "how long the link stays down, up to 10m; 0: until every instance is in FAULT and the peer took over",
 		Ptr: func(s *Scenario) any { return &s.DownFor }},
 	{Key: "recovery_timeout", Flag: "recovery-timeout", Help: "hard limit on the wait for every instance to be MASTER again after link up, up to 30m; 0: 3 Master_Down_Intervals + 5s, longer while instances are still recovering",
@@ -69,6 +71,8 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.KeepalivedBin }},
 	{Key: "keepalived_conf_extra", Flag: "keepalived-conf-extra", Help: "file of lines to add to keepalived's global_defs, for --target keepalived",
 		Ptr: func(s *Scenario) any { return &s.KeepalivedConfExtra }},
+	{Key: "keepalived_log", Flag: "keepalived-log", Help: "keepalived's logging, for --target keepalived: syslog (as packaged; the lab has no syslog daemon) or console (--log-console --log-detail into the run directory, read for what keepalived believes of each link; slows keepalived and changes the stuck rate, see README)",
+		Ptr: func(s *Scenario) any { return &s.KeepalivedLog }},
 	{Key: "keep_lab", Flag: "keep-lab", Run: true, Help: "leave the lab in place for inspection ('ip netns'); remove it with 'nlstress cleanup'",
 		Ptr: func(s *Scenario) any { return &s.KeepLab }},
 }

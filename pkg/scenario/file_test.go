@@ -38,7 +38,7 @@ sweep:
 	if f.Gate.RecoveryFactor != 2 || f.Gate.RecoverySlack != time.Second || f.Gate.StormFactor != DefaultGate().StormFactor {
 		t.Fatalf("gate %+v", f.Gate)
 	}
-	if len(f.Sweep.VRIDs) != 2 || f.Sweep.RcvBufMax != 4*bytesize.MiB || f.Sweep.Repeat != DefaultSweep().Repeat {
+	if len(f.Sweep.VRIDs) != 2 || f.Sweep.RcvBufMax != 4*bytesize.MiB || f.Sweep.Confirm != DefaultSweep().Confirm {
 		t.Fatalf("sweep %+v", f.Sweep)
 	}
 }
@@ -59,7 +59,7 @@ func TestParseRejects(t *testing.T) {
 		{"a list where a value goes", "vrids: [1, 2]\n", "1: vrids: want a single value"},
 		{"bad gate", "gate:\n  storm_factor: 0.5\n", "1: gate: thresholds"},
 		{"unknown gate key", "gate:\n  max_dropz: 1\n", `2: unknown key "max_dropz"`},
-		{"bad sweep", "sweep:\n  repeat: 0\n", "1: sweep: --repeat 0"},
+		{"bad sweep", "sweep:\n  confirm: 0\n", "1: sweep: --confirm 0"},
 		{"not a mapping", "- 1\n- 2\n", "1: a scenario file is a mapping of keys to values"},
 	}
 	for _, tt := range tests {
@@ -110,18 +110,18 @@ func FuzzParse(f *testing.F) {
 func TestFromCommandLine(t *testing.T) {
 	dir := t.TempDir()
 	path := dir + "/s.yaml"
-	if err := os.WriteFile(path, []byte("vrids: 64\nrcvbuf: 1M\nsweep:\n  repeat: 3\n"), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte("vrids: 64\nrcvbuf: 1M\nsweep:\n  confirm: 3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	flags, sweepFlags := Default(), DefaultSweep()
-	flags.RcvBuf, sweepFlags.Repeat = 2*bytesize.MiB, 5
+	flags.RcvBuf, sweepFlags.Confirm = 2*bytesize.MiB, 5
 	changed := func(flag string) bool { return flag == "rcvbuf" }
 	f, err := FromCommandLine(path, true, flags, sweepFlags, changed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.Scenario.VRIDs != 64 || f.Scenario.RcvBuf != 2*bytesize.MiB || f.Sweep.Repeat != 3 {
-		t.Fatalf("scenario %+v sweep %+v: want the file's vrids and repeat, the flag's rcvbuf", f.Scenario, f.Sweep)
+	if f.Scenario.VRIDs != 64 || f.Scenario.RcvBuf != 2*bytesize.MiB || f.Sweep.Confirm != 3 {
+		t.Fatalf("scenario %+v sweep %+v: want the file's vrids and confirm, the flag's rcvbuf", f.Scenario, f.Sweep)
 	}
 	if _, err := FromCommandLine("", true, flags, sweepFlags, changed); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty -f: %v, want ErrInvalid", err)

@@ -41,6 +41,10 @@ var ErrInvalid = errors.New("invalid scenario")
 // with no rcv_bufs lines.
 const KeepalivedDefaultRcvBuf = 64 * bytesize.KiB
 
+// DefaultSampleInterval is how often the sampler reads the monitor's
+// queue unless told.
+const DefaultSampleInterval = 2 * time.Millisecond
+
 // DefaultConsumerCost is the per-message processing time the subject's
 // monitor spends by default: a model of a daemon that parses each message
 // and writes a log line for it, as keepalived does for link changes.
@@ -86,6 +90,10 @@ type Scenario struct {
 	// ConsumerCost is the monitor's processing time per message (busy
 	// work, not sleep).
 	ConsumerCost time.Duration `json:"consumer_cost_ns"`
+	// SampleInterval is how often the sampler reads the monitor's queue
+	// (sock_diag) for its peak; 0 turns it off, so that its cost can be
+	// told apart from the subject's (the observer effect).
+	SampleInterval time.Duration `json:"sample_interval_ns"`
 	// Flaps is how many times the subject's links go down and up.
 	Flaps int `json:"flaps"`
 	// FlapMode is how a flap takes the links down: FlapAdmin on the
@@ -113,13 +121,10 @@ type Scenario struct {
 	// KeepalivedConfExtra is a file whose lines go into keepalived's
 	// global_defs, for TargetKeepalived.
 	KeepalivedConfExtra string `json:"keepalived_conf_extra,omitempty"`
+	// KeepalivedLog is where keepalived logs, for TargetKeepalived.
+	KeepalivedLog KeepalivedLog `json:"keepalived_log,omitempty"`
 	// KeepLab leaves the lab in place after the run, for inspection.
 	KeepLab bool `json:"keep_lab,omitempty"`
-	// Probe makes the run a quick pass/fail probe, as a sweep needs: it
-	// stops at the first phase with kernel drops, and does not hold links
-	// for the kernel's linkwatch to settle (recovery times are then not
-	// comparable between runs, pass and fail are).
-	Probe bool `json:"probe,omitempty"`
 }
 
 // Target is the router under test: a flag value (--target) with its own
@@ -167,6 +172,40 @@ func (m *FlapMode) String() string { return string(*m) }
 // Type names the flag's value type in help output.
 func (*FlapMode) Type() string { return "mode" }
 
+// KeepalivedLog is where keepalived's own log goes when it is the target.
+type KeepalivedLog string
+
+// The keepalived logging modes.
+const (
+	// LogSyslog runs keepalived as packaged: it logs through syslog(3),
+	// which in a lab with no syslog daemon costs it next to nothing.
+	LogSyslog KeepalivedLog = "syslog"
+	// LogConsole adds --log-console --log-detail --no-syslog, the log
+	// written to the run directory: nlstress then reads from it what
+	// keepalived believes of each link ("Netlink reports vrrp.7 down").
+	// The writes slow keepalived's event loop and change the race that
+	// strands instances in FAULT (measured: stuck after 3 of 12 flaps,
+	// against 17 of 20 as packaged).
+	LogConsole KeepalivedLog = "console"
+)
+
+// Set parses a logging mode; with String and Type it makes
+// *KeepalivedLog a pflag.Value.
+func (m *KeepalivedLog) Set(s string) error {
+	switch KeepalivedLog(s) {
+	case LogSyslog, LogConsole:
+		*m = KeepalivedLog(s)
+		return nil
+	}
+	return fmt.Errorf("unknown keepalived log mode %q: want syslog or console", s)
+}
+
+// String returns the mode's name.
+func (m *KeepalivedLog) String() string { return string(*m) }
+
+// Type names the flag's value type in help output.
+func (*KeepalivedLog) Type() string { return "mode" }
+
 // Targets are the valid targets, in the order help lists them.
 var Targets = []Target{TargetBuiltin, TargetKeepalived, TargetExec}
 
@@ -194,8 +233,8 @@ func (*Target) Type() string { return "target" }
 func Default() Scenario {
 	return Scenario{
 		VRIDs: 255, Family: 4, Version: 3, AdvertInterval: time.Second, VIPsPerVRID: 1,
-		Force: true, OnOverrun: PolicyNone, Flaps: 1, FlapMode: FlapAdmin,
-		ConsumerCost: DefaultConsumerCost, Target: TargetBuiltin,
+		Force: true, OnOverrun: PolicyNone, Flaps: 1, FlapMode: FlapAdmin, KeepalivedLog: LogSyslog,
+		ConsumerCost: DefaultConsumerCost, SampleInterval: DefaultSampleInterval, Target: TargetBuiltin,
 	}
 }
 
@@ -262,8 +301,12 @@ func (s Scenario) Validate() error {
 		return fieldErr("on_overrun", strconv.Quote(string(s.OnOverrun)), "want none, resync or restart")
 	case s.ConsumerCost < 0 || s.ConsumerCost > time.Second:
 		return fieldErr("consumer_cost", s.ConsumerCost.String(), "want 0 to 1s per message")
+	case s.SampleInterval < 0 || s.SampleInterval > time.Second:
+		return fieldErr("sample_interval", s.SampleInterval.String(), "want 0 (off) to 1s")
 	case s.FlapMode != FlapAdmin && s.FlapMode != FlapCarrier:
 		return fieldErr("flap_mode", strconv.Quote(string(s.FlapMode)), "want admin or carrier")
+	case s.KeepalivedLog != LogSyslog && s.KeepalivedLog != LogConsole:
+		return fieldErr("keepalived_log", strconv.Quote(string(s.KeepalivedLog)), "want syslog or console")
 	case s.Flaps < 1 || s.Flaps > MaxFlaps:
 		return fieldErr("flaps", itoa(s.Flaps), "want 1 to %d", MaxFlaps)
 	case s.DownFor < 0 || s.DownFor > 10*time.Minute:

@@ -45,7 +45,8 @@ func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.
 		subject.Close()
 		return err
 	}
-	r.subject, r.engine, r.monitor = subject, subject, builtinMonitor{mon}
+	r.subject, r.engine = subject, subject
+	r.setMonitor(builtinMonitor{mon})
 	r.spawn(ctx, "subject router", subject.Run)
 	r.spawn(ctx, "monitor", func(ctx context.Context) error {
 		defer func() { mon.Socket().Close() }()

@@ -74,7 +74,7 @@ func (r *runner) startExec(ctx context.Context, sc scenario.Scenario, l *lab.Lab
 		return err
 	}
 	r.subject = wire
-	r.monitor = &externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "unknown (" + sock.Comm + ")"}
+	r.setMonitor(&externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "unknown (" + sock.Comm + ")"})
 	return nil
 }
 

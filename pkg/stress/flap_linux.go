@@ -2,7 +2,6 @@ package stress
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -12,59 +11,6 @@ import (
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
-
-// errProbeFailed stops a probe run at its first loss.
-var errProbeFailed = errors.New("probe: loss seen")
-
-// measure converges the routers, flaps the subject's links sc.Flaps times
-// and fills in res.
-func (r *runner) measure(ctx context.Context, res *result.Result) error {
-	sc := r.sc
-	res.Monitor = r.describeMonitor()
-	t0 := time.Now()
-	if err := r.converge(ctx); err != nil {
-		return err
-	}
-	converged := time.Since(t0)
-	slog.Info("converged", "subject", "all MASTER", "peer", "all BACKUP", "took", converged.Round(time.Millisecond))
-	if err := r.win.Quiesce(ctx); err != nil {
-		return err
-	}
-	if !sc.Probe {
-		flap.Hold(ctx, r.built.Add(flap.LinkwatchQuantum))
-	}
-	mark, _, err := r.win.Close(ctx) // start counting from a quiet namespace
-	if err != nil {
-		return err
-	}
-	var recovered []time.Duration
-	for k := 1; k <= sc.Flaps; k++ {
-		f, rec, err := r.flap(ctx, k, &mark)
-		if errors.Is(err, errProbeFailed) {
-			res.Flaps = append(res.Flaps, f)
-			break // a probe stops at the first loss: the verdict is known
-		}
-		if err != nil {
-			return fmt.Errorf("flap %d: %w", k, err)
-		}
-		res.Flaps = append(res.Flaps, f)
-		recovered = append(recovered, rec...)
-		slog.Info("flap done", "flap", k, "stuck", len(f.Stuck), "storm", f.Down.Storm.Messages+f.Up.Storm.Messages,
-			"drops", f.Down.Drops+f.Up.Drops, "enobufs", f.Down.ENOBUFS+f.Up.ENOBUFS, "recovery_p95", f.Recovery.P95.Round(time.Millisecond))
-	}
-	if err := r.failed(); err != nil {
-		return err
-	}
-	totals := result.Total(res.Flaps, recovered, len(r.lab.Instances))
-	totals.Converged = converged
-	res.Totals = &totals
-	res.Monitor = r.describeMonitor() // again: the policy's work is counted now
-	rec := result.Recommend(totals.LargestStorm, result.DefaultMargin, res.Monitor.Effective)
-	res.Recommendation = &rec
-	v := result.Judge(totals, res.Flaps, *res.Monitor)
-	res.Verdict = &v
-	return nil
-}
 
 // converge waits for the starting position: subject all MASTER (priority
 // 200 preempts), peer all BACKUP. The first 2 Master_Down_Intervals + 10 s
@@ -99,18 +45,37 @@ func (r *runner) phase(ctx context.Context, m *nlmon.Counts) (result.Phase, erro
 		Drops:     now.Drops - m.Drops,
 		PeakQueue: uint64(r.sampler.HighWater()),
 	}
+	if err := r.learnBelief(); err != nil {
+		return result.Phase{}, err
+	}
 	if r.monitor.inferred() {
 		// The daemon's reads are not visible: what it received is what
 		// the kernel sent less what it dropped.
 		// Its books cannot be checked (Balanced stays nil).
 		p.Received, p.Inferred = p.Storm.Messages-min(p.Drops, p.Storm.Messages), true
+		if r.learn != nil {
+			p.Missed = r.missed(storm.LinkUp) // from the daemon's own account
+		}
 	} else {
 		p.Balanced = result.Bool(p.Storm.Messages == p.Received+p.Drops)
 		p.Missed = r.missed(storm.LinkUp)
+		p.LinkLost = r.linkLost(storm.LinkUp)
 	}
 	r.sampler.ResetHighWater()
 	*m = now
 	return p, nil
+}
+
+// learnBelief brings the monitor's belief up to date from an external
+// daemon's own account, if it gives one.
+func (r *runner) learnBelief() error {
+	if r.learn == nil {
+		return nil
+	}
+	if err := r.learn(); err != nil {
+		return fmt.Errorf("what the target read: %w", err)
+	}
+	return nil
 }
 
 func stormResult(s nlmon.Storm) result.Storm {
@@ -140,9 +105,7 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		// takes, as long as it keeps moving.
 		_ = waitProgress(ctx, r.subject, vrrp.Fault, mdi+5*time.Second, quietPeriod(mdi))
 		_ = waitProgress(ctx, r.peer, vrrp.Master, mdi+5*time.Second, quietPeriod(mdi))
-		if !sc.Probe {
-			flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
-		}
+		flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
 	}
 	if err := ctx.Err(); err != nil {
 		return f, nil, err
@@ -160,9 +123,6 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	}
 	slog.Info("link down", "flap", k, "all_fault", f.AllFault.Round(time.Millisecond), "not_fault", f.NotFault,
 		"peer_takeover", f.PeerTakeover.Round(time.Millisecond), "storm", f.Down.Storm.Messages, "drops", f.Down.Drops)
-	if sc.Probe && f.Down.Drops > 0 {
-		return f, nil, errProbeFailed
-	}
 
 	// Up: every subject instance should see the link and preempt back.
 	if f.UpAt, err = r.links.Set(true); err != nil {

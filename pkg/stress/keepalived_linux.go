@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/keepalived"
@@ -56,7 +57,8 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 	if size, force, dflt := sc.MonitorBuffer(); !dflt {
 		global.RcvBuf, global.Force = int64(size), force
 	}
-	p, err := keepalived.Start(l.Subject.NS, keepalived.Options{Bin: sc.KeepalivedBin, Dir: dir, Instances: instances, Global: global})
+	console := sc.KeepalivedLog == scenario.LogConsole
+	p, err := keepalived.Start(l.Subject.NS, keepalived.Options{Bin: sc.KeepalivedBin, Dir: dir, Instances: instances, Global: global, LogConsole: console})
 	if err != nil {
 		return err
 	}
@@ -66,13 +68,55 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 	sock, err := findMonitorSocket(ctx, l.Subject.NS.Fd(), func(s sockdiag.Socket) bool { return s.PID == p.VRRPPID() }, p.Exited())
 	switch {
 	case errors.Is(err, errTargetExited):
-		return fmt.Errorf("%w: it exited: %s", keepalived.ErrStart, p.Log())
+		return fmt.Errorf("%w: it exited: %s", keepalived.ErrStart, p.LogHead(5))
 	case err != nil:
 		return fmt.Errorf("keepalived (pid %d): %w", p.VRRPPID(), err)
 	}
 	r.subject = &keepalivedSubject{p: p, names: names}
-	r.monitor = &externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "none (keepalived)"}
+	if console {
+		r.learn = r.learnFromLog(p, instances)
+	}
+	r.setMonitor(&externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "none (keepalived)"})
 	return nil
+}
+
+// learnFromLog returns a learn function that reads what keepalived logged
+// since its last call and records its "Netlink reports" lines as what its
+// monitor believes. keepalived logs a link only when its belief changes,
+// which is all missed needs. The first call also finds the VMACs
+// keepalived made, by name.
+func (r *runner) learnFromLog(p *keepalived.Process, instances []keepalived.Instance) func() error {
+	var off int64
+	return func() error {
+		links, err := r.lab.Subject.Conn.Link.List()
+		if err != nil {
+			return fmt.Errorf("list the subject's links: %w", err)
+		}
+		byName := make(map[string]uint32, len(links))
+		for _, l := range links {
+			if l.Attributes != nil {
+				byName[l.Attributes.Name] = l.Index
+			}
+		}
+		for i, in := range instances {
+			if in.VMAC != "" {
+				r.vmacs[i] = byName[in.VMAC]
+			}
+		}
+		text, err := p.LogFrom(off)
+		if err != nil {
+			return err
+		}
+		// A line still being written waits for the next call.
+		text = text[:strings.LastIndexByte(text, '\n')+1]
+		off += int64(len(text))
+		for _, rep := range keepalived.LinkReports(text) {
+			if idx, ok := byName[rep.Interface]; ok {
+				r.believe(idx, rep.Up)
+			}
+		}
+		return nil
+	}
 }
 
 // Why findMonitorSocket gave up.

@@ -8,15 +8,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
-	"github.com/nlstress/nlstress/pkg/preflight"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/vrrp"
@@ -33,88 +29,22 @@ const (
 )
 
 // Run validates sc, checks the host, builds the lab, runs the routers and
-// the flaps, and tears everything down on every path (return, error,
-// cancelled ctx, panic) unless sc.KeepLab. A run that found stuck
-// instances or netlink loss returns its result and an error wrapping
-// result.ErrFinding; any other error means nothing trustworthy was measured.
-func Run(ctx context.Context, sc scenario.Scenario) (res result.Result, err error) {
-	if err := sc.Validate(); err != nil {
-		return res, err
-	}
-	if err := checkTarget(sc); err != nil {
-		return res, err
-	}
-	if err := preflight.Check(preflight.Needs{Macvlan: sc.VMAC}); err != nil {
-		return res, err
-	}
-	res = result.Result{SchemaVersion: result.SchemaVersion, Started: time.Now().UTC(), Scenario: sc, Target: sc.Target}
-	if res.Host, err = preflight.ReadHost(); err != nil {
-		return res, err
-	}
-	slog.Debug("host", "kernel", res.Host.Kernel, "rmem_max", res.Host.RmemMax, "rmem_default", res.Host.RmemDefault)
-
-	// Labs of runs that died (SIGKILL, a crashed CI job) are removed
-	// first, so that they neither skew this run nor pile up.
-	left, err := lab.Cleanup(false)
-	for _, lo := range left {
-		if !strings.HasPrefix(lo.Action, "kept") {
-			slog.Warn("removed what a dead run left", "kind", lo.Kind, "name", lo.Name, "action", lo.Action)
-		}
-	}
-	if err != nil {
-		return res, fmt.Errorf("remove labs of dead runs: %w", err)
-	}
-
-	t0 := time.Now()
-	l, err := lab.Build(ctx, labSpec(sc))
-	if err != nil {
-		if ctx.Err() != nil && !errors.Is(err, lab.ErrTeardown) {
-			return res, fmt.Errorf("%w: the half-built lab was removed", context.Cause(ctx))
-		}
-		return res, err
-	}
-	res.Lab = describe(l)
-	if sc.Target == scenario.TargetKeepalived && sc.VMAC {
-		res.Lab.VMACs = res.Lab.Instances // keepalived's own (use_vmac)
-	}
-	res.Lab.BuildTime = time.Since(t0)
-	defer func() {
-		what := "removed"
-		if sc.KeepLab {
-			res.Lab.Kept, what = true, "kept (--keep-lab)"
-		} else if terr := l.Teardown(); terr != nil {
-			err = errors.Join(err, terr)
-			return
-		}
-		if ctx.Err() != nil {
-			// Stopped from outside (a signal): say so in one line, with
-			// what became of the lab, instead of whatever the
-			// cancellation broke along the way.
-			err = fmt.Errorf("%w: lab %s %s", context.Cause(ctx), l.RunID, what)
-		}
-	}()
-	slog.Info("lab built", "run", l.RunID, "instances", res.Lab.Instances, "vmacs", res.Lab.VMACs, "took", res.Lab.BuildTime.Round(time.Millisecond))
-
-	r, err := start(ctx, sc, l)
+// flaps the subject's links sc.Flaps times, and tears everything down on
+// every path (return, error, cancelled ctx, panic) unless sc.KeepLab. A
+// run that found stuck instances or netlink loss returns its result and
+// an error wrapping result.ErrFinding; any other error means nothing
+// trustworthy was measured.
+func Run(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
+	s, res, err := Open(ctx, sc)
 	if err != nil {
 		return res, err
 	}
-	runErr := r.measure(ctx, &res)
-	if stopErr := r.stop(&res); runErr == nil {
-		runErr = stopErr
+	for range sc.Flaps {
+		if _, err = s.Flap(ctx); err != nil {
+			break
+		}
 	}
-	if runErr != nil {
-		return res, fmt.Errorf("run %s: %w", l.RunID, runErr)
-	}
-	res.Totals.RunTime = time.Since(t0)
-	if res.Verdict.Status == result.StatusError {
-		// Not a finding about the subject: the measurement itself failed.
-		return res, fmt.Errorf("run %s: %s", l.RunID, res.Verdict.Line)
-	}
-	if res.Verdict.Status != result.StatusPass || res.Totals.Unbalanced() {
-		return res, fmt.Errorf("%w: %s", result.ErrFinding, res.Verdict.Line)
-	}
-	return res, nil
+	return s.Close(ctx, err)
 }
 
 // checkTarget checks, before anything is built, what an outside target

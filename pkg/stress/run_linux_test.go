@@ -90,7 +90,16 @@ func TestTinyBufferLoses(t *testing.T) {
 		if !slices.Equal(doomed, stuck) {
 			t.Fatalf("flap %d: the monitor believed VRIDs %v down after link up, but %v stayed stuck", f.Index, doomed, stuck)
 		}
-		t.Logf("flap %d: %d missed on the way down, %d on the way up, %d stuck", f.Index, len(f.Down.Missed), len(f.Up.Missed), len(stuck))
+		// And they are the instances whose down arrived and whose up was
+		// lost: in the up phase's loss positions, not in the down's.
+		lostDown, lostUp := vrids(f.Down.LinkLost), vrids(f.Up.LinkLost)
+		for _, v := range doomed {
+			if slices.Contains(lostDown, v) || !slices.Contains(lostUp, v) {
+				t.Fatalf("flap %d: VRID %d stuck, but link messages lost down %v, up %v", f.Index, v, lostDown, lostUp)
+			}
+		}
+		t.Logf("flap %d: %d missed on the way down, %d on the way up, %d stuck; link messages of %d instances lost down, %d up",
+			f.Index, len(f.Down.Missed), len(f.Up.Missed), len(stuck), len(lostDown), len(lostUp))
 	}
 	// One ENOBUFS episode hides many drops: both are counted.
 	if res.Totals.Drops == 0 || res.Totals.ENOBUFS == 0 || res.Totals.ENOBUFS >= res.Totals.Drops {
@@ -111,6 +120,9 @@ func TestBigBufferLosesNothing(t *testing.T) {
 		t.Fatalf("totals %+v: want no loss", res.Totals)
 	}
 	f := res.Flaps[0]
+	if len(f.Down.LinkLost)+len(f.Up.LinkLost) > 0 {
+		t.Fatalf("no loss, yet link messages lost: down %v, up %v", f.Down.LinkLost, f.Up.LinkLost)
+	}
 	if f.NotFault != 0 || f.PeerNotMaster != 0 || f.Recovery.Count != 64 || f.Advertising != 64 {
 		t.Fatalf("flap %+v: want all FAULT, peer all MASTER, all 64 back and advertising", f)
 	}
@@ -172,7 +184,7 @@ func TestKeepalivedTarget(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			sc := small(tt.rcvbuf, scenario.PolicyNone)
-			sc.Target = scenario.TargetKeepalived
+			sc.Target, sc.KeepalivedLog = scenario.TargetKeepalived, scenario.LogConsole
 			res, err := run(t, sc)
 			m := res.Monitor
 			if !m.External || m.PID <= 0 || m.Inode == 0 {
@@ -194,8 +206,20 @@ func TestKeepalivedTarget(t *testing.T) {
 			if tt.judged && !tt.loss && (err != nil || res.Verdict.Status != result.StatusPass) {
 				t.Fatalf("verdict %+v, err %v; want PASS", res.Verdict, err)
 			}
-			if f := res.Flaps[0]; f.Recovery.Count+len(f.Stuck) != 64 || f.NotFault != 0 {
+			f := res.Flaps[0]
+			if f.Recovery.Count+len(f.Stuck) != 64 || f.NotFault != 0 {
 				t.Fatalf("flap %+v: want every instance FAULT on down and accounted for after up", f)
+			}
+			// keepalived's log tells what it believes: the instances it
+			// believes down after link up are the stuck ones.
+			var doomed []uint8
+			for _, m := range f.Up.Missed {
+				if m.State == "believes down" {
+					doomed = append(doomed, m.VRID)
+				}
+			}
+			if stuck := vrids(f.Stuck); !slices.Equal(doomed, stuck) {
+				t.Fatalf("keepalived's log has VRIDs %v believed down after link up, but %v stayed stuck", doomed, stuck)
 			}
 			t.Logf("%s", res.Verdict.Line)
 		})
@@ -246,8 +270,8 @@ func TestIPv6Run(t *testing.T) {
 func TestRecommendationIsHonest(t *testing.T) {
 	roottest.Require(t)
 	base := small(0, scenario.PolicyNone)
-	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 4 * bytesize.MiB, Repeat: 1, Margin: 0.25}
-	rep, err := capacity.Sweep(context.Background(), base, sw, Run, nil)
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 4 * bytesize.MiB, Confirm: 5, Margin: 0.25}
+	rep, err := capacity.Sweep(context.Background(), base, sw, OpenLab, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +291,60 @@ func TestRecommendationIsHonest(t *testing.T) {
 	if res := at(row.Smallest / 2); res.Verdict.Status == result.StatusPass {
 		t.Fatalf("at half the smallest safe buffer (%d): %s", row.Smallest/2, res.Verdict.Line)
 	}
-	t.Logf("64 VMAC VRIDs: smallest safe %d, recommended %d, %d sweep runs", row.Smallest, row.Recommended, len(rep.Points))
+	if len(rep.Probes) < 3 || row.Confirmed.N != 5 {
+		t.Fatalf("probes %+v, confirmed %v: want a bisection and 5 confirming flaps", rep.Probes, row.Confirmed)
+	}
+	t.Logf("64 VMAC VRIDs: smallest safe %d (%s), recommended %d (%s bound), %d flaps in one lab", row.Smallest, row.Confirmed, row.Recommended, row.Bound, row.Flaps)
+}
+
+// A session changes only the buffer between flaps: the engine's socket is
+// resized in place, keepalived restarted with the new value; flaps after
+// the change see the new buffer, and the lab stays the same.
+func TestSessionSetBuffer(t *testing.T) {
+	roottest.Require(t)
+	for _, target := range []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived} {
+		t.Run(string(target), func(t *testing.T) {
+			if target == scenario.TargetKeepalived {
+				roottest.RequireKeepalived(t)
+			}
+			sc := small(4*bytesize.MiB, scenario.PolicyNone)
+			sc.Target = target
+			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+			defer cancel()
+			s, res, err := Open(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, size := range []bytesize.Size{8 * bytesize.KiB, 4 * bytesize.MiB} {
+				eff, err := s.SetBuffer(ctx, size)
+				if err != nil {
+					s.Close(ctx, err)
+					t.Fatal(err)
+				}
+				f, err := s.Flap(ctx)
+				if err != nil {
+					s.Close(ctx, err)
+					t.Fatal(err)
+				}
+				drops := f.Down.Drops + f.Up.Drops
+				t.Logf("rcvbuf %d: effective %d, %d drops of %d", size, eff, drops, f.Down.Storm.Messages+f.Up.Storm.Messages)
+				if eff != 2*int64(size) || (drops > 0) != (size < bytesize.MiB) {
+					s.Close(ctx, nil)
+					t.Fatalf("rcvbuf %d: effective %d, %d drops", size, eff, drops)
+				}
+			}
+			end, err := s.Close(ctx, nil)
+			if err != nil && !errors.Is(err, result.ErrFinding) {
+				t.Fatal(err)
+			}
+			if len(end.Flaps) != 2 || end.Lab.RunID != res.Lab.RunID {
+				t.Fatalf("result %+v: want both flaps in the one lab %s", end, res.Lab.RunID)
+			}
+			if names, _ := netns.List(lab.Prefix + res.Lab.RunID + "-"); len(names) != 0 {
+				t.Fatalf("session left namespaces %v", names)
+			}
+		})
+	}
 }
 
 func TestExecTarget(t *testing.T) {
@@ -315,4 +392,13 @@ func TestCarrierFlap(t *testing.T) {
 		t.Fatalf("flap %+v: want all 64 FAULT on carrier loss and all back", f)
 	}
 	t.Logf("carrier flap storm: down %v, up %v", f.Down.Storm.ByType, f.Up.Storm.ByType)
+}
+
+// vrids are the VRIDs of instances, in order.
+func vrids(in []result.Instance) []uint8 {
+	out := make([]uint8, len(in))
+	for i, x := range in {
+		out[i] = x.VRID
+	}
+	return out
 }

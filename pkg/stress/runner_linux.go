@@ -18,9 +18,6 @@ import (
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
-// samplerInterval is how often the sampler reads the monitor's queue.
-const samplerInterval = 2 * time.Millisecond
-
 // runner holds the moving parts of one run.
 type runner struct {
 	sc  scenario.Scenario
@@ -33,7 +30,10 @@ type runner struct {
 	engine  *vrrp.Router
 	peer    *vrrp.Router
 	monitor monitorView
-	oracle  *nlmon.Oracle
+	// monitorMu guards monitor against the sampler while a restarted
+	// target's monitor replaces it (setBuffer).
+	monitorMu sync.Mutex
+	oracle    *nlmon.Oracle
 	// groups are the monitor's (and the oracle's) groups; subjectSpecs and
 	// peerSpecs the two routers' instances: computed once per run.
 	groups                  []nlmon.Group
@@ -59,6 +59,16 @@ type runner struct {
 	truth    map[uint32]bool
 	beliefMu sync.Mutex
 	belief   map[uint32]bool
+	// read are the links the engine's monitor read a message about in the
+	// current phase.
+	read map[uint32]bool
+	// vmacs are, per instance, the ifindex of its VMAC on the subject (0
+	// for none): the lab's, or keepalived's own once learn found them.
+	vmacs []uint32
+	// learn brings belief up to date from an external daemon's own account
+	// of what it read (keepalived's log); nil when the engine's monitor
+	// keeps belief itself, or when nothing tells (exec).
+	learn func() error
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -80,8 +90,11 @@ func groups(sc scenario.Scenario) []nlmon.Group {
 // an external target) with its monitor, and the sampler. On error it
 // stops what it started.
 func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, err error) {
-	r := &runner{sc: sc, lab: l, built: time.Now(), ctx: ctx, groups: groups(sc), truth: map[uint32]bool{}, belief: map[uint32]bool{},
+	r := &runner{sc: sc, lab: l, built: time.Now(), ctx: ctx, groups: groups(sc), truth: map[uint32]bool{}, belief: map[uint32]bool{}, read: map[uint32]bool{},
 		subjectSpecs: instanceSpecs(sc, l, lab.RoleSubject), peerSpecs: instanceSpecs(sc, l, lab.RolePeer)}
+	for _, in := range l.Instances {
+		r.vmacs = append(r.vmacs, in.VMACIndex)
+	}
 	var rctx context.Context
 	rctx, r.cancel = context.WithCancel(ctx)
 	defer func() {
@@ -124,12 +137,51 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 	for _, ifc := range l.Interfaces {
 		r.links.Names, r.links.Indexes = append(r.links.Names, ifc.Name), append(r.links.Indexes, ifc.Index)
 	}
-	r.sampler = sockdiag.NewReadSampler(r.monitor.memInfo, samplerInterval)
-	r.spawn(rctx, "sampler", func(ctx context.Context) error { r.sampler.Run(ctx); return nil })
+	r.sampler = sockdiag.NewReadSampler(r.memInfo, sc.SampleInterval)
+	if sc.SampleInterval > 0 {
+		r.spawn(rctx, "sampler", func(ctx context.Context) error { r.sampler.Run(ctx); return nil })
+	}
 	m := r.describeMonitor()
 	slog.Info("monitor open", "target", sc.Target, "groups", m.Groups, "requested", m.Requested, "default", m.Default, "effective", m.Effective,
 		"force", m.Force, "capped", m.Capped, "policy", m.Policy, "cost", m.Cost)
 	return r, nil
+}
+
+// memInfo reads the monitor's queue for the sampler.
+func (r *runner) memInfo() (sockdiag.MemInfo, error) {
+	r.monitorMu.Lock()
+	m := r.monitor
+	r.monitorMu.Unlock()
+	return m.memInfo()
+}
+
+// setMonitor makes m the monitor under test.
+func (r *runner) setMonitor(m monitorView) {
+	r.monitorMu.Lock()
+	r.monitor = m
+	r.monitorMu.Unlock()
+	if r.win != nil {
+		r.win.Monitor = m
+	}
+}
+
+// setBuffer gives the monitor under test sc's buffer (sc.RcvBuf, forced
+// or not): the engine's socket is resized in place; keepalived is
+// restarted with the new value, and its new monitor found. An exec
+// target's buffer is its own.
+func (r *runner) setBuffer(ctx context.Context, sc scenario.Scenario) error {
+	r.sc = sc
+	switch sc.Target {
+	case scenario.TargetBuiltin:
+		return r.monitor.(builtinMonitor).Socket().SetRcvBuf(sc.RcvBuf, sc.Force)
+	case scenario.TargetKeepalived:
+		if err := r.stopTarget(daemon.StopGrace); err != nil {
+			return fmt.Errorf("stop keepalived: %w", err)
+		}
+		r.built = time.Now() // keepalived makes its VMACs anew
+		return r.startKeepalived(ctx, sc, r.lab)
+	}
+	return fmt.Errorf("%w: an exec target's buffer is its own: nlstress cannot change it", scenario.ErrInvalid)
 }
 
 // describeMonitor is the result's description of the monitor under test:
@@ -138,7 +190,7 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 func (r *runner) describeMonitor() *result.Monitor {
 	size, force, dflt := r.sc.MonitorBuffer()
 	m := &result.Monitor{Requested: int64(size), Force: force, Default: dflt, NoENOBUFS: r.sc.NoENOBUFS,
-		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost}
+		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost, SampleInterval: r.sc.SampleInterval}
 	for _, g := range r.groups {
 		m.Groups = append(m.Groups, g.String())
 	}
@@ -216,7 +268,33 @@ func counters(c vrrp.Counters) *result.RouterCounters {
 func (r *runner) believe(index uint32, up bool) {
 	r.beliefMu.Lock()
 	r.belief[index] = up
+	r.read[index] = true
 	r.beliefMu.Unlock()
+}
+
+// linkLost are the instances with a tracked link (their interface or
+// their VMAC) about which the kernel sent messages in the phase just
+// closed (linkUp has the links it sent messages about) and none reached
+// the engine's monitor; it starts the next phase. Their order is the lab's, which is the order of their VMACs'
+// messages in the storm: the list shows where in the storm the loss fell.
+func (r *runner) linkLost(linkUp map[uint32]bool) []result.Instance {
+	r.beliefMu.Lock()
+	defer r.beliefMu.Unlock()
+	var out []result.Instance
+	for i, in := range r.lab.Instances {
+		ifc := r.lab.Interfaces[in.Interface]
+		lost := false
+		for _, idx := range []uint32{ifc.Index, r.vmacs[i]} {
+			if _, sent := linkUp[idx]; sent && idx != 0 && !r.read[idx] {
+				lost = true
+			}
+		}
+		if lost {
+			out = append(out, result.Instance{VRID: in.VRID, Interface: ifc.Name, State: "lost"})
+		}
+	}
+	clear(r.read)
+	return out
 }
 
 // missed are the instances whose tracked links the monitor has wrong, after
@@ -232,10 +310,10 @@ func (r *runner) missed(linkUp map[uint32]bool) []result.Instance {
 		return !ok || up
 	}
 	var out []result.Instance
-	for _, in := range r.lab.Instances {
+	for i, in := range r.lab.Instances {
 		ifc := r.lab.Interfaces[in.Interface]
 		truth, belief := true, true
-		for _, idx := range []uint32{ifc.Index, in.VMACIndex} {
+		for _, idx := range []uint32{ifc.Index, r.vmacs[i]} {
 			if idx == 0 {
 				continue
 			}

@@ -1,0 +1,73 @@
+#!/bin/bash
+# incident-by-hand.sh: the seed incident flapped by hand, without nlstress,
+# to compare nlstress's keepalived runs with. keepalived 2.2.7 with 255
+# instances on eth2 (use_vmac, priority 200, VRRPv2, 1 s adverts, its
+# default monitor buffer), no peer router; after all are MASTER: eth2 down,
+# DOWN seconds, up, then count the instances back in MASTER (from the
+# notify FIFO) and the monitor socket's drops (/proc/net/netlink).
+#
+# usage: scripts/incident-by-hand.sh [FLAPS [DOWN_SECONDS [keepalived options...]]]
+#   scripts/incident-by-hand.sh 20 6                  # as packaged: syslog
+#   scripts/incident-by-hand.sh 12 6 --log-console    # what logging changes
+#
+# Its namespaces are nls-hand-subject and nls-hand-peer; it removes them on
+# exit ('nlstress cleanup' removes them too, and so does any 'nlstress run'
+# started meanwhile: run one thing at a time). Needs root and keepalived.
+set -u
+FLAPS=${1:-10}
+DOWN=${2:-6}
+shift $(( $# < 2 ? $# : 2 ))
+NS=nls-hand-subject PNS=nls-hand-peer D=/run/nlstress/hand
+N=255
+
+cleanup() {
+	[ -f $D/pid ] && kill "$(cat $D/pid)" 2>/dev/null
+	for _ in $(seq 50); do pgrep -f "use-file $D/k.conf" >/dev/null || break; sleep 0.1; done
+	pkill -9 -f "use-file $D/k.conf" 2>/dev/null
+	[ -n "${CAT:-}" ] && kill "$CAT" 2>/dev/null
+	ip netns del $NS 2>/dev/null
+	ip netns del $PNS 2>/dev/null
+	rm -rf $D
+}
+trap cleanup EXIT
+cleanup
+mkdir -p $D
+ip netns add $NS
+ip netns add $PNS
+ip -n $NS link add eth2 type veth peer name eth2 netns $PNS
+ip -n $NS addr add 192.168.2.1/24 dev eth2
+ip -n $NS link set lo up
+ip -n $NS link set eth2 up
+ip -n $PNS link set eth2 up
+mkfifo $D/fifo
+{
+	printf 'global_defs {\n  router_id hand\n  notify_fifo %s\n  vrrp_garp_master_delay 0\n  vrrp_garp_master_repeat 1\n  vrrp_garp_master_refresh 0\n}\n' $D/fifo
+	for i in $(seq 1 $N); do
+		printf 'vrrp_instance VI_%d {\n  state BACKUP\n  interface eth2\n  virtual_router_id %d\n  priority 200\n  version 2\n  advert_int 1\n  use_vmac vrrp.%d\n  virtual_ipaddress {\n    198.19.0.%d/32\n  }\n}\n' "$i" "$i" "$i" "$i"
+	done
+} >$D/k.conf
+cat $D/fifo >$D/states &
+CAT=$!
+ip netns exec $NS keepalived --dont-fork --vrrp --use-file $D/k.conf --pid $D/pid --vrrp_pid $D/vpid "$@" >$D/log 2>&1 &
+
+masters() { awk '$1=="INSTANCE"{s[$2]=$3} END{n=0; for (k in s) if (s[k]=="MASTER") n++; print n}' $D/states; }
+# The monitor: the one rtnetlink socket with groups in the namespace.
+drops() { ip netns exec $NS awk 'NR>1 && $2==0 && $4!="00000000" {print $9; exit}' /proc/net/netlink; }
+waitall() { for _ in $(seq $(($1 * 10))); do [ "$(masters)" = $N ] && return 0; sleep 0.1; done; return 1; }
+
+waitall 30 || { echo "never converged: $(masters) of $N MASTER" >&2; exit 1; }
+sleep 2
+stuck=0
+for k in $(seq 1 "$FLAPS"); do
+	d0=$(drops)
+	ip -n $NS link set eth2 down
+	sleep "$DOWN"
+	d1=$(drops)
+	ip -n $NS link set eth2 up
+	waitall 15
+	sleep 1
+	m=$(masters) d2=$(drops)
+	[ "$m" != $N ] && stuck=$((stuck + 1))
+	echo "flap $k: MASTER $m/$N, drops down $((d1 - d0)), up $((d2 - d1))"
+done
+echo "stuck after $stuck of $FLAPS flaps (keepalived options: ${*:-none})"
