@@ -9,6 +9,11 @@
 # usage: scripts/incident-by-hand.sh [FLAPS [DOWN_SECONDS [keepalived options...]]]
 #   scripts/incident-by-hand.sh 20 6                  # as packaged: syslog
 #   scripts/incident-by-hand.sh 12 6 --log-console    # what logging changes
+#   PEER=1 scripts/incident-by-hand.sh 12 6           # with a peer router: a
+#       second keepalived at priority 100, no VMACs, on the veth's other end
+#   LISTENER=1 scripts/incident-by-hand.sh 12 6       # with a second socket
+#       on keepalived's groups that reads nothing (64 MiB buffer), as
+#       nlstress's oracle is during a storm
 #
 # Its namespaces are nls-hand-subject and nls-hand-peer; it removes them on
 # exit ('nlstress cleanup' removes them too, and so does any 'nlstress run'
@@ -21,9 +26,11 @@ NS=nls-hand-subject PNS=nls-hand-peer D=/run/nlstress/hand
 N=255
 
 cleanup() {
-	[ -f $D/pid ] && kill "$(cat $D/pid)" 2>/dev/null
-	for _ in $(seq 50); do pgrep -f "use-file $D/k.conf" >/dev/null || break; sleep 0.1; done
+	for p in $D/pid $D/ppid; do [ -f $p ] && kill "$(cat $p)" 2>/dev/null; done
+	for _ in $(seq 50); do pgrep -f "use-file $D/[kp].conf" >/dev/null || break; sleep 0.1; done
 	pkill -9 -f "use-file $D/k.conf" 2>/dev/null
+	pkill -9 -f "use-file $D/p.conf" 2>/dev/null
+	pkill -f "s.bind((0, (1 << 0)" 2>/dev/null
 	[ -n "${CAT:-}" ] && kill "$CAT" 2>/dev/null
 	ip netns del $NS 2>/dev/null
 	ip netns del $PNS 2>/dev/null
@@ -38,6 +45,8 @@ ip -n $NS link add eth2 type veth peer name eth2 netns $PNS
 ip -n $NS addr add 192.168.2.1/24 dev eth2
 ip -n $NS link set lo up
 ip -n $NS link set eth2 up
+ip -n $PNS addr add 192.168.2.2/24 dev eth2
+ip -n $PNS link set lo up
 ip -n $PNS link set eth2 up
 mkfifo $D/fifo
 {
@@ -46,6 +55,24 @@ mkfifo $D/fifo
 		printf 'vrrp_instance VI_%d {\n  state BACKUP\n  interface eth2\n  virtual_router_id %d\n  priority 200\n  version 2\n  advert_int 1\n  use_vmac vrrp.%d\n  virtual_ipaddress {\n    198.19.0.%d/32\n  }\n}\n' "$i" "$i" "$i" "$i"
 	done
 } >$D/k.conf
+if [ "${PEER:-0}" = 1 ]; then
+	{
+		printf 'global_defs {\n  router_id peer\n}\n'
+		for i in $(seq 1 $N); do
+			printf 'vrrp_instance VI_%d {\n  state BACKUP\n  interface eth2\n  virtual_router_id %d\n  priority 100\n  version 2\n  advert_int 1\n  virtual_ipaddress {\n    198.19.0.%d/32\n  }\n}\n' "$i" "$i" "$i"
+		done
+	} >$D/p.conf
+	(ip netns exec $PNS keepalived --dont-fork --vrrp --use-file $D/p.conf --pid $D/ppid --vrrp_pid $D/pvpid >/dev/null 2>&1 &)
+fi
+if [ "${LISTENER:-0}" = 1 ]; then
+	# RTNLGRP_LINK 1, IPV4_IFADDR 5, IPV6_IFADDR 9; SO_RCVBUFFORCE 33.
+	(ip netns exec $NS python3 -c '
+import socket, signal
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)
+s.bind((0, (1 << 0) | (1 << 4) | (1 << 8)))
+signal.pause()' &)
+fi
 cat $D/fifo >$D/states &
 CAT=$!
 ip netns exec $NS keepalived --dont-fork --vrrp --use-file $D/k.conf --pid $D/pid --vrrp_pid $D/vpid "$@" >$D/log 2>&1 &
@@ -70,4 +97,4 @@ for k in $(seq 1 "$FLAPS"); do
 	[ "$m" != $N ] && stuck=$((stuck + 1))
 	echo "flap $k: MASTER $m/$N, drops down $((d1 - d0)), up $((d2 - d1))"
 done
-echo "stuck after $stuck of $FLAPS flaps (keepalived options: ${*:-none})"
+echo "stuck after $stuck of $FLAPS flaps (keepalived options: ${*:-none}; peer: ${PEER:-0}; listener: ${LISTENER:-0})"

@@ -305,7 +305,7 @@ func TestDiagnose(t *testing.T) {
 	roottest.Require(t)
 	conf := "../../scenarios/keepalived/incident-2519.conf"
 	stdout, stderr, code := nlstress(t, "diagnose", "--keepalived-conf", conf)
-	if code != 1 || !strings.Contains(stdout, "vrrp_netlink_monitor_rcv_bufs 393216") || !strings.Contains(stderr, "problem") {
+	if code != 1 || !strings.Contains(stdout, "vrrp_netlink_monitor_rcv_bufs 593920") || !strings.Contains(stderr, "problem") {
 		t.Fatalf("incident config: exit %d, want 1 with the lines to paste:\n%s\n%s", code, stdout, stderr)
 	}
 	stdout, _, code = nlstress(t, "diagnose", "--keepalived-conf", "../../scenarios/keepalived/vmac-255.conf", "-o", "prometheus")

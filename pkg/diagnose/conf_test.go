@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,16 +46,18 @@ func TestIncidentConfig(t *testing.T) {
 	if len(c.Instances) != 255 || c.RcvBufs != 0 || c.Force {
 		t.Fatalf("config: %d instances, rcv_bufs %d force %v", len(c.Instances), c.RcvBufs, c.Force)
 	}
-	if e.Interface != "eth2" || e.Instances != 255 || e.VMACs != 0 || e.VIPs != 255 || e.Routes != 256 || e.Rules != 255 {
+	// Virtual routes make keepalived listen to the route groups: each
+	// /32 VIP then brings its local route (VI_3's /24 brings three).
+	if e.Interface != "eth2" || e.Instances != 255 || e.VMACs != 0 || e.VIPs != 255 || e.VIPRoutes != 257 || e.Routes != 256 || e.Rules != 255 {
 		t.Fatalf("estimate %+v", e)
 	}
-	want := int64(BytesBase + 255*BytesPerVIP + 256*BytesPerRoute + 255*BytesPerRule)
+	want := int64(math.Ceil(float64(BytesBase+255*BytesPerVIP+257*BytesPerVIPRoute+256*BytesPerRoute+255*BytesPerRule) * Headroom))
 	if e.Storm != want || e.Configured != 2*int64(scenario.KeepalivedDefaultRcvBuf) || e.Recommendation.Enough {
 		t.Fatalf("storm %d (want %d), configured %d, enough %v", e.Storm, want, e.Configured, e.Recommendation.Enough)
 	}
 	problems := findings(fs, "problem")
 	for _, w := range []string{
-		"it will overrun, and keepalived never re-reads what it lost | vrrp_netlink_monitor_rcv_bufs 393216; vrrp_netlink_monitor_rcv_bufs_force",
+		"it will overrun, and keepalived never re-reads what it lost | vrrp_netlink_monitor_rcv_bufs 593920; vrrp_netlink_monitor_rcv_bufs_force",
 		"virtual route 10.100.1.0/24 is managed by 2 instances (VI_1, VI_2)",
 		"VI_3: virtual address 10.2.0.255/24 is its subnet's broadcast address | 10.2.0.255/24 brd +",
 	} {

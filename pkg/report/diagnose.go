@@ -39,6 +39,10 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 			ew.printf("\nkeepalived configuration %s: %d instances\n", k.Conf, k.Instances)
 			ew.printf("  largest flap: %s with %d instances, %d VMACs, %d VIPs, %d routes, %d rules: about %d bytes of truesize per transition\n",
 				e.Interface, e.Instances, e.VMACs, e.VIPs, e.Routes, e.Rules, e.Storm)
+			ew.printf("  storm by message (truesize assumed): %d RTM_NEWLINK of VMACs × %d B, %d address × %d B, %d route the addresses bring × %d B, "+
+				"%d virtual route × %d B, %d virtual rule × %d B, the interface's own %d B; plus %.0f%% headroom\n",
+				e.VMACs, diagnose.BytesPerVMAC, e.VIPs, diagnose.BytesPerVIP, e.VIPRoutes, diagnose.BytesPerVIPRoute,
+				e.Routes, diagnose.BytesPerRoute, e.Rules, diagnose.BytesPerRule, diagnose.BytesBase, 100*(diagnose.Headroom-1))
 			capped := ""
 			if e.CappedByRmem {
 				capped = " (capped by net.core.rmem_max)"

@@ -85,12 +85,15 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	}
 	rows = rows[:0]
 	for _, fl := range r.Flaps {
+		takeover, wire := durOrMissing(fl.PeerTakeover, fl.PeerNotMaster, "peer not MASTER"), fmt.Sprintf("%d/%d", fl.Advertising, r.Lab.Instances)
+		if sc.NoPeer {
+			takeover, wire = "no peer", "no peer"
+		}
 		rows = append(rows, []string{
-			strconv.Itoa(fl.Index), durOrMissing(fl.AllFault, fl.NotFault, "not FAULT"),
-			durOrMissing(fl.PeerTakeover, fl.PeerNotMaster, "peer not MASTER"),
+			strconv.Itoa(fl.Index), durOrMissing(fl.AllFault, fl.NotFault, "not FAULT"), takeover,
 			fmt.Sprintf("%d/%d", fl.Recovery.Count, r.Lab.Instances),
 			secs(fl.Recovery.P50), secs(fl.Recovery.P95), secs(fl.Recovery.Max),
-			strconv.Itoa(len(fl.Stuck)), fmt.Sprintf("%d/%d", fl.Advertising, r.Lab.Instances),
+			strconv.Itoa(len(fl.Stuck)), wire,
 		})
 	}
 	ew.printf("\n")

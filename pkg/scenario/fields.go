@@ -71,6 +71,8 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.KeepalivedBin }},
 	{Key: "keepalived_conf_extra", Flag: "keepalived-conf-extra", Help: "file of lines to add to keepalived's global_defs, for --target keepalived",
 		Ptr: func(s *Scenario) any { return &s.KeepalivedConfExtra }},
+	{Key: "no_peer", Flag: "no-peer", Help: "run no peer router: the subject alone on its links, as in a flap by hand (no takeover measured, nothing heard on the wire)",
+		Ptr: func(s *Scenario) any { return &s.NoPeer }},
 	{Key: "keepalived_log", Flag: "keepalived-log", Help: "keepalived's logging, for --target keepalived: syslog (as packaged; the lab has no syslog daemon) or console (--log-console --log-detail into the run directory, read for what keepalived believes of each link; slows keepalived and changes the stuck rate, see README)",
 		Ptr: func(s *Scenario) any { return &s.KeepalivedLog }},
 	{Key: "keep_lab", Flag: "keep-lab", Run: true, Help: "leave the lab in place for inspection ('ip netns'); remove it with 'nlstress cleanup'",

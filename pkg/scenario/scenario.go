@@ -121,6 +121,10 @@ type Scenario struct {
 	// KeepalivedConfExtra is a file whose lines go into keepalived's
 	// global_defs, for TargetKeepalived.
 	KeepalivedConfExtra string `json:"keepalived_conf_extra,omitempty"`
+	// NoPeer leaves the peer namespace without a router: the subject is
+	// alone on its links, as in a flap by hand. No takeover is measured
+	// then, and nothing is heard on the wire.
+	NoPeer bool `json:"no_peer,omitempty"`
 	// KeepalivedLog is where keepalived logs, for TargetKeepalived.
 	KeepalivedLog KeepalivedLog `json:"keepalived_log,omitempty"`
 	// KeepLab leaves the lab in place after the run, for inspection.
@@ -313,6 +317,8 @@ func (s Scenario) Validate() error {
 		return fieldErr("down_for", s.DownFor.String(), "want 0 (until all FAULT) to 10m")
 	case s.Target != TargetBuiltin && s.Target != TargetKeepalived && s.Target != TargetExec:
 		return fieldErr("target", strconv.Quote(string(s.Target)), "want builtin, keepalived or exec")
+	case s.NoPeer && s.Target == TargetExec:
+		return fieldErr("no_peer", "true", "an exec target is watched through the peer's ears: it needs the peer")
 	case (s.Target == TargetExec) != (s.TargetCmd != ""):
 		return bad("--target exec and --target-cmd go together: exec runs the command, and only exec runs one")
 	case s.Target != TargetBuiltin && (s.OnOverrun != PolicyNone || s.NoENOBUFS):

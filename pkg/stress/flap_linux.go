@@ -20,10 +20,17 @@ func (r *runner) converge(ctx context.Context) error {
 	mdi := r.sc.MasterDownInterval(peerPriority)
 	limit, quiet := 2*mdi+10*time.Second, quietPeriod(mdi)
 	t0 := time.Now()
-	for _, w := range []struct {
+	waits := []struct {
 		v stateView
 		s vrrp.State
-	}{{r.subject, vrrp.Master}, {r.peer, vrrp.Backup}} {
+	}{{r.subject, vrrp.Master}}
+	if r.peer != nil {
+		waits = append(waits, struct {
+			v stateView
+			s vrrp.State
+		}{r.peer, vrrp.Backup})
+	}
+	for _, w := range waits {
 		if err := waitProgress(ctx, w.v, w.s, limit, quiet); err != nil {
 			return fmt.Errorf("%w: nothing moved for %v after %v: %w", ErrNotConverged, quiet, time.Since(t0).Round(time.Millisecond), err)
 		}
@@ -88,6 +95,15 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	sc := r.sc
 	f := result.Flap{Index: k}
 
+	// A flap starts from a subject at rest: a second after its last
+	// transition, when the work that followed it (addresses, gratuitous
+	// ARPs, notifications) is done, as between two flaps in the field.
+	var last time.Time
+	for _, t := range r.subject.Transitions() {
+		last = t.At
+	}
+	flap.Hold(ctx, last.Add(restAfterTransition))
+
 	// Down: every subject instance should go FAULT, the peer take over.
 	var err error
 	if f.DownAt, err = r.links.Set(false); err != nil {
@@ -97,26 +113,32 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	if sc.DownFor > 0 {
 		dctx, cancel := context.WithDeadline(ctx, f.DownAt.Add(sc.DownFor))
 		_ = r.subject.WaitAll(dctx, vrrp.Fault)
-		_ = r.peer.WaitAll(dctx, vrrp.Master)
+		if r.peer != nil {
+			_ = r.peer.WaitAll(dctx, vrrp.Master)
+		}
 		cancel()
 		flap.Hold(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
 	} else {
 		// Until all FAULT and the peer took over, however long a big lab
 		// takes, as long as it keeps moving.
 		_ = waitProgress(ctx, r.subject, vrrp.Fault, mdi+5*time.Second, quietPeriod(mdi))
-		_ = waitProgress(ctx, r.peer, vrrp.Master, mdi+5*time.Second, quietPeriod(mdi))
+		if r.peer != nil {
+			_ = waitProgress(ctx, r.peer, vrrp.Master, mdi+5*time.Second, quietPeriod(mdi))
+		}
 		flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
 	}
 	if err := ctx.Err(); err != nil {
 		return f, nil, err
 	}
 	f.NotFault = countNot(r.subject.States(), vrrp.Fault)
-	f.PeerNotMaster = countNot(r.peer.States(), vrrp.Master)
 	if f.NotFault == 0 {
 		f.AllFault = lastInto(r.subject.Transitions(), f.DownAt, vrrp.Fault)
 	}
-	if f.PeerNotMaster == 0 {
-		f.PeerTakeover = lastInto(r.peer.Transitions(), f.DownAt, vrrp.Master)
+	if r.peer != nil {
+		f.PeerNotMaster = countNot(r.peer.States(), vrrp.Master)
+		if f.PeerNotMaster == 0 {
+			f.PeerTakeover = lastInto(r.peer.Transitions(), f.DownAt, vrrp.Master)
+		}
 	}
 	if f.Down, err = r.phase(ctx, m); err != nil {
 		return f, nil, err
@@ -140,14 +162,17 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	if err := ctx.Err(); err != nil {
 		return f, nil, err
 	}
-	// The peer steps back at the first advert of each recovered instance;
-	// give it a few intervals, then read what it heard on the wire.
-	pctx, cancel := context.WithTimeout(ctx, 3*sc.AdvertInterval+time.Second)
-	_ = r.peer.WaitAll(pctx, vrrp.Backup)
-	cancel()
-	for _, h := range r.peer.Heard() {
-		if !h.At.Before(f.UpAt) && h.Priority == subjectPriority {
-			f.Advertising++
+	if r.peer != nil {
+		// The peer steps back at the first advert of each recovered
+		// instance; give it a few intervals, then read what it heard on
+		// the wire.
+		pctx, cancel := context.WithTimeout(ctx, 3*sc.AdvertInterval+time.Second)
+		_ = r.peer.WaitAll(pctx, vrrp.Backup)
+		cancel()
+		for _, h := range r.peer.Heard() {
+			if !h.At.Before(f.UpAt) && h.Priority == subjectPriority {
+				f.Advertising++
+			}
 		}
 	}
 	rec := recoveries(r.subject.Transitions(), f.UpAt)
@@ -165,6 +190,10 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		"storm", f.Up.Storm.Messages, "drops", f.Up.Drops)
 	return f, rec, nil
 }
+
+// restAfterTransition is how long a flap waits after the subject's last
+// state transition before it takes the links down.
+const restAfterTransition = time.Second
 
 // lastInto is the time from since to the last transition into s at or
 // after since.

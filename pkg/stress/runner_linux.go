@@ -111,10 +111,12 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, er
 		wire = newWireSubject(sc, l)
 		peerCfg.Observe = wire.observe
 	}
-	if r.peer, err = vrrp.NewRouter(peerCfg); err != nil {
-		return nil, err
+	if !sc.NoPeer {
+		if r.peer, err = vrrp.NewRouter(peerCfg); err != nil {
+			return nil, err
+		}
+		r.spawn(rctx, "peer router", r.peer.Run)
 	}
-	r.spawn(rctx, "peer router", r.peer.Run)
 	switch sc.Target {
 	case scenario.TargetKeepalived:
 		err = r.startKeepalived(rctx, sc, l)
