@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the worked examples of README.md and writes each command's output
 # (stdout, then the exit code) to a directory, so the figures in the README
-# can be reproduced on another machine. Needs root; keepalived for the last
-# two (scripts/install-test-deps.sh installs it). Takes about 3 minutes.
+# can be reproduced on another machine. Needs root; keepalived for the
+# keepalived examples (scripts/install-test-deps.sh installs it). Takes about
+# 25 minutes: the incident's 30 flaps and the sweep's 124 are most of it.
 #
 #   scripts/readme-examples.sh [OUTDIR]
 set -uo pipefail
@@ -27,4 +28,6 @@ run 3-incident-resync         run --vrids 255 --vmac --rcvbuf 64K --on-overrun r
 run 4-own-echo                run --vrids 255 --vips-per-vrid 4 --routes-per-vrid 2 --rcvbuf 64K
 run 5-keepalived-default      run --vrids 255 --vmac --target keepalived --flaps 3
 run 6-keepalived-fix          run --vrids 255 --vmac --target keepalived --rcvbuf 1000000 --force
+run 7-incident-stuck-rate     run -f scenarios/incident.yaml
+run 8-sweep                   sweep --vrids 64,128,255 --vmac --advert-int 100ms
 echo "outputs in $out" >&2

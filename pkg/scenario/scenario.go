@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
@@ -161,14 +162,7 @@ const (
 
 // Set parses a flap mode; with String and Type it makes *FlapMode a
 // pflag.Value.
-func (m *FlapMode) Set(s string) error {
-	switch FlapMode(s) {
-	case FlapAdmin, FlapCarrier:
-		*m = FlapMode(s)
-		return nil
-	}
-	return fmt.Errorf("unknown flap mode %q: want admin or carrier", s)
-}
+func (m *FlapMode) Set(s string) error { return setOneOf(m, s, "flap mode", FlapAdmin, FlapCarrier) }
 
 // String returns the mode's name.
 func (m *FlapMode) String() string { return string(*m) }
@@ -196,12 +190,21 @@ const (
 // Set parses a logging mode; with String and Type it makes
 // *KeepalivedLog a pflag.Value.
 func (m *KeepalivedLog) Set(s string) error {
-	switch KeepalivedLog(s) {
-	case LogSyslog, LogConsole:
-		*m = KeepalivedLog(s)
-		return nil
+	return setOneOf(m, s, "keepalived log mode", LogSyslog, LogConsole)
+}
+
+// setOneOf sets *p to s if s is one of valid, and otherwise says what
+// would have been.
+func setOneOf[T ~string](p *T, s, what string, valid ...T) error {
+	names := make([]string, len(valid))
+	for i, v := range valid {
+		if T(s) == v {
+			*p = v
+			return nil
+		}
+		names[i] = string(v)
 	}
-	return fmt.Errorf("unknown keepalived log mode %q: want syslog or console", s)
+	return fmt.Errorf("unknown %s %q: want %s", what, s, strings.Join(names, " or "))
 }
 
 // String returns the mode's name.
