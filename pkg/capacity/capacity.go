@@ -124,6 +124,10 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open 
 	if err := sw.Validate(); err != nil {
 		return Report{}, err
 	}
+	if base.Target == scenario.TargetExec {
+		// Checked before any lab is built: nothing half-done.
+		return Report{}, fmt.Errorf("%w: sweep --target exec: the daemon sets its own buffer, which a sweep cannot change between flaps", scenario.ErrInvalid)
+	}
 	rep := Report{SchemaVersion: result.SchemaVersion, Scenario: base, Sweep: sw}
 	total, done := Estimate(sw), 0
 	for _, n := range sw.VRIDs {

@@ -205,3 +205,15 @@ func TestCompare(t *testing.T) {
 		t.Fatalf("Compare with a policy keepalived cannot run: %v, want ErrInvalid", err)
 	}
 }
+
+// An exec target sets its own buffer: the sweep refuses it before it
+// opens any lab.
+func TestSweepRefusesExec(t *testing.T) {
+	sc := scenario.Default()
+	sc.Target, sc.TargetCmd = scenario.TargetExec, "true"
+	var labs []*fakeLab
+	_, err := Sweep(context.Background(), sc, scenario.DefaultSweep(), opener(func(int) bytesize.Size { return 1 }, nil, &labs), nil)
+	if !errors.Is(err, scenario.ErrInvalid) || len(labs) != 0 {
+		t.Fatalf("sweep of an exec target: %v, %d labs opened; want ErrInvalid and none", err, len(labs))
+	}
+}
