@@ -275,8 +275,9 @@ func (p *prober) smallest(sw scenario.Sweep) (row Row, err error) {
 	}
 	row.Found, row.Smallest, row.SmallestEffective = true, hi, p.rep.Probes[len(p.rep.Probes)-1].Effective
 	row.Confirmed = stats.Binomial(0, sw.Confirm)
-	row.Bound, row.Recommended = recommend(row.SmallestEffective, p.storm, sw.Margin)
-	row.Keepalived = result.Recommend(uint64(2*int64(row.Recommended)), 0, 0).Keepalived
+	var rec result.Recommendation
+	row.Bound, rec = recommend(row.SmallestEffective, p.storm, sw.Margin)
+	row.Recommended, row.Keepalived = bytesize.Size(rec.Request), rec.Keepalived
 	return row, nil
 }
 
@@ -287,15 +288,14 @@ func stormRequest(truesize uint64, margin float64) bytesize.Size {
 }
 
 // recommend is the larger of the measured bound (an effective buffer)
-// and the whole-storm bound, with the margin, as a request rounded up to
-// 4 KiB, and which bound it rests on.
-func recommend(measured int64, storm uint64, margin float64) (string, bytesize.Size) {
+// and the whole-storm bound, with the margin (the request rounded up to 4
+// KiB, and its keepalived lines), and which bound it rests on.
+func recommend(measured int64, storm uint64, margin float64) (string, result.Recommendation) {
 	bound, need := "measured", float64(measured)
 	if float64(storm) >= need {
 		bound, need = "whole storm", float64(storm)
 	}
-	rec := result.Recommend(uint64(need), margin, 0)
-	return bound, bytesize.Size(rec.Request)
+	return bound, result.Recommend(uint64(need), margin, 0)
 }
 
 // fits fits the safe buffers and the storms to VRIDs by least squares.

@@ -72,8 +72,8 @@ func (p *Process) Err() error { return p.waitErr }
 
 // Log is the daemon's output so far.
 func (p *Process) Log() string {
-	b, _ := os.ReadFile(p.logPath)
-	return string(b)
+	s, _ := p.LogFrom(0)
+	return s
 }
 
 // LogFrom is the daemon's output from byte offset off on: for reading the

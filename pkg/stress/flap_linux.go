@@ -20,22 +20,19 @@ func (r *runner) converge(ctx context.Context) error {
 	mdi := r.sc.MasterDownInterval(peerPriority)
 	limit, quiet := 2*mdi+10*time.Second, quietPeriod(mdi)
 	t0 := time.Now()
-	waits := []struct {
-		v stateView
-		s vrrp.State
-	}{{r.subject, vrrp.Master}}
-	if r.peer != nil {
-		waits = append(waits, struct {
-			v stateView
-			s vrrp.State
-		}{r.peer, vrrp.Backup})
-	}
-	for _, w := range waits {
-		if err := waitProgress(ctx, w.v, w.s, limit, quiet); err != nil {
+	wait := func(v stateView, s vrrp.State) error {
+		if err := waitProgress(ctx, v, s, limit, quiet); err != nil {
 			return fmt.Errorf("%w: nothing moved for %v after %v: %w", ErrNotConverged, quiet, time.Since(t0).Round(time.Millisecond), err)
 		}
+		return nil
 	}
-	return nil
+	if err := wait(r.subject, vrrp.Master); err != nil {
+		return err
+	}
+	if r.peer == nil {
+		return nil
+	}
+	return wait(r.peer, vrrp.Backup)
 }
 
 // phase closes a phase: what the oracle saw since the last mark, and what

@@ -83,24 +83,28 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 // learnFromLog returns a learn function that reads what keepalived logged
 // since its last call and records its "Netlink reports" lines as what its
 // monitor believes. keepalived logs a link only when its belief changes,
-// which is all missed needs. The first call also finds the VMACs
-// keepalived made, by name.
+// which is all missed needs. The first call (after convergence: keepalived
+// has made its VMACs) also finds the subject's links by name, VMACs
+// included; this keepalived keeps them until it stops.
 func (r *runner) learnFromLog(p *keepalived.Process, instances []keepalived.Instance) func() error {
 	var off int64
+	var byName map[string]uint32
 	return func() error {
-		links, err := r.lab.Subject.Conn.Link.List()
-		if err != nil {
-			return fmt.Errorf("list the subject's links: %w", err)
-		}
-		byName := make(map[string]uint32, len(links))
-		for _, l := range links {
-			if l.Attributes != nil {
-				byName[l.Attributes.Name] = l.Index
+		if byName == nil {
+			links, err := r.lab.Subject.Conn.Link.List()
+			if err != nil {
+				return fmt.Errorf("list the subject's links: %w", err)
 			}
-		}
-		for i, in := range instances {
-			if in.VMAC != "" {
-				r.vmacs[i] = byName[in.VMAC]
+			byName = make(map[string]uint32, len(links))
+			for _, l := range links {
+				if l.Attributes != nil {
+					byName[l.Attributes.Name] = l.Index
+				}
+			}
+			for i, in := range instances {
+				if in.VMAC != "" {
+					r.vmacs[i] = byName[in.VMAC]
+				}
 			}
 		}
 		text, err := p.LogFrom(off)

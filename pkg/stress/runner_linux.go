@@ -274,11 +274,22 @@ func (r *runner) believe(index uint32, up bool) {
 	r.beliefMu.Unlock()
 }
 
-// linkLost are the instances with a tracked link (their interface or
-// their VMAC) about which the kernel sent messages in the phase just
-// closed (linkUp has the links it sent messages about) and none reached
-// the engine's monitor; it starts the next phase. Their order is the lab's, which is the order of their VMACs'
-// messages in the storm: the list shows where in the storm the loss fell.
+// tracked are the links instance i follows: its interface and, if it has
+// one, its VMAC.
+func (r *runner) tracked(i int) []uint32 {
+	links := []uint32{r.lab.Interfaces[r.lab.Instances[i].Interface].Index}
+	if r.vmacs[i] != 0 {
+		links = append(links, r.vmacs[i])
+	}
+	return links
+}
+
+// linkLost are the instances with a tracked link about which the kernel
+// sent messages in the phase just closed (linkUp has the links it sent
+// messages about) and none reached the engine's monitor; it starts the
+// next phase. Their order is the lab's, which is the order of their
+// VMACs' messages in the storm: the list shows where in the storm the
+// loss fell.
 func (r *runner) linkLost(linkUp map[uint32]bool) []result.Instance {
 	r.beliefMu.Lock()
 	defer r.beliefMu.Unlock()
@@ -286,8 +297,8 @@ func (r *runner) linkLost(linkUp map[uint32]bool) []result.Instance {
 	for i, in := range r.lab.Instances {
 		ifc := r.lab.Interfaces[in.Interface]
 		lost := false
-		for _, idx := range []uint32{ifc.Index, r.vmacs[i]} {
-			if _, sent := linkUp[idx]; sent && idx != 0 && !r.read[idx] {
+		for _, idx := range r.tracked(i) {
+			if _, sent := linkUp[idx]; sent && !r.read[idx] {
 				lost = true
 			}
 		}
@@ -315,10 +326,7 @@ func (r *runner) missed(linkUp map[uint32]bool) []result.Instance {
 	for i, in := range r.lab.Instances {
 		ifc := r.lab.Interfaces[in.Interface]
 		truth, belief := true, true
-		for _, idx := range []uint32{ifc.Index, r.vmacs[i]} {
-			if idx == 0 {
-				continue
-			}
+		for _, idx := range r.tracked(i) {
 			truth = truth && state(r.truth, idx)
 			belief = belief && state(r.belief, idx)
 		}
