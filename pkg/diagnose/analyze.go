@@ -9,9 +9,9 @@ import (
 	"math"
 	"net/netip"
 	"sort"
-	"strconv"
 	"strings"
 
+	"github.com/nlstress/nlstress/pkg/kaconf"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
@@ -66,106 +66,13 @@ func vipRoutes(vip string) int {
 	return 2
 }
 
-// Instance is what the analysis keeps of a vrrp_instance.
-type Instance struct {
-	Name         string   `json:"name"`
-	Interface    string   `json:"interface"`
-	VRID         int      `json:"vrid"`
-	VMAC         bool     `json:"vmac"`
-	VIPs         []string `json:"vips"`
-	Routes       []string `json:"routes"`
-	Rules        []string `json:"rules"`
-	TrackIfaces  []string `json:"track_interface,omitempty"`
-	TrackScripts int      `json:"track_scripts"`
-	NotifyScript bool     `json:"notify_script"`
-	File         string   `json:"file"`
-	Line         int      `json:"line"`
-}
-
-// Config is what the analysis keeps of a keepalived configuration.
-type Config struct {
-	Instances []Instance `json:"instances"`
-	// RcvBufs is vrrp_netlink_monitor_rcv_bufs (0: not set); Force is
-	// vrrp_netlink_monitor_rcv_bufs_force.
-	RcvBufs int64 `json:"vrrp_netlink_monitor_rcv_bufs"`
-	Force   bool  `json:"vrrp_netlink_monitor_rcv_bufs_force"`
-	// OtherRcvBufs are the other *_rcv_bufs keywords as written.
-	OtherRcvBufs map[string]string `json:"other_rcv_bufs,omitempty"`
-	NotifyFIFO   bool              `json:"notify_fifo"`
-}
-
-// Analyze extracts the instances and the buffer settings.
-func Analyze(nodes []*Node) (Config, error) {
-	c := Config{OtherRcvBufs: map[string]string{}}
-	for _, n := range nodes {
-		switch n.Keyword {
-		case "global_defs":
-			for _, g := range n.Block {
-				switch {
-				case g.Keyword == "vrrp_netlink_monitor_rcv_bufs":
-					v, err := strconv.ParseInt(g.Arg(0), 10, 64)
-					if err != nil || v <= 0 {
-						return c, fmt.Errorf("%w: %s:%d: vrrp_netlink_monitor_rcv_bufs %q: want a positive number of bytes", ErrConfig, g.File, g.Line, g.Arg(0))
-					}
-					c.RcvBufs = v
-				case g.Keyword == "vrrp_netlink_monitor_rcv_bufs_force":
-					c.Force = g.Arg(0) == "" || g.Arg(0) == "true" || g.Arg(0) == "1"
-				case strings.HasSuffix(g.Keyword, "_rcv_bufs") || strings.HasSuffix(g.Keyword, "_rcv_bufs_force"):
-					c.OtherRcvBufs[g.Keyword] = strings.Join(g.Args, " ")
-				case g.Keyword == "notify_fifo" || g.Keyword == "vrrp_notify_fifo":
-					c.NotifyFIFO = true
-				}
-			}
-		case "vrrp_instance":
-			c.Instances = append(c.Instances, instance(n))
-		}
-	}
-	return c, nil
-}
-
-// instance reads one vrrp_instance block.
-func instance(n *Node) Instance {
-	in := Instance{Name: n.Arg(0), File: n.File, Line: n.Line}
-	for _, s := range n.Block {
-		switch s.Keyword {
-		case "interface":
-			in.Interface = s.Arg(0)
-		case "virtual_router_id":
-			in.VRID, _ = strconv.Atoi(s.Arg(0))
-		case "use_vmac":
-			in.VMAC = true
-		case "virtual_ipaddress", "virtual_ipaddress_excluded":
-			for _, a := range s.Block {
-				in.VIPs = append(in.VIPs, strings.TrimSpace(a.Keyword+" "+strings.Join(a.Args, " ")))
-			}
-		case "virtual_routes":
-			for _, r := range s.Block {
-				in.Routes = append(in.Routes, strings.TrimSpace(r.Keyword+" "+strings.Join(r.Args, " ")))
-			}
-		case "virtual_rules":
-			for _, r := range s.Block {
-				in.Rules = append(in.Rules, strings.TrimSpace(r.Keyword+" "+strings.Join(r.Args, " ")))
-			}
-		case "track_interface":
-			for _, t := range s.Block {
-				in.TrackIfaces = append(in.TrackIfaces, t.Keyword)
-			}
-		case "track_script":
-			in.TrackScripts += len(s.Block)
-		case "notify", "notify_master", "notify_backup", "notify_fault", "notify_stop":
-			in.NotifyScript = true
-		}
-	}
-	return in
-}
-
 // Analysis is a keepalived configuration's analysis.
 type Analysis struct {
-	Conf      string    `json:"conf"`
-	Instances int       `json:"instances"`
-	Config    Config    `json:"config"`
-	Estimate  Estimate  `json:"estimate"`
-	Findings  []Finding `json:"findings"`
+	Conf      string        `json:"conf"`
+	Instances int           `json:"instances"`
+	Config    kaconf.Config `json:"config"`
+	Estimate  Estimate      `json:"estimate"`
+	Findings  []Finding     `json:"findings"`
 }
 
 // Estimate is the storm of one link flap and the buffer it needs.
@@ -195,7 +102,7 @@ type Estimate struct {
 // EstimateStorm works out the largest storm of one interface's flap and
 // whether the configured buffer holds it, for a host whose
 // net.core.rmem_max is rmemMax.
-func EstimateStorm(c Config, rmemMax int64) Estimate {
+func EstimateStorm(c kaconf.Config, rmemMax int64) Estimate {
 	// keepalived joins the route and rule groups when anything has
 	// virtual routes or rules: every address change then also brings
 	// route messages.
@@ -221,9 +128,9 @@ func EstimateStorm(c Config, rmemMax int64) Estimate {
 			if in.VMAC {
 				e.VMACs++
 			}
-			e.VIPs += len(in.VIPs)
+			e.VIPs += len(in.AllVIPs())
 			if routeGroups {
-				for _, v := range in.VIPs {
+				for _, v := range in.AllVIPs() {
 					e.VIPRoutes += vipRoutes(v)
 				}
 			}
@@ -269,7 +176,7 @@ type Finding struct {
 }
 
 // Advise turns the analysis into findings.
-func Advise(c Config, e Estimate) []Finding {
+func Advise(c kaconf.Config, e Estimate) []Finding {
 	var out []Finding
 	if len(c.Instances) == 0 {
 		return []Finding{{Severity: "advice", Text: "no vrrp_instance found: nothing to size"}}
@@ -317,7 +224,7 @@ func Advise(c Config, e Estimate) []Finding {
 
 // duplicates finds routes and rules that more than one instance manages:
 // each deletes what the other still needs.
-func duplicates(c Config) []Finding {
+func duplicates(c kaconf.Config) []Finding {
 	var out []Finding
 	for _, kind := range []string{"route", "rule"} {
 		owners := map[string][]string{}
@@ -354,10 +261,10 @@ func duplicates(c Config) []Finding {
 
 // broadcastVIPs finds virtual addresses equal to their subnet's broadcast
 // address.
-func broadcastVIPs(c Config) []Finding {
+func broadcastVIPs(c kaconf.Config) []Finding {
 	var out []Finding
 	for _, in := range c.Instances {
-		for _, v := range in.VIPs {
+		for _, v := range in.AllVIPs() {
 			f := strings.Fields(v)
 			if len(f) == 0 {
 				continue
@@ -392,11 +299,7 @@ func first(s []string, n int) []string {
 
 // analyzeConf parses and analyses a keepalived configuration.
 func analyzeConf(path string, rmemMax int64) (Analysis, error) {
-	nodes, err := ParseFile(path)
-	if err != nil {
-		return Analysis{}, err
-	}
-	c, err := Analyze(nodes)
+	c, err := kaconf.Read(path, kaconf.Options{})
 	if err != nil {
 		return Analysis{}, err
 	}

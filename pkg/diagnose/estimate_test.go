@@ -3,6 +3,8 @@ package diagnose
 import (
 	"fmt"
 	"testing"
+
+	"github.com/nlstress/nlstress/pkg/kaconf"
 )
 
 func TestVIPRoutes(t *testing.T) {
@@ -32,9 +34,9 @@ func TestVIPRoutes(t *testing.T) {
 // 1000000 lost none. The estimate must cover the storm, and the advice
 // must not fall below what passed.
 func TestEstimateCountsTheRoutesVIPsBring(t *testing.T) {
-	var c Config
+	var c kaconf.Config
 	for i := 1; i <= 255; i++ {
-		in := Instance{Name: fmt.Sprintf("VI_%d", i), Interface: "eth2", VRID: i}
+		in := kaconf.Instance{Name: fmt.Sprintf("VI_%d", i), Interface: "eth2", VRID: i}
 		for j := range 4 {
 			in.VIPs = append(in.VIPs, fmt.Sprintf("198.19.%d.%d/32", j, i))
 		}

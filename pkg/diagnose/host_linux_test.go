@@ -3,6 +3,7 @@ package diagnose
 import (
 	"context"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
@@ -130,3 +131,4 @@ func TestEstimateIsNotBelowReality(t *testing.T) {
 	}
 	t.Logf("estimate %d, measured storm %d, advised request %d: %s", e.Storm, res.Totals.LargestStorm, e.Recommendation.Request, res.Verdict.Line)
 }
+func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }

@@ -8,12 +8,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nlstress/nlstress/pkg/kaconf"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
 const fixtures = "../../scenarios/keepalived"
 
-func analyzeFile(t *testing.T, path string, rmemMax int64) (Config, Estimate, []Finding) {
+func analyzeFile(t *testing.T, path string, rmemMax int64) (kaconf.Config, Estimate, []Finding) {
 	t.Helper()
 	k, err := analyzeConf(path, rmemMax)
 	if err != nil {
@@ -110,59 +111,11 @@ func TestIncludesAndRmemCap(t *testing.T) {
 	}
 }
 
-func TestMalformedConfigs(t *testing.T) {
-	dir := t.TempDir()
-	tests := []struct{ name, body, want string }{
-		{"unclosed block", "global_defs {\n  router_id x\n", "bad.conf:1: block opened here is never closed"},
-		{"stray brace", "global_defs {\n}\n}\n", "bad.conf:3: '}' with no block open"},
-		{"missing include", "include nothere.conf\n", "bad.conf:1: include"},
-		{"bad quote", "global_defs {\n  router_id \"x\n}\n", "bad.conf:2: unterminated quoted string"},
-		{"bad rcv_bufs", "global_defs {\n  vrrp_netlink_monitor_rcv_bufs lots\n}\n", "bad.conf:2: vrrp_netlink_monitor_rcv_bufs \"lots\""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := filepath.Join(dir, "bad.conf")
-			os.WriteFile(p, []byte(tt.body), 0o644)
-			nodes, err := ParseFile(p)
-			if err == nil {
-				_, err = Analyze(nodes)
-			}
-			if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
-				t.Fatalf("err = %v; want one line wrapping ErrConfig with %q", err, tt.want)
-			}
-		})
-	}
-	if _, err := ParseFile(filepath.Join(dir, "absent.conf")); !errors.Is(err, ErrConfig) {
-		t.Fatalf("unreadable file: %v", err)
+func TestMalformedConfigIsOneLine(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.conf")
+	os.WriteFile(p, []byte("global_defs {\n  vrrp_netlink_monitor_rcv_bufs lots\n}\n"), 0o644)
+	_, err := analyzeConf(p, 212992)
+	if !errors.Is(err, kaconf.ErrConfig) || !strings.Contains(err.Error(), "bad.conf:2: vrrp_netlink_monitor_rcv_bufs \"lots\"") || strings.Contains(err.Error(), "\n") {
+		t.Fatalf("err = %v; want one line wrapping kaconf.ErrConfig with file:line", err)
 	}
 }
-
-func TestIncludeLoop(t *testing.T) {
-	dir := t.TempDir()
-	p := filepath.Join(dir, "a.conf")
-	os.WriteFile(p, []byte("include a.conf\n"), 0o644)
-	if _, err := ParseFile(p); !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "loop") {
-		t.Fatalf("include loop: %v", err)
-	}
-}
-
-func FuzzParse(f *testing.F) {
-	f.Add("global_defs {\n router_id x # c\n}\nvrrp_instance VI_1 {\n interface eth2\n virtual_ipaddress {\n 10.0.0.1/24\n }\n}\n")
-	f.Add("a { b { c \"d e\" } } ! x\n")
-	f.Fuzz(func(t *testing.T, text string) {
-		p := &parser{file: "fuzz.conf"}
-		nodes, err := p.parse(text)
-		if err != nil {
-			if !errors.Is(err, ErrConfig) {
-				t.Fatalf("error does not wrap ErrConfig: %v", err)
-			}
-			return
-		}
-		c, err := Analyze(nodes)
-		if err == nil {
-			EstimateStorm(c, 212992)
-		}
-	})
-}
-
-func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
