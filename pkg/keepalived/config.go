@@ -106,16 +106,3 @@ func seconds(d time.Duration) string {
 
 // InstanceName is the name nlstress gives the i-th instance (0-based).
 func InstanceName(i int) string { return "VI_" + strconv.Itoa(i+1) }
-
-// InstanceIndex is the inverse of InstanceName; false for other names.
-func InstanceIndex(name string) (int, bool) {
-	n, ok := strings.CutPrefix(name, "VI_")
-	if !ok {
-		return 0, false
-	}
-	i, err := strconv.Atoi(n)
-	if err != nil || i < 1 {
-		return 0, false
-	}
-	return i - 1, true
-}

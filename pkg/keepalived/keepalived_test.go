@@ -68,19 +68,6 @@ func TestParseNotification(t *testing.T) {
 	}
 }
 
-func TestInstanceName(t *testing.T) {
-	for _, i := range []int{0, 1, 254, 4079} {
-		if got, ok := InstanceIndex(InstanceName(i)); !ok || got != i {
-			t.Errorf("InstanceIndex(InstanceName(%d)) = %d, %v", i, got, ok)
-		}
-	}
-	for _, bad := range []string{"VI_0", "VI_x", "vrrp.1", ""} {
-		if _, ok := InstanceIndex(bad); ok {
-			t.Errorf("InstanceIndex(%q) accepted", bad)
-		}
-	}
-}
-
 func FuzzParseNotification(f *testing.F) {
 	f.Add(`INSTANCE "VI_12" MASTER 200`)
 	f.Add(`GROUP "G" BACKUP 0`)

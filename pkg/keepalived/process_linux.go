@@ -43,7 +43,13 @@ type Options struct {
 	// set by Start.
 	Global    Global
 	Instances []Instance
+	// Conf, when set, is the configuration instead: a replayed one, whose
+	// notify_fifo must be FIFO(Dir).
+	Conf []byte
 }
+
+// FIFO is the notify FIFO Start makes in a run directory.
+func FIFO(dir string) string { return filepath.Join(dir, "notify.fifo") }
 
 // Process is a running keepalived (VRRP subsystem only, not forked).
 type Process struct {
@@ -68,7 +74,7 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 		return nil, err
 	}
 	p := &Process{dir: opt.Dir, states: map[string]Notification{}, changed: make(chan struct{})}
-	fifo := filepath.Join(opt.Dir, "notify.fifo")
+	fifo := FIFO(opt.Dir)
 	if err := unix.Mkfifo(fifo, 0o600); err != nil && !errors.Is(err, unix.EEXIST) {
 		return nil, fmt.Errorf("keepalived: mkfifo %s: %w", fifo, err)
 	}
@@ -80,7 +86,11 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 	g := opt.Global
 	g.NotifyFIFO = fifo
 	conf := filepath.Join(opt.Dir, "keepalived.conf")
-	if err := os.WriteFile(conf, Render(g, opt.Instances), 0o644); err != nil {
+	text := opt.Conf
+	if text == nil {
+		text = Render(g, opt.Instances)
+	}
+	if err := os.WriteFile(conf, text, 0o644); err != nil {
 		p.fifo.Close()
 		return nil, fmt.Errorf("keepalived: write %s: %w", conf, err)
 	}

@@ -169,10 +169,18 @@ func (l *Lab) addVeth(ifc Interface) error {
 	if err := setUp(l.Peer.Conn, ifc.Index); err != nil {
 		return fmt.Errorf("lab %s: peer: set %s up: %w", l.RunID, ifc.Name, err)
 	}
-	for _, a := range []struct {
+	type sideAddr struct {
 		side *Side
 		p    netip.Prefix
-	}{{l.Subject, ifc.Subject}, {l.Peer, ifc.Peer}, {l.Subject, ifc.Subject6}, {l.Peer, ifc.Peer6}, {l.Subject, ifc.SubjectLL}, {l.Peer, ifc.PeerLL}} {
+	}
+	addrs := []sideAddr{{l.Subject, ifc.Subject}, {l.Peer, ifc.Peer}, {l.Subject, ifc.Subject6}, {l.Peer, ifc.Peer6}, {l.Subject, ifc.SubjectLL}, {l.Peer, ifc.PeerLL}}
+	for _, p := range ifc.SubjectExtra {
+		addrs = append(addrs, sideAddr{l.Subject, p})
+	}
+	for _, p := range ifc.PeerExtra {
+		addrs = append(addrs, sideAddr{l.Peer, p})
+	}
+	for _, a := range addrs {
 		if !a.p.IsValid() {
 			continue
 		}

@@ -63,6 +63,10 @@ type Spec struct {
 	VMAC bool
 	// Family is 4 or 6: the address family of the VRRP instances. 0 means 4.
 	Family int
+	// Layout, when set, lays the lab out by name instead of by count:
+	// Instances and VMAC are then taken from it (no VMACs: the daemon
+	// makes its own), and Family is 6 when any of its instances is.
+	Layout *Layout
 }
 
 // runIDPattern is what a run id looks like: short, lower-case, no dashes, so
@@ -74,6 +78,14 @@ var runIDPattern = regexp.MustCompile(`^[a-z0-9]{1,12}$`)
 func (s Spec) Validate() error {
 	if s.RunID != "" && !runIDPattern.MatchString(s.RunID) {
 		return fmt.Errorf("%w: run id %q: want 1 to 12 lower-case letters or digits", ErrInvalidSpec, s.RunID)
+	}
+	if s.Layout != nil {
+		if err := s.Layout.validate(); err != nil {
+			return err
+		}
+		if s.Instances != len(s.Layout.Instances) || s.VMAC {
+			return fmt.Errorf("%w: a laid-out lab takes its %d instances from its layout and has no VMACs", ErrInvalidSpec, len(s.Layout.Instances))
+		}
 	}
 	if s.Instances < 1 || s.Instances > MaxInstances {
 		return fmt.Errorf("%w: %d VRRP instances: want 1 to %d (%d per interface, up to %d interfaces)",
@@ -123,6 +135,8 @@ type Interface struct {
 	// fe80::2), set when Family is 6: VRRPv3 over IPv6 advertises from a
 	// link-local address (RFC 5798 §5.1.2.1), and fixed ones need no look-up.
 	SubjectLL, PeerLL netip.Prefix
+	// SubjectExtra and PeerExtra are further addresses a Layout asks for.
+	SubjectExtra, PeerExtra []netip.Prefix
 }
 
 // Instance is where one VRRP instance lives.
@@ -164,6 +178,10 @@ func NewPlan(spec Spec) (Plan, error) {
 		spec.RunID = NewRunID()
 	}
 	p := Plan{RunID: spec.RunID, Spec: spec}
+	if spec.Layout != nil {
+		planLayout(&p)
+		return p, nil
+	}
 	nIf := (spec.Instances + InstancesPerInterface - 1) / InstancesPerInterface
 	for k := range nIf {
 		ifc := Interface{

@@ -48,6 +48,18 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if m.Capped {
 		capped = fmt.Sprintf(" (CAPPED by net.core.rmem_max %d)", r.Host.RmemMax)
 	}
+	if rp := r.Replay; rp != nil {
+		ew.printf("replay: %s\n", rp.Summary)
+		for _, a := range rp.Addresses {
+			ew.printf("  addresses %s\n", a)
+		}
+		for _, c := range rp.Changes {
+			ew.printf("  rewritten %s\n", c)
+		}
+		for _, w := range rp.Warnings {
+			ew.printf("  warning %s\n", w)
+		}
+	}
 	if m.External {
 		ew.printf("monitor: %s's socket (pid %d, inode %d), watched through sock_diag; groups %s; %s -> effective %d%s\n\n",
 			r.Target, m.PID, m.Inode, strings.Join(m.Groups, ","), how, m.Effective, capped)

@@ -52,4 +52,20 @@ type Result struct {
 	// Subject and Peer are the routers' own counters.
 	Subject *RouterCounters `json:"subject_counters,omitempty"`
 	Peer    *RouterCounters `json:"peer_counters,omitempty"`
+	// Replay says what ran of a user's keepalived configuration; nil
+	// when nlstress wrote the configuration.
+	Replay *Replay `json:"replay,omitempty"`
+}
+
+// Replay is what a run made of a user's keepalived configuration.
+type Replay struct {
+	Conf string `json:"conf"`
+	// Summary names the instances per interface and the peer.
+	Summary string `json:"summary"`
+	// Addresses says, per interface, the addresses the lab gave it and
+	// where they came from.
+	Addresses []string `json:"addresses"`
+	// Changes are the rewrites, one line each with file:line and why.
+	Changes  []string `json:"changes"`
+	Warnings []string `json:"warnings,omitempty"`
 }

@@ -122,6 +122,12 @@ type Scenario struct {
 	// KeepalivedConfExtra is a file whose lines go into keepalived's
 	// global_defs, for TargetKeepalived.
 	KeepalivedConfExtra string `json:"keepalived_conf_extra,omitempty"`
+	// KeepalivedConf is a user's keepalived.conf to replay with
+	// TargetKeepalived; the instance fields are then derived from it.
+	KeepalivedConf string `json:"keepalived_conf,omitempty"`
+	// InterfaceAddress gives the subject's addresses for a replay:
+	// "eth2=10.0.0.1/16,eth3=10.1.0.1/24".
+	InterfaceAddress string `json:"interface_address,omitempty"`
 	// NoPeer leaves the peer namespace without a router: the subject is
 	// alone on its links, as in a flap by hand. No takeover is measured
 	// then, and nothing is heard on the wire.
@@ -326,8 +332,12 @@ func (s Scenario) Validate() error {
 		return bad("--target exec and --target-cmd go together: exec runs the command, and only exec runs one")
 	case s.Target != TargetBuiltin && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
 		return bad("--target %s: --on-overrun and --no-enobufs model the built-in engine; the daemon's own behaviour is what is measured", s.Target)
-	case s.Target != TargetKeepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != ""):
-		return bad("--keepalived-bin and --keepalived-conf-extra need --target keepalived")
+	case s.Target != TargetKeepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != "" || s.KeepalivedConf != ""):
+		return bad("--keepalived-bin, --keepalived-conf and --keepalived-conf-extra need --target keepalived")
+	case s.KeepalivedConf != "" && s.KeepalivedConfExtra != "":
+		return bad("--keepalived-conf-extra adds to the configuration nlstress writes; with --keepalived-conf, put the lines in that file")
+	case s.InterfaceAddress != "" && s.KeepalivedConf == "":
+		return bad("--interface-address places the addresses of a replayed configuration: it needs --keepalived-conf")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:
 		return fieldErr("recovery_timeout", s.RecoveryTimeout.String(), "want 0 (automatic) to 30m")
 	case 2*s.StormBound() > OracleMaxRcvBuf:

@@ -166,8 +166,8 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		pctx, cancel := context.WithTimeout(ctx, 3*sc.AdvertInterval+time.Second)
 		_ = r.peer.WaitAll(pctx, vrrp.Backup)
 		cancel()
-		for _, h := range r.peer.Heard() {
-			if !h.At.Before(f.UpAt) && h.Priority == subjectPriority {
+		for i, h := range r.peer.Heard() {
+			if !h.At.Before(f.UpAt) && h.Priority == r.subjectSpecs[i].Config.Priority {
 				f.Advertising++
 			}
 		}

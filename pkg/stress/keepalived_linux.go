@@ -12,6 +12,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/replay"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
@@ -33,33 +34,33 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 		}
 		extra = string(b)
 	}
-	specs := r.subjectSpecs
-	instances := make([]keepalived.Instance, len(specs))
-	names := make([]string, len(specs))
-	for i, s := range specs {
-		in := l.Instances[i]
-		ifc := l.Interfaces[in.Interface]
-		names[i] = keepalived.InstanceName(i)
-		instances[i] = keepalived.Instance{
-			Name: names[i], Interface: ifc.Name, VRID: s.Config.VRID, Priority: s.Config.Priority,
-			Version: sc.Version, Interval: sc.AdvertInterval, VIPs: s.Config.Addrs, Routes: s.Routes, Via: s.RouteGateway,
-		}
-		if sc.VMAC {
-			instances[i].VMAC = lab.VMACName(in.Interface, in.VRID)
-		}
-	}
 	dir := filepath.Join(l.Dir(), "keepalived")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("keepalived: %w", err)
 	}
-	// With no --rcvbuf, no rcv_bufs lines: keepalived's own default.
+	// With no --rcvbuf, no rcv_bufs lines: keepalived's own default (or,
+	// replayed, the configuration's own lines).
 	global := keepalived.Global{RouterID: "nls-" + l.RunID, Extra: extra}
-	if size, force, dflt := sc.MonitorBuffer(); !dflt {
+	size, force, dflt := sc.MonitorBuffer()
+	if !dflt {
 		global.RcvBuf, global.Force = int64(size), force
 	}
-	console := sc.KeepalivedLog == scenario.LogConsole
-	p, err := keepalived.Start(l.Subject.NS, keepalived.Options{Bin: sc.KeepalivedBin, Dir: dir, Instances: instances, Global: global, LogConsole: console})
+	opt := keepalived.Options{Bin: sc.KeepalivedBin, Dir: dir, Global: global, LogConsole: sc.KeepalivedLog == scenario.LogConsole}
+	var names, vmacs []string
+	if r.replay != nil {
+		names = r.replay.Names()
+		for _, in := range r.replay.Instances {
+			vmacs = append(vmacs, in.VMAC)
+		}
+		opt.Conf = r.replay.Render(keepalived.FIFO(dir), replay.Buffer{Set: !dflt, Bytes: int64(size), Force: force})
+	} else {
+		names, vmacs, opt.Instances = generated(sc, l, r.subjectSpecs)
+	}
+	p, err := keepalived.Start(l.Subject.NS, opt)
 	if err != nil {
+		if r.replay != nil {
+			return explained{msg: r.replay.Explain(err.Error()), err: err}
+		}
 		return err
 	}
 	r.stopTarget = p.Stop
@@ -72,9 +73,9 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 	case err != nil:
 		return fmt.Errorf("keepalived (pid %d): %w", p.VRRPPID(), err)
 	}
-	r.subject = &keepalivedSubject{p: p, names: names}
-	if console {
-		r.learn = r.learnFromLog(p, instances)
+	r.subject = newKeepalivedSubject(p, names)
+	if opt.LogConsole {
+		r.learn = r.learnFromLog(p, vmacs)
 	}
 	r.setMonitor(&externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "none (keepalived)"})
 	return nil
@@ -86,7 +87,7 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 // which is all missed needs. The first call (after convergence: keepalived
 // has made its VMACs) also finds the subject's links by name, VMACs
 // included; this keepalived keeps them until it stops.
-func (r *runner) learnFromLog(p *keepalived.Process, instances []keepalived.Instance) func() error {
+func (r *runner) learnFromLog(p *keepalived.Process, vmacs []string) func() error {
 	var off int64
 	var byName map[string]uint32
 	return func() error {
@@ -101,9 +102,9 @@ func (r *runner) learnFromLog(p *keepalived.Process, instances []keepalived.Inst
 					byName[l.Attributes.Name] = l.Index
 				}
 			}
-			for i, in := range instances {
-				if in.VMAC != "" {
-					r.vmacs[i] = byName[in.VMAC]
+			for i, name := range vmacs {
+				if name != "" {
+					r.vmacs[i] = byName[name]
 				}
 			}
 		}
@@ -158,10 +159,47 @@ func findMonitorSocket(ctx context.Context, nsFD int, match func(sockdiag.Socket
 	}
 }
 
+// explained is an error whose text points into the user's configuration
+// rather than into the one the lab rendered from it.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e explained) Error() string { return e.msg }
+func (e explained) Unwrap() error { return e.err }
+
+// generated is the configuration nlstress writes for a scenario: the
+// instances' names, their VMACs' names, and the instances.
+func generated(sc scenario.Scenario, l *lab.Lab, specs []vrrp.InstanceSpec) (names, vmacs []string, instances []keepalived.Instance) {
+	for i, s := range specs {
+		in := l.Instances[i]
+		name := keepalived.InstanceName(i)
+		ki := keepalived.Instance{
+			Name: name, Interface: l.Interfaces[in.Interface].Name, VRID: s.Config.VRID, Priority: s.Config.Priority,
+			Version: sc.Version, Interval: sc.AdvertInterval, VIPs: s.Config.Addrs, Routes: s.Routes, Via: s.RouteGateway,
+		}
+		if sc.VMAC {
+			ki.VMAC = lab.VMACName(in.Interface, in.VRID)
+		}
+		names, vmacs, instances = append(names, name), append(vmacs, ki.VMAC), append(instances, ki)
+	}
+	return names, vmacs, instances
+}
+
 // keepalivedSubject sees keepalived's instances through its notify FIFO.
 type keepalivedSubject struct {
 	p     *keepalived.Process
 	names []string
+	index map[string]int // name → instance
+}
+
+func newKeepalivedSubject(p *keepalived.Process, names []string) *keepalivedSubject {
+	k := &keepalivedSubject{p: p, names: names, index: make(map[string]int, len(names))}
+	for i, n := range names {
+		k.index[n] = i
+	}
+	return k
 }
 
 // state maps keepalived's state names to the engine's.
@@ -194,7 +232,7 @@ func (k *keepalivedSubject) Transitions() []vrrp.Transition {
 	last := map[int]vrrp.State{}
 	var out []vrrp.Transition
 	for _, n := range k.p.History() {
-		i, ok := keepalived.InstanceIndex(n.Instance)
+		i, ok := k.index[n.Instance]
 		if !ok {
 			continue
 		}

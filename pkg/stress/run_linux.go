@@ -13,6 +13,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/replay"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/vrrp"
@@ -87,7 +88,11 @@ func describe(l *lab.Lab) result.Lab {
 
 // labSpec is the lab a scenario runs in.
 // keepalived makes its own VMACs, so its lab has none.
-func labSpec(sc scenario.Scenario) lab.Spec {
+// A replayed configuration lays its lab out itself.
+func labSpec(sc scenario.Scenario, rp *replay.Replay) lab.Spec {
+	if rp != nil {
+		return lab.Spec{Instances: len(rp.Instances), Family: sc.Family, Layout: &rp.Layout}
+	}
 	return lab.Spec{Instances: sc.VRIDs, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/replay"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
@@ -38,6 +39,9 @@ type runner struct {
 	// peerSpecs the two routers' instances: computed once per run.
 	groups                  []nlmon.Group
 	subjectSpecs, peerSpecs []vrrp.InstanceSpec
+	// replay is the user's keepalived configuration the subject runs, nil
+	// for a generated one.
+	replay *replay.Replay
 	// win closes the measuring windows; links are the subject's links a
 	// flap takes down and up.
 	win   *flap.Window
@@ -89,9 +93,13 @@ func groups(sc scenario.Scenario) []nlmon.Group {
 // start opens the oracle, starts the peer, the subject (the engine or
 // an external target) with its monitor, and the sampler. On error it
 // stops what it started.
-func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab) (_ *runner, err error) {
-	r := &runner{sc: sc, lab: l, built: time.Now(), ctx: ctx, groups: groups(sc), truth: map[uint32]bool{}, belief: map[uint32]bool{}, read: map[uint32]bool{},
-		subjectSpecs: instanceSpecs(sc, l, lab.RoleSubject), peerSpecs: instanceSpecs(sc, l, lab.RolePeer)}
+func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Replay) (_ *runner, err error) {
+	r := &runner{sc: sc, lab: l, replay: rp, built: time.Now(), ctx: ctx, groups: groups(sc), truth: map[uint32]bool{}, belief: map[uint32]bool{}, read: map[uint32]bool{}}
+	if rp != nil {
+		r.subjectSpecs, r.peerSpecs = replaySpecs(rp, l, lab.RoleSubject), replaySpecs(rp, l, lab.RolePeer)
+	} else {
+		r.subjectSpecs, r.peerSpecs = instanceSpecs(sc, l, lab.RoleSubject), instanceSpecs(sc, l, lab.RolePeer)
+	}
 	for _, in := range l.Instances {
 		r.vmacs = append(r.vmacs, in.VMACIndex)
 	}

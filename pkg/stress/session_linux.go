@@ -48,10 +48,17 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 	if err := checkTarget(sc); err != nil {
 		return nil, res, err
 	}
+	rp, sc, err := loadReplay(sc)
+	if err != nil {
+		return nil, res, err
+	}
 	if err := preflight.Check(preflight.Needs{Macvlan: sc.VMAC}); err != nil {
 		return nil, res, err
 	}
 	res = result.Result{SchemaVersion: result.SchemaVersion, Started: time.Now().UTC(), Scenario: sc, Target: sc.Target}
+	if rp != nil {
+		res.Replay = rp.Describe()
+	}
 	if res.Host, err = preflight.ReadHost(); err != nil {
 		return nil, res, err
 	}
@@ -70,7 +77,7 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 	}
 
 	s := &Session{sc: sc, t0: time.Now()}
-	l, err := lab.Build(ctx, labSpec(sc))
+	l, err := lab.Build(ctx, labSpec(sc, rp))
 	if err != nil {
 		if ctx.Err() != nil && !errors.Is(err, lab.ErrTeardown) {
 			return nil, res, fmt.Errorf("%w: the half-built lab was removed", context.Cause(ctx))
@@ -86,7 +93,7 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 	s.res = res
 	slog.Info("lab built", "run", l.RunID, "instances", res.Lab.Instances, "vmacs", res.Lab.VMACs, "took", res.Lab.BuildTime.Round(time.Millisecond))
 
-	if s.r, err = start(ctx, sc, l); err == nil {
+	if s.r, err = start(ctx, sc, l, rp); err == nil {
 		s.res.Monitor = s.r.describeMonitor()
 		err = s.settle(ctx, true)
 	}

@@ -1,0 +1,166 @@
+package replay
+
+import (
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/nlstress/nlstress/pkg/kaconf"
+	"github.com/nlstress/nlstress/pkg/lab"
+)
+
+func TestLoadEdge(t *testing.T) {
+	r, err := Load(Options{Conf: filepath.Join("testdata", "edge.conf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, ifc := range r.Layout.Interfaces {
+		names = append(names, ifc.Name)
+	}
+	if !reflect.DeepEqual(names, []string{"eth2", "bond0.100"}) || len(r.Instances) != 9 {
+		t.Fatalf("interfaces %v, %d instances", names, len(r.Instances))
+	}
+	in := r.Instances[7]
+	if in.Name != "VI_8" || in.VRID != 8 || in.Priority != 150 || in.VMAC != "vrrp.8" || in.Version != 2 || !reflect.DeepEqual(in.VIPs, []netip.Addr{netip.MustParseAddr("10.20.0.8")}) {
+		t.Fatalf("VI_8 %+v", in)
+	}
+	// eth2 gets an address next to the virtual routes' gateway, whose
+	// /24 the peer holds; bond0.100 the unicast pair.
+	eth2, bond := r.Layout.Interfaces[0], r.Layout.Interfaces[1]
+	if !reflect.DeepEqual(eth2.Subject, []netip.Prefix{netip.MustParsePrefix("192.168.7.2/24")}) || !reflect.DeepEqual(eth2.Peer, []netip.Prefix{netip.MustParsePrefix("192.168.7.1/24")}) {
+		t.Errorf("eth2 %+v", eth2)
+	}
+	if !reflect.DeepEqual(bond.Subject, []netip.Prefix{netip.MustParsePrefix("172.16.5.2/24")}) || !reflect.DeepEqual(bond.Peer, []netip.Prefix{netip.MustParsePrefix("172.16.5.3/24")}) || !r.Instances[8].Unicast {
+		t.Errorf("bond0.100 %+v", bond)
+	}
+	var changes []string
+	for _, c := range r.Changes {
+		changes = append(changes, c.String())
+	}
+	for _, want := range []string{
+		"edge.conf:9: vrrp_script removed",
+		"edge.conf:3: vrrp_strict removed",
+		"track_script removed (8 times)",
+		"notify_master removed (8 times)",
+		"edge.conf:44: nopreempt removed",
+	} {
+		if !strings.Contains(strings.Join(changes, "\n"), want) {
+			t.Errorf("changes lack %q:\n%s", want, strings.Join(changes, "\n"))
+		}
+	}
+	if _, err := lab.NewPlan(lab.Spec{Instances: len(r.Instances), Layout: &r.Layout}); err != nil {
+		t.Fatalf("the layout is no lab: %v", err)
+	}
+}
+
+// The rendered configuration reads back as the same instances, with the
+// lab's FIFO and buffer and without what was removed, and its lines point
+// back into the user's file.
+func TestRenderReadsBack(t *testing.T) {
+	r, err := Load(Options{Conf: filepath.Join("testdata", "edge.conf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := r.Render("/run/x/notify.fifo", Buffer{Set: true, Bytes: 500000, Force: true})
+	p := filepath.Join(t.TempDir(), "out.conf")
+	if err := os.WriteFile(p, text, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	back, err := kaconf.Read(p, kaconf.Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, text)
+	}
+	if len(back.Instances) != 9 || back.RcvBufs != 500000 || !back.Force || !back.NotifyFIFO || back.Instances[0].NotifyScript || back.Instances[0].TrackScripts != 0 {
+		t.Fatalf("read back %+v", back)
+	}
+	lines := strings.Split(string(text), "\n")
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) > 0 && !strings.HasPrefix(f[0], "#") {
+			switch f[0] {
+			case "vrrp_strict", "notification_email", "vrrp_script", "nopreempt", "notify_master", "track_script":
+				t.Errorf("rendered text keeps %q", l)
+			}
+		}
+	}
+	for i, l := range lines {
+		if strings.TrimSpace(l) == "virtual_router_id 50" {
+			if o := r.Origin(i + 1); !strings.HasSuffix(o, "edge.conf:35") {
+				t.Errorf("line %d %q comes from %q, want edge.conf:35", i+1, l, o)
+			}
+		}
+	}
+	msg := r.Explain("(/run/x/keepalived.conf: Line 1) something")
+	if msg != "(/run/x/keepalived.conf: Line 1) something" {
+		t.Errorf("a comment line was explained: %q", msg)
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	dir := t.TempDir()
+	inst := func(name, ifc string, vrid int, extra string) string {
+		return "vrrp_instance " + name + " {\n interface " + ifc + "\n virtual_router_id " + itoa(vrid) + "\n" + extra + " virtual_ipaddress {\n  10.0.0." + itoa(vrid) + "/24\n }\n}\n"
+	}
+	tests := []struct {
+		name, text, addrs string
+		want              error
+		wantText          string
+	}{
+		{"keepalived rejects", inst("A", "eth2", 1, "") + inst("B", "eth2", 1, ""), "", kaconf.ErrConfig, "c.conf:8: A and B both use VRID 1"},
+		{"no instance", "global_defs {\n}\n", "", ErrReplay, "no vrrp_instance"},
+		{"priority the peer cannot undercut", inst("A", "eth2", 1, " priority 1\n"), "", ErrReplay, "c.conf:1: A has priority 1"},
+		{"interface name the kernel refuses", inst("A", "a-very-long-interface-name", 1, ""), "", lab.ErrInvalidSpec, "interface name"},
+		{"address for an unused interface", inst("A", "eth2", 1, ""), "eth9=10.0.0.1/24", ErrReplay, "--interface-address eth9"},
+		{"unicast of two families", inst("A", "eth2", 1, " unicast_src_ip 10.0.0.1\n unicast_peer {\n  2001:db8::1\n }\n"), "", ErrReplay, "c.conf:1: A: unicast_src_ip"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(dir, "c.conf")
+			if err := os.WriteFile(p, []byte(tt.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			addrs, err := ParseAddresses(tt.addrs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := Load(Options{Conf: p, Addresses: addrs})
+			if err == nil {
+				_, err = lab.NewPlan(lab.Spec{Instances: len(r.Instances), Layout: &r.Layout})
+			}
+			if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), tt.wantText) {
+				t.Fatalf("err = %v; want %v with %q", err, tt.want, tt.wantText)
+			}
+		})
+	}
+}
+
+func TestParseAddresses(t *testing.T) {
+	got, err := ParseAddresses("eth2=10.0.0.1/16, eth2=10.9.0.1/24,eth3=2001:db8::1/64")
+	if err != nil || len(got["eth2"]) != 2 || got["eth3"][0].Bits() != 64 {
+		t.Fatalf("%v %v", got, err)
+	}
+	for _, bad := range []string{"eth2", "eth2=10.0.0.1", "=10.0.0.1/24", "eth2=x/24"} {
+		if _, err := ParseAddresses(bad); !errors.Is(err, ErrReplay) {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func TestGivenAddressGetsAPeerNextToIt(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "c.conf")
+	os.WriteFile(p, []byte("vrrp_instance A {\n interface eth2\n virtual_router_id 1\n virtual_ipaddress {\n 10.0.0.9/16\n }\n}\n"), 0o644)
+	r, err := Load(Options{Conf: p, Addresses: map[string][]netip.Prefix{"eth2": {netip.MustParsePrefix("10.0.255.254/16")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Layout.Interfaces[0].Peer; !reflect.DeepEqual(got, []netip.Prefix{netip.MustParsePrefix("10.0.255.253/16")}) {
+		t.Fatalf("peer %v: want the host before the broadcast's neighbour", got)
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
