@@ -44,7 +44,8 @@ Flaps of the sweep are full flaps with the same options as run (--vmac,
 		Example: `  nlstress sweep --vrids 64,128,255 --vmac --advert-int 100ms
   nlstress sweep -f scenarios/capacity.yaml --chart sweep.svg --csv sweep.csv
   nlstress sweep --vrids 255 --vips-per-vrid 4 --routes-per-vrid 2 --advert-int 100ms -o json
-  nlstress sweep --compare --vrids 64,128,255 --vmac --advert-int 100ms`,
+  nlstress sweep --compare --vrids 64,128,255 --vmac --advert-int 100ms
+  nlstress sweep --target keepalived --keepalived-conf scenarios/keepalived/multi-vip-routes.conf --confirm 10`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := scenario.FromCommandLine(file, cmd.Flags().Changed("file"), sc, sw, cmd.Flags().Changed)
@@ -56,6 +57,10 @@ Flaps of the sweep are full flaps with the same options as run (--vmac,
 				if err := outfile.Check(p); err != nil {
 					return err
 				}
+			}
+			plan, err = capacity.Resolve(base, plan)
+			if err != nil {
+				return err
 			}
 			progress := report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan))
 			if compare {

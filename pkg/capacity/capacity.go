@@ -19,6 +19,7 @@ import (
 	"slices"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/kaconf"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stats"
@@ -118,9 +119,27 @@ func Estimate(sw scenario.Sweep) int {
 	return len(sw.VRIDs) * (2 + steps + sw.Confirm)
 }
 
+// Resolve fits a sweep to its base scenario: a replayed keepalived
+// configuration has one instance count, its own, which replaces sw.VRIDs.
+func Resolve(base scenario.Scenario, sw scenario.Sweep) (scenario.Sweep, error) {
+	if base.KeepalivedConf == "" {
+		return sw, nil
+	}
+	c, err := kaconf.Read(base.KeepalivedConf, kaconf.Options{})
+	if err != nil {
+		return sw, err
+	}
+	sw.VRIDs = []int{len(c.Instances)}
+	return sw, nil
+}
+
 // Sweep finds the smallest safe buffer for each VRID count of sw, in a lab
 // of base (with VRIDs set) opened through open.
 func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open OpenFunc, progress Progress) (Report, error) {
+	sw, err := Resolve(base, sw)
+	if err != nil {
+		return Report{}, err
+	}
 	if err := sw.Validate(); err != nil {
 		return Report{}, err
 	}

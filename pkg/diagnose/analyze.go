@@ -73,6 +73,9 @@ type Analysis struct {
 	Config    kaconf.Config `json:"config"`
 	Estimate  Estimate      `json:"estimate"`
 	Findings  []Finding     `json:"findings"`
+	// Measure is the command that measures instead of estimating: a
+	// sweep of the real keepalived replaying this configuration.
+	Measure string `json:"measure"`
 }
 
 // Estimate is the storm of one link flap and the buffer it needs.
@@ -304,5 +307,14 @@ func analyzeConf(path string, rmemMax int64) (Analysis, error) {
 		return Analysis{}, err
 	}
 	e := EstimateStorm(c, rmemMax)
-	return Analysis{Conf: path, Instances: len(c.Instances), Config: c, Estimate: e, Findings: Advise(c, e)}, nil
+	return Analysis{Conf: path, Instances: len(c.Instances), Config: c, Estimate: e, Findings: Advise(c, e),
+		Measure: "nlstress sweep --target keepalived --keepalived-conf " + shellQuote(path)}, nil
+}
+
+// shellQuote quotes a path for a command line when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -37,6 +37,9 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 		if k.Conf != "" {
 			e := k.Estimate
 			ew.printf("\nkeepalived configuration %s: %d instances\n", k.Conf, k.Instances)
+			for _, w := range k.Config.Warnings {
+				ew.printf("  warning: %s\n", w)
+			}
 			ew.printf("  largest flap: %s with %d instances, %d VMACs, %d VIPs, %d routes, %d rules: about %d bytes of truesize per transition\n",
 				e.Interface, e.Instances, e.VMACs, e.VIPs, e.Routes, e.Rules, e.Storm)
 			ew.printf("  storm by message (truesize assumed): %d RTM_NEWLINK of VMACs × %d B, %d address × %d B, %d route the addresses bring × %d B, "+
@@ -57,6 +60,7 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 					}
 				}
 			}
+			ew.printf("  this is an estimate; to measure the real keepalived replaying this configuration in a lab:\n      %s\n", k.Measure)
 		}
 		for _, s := range k.Live {
 			ew.printf("\nrunning keepalived %s in %s: monitor socket inode %d, rcvbuf %d, queued %d, drops %d%s\n",
