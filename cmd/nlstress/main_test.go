@@ -114,6 +114,11 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"an output the command does not write", []string{"version", "-o", "prometheus"}, "--output prometheus: version writes table, json, markdown"},
 		{"zero watch interval", []string{"diagnose", "--interval", "0", "--watch", "1s"}, "--interval 0s: want a positive"},
 		{"missing keepalived", []string{"run", "--target", "keepalived", "--keepalived-bin", "/nonexistent/keepalived"}, "not found"},
+		{"replay on the engine", []string{"run", "--keepalived-conf", "../../scenarios/keepalived/multi-vip-routes.conf"}, "need --target keepalived"},
+		{"addresses without a replay", []string{"run", "--target", "keepalived", "--interface-address", "eth2=10.0.0.1/24"}, "it needs --keepalived-conf"},
+		{"replay of a file keepalived rejects", []string{"run", "--target", "keepalived", "--keepalived-conf", "../../pkg/kaconf/testdata/corpus/dup-vrid.conf"}, "dup-vrid.conf:9: VI_1 and VI_2 both use VRID 5"},
+		{"bad interface address", []string{"run", "--target", "keepalived", "--keepalived-conf", "../../scenarios/keepalived/multi-vip-routes.conf", "--interface-address", "eth2"}, "want NAME=ADDRESS/PREFIX"},
+		{"sweep of a missing file", []string{"sweep", "--target", "keepalived", "--keepalived-conf", "/nonexistent/keepalived.conf"}, "/nonexistent/keepalived.conf"},
 		{"exec program missing", []string{"run", "--target", "exec", "--target-cmd", "no-such-vrrpd -f x"}, "no-such-vrrpd not found"},
 	}
 	pids := map[int]bool{}

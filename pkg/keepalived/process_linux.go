@@ -46,6 +46,12 @@ type Options struct {
 	// Conf, when set, is the configuration instead: a replayed one, whose
 	// notify_fifo must be FIFO(Dir).
 	Conf []byte
+	// Checked, when set, receives keepalived -t's complaints instead of
+	// Start failing on them: keepalived -t fails on what the daemon only
+	// warns about and runs (a virtual rule without a preference), and a
+	// replayed configuration is one that runs in production. Start still
+	// fails if keepalived then does not start.
+	Checked func(complaints string)
 }
 
 // FIFO is the notify FIFO Start makes in a run directory.
@@ -95,8 +101,11 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 		return nil, fmt.Errorf("keepalived: write %s: %w", conf, err)
 	}
 	if err := checkConfig(ns, path, conf); err != nil {
-		p.fifo.Close()
-		return nil, err
+		if opt.Checked == nil {
+			p.fifo.Close()
+			return nil, err
+		}
+		opt.Checked(err.Error())
 	}
 	vrrpPIDFile := filepath.Join(opt.Dir, "vrrp.pid")
 	// A keepalived stopped with SIGKILL before this one left its pid file:

@@ -225,6 +225,16 @@ func (r *Replay) Names() []string {
 	return out
 }
 
+// Warn adds a warning for the result, once.
+func (r *Replay) Warn(w string) {
+	for _, o := range r.Config.Warnings {
+		if o == w {
+			return
+		}
+	}
+	r.Config.Warnings = append(r.Config.Warnings, w)
+}
+
 // Describe is the replay for a run's result.
 func (r *Replay) Describe() *result.Replay {
 	d := &result.Replay{Conf: r.Conf, Summary: r.Summary(), Addresses: r.Inferred, Warnings: r.Config.Warnings}

@@ -95,6 +95,9 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 
 	if s.r, err = start(ctx, sc, l, rp); err == nil {
 		s.res.Monitor = s.r.describeMonitor()
+		if rp != nil {
+			s.res.Replay = rp.Describe() // with what keepalived -t said
+		}
 		err = s.settle(ctx, true)
 	}
 	if err != nil {
