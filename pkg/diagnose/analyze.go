@@ -19,22 +19,31 @@ import (
 
 // Per-message truesize of one link transition, per VRID, as measured by
 // nlstress's oracle on kernel 6.x (see ../shared/background.md and
-// nlstress run): what each configured object adds to the storm a flap of
-// its interface makes.
+// nlstress run; scripts/calibrate.sh and results/calibration.tsv hold the
+// model against keepalived 2.2.7): what each configured object adds to the
+// storm a flap of its interface makes.
 const (
 	BytesPerVMAC  = 2300 // RTM_NEWLINK of the VMAC
-	BytesPerVIP   = 832  // RTM_NEWADDR/RTM_DELADDR of a virtual address
-	BytesPerRoute = 832  // RTM_DELROUTE/RTM_NEWROUTE of a virtual route
-	BytesPerRule  = 832  // RTM_DELRULE/RTM_NEWRULE of a virtual rule
-	// BytesPerVIPRoute is one route message a virtual address brings
+	BytesPerVIP   = 832  // RTM_NEWADDR/RTM_DELADDR of a virtual address, IPv4 or IPv6
+	BytesPerRoute = 832  // RTM_DELROUTE/RTM_NEWROUTE of an IPv4 route
+	// BytesPerRoute6 is an IPv6 route message: a virtual route, or one a
+	// virtual address brings (measured 1280 B against IPv4's 832).
+	BytesPerRoute6 = 1280
+	BytesPerRule   = 832 // RTM_DELRULE/RTM_NEWRULE of a virtual rule
+	// BytesPerVIPRoute is one IPv4 route message a virtual address brings
 	// with it (its local route; for a prefix shorter than a host's, also
 	// its prefix and broadcast routes): keepalived reads them when it
 	// listens to the route groups, that is when any instance has virtual
 	// routes or rules.
 	BytesPerVIPRoute = 832
-	// BytesBase is the interface's own messages: its RTM_NEWLINKs and its
-	// IPv6 link-local address.
+	// BytesBase is one interface's own messages: its RTM_NEWLINKs and
+	// its IPv6 link-local address.
 	BytesBase = 3*2300 + 832
+	// VMAC6Addrs is the address messages an IPv6 VMAC adds on an admin
+	// flap: its link-local address goes and comes back (measured: 512
+	// RTM_DELADDR and 255 RTM_NEWADDR on the link-down of 255 IPv6 VMACs,
+	// where IPv4 VMACs make 256 RTM_DELADDR).
+	VMAC6Addrs = 2
 	// Headroom is what the estimate adds to the sum of the per-message
 	// figures: a message's truesize varies with its attributes (measured
 	// 830 to 835 B for address and route messages), and an estimate a
@@ -46,24 +55,38 @@ const (
 
 // vipRoutes is how many route messages the kernel sends when a virtual
 // address (as written in virtual_ipaddress: "10.0.0.1/24 dev eth2 ...")
-// comes or goes: its local route, and for a prefix shorter than a host
-// route its prefix route and, in IPv4, its broadcast route.
-func vipRoutes(vip string) int {
+// comes or goes: in IPv4 its local route, and for a prefix shorter than a
+// host route its prefix and broadcast routes; in IPv6 its local route and
+// its prefix route, a /128 included. v6 reports an IPv6 address.
+func vipRoutes(vip string) (n int, v6 bool) {
 	f := strings.Fields(vip)
 	if len(f) == 0 {
-		return 0
+		return 0, false
 	}
-	p, err := netip.ParsePrefix(f[0])
-	if err != nil {
-		return 1 // an address without a prefix is a host address
-	}
+	a, bits, hasBits := strings.Cut(f[0], "/")
+	ip, err := netip.ParseAddr(a)
 	switch {
-	case p.Bits() == p.Addr().BitLen():
-		return 1
-	case p.Addr().Is4():
-		return 3
+	case err != nil:
+		return 0, false
+	case ip.Is6():
+		return 2, true
+	case !hasBits || bits == "32":
+		return 1, false
 	}
-	return 2
+	return 3, false
+}
+
+// routeIs6 reports whether a virtual route as written is an IPv6 one.
+func routeIs6(route string) bool {
+	for _, w := range strings.Fields(route) {
+		if p, err := netip.ParsePrefix(w); err == nil {
+			return p.Addr().Is6()
+		}
+		if a, err := netip.ParseAddr(w); err == nil {
+			return a.Is6()
+		}
+	}
+	return false
 }
 
 // Analysis is a keepalived configuration's analysis.
@@ -80,18 +103,25 @@ type Analysis struct {
 
 // Estimate is the storm of one link flap and the buffer it needs.
 type Estimate struct {
-	// Interface is the one whose flap makes the largest storm, with the
-	// instances on it or tracking it.
-	Interface string `json:"interface"`
-	Instances int    `json:"instances"`
-	VMACs     int    `json:"vmacs"`
-	VIPs      int    `json:"vips"`
-	Routes    int    `json:"routes"`
-	Rules     int    `json:"rules"`
+	// Interface names the interfaces whose flap is estimated: every one
+	// an instance runs on or tracks, failing together (a switch reboot),
+	// so that the advice holds for any of them failing alone too.
+	Interface  string `json:"interface"`
+	Interfaces int    `json:"interfaces"`
+	Instances  int    `json:"instances"`
+	VMACs      int    `json:"vmacs"`
+	// VMACAddrs are the extra address messages of IPv6 VMACs.
+	VMACAddrs int `json:"vmac_addrs"`
+	VIPs      int `json:"vips"`
+	Routes    int `json:"routes"`
+	Rules     int `json:"rules"`
 	// VIPRoutes are the route messages the virtual addresses bring, when
 	// keepalived listens to the route groups (any virtual route or rule
 	// in the configuration); 0 otherwise.
 	VIPRoutes int `json:"vip_routes"`
+	// Routes6 is how many of Routes and VIPRoutes are IPv6, charged at
+	// BytesPerRoute6.
+	Routes6 int `json:"routes6"`
 	// Storm is the estimated truesize of one transition, bytes.
 	Storm int64 `json:"storm"`
 	// Configured is the monitor buffer keepalived gets with this
@@ -102,9 +132,9 @@ type Estimate struct {
 	Recommendation result.Recommendation `json:"recommendation"`
 }
 
-// EstimateStorm works out the largest storm of one interface's flap and
-// whether the configured buffer holds it, for a host whose
-// net.core.rmem_max is rmemMax.
+// EstimateStorm works out the storm of the configuration's interfaces
+// failing together and whether the configured buffer holds it, for a host
+// whose net.core.rmem_max is rmemMax.
 func EstimateStorm(c kaconf.Config, rmemMax int64) Estimate {
 	// keepalived joins the route and rule groups when anything has
 	// virtual routes or rules: every address change then also brings
@@ -113,59 +143,58 @@ func EstimateStorm(c kaconf.Config, rmemMax int64) Estimate {
 	for _, in := range c.Instances {
 		routeGroups = routeGroups || len(in.Routes)+len(in.Rules) > 0
 	}
-	per := map[string]*Estimate{}
+	var e Estimate
+	var names []string
+	seen := map[string]bool{}
 	for _, in := range c.Instances {
-		ifaces := append([]string{in.Interface}, in.TrackIfaces...)
-		seen := map[string]bool{}
-		for _, ifc := range ifaces {
-			if ifc == "" || seen[ifc] {
-				continue
+		for _, ifc := range append([]string{in.Interface}, in.TrackIfaces...) {
+			if ifc != "" && !seen[ifc] {
+				seen[ifc] = true
+				names = append(names, ifc)
 			}
-			seen[ifc] = true
-			e := per[ifc]
-			if e == nil {
-				e = &Estimate{Interface: ifc}
-				per[ifc] = e
+		}
+		e.Instances++
+		if in.VMAC {
+			e.VMACs++
+			if in.Family == 6 {
+				e.VMACAddrs += VMAC6Addrs
 			}
-			e.Instances++
-			if in.VMAC {
-				e.VMACs++
-			}
-			e.VIPs += len(in.AllVIPs())
-			if routeGroups {
-				for _, v := range in.AllVIPs() {
-					e.VIPRoutes += vipRoutes(v)
+		}
+		e.VIPs += len(in.AllVIPs())
+		if routeGroups {
+			for _, v := range in.AllVIPs() {
+				n, v6 := vipRoutes(v)
+				e.VIPRoutes += n
+				if v6 {
+					e.Routes6 += n
 				}
 			}
-			e.Routes += len(in.Routes)
-			e.Rules += len(in.Rules)
 		}
-	}
-	var best Estimate
-	names := make([]string, 0, len(per))
-	for n := range per {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		e := per[n]
-		sum := BytesBase + int64(e.VMACs)*BytesPerVMAC + int64(e.VIPs)*BytesPerVIP + int64(e.VIPRoutes)*BytesPerVIPRoute +
-			int64(e.Routes)*BytesPerRoute + int64(e.Rules)*BytesPerRule
-		e.Storm = int64(math.Ceil(float64(sum) * Headroom))
-		if e.Storm > best.Storm {
-			best = *e
+		e.Routes += len(in.Routes)
+		for _, r := range in.Routes {
+			if routeIs6(r) {
+				e.Routes6++
+			}
 		}
+		e.Rules += len(in.Rules)
 	}
+	e.Interface, e.Interfaces = strings.Join(names, ", "), len(names)
+	if e.Interfaces > 1 {
+		e.Interface += " together"
+	}
+	sum := int64(e.Interfaces)*BytesBase + int64(e.VMACs)*BytesPerVMAC + int64(e.VIPs+e.VMACAddrs)*BytesPerVIP +
+		int64(e.VIPRoutes+e.Routes-e.Routes6)*BytesPerRoute + int64(e.Routes6)*BytesPerRoute6 + int64(e.Rules)*BytesPerRule
+	e.Storm = int64(math.Ceil(float64(sum) * Headroom))
 	// keepalived's own default (no rcv_bufs lines) is a plain request
 	// too, so rmem_max caps it as well.
 	request, force := int64(scenario.KeepalivedDefaultRcvBuf), false
 	if c.RcvBufs > 0 {
 		request, force = c.RcvBufs, c.Force
 	}
-	best.Configured = nlmon.Granted(request, force, rmemMax)
-	best.CappedByRmem = nlmon.Capped(request, best.Configured, force)
-	best.Recommendation = result.Recommend(uint64(best.Storm), result.DefaultMargin, best.Configured)
-	return best
+	e.Configured = nlmon.Granted(request, force, rmemMax)
+	e.CappedByRmem = nlmon.Capped(request, e.Configured, force)
+	e.Recommendation = result.Recommend(uint64(e.Storm), result.DefaultMargin, e.Configured)
+	return e
 }
 
 // Finding is one piece of advice, with the lines to paste where there are

@@ -40,12 +40,13 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 			for _, w := range k.Config.Warnings {
 				ew.printf("  warning: %s\n", w)
 			}
-			ew.printf("  largest flap: %s with %d instances, %d VMACs, %d VIPs, %d routes, %d rules: about %d bytes of truesize per transition\n",
+			ew.printf("  flap of %s: %d instances, %d VMACs, %d VIPs, %d routes, %d rules: about %d bytes of truesize per transition\n",
 				e.Interface, e.Instances, e.VMACs, e.VIPs, e.Routes, e.Rules, e.Storm)
-			ew.printf("  storm by message (truesize assumed): %d RTM_NEWLINK of VMACs × %d B, %d address × %d B, %d route the addresses bring × %d B, "+
-				"%d virtual route × %d B, %d virtual rule × %d B, the interface's own %d B; plus %.0f%% headroom\n",
-				e.VMACs, diagnose.BytesPerVMAC, e.VIPs, diagnose.BytesPerVIP, e.VIPRoutes, diagnose.BytesPerVIPRoute,
-				e.Routes, diagnose.BytesPerRoute, e.Rules, diagnose.BytesPerRule, diagnose.BytesBase, 100*(diagnose.Headroom-1))
+			ew.printf("  storm by message (truesize assumed): %d RTM_NEWLINK of VMACs × %d B, %d address (VIPs, and IPv6 VMACs' link-local) × %d B, "+
+				"%d route the addresses bring and %d virtual route (of which %d IPv6 × %d B, the rest × %d B), %d virtual rule × %d B, "+
+				"each interface's own %d B × %d; plus %.0f%% headroom\n",
+				e.VMACs, diagnose.BytesPerVMAC, e.VIPs+e.VMACAddrs, diagnose.BytesPerVIP, e.VIPRoutes, e.Routes, e.Routes6, diagnose.BytesPerRoute6,
+				diagnose.BytesPerRoute, e.Rules, diagnose.BytesPerRule, diagnose.BytesBase, e.Interfaces, 100*(diagnose.Headroom-1))
 			capped := ""
 			if e.CappedByRmem {
 				capped = " (capped by net.core.rmem_max)"
