@@ -100,12 +100,12 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 		p.fifo.Close()
 		return nil, fmt.Errorf("keepalived: write %s: %w", conf, err)
 	}
-	if err := checkConfig(ns, path, conf); err != nil {
+	if out, err := checkConfig(ns, path, conf); err != nil {
 		if opt.Checked == nil {
 			p.fifo.Close()
 			return nil, err
 		}
-		opt.Checked(err.Error())
+		opt.Checked(out)
 	}
 	vrrpPIDFile := filepath.Join(opt.Dir, "vrrp.pid")
 	// A keepalived stopped with SIGKILL before this one left its pid file:
@@ -146,16 +146,18 @@ func Binary(bin string) (string, error) {
 	return path, nil
 }
 
-// checkConfig runs keepalived -t on the configuration inside ns.
-func checkConfig(ns *netns.NS, bin, conf string) error {
+// checkConfig runs keepalived -t on the configuration inside ns. On
+// failure it returns the first lines keepalived printed, and an error
+// wrapping ErrStart that quotes them.
+func checkConfig(ns *netns.NS, bin, conf string) (string, error) {
 	var out bytes.Buffer
 	cmd := exec.Command(bin, "--config-test", "--use-file", conf)
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := ns.Do(cmd.Run)
-	if err != nil {
-		return fmt.Errorf("%w: %s rejects %s (%v): %s", ErrStart, bin, conf, err, daemon.Head(out.String(), 3))
+	if err := ns.Do(cmd.Run); err != nil {
+		head := daemon.Head(out.String(), 3)
+		return head, fmt.Errorf("%w: %s rejects %s (%v): %s", ErrStart, bin, conf, err, head)
 	}
-	return nil
+	return "", nil
 }
 
 // waitVRRP waits for the VRRP child's pid file, or for keepalived to exit.

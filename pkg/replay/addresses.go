@@ -2,6 +2,7 @@ package replay
 
 import (
 	"fmt"
+	"maps"
 	"net/netip"
 	"strings"
 )
@@ -14,12 +15,19 @@ import (
 // peer the first unicast_peer (or the gateway itself). An interface the
 // configuration implies nothing for gets the lab's own 198.18.k.0/24.
 func (r *Replay) addresses(given map[string][]netip.Prefix) error {
+	// The lab's own addresses must not be anything an instance claims.
+	taken := map[netip.Addr]bool{}
+	for _, in := range r.Instances {
+		for _, v := range in.VIPs {
+			taken[v] = true
+		}
+	}
 	for k := range r.Layout.Interfaces {
 		ifc := &r.Layout.Interfaces[k]
 		if g, ok := given[ifc.Name]; ok {
 			ifc.Subject = g
 			for _, p := range g {
-				peer, err := neighbour(p)
+				peer, err := freeHost(p, taken)
 				if err != nil {
 					return fmt.Errorf("%w: --interface-address %s=%s: %v", ErrReplay, ifc.Name, p, err)
 				}
@@ -60,12 +68,24 @@ func (r *Replay) addresses(given map[string][]netip.Prefix) error {
 			if gw.Is6() {
 				bits = 64
 			}
-			sub, err := neighbour(netip.PrefixFrom(gw, bits))
+			// The peer is the gateway, unless an instance claims that
+			// address as a VIP: then any free host of its subnet, which
+			// keeps the gateway on-link for the subject's routes.
+			avoid := maps.Clone(taken)
+			avoid[gw] = true
+			sub, err := freeHost(netip.PrefixFrom(gw, bits), avoid)
+			peer := netip.PrefixFrom(gw, sub.Bits())
+			if err == nil && taken[gw] {
+				avoid[sub.Addr()] = true
+				if peer, err = freeHost(sub, avoid); err == nil && peer.Bits() < sub.Bits() {
+					sub = netip.PrefixFrom(sub.Addr(), peer.Bits()) // one subnet for both
+				}
+			}
 			if err != nil {
 				return fmt.Errorf("%w: %s:%d: %s: virtual route gateway %s: %v", ErrReplay, in.File, in.Line, in.Name, gw, err)
 			}
 			addOnce(&ifc.Subject, sub)
-			addOnce(&ifc.Peer, netip.PrefixFrom(gw, bits))
+			addOnce(&ifc.Peer, peer)
 		}
 	}
 	for _, ifc := range r.Layout.Interfaces {
@@ -129,18 +149,38 @@ func commonBits(a, b netip.Addr) int {
 	return bits
 }
 
-// neighbour is another host address of p's prefix than p's own: the next
-// one, or the one before when the next is the prefix's last (broadcast).
-func neighbour(p netip.Prefix) (netip.Prefix, error) {
-	n := p.Addr().Next()
-	last := lastOf(p)
-	if !n.IsValid() || !p.Contains(n) || n == last && p.Addr().Is4() {
-		n = p.Addr().Prev()
+// freeHost is a host address of p's prefix other than p's own and none
+// of taken: the nearest below p's address, else the nearest above, never
+// the prefix's network address or, in IPv4, its broadcast address. When
+// the prefix is full it looks in one up to eight bits shorter, and the
+// address it returns carries that length.
+func freeHost(p netip.Prefix, taken map[netip.Addr]bool) (netip.Prefix, error) {
+	for widen := 0; widen <= 8 && p.Bits()-widen > 0; widen++ {
+		if a, err := freeHostIn(netip.PrefixFrom(p.Addr(), p.Bits()-widen), taken); err == nil {
+			return a, nil
+		}
 	}
-	if !n.IsValid() || !p.Contains(n) || n == p.Masked().Addr() {
-		return netip.Prefix{}, fmt.Errorf("no second host address in %s", p.Masked())
+	return netip.Prefix{}, fmt.Errorf("no free host address in %s or a prefix up to 8 bits shorter", p.Masked())
+}
+
+// freeHostIn is freeHost within p's prefix only.
+func freeHostIn(p netip.Prefix, taken map[netip.Addr]bool) (netip.Prefix, error) {
+	first, last := p.Masked().Addr(), lastOf(p)
+	ok := func(a netip.Addr) bool {
+		return a.IsValid() && p.Contains(a) && a != first && !(a == last && a.Is4()) && a != p.Addr() && !taken[a]
 	}
-	return netip.PrefixFrom(n, p.Bits()), nil
+	for _, step := range []func(netip.Addr) netip.Addr{netip.Addr.Prev, netip.Addr.Next} {
+		a := p.Addr()
+		for range 1 << 16 {
+			if a = step(a); !a.IsValid() || !p.Contains(a) {
+				break
+			}
+			if ok(a) {
+				return netip.PrefixFrom(a, p.Bits()), nil
+			}
+		}
+	}
+	return netip.Prefix{}, fmt.Errorf("no free host address in %s", p.Masked())
 }
 
 // lastOf is the highest address of p's prefix.

@@ -164,3 +164,30 @@ func TestGivenAddressGetsAPeerNextToIt(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// In the incident's configuration the routes' gateway, 10.2.0.254, is
+// also VI_254's VIP, and 10.2.0.253 VI_253's: the lab's addresses must be
+// none of them (keepalived put every instance in FAULT, "no IPv4 address
+// for interface", when the subject's only address was a VIP), and the
+// gateway must stay on-link.
+func TestInferredAddressesAvoidVIPs(t *testing.T) {
+	r, err := Load(Options{Conf: filepath.Join("..", "..", "scenarios", "keepalived", "incident-2519.conf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vips := map[netip.Addr]bool{}
+	for _, in := range r.Instances {
+		for _, v := range in.VIPs {
+			vips[v] = true
+		}
+	}
+	ifc := r.Layout.Interfaces[0]
+	for _, p := range append(append([]netip.Prefix{}, ifc.Subject...), ifc.Peer...) {
+		if vips[p.Addr()] {
+			t.Errorf("lab address %s is a VIP", p)
+		}
+	}
+	if len(ifc.Subject) != 1 || !ifc.Subject[0].Contains(netip.MustParseAddr("10.2.0.254")) {
+		t.Errorf("subject %v: want one address with the gateway 10.2.0.254 on-link", ifc.Subject)
+	}
+}

@@ -55,7 +55,7 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 		}
 		opt.Conf = r.replay.Render(keepalived.FIFO(dir), replay.Buffer{Set: !dflt, Bytes: int64(size), Force: force})
 		opt.Checked = func(complaints string) {
-			w := "keepalived -t complains, and nlstress starts it anyway as a production keepalived would start: " + r.replay.Explain(complaints)
+			w := "keepalived -t fails on the file but keepalived runs it, as in production; it said: " + r.replay.Explain(complaints)
 			slog.Warn(w)
 			r.replay.Warn(w)
 		}
