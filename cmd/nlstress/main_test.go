@@ -13,6 +13,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/netns"
+	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
@@ -312,6 +313,17 @@ func TestDiagnose(t *testing.T) {
 	stdout, stderr, code := nlstress(t, "diagnose", "--keepalived-conf", conf)
 	if code != 1 || !strings.Contains(stdout, "vrrp_netlink_monitor_rcv_bufs 593920") || !strings.Contains(stderr, "problem") {
 		t.Fatalf("incident config: exit %d, want 1 with the lines to paste:\n%s\n%s", code, stdout, stderr)
+	}
+	stdout, _, code = nlstress(t, "diagnose", "--keepalived-conf", conf, "-o", "json")
+	var rep struct {
+		SchemaVersion int `json:"schema_version"`
+		Keepalived    struct {
+			Measure string `json:"measure"`
+		} `json:"keepalived"`
+	}
+	if code != 1 || json.Unmarshal([]byte(stdout), &rep) != nil || rep.SchemaVersion != result.SchemaVersion ||
+		rep.Keepalived.Measure != "nlstress sweep --target keepalived --keepalived-conf "+conf {
+		t.Fatalf("diagnose -o json: exit %d, %+v:\n%s", code, rep, stdout)
 	}
 	stdout, _, code = nlstress(t, "diagnose", "--keepalived-conf", "../../scenarios/keepalived/vmac-255.conf", "-o", "prometheus")
 	if code != 0 && code != 1 || !strings.Contains(stdout, "# TYPE nlstress_netlink_socket_drops_total counter") {

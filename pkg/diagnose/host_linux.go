@@ -41,7 +41,7 @@ type Options struct {
 // Run looks at the host: its facts, its netlink sockets, and a keepalived
 // configuration when there is one. It only reads.
 func Run(opt Options) (Report, error) {
-	var rep Report
+	rep := Report{SchemaVersion: result.SchemaVersion}
 	h, err := preflight.ReadHost()
 	if err != nil {
 		return rep, err

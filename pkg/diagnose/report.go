@@ -33,9 +33,12 @@ type KeepalivedReport struct {
 
 // Report is what diagnose found.
 type Report struct {
-	Host       Host              `json:"host"`
-	Sockets    []Socket          `json:"sockets"`
-	Keepalived *KeepalivedReport `json:"keepalived,omitempty"`
+	// SchemaVersion is result.SchemaVersion: diagnose's JSON changes
+	// version with the run results'.
+	SchemaVersion int               `json:"schema_version"`
+	Host          Host              `json:"host"`
+	Sockets       []Socket          `json:"sockets"`
+	Keepalived    *KeepalivedReport `json:"keepalived,omitempty"`
 }
 
 // Rate is one socket's drops per second over a watch interval.
