@@ -59,18 +59,12 @@ const (
 // host route its prefix and broadcast routes; in IPv6 its local route and
 // its prefix route, a /128 included. v6 reports an IPv6 address.
 func vipRoutes(vip string) (n int, v6 bool) {
-	f := strings.Fields(vip)
-	if len(f) == 0 {
+	switch a, bits, ok := kaconf.ParseVIP(vip); {
+	case !ok:
 		return 0, false
-	}
-	a, bits, hasBits := strings.Cut(f[0], "/")
-	ip, err := netip.ParseAddr(a)
-	switch {
-	case err != nil:
-		return 0, false
-	case ip.Is6():
+	case a.Is6():
 		return 2, true
-	case !hasBits || bits == "32":
+	case bits == -1 || bits == 32:
 		return 1, false
 	}
 	return 3, false

@@ -96,13 +96,20 @@ type Config struct {
 // settings, rejecting what keepalived 2.2.7 rejects: errors wrap
 // ErrConfig and name file:line.
 func Read(path string, opt Options) (Config, error) {
+	_, c, err := ReadWithNodes(path, opt)
+	return c, err
+}
+
+// ReadWithNodes is Read that also returns the parsed statements, for a
+// caller that rewrites them.
+func ReadWithNodes(path string, opt Options) (File, Config, error) {
 	f, err := ParseFile(path, opt)
 	if err != nil {
-		return Config{}, err
+		return File{}, Config{}, err
 	}
 	c, err := Extract(f.Nodes)
 	c.Warnings = append(f.Warnings, c.Warnings...)
-	return c, err
+	return f, c, err
 }
 
 // Extract reads instances, sync groups and buffer settings from parsed
@@ -348,22 +355,34 @@ func seconds(n *Node) (time.Duration, error) {
 	return time.Duration(math.Round(v*1e6)) * time.Microsecond, nil
 }
 
+// ParseVIP reads the address of a virtual address as written
+// ("10.0.0.1/24 dev eth2 ..."): the address, its prefix length (-1 when
+// none is written), and false when the first word is no address.
+func ParseVIP(vip string) (addr netip.Addr, bits int, ok bool) {
+	f := strings.Fields(vip)
+	if len(f) == 0 {
+		return netip.Addr{}, 0, false
+	}
+	a, b, hasBits := strings.Cut(f[0], "/")
+	bits = -1
+	if hasBits {
+		n, err := strconv.Atoi(b)
+		if err != nil || n < 0 || n > 128 {
+			return netip.Addr{}, 0, false
+		}
+		bits = n
+	}
+	addr, err := netip.ParseAddr(a)
+	return addr, bits, err == nil
+}
+
 // vipFamily is 4 or 6 for a virtual address as written, 0 when it is not
 // an address.
 func vipFamily(vip string) int {
-	f := strings.Fields(vip)
-	if len(f) == 0 {
+	switch a, _, ok := ParseVIP(vip); {
+	case !ok:
 		return 0
-	}
-	a, bits, prefix := strings.Cut(f[0], "/")
-	if n, err := strconv.Atoi(bits); prefix && (err != nil || n < 0 || n > 128) {
-		return 0
-	}
-	ip, err := netip.ParseAddr(a)
-	switch {
-	case err != nil:
-		return 0
-	case ip.Is4():
+	case a.Is4():
 		return 4
 	}
 	return 6

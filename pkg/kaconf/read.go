@@ -179,22 +179,14 @@ func (r *reader) logical(s, path string, num, depth, expansions int) (*definitio
 				if expansions++; expansions > maxExpansions {
 					return nil, errorf(path, num, "definitions expand more than %d times (one refers to itself?)", maxExpansions)
 				}
-				s2, _, err := decomment(first)
-				if err != nil {
-					return nil, errorf(path, num, "%v", err)
-				}
-				if _, err := r.logical(s2, path, num, depth, expansions); err != nil {
-					return nil, err
-				}
-				for _, l := range rest {
-					s3, _, err := decomment(l)
+				// keepalived decomments a replaced line again; a
+				// definition's later lines follow as lines of their own.
+				for _, l := range append([]string{first}, rest...) {
+					l, _, err := decomment(l)
 					if err != nil {
 						return nil, errorf(path, num, "%v", err)
 					}
-					if s3 == "" {
-						continue
-					}
-					if _, err := r.logical(s3, path, num, depth, expansions); err != nil {
+					if _, err := r.logical(l, path, num, depth, expansions); err != nil {
 						return nil, err
 					}
 				}

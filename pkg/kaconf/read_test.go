@@ -8,6 +8,15 @@ import (
 	"testing"
 )
 
+// parseText is ParseFile for text in memory.
+func parseText(name, text string) ([]*Node, error) {
+	r := newReader(Options{})
+	if err := r.readText(name, text, 0); err != nil {
+		return nil, err
+	}
+	return build(r.out)
+}
+
 // flat is the statements as "keyword args" lines, blocks nested as
 // "parent/child".
 func flat(nodes []*Node, prefix string) []string {

@@ -50,15 +50,6 @@ func ParseFile(path string, opt Options) (File, error) {
 	return File{Nodes: nodes, Warnings: r.warnings}, nil
 }
 
-// parseText is ParseFile for text in memory, for tests and fuzzing.
-func parseText(name, text string) ([]*Node, error) {
-	r := newReader(Options{})
-	if err := r.readText(name, text, 0); err != nil {
-		return nil, err
-	}
-	return build(r.out)
-}
-
 // build nests logical lines into statements: a "{" opens a block for the
 // statement just before it (on its line or the line above), "}" closes it.
 func build(lines []line) ([]*Node, error) {

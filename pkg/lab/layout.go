@@ -70,23 +70,12 @@ func (y *Layout) validate() error {
 func planLayout(p *Plan) {
 	y := p.Spec.Layout
 	for k, li := range y.Interfaces {
-		ifc := Interface{
-			Name:    li.Name,
-			Index:   uint32(firstVethIndex + k),
-			Subject: netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(k), 1}), 24),
-			Peer:    netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(k), 2}), 24),
-		}
+		ifc := newInterface(k, li.Name, p.Spec.Family)
 		if len(li.Subject) > 0 {
 			ifc.Subject, ifc.SubjectExtra = li.Subject[0], li.Subject[1:]
 		}
 		if len(li.Peer) > 0 {
 			ifc.Peer, ifc.PeerExtra = li.Peer[0], li.Peer[1:]
-		}
-		if p.Spec.Family == 6 {
-			ifc.Subject6 = netip.PrefixFrom(addr6(0, byte(k), 1), 64)
-			ifc.Peer6 = netip.PrefixFrom(addr6(0, byte(k), 2), 64)
-			ifc.SubjectLL = netip.MustParsePrefix("fe80::1/64")
-			ifc.PeerLL = netip.MustParsePrefix("fe80::2/64")
 		}
 		p.Interfaces = append(p.Interfaces, ifc)
 	}

@@ -184,19 +184,7 @@ func NewPlan(spec Spec) (Plan, error) {
 	}
 	nIf := (spec.Instances + InstancesPerInterface - 1) / InstancesPerInterface
 	for k := range nIf {
-		ifc := Interface{
-			Name:    fmt.Sprintf("eth%d", firstInterface+k),
-			Index:   uint32(firstVethIndex + k),
-			Subject: netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(k), 1}), 24),
-			Peer:    netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(k), 2}), 24),
-		}
-		if spec.Family == 6 {
-			ifc.Subject6 = netip.PrefixFrom(addr6(0, byte(k), 1), 64)
-			ifc.Peer6 = netip.PrefixFrom(addr6(0, byte(k), 2), 64)
-			ifc.SubjectLL = netip.MustParsePrefix("fe80::1/64")
-			ifc.PeerLL = netip.MustParsePrefix("fe80::2/64")
-		}
-		p.Interfaces = append(p.Interfaces, ifc)
+		p.Interfaces = append(p.Interfaces, newInterface(k, fmt.Sprintf("eth%d", firstInterface+k), spec.Family))
 	}
 	for i := range spec.Instances {
 		k := i / InstancesPerInterface
@@ -209,6 +197,25 @@ func NewPlan(spec Spec) (Plan, error) {
 		p.Instances = append(p.Instances, inst)
 	}
 	return p, nil
+}
+
+// newInterface is the k-th veth pair (0-based) called name, with the lab's
+// own addresses: 198.18.k.1/24 and .2 and, for family 6, 2001:db8:0:k::1
+// and ::2 with the fixed link-local addresses.
+func newInterface(k int, name string, family int) Interface {
+	ifc := Interface{
+		Name:    name,
+		Index:   uint32(firstVethIndex + k),
+		Subject: netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(k), 1}), 24),
+		Peer:    netip.PrefixFrom(netip.AddrFrom4([4]byte{198, 18, byte(k), 2}), 24),
+	}
+	if family == 6 {
+		ifc.Subject6 = netip.PrefixFrom(addr6(0, byte(k), 1), 64)
+		ifc.Peer6 = netip.PrefixFrom(addr6(0, byte(k), 2), 64)
+		ifc.SubjectLL = netip.MustParsePrefix("fe80::1/64")
+		ifc.PeerLL = netip.MustParsePrefix("fe80::2/64")
+	}
+	return ifc
 }
 
 // VMACName names the VMAC of a VRID on the k-th interface (0-based) like

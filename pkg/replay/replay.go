@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -91,15 +92,10 @@ type Replay struct {
 
 // Load reads and checks the configuration and lays out its lab.
 func Load(opt Options) (*Replay, error) {
-	f, err := kaconf.ParseFile(opt.Conf, kaconf.Options{ConfigID: opt.ConfigID})
+	f, c, err := kaconf.ReadWithNodes(opt.Conf, kaconf.Options{ConfigID: opt.ConfigID})
 	if err != nil {
 		return nil, err
 	}
-	c, err := kaconf.Extract(f.Nodes)
-	if err != nil {
-		return nil, err
-	}
-	c.Warnings = append(f.Warnings, c.Warnings...)
 	r := &Replay{Conf: opt.Conf, Config: c}
 	if len(c.Instances) == 0 {
 		return nil, fmt.Errorf("%w: %s: no vrrp_instance: nothing to replay", ErrReplay, opt.Conf)
@@ -115,12 +111,15 @@ func Load(opt Options) (*Replay, error) {
 	return r, nil
 }
 
+// findIface is the layout index of an interface, -1 when it has none.
+func (r *Replay) findIface(name string) int {
+	return slices.IndexFunc(r.Layout.Interfaces, func(ifc lab.LayoutInterface) bool { return ifc.Name == name })
+}
+
 // ifaceIndex returns the layout index of an interface, adding it.
 func (r *Replay) ifaceIndex(name string) int {
-	for i, ifc := range r.Layout.Interfaces {
-		if ifc.Name == name {
-			return i
-		}
+	if i := r.findIface(name); i >= 0 {
+		return i
 	}
 	r.Layout.Interfaces = append(r.Layout.Interfaces, lab.LayoutInterface{Name: name})
 	return len(r.Layout.Interfaces) - 1
@@ -163,9 +162,7 @@ func (r *Replay) layout(given map[string][]netip.Prefix) error {
 			ri.Version = 3 // keepalived runs IPv6 instances as VRRPv3
 		}
 		for _, v := range in.AllVIPs() {
-			a, _, _ := strings.Cut(strings.Fields(v)[0], "/")
-			ip, err := netip.ParseAddr(a)
-			if err == nil && (ip.Is4() == (in.Family == 4)) {
+			if ip, _, ok := kaconf.ParseVIP(v); ok && ip.Is4() == (in.Family == 4) {
 				ri.VIPs = append(ri.VIPs, ip)
 			}
 			if d := devOf(v); d != "" {
@@ -192,20 +189,11 @@ func (r *Replay) layout(given map[string][]netip.Prefix) error {
 		return fmt.Errorf("%w: %s: %d interfaces (%s): the lab holds at most %d", ErrReplay, r.Conf, len(r.Layout.Interfaces), r.ifaceNames(), lab.MaxInterfaces)
 	}
 	for name := range given {
-		if !r.hasIface(name) {
+		if r.findIface(name) < 0 {
 			return fmt.Errorf("%w: --interface-address %s: the configuration uses no such interface (it uses %s)", ErrReplay, name, r.ifaceNames())
 		}
 	}
 	return r.addresses(given)
-}
-
-func (r *Replay) hasIface(name string) bool {
-	for _, ifc := range r.Layout.Interfaces {
-		if ifc.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 func (r *Replay) ifaceNames() string {

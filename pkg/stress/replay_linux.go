@@ -2,11 +2,9 @@ package stress
 
 import (
 	"fmt"
-
 	"log/slog"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
-
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/replay"
 	"github.com/nlstress/nlstress/pkg/scenario"
@@ -61,13 +59,10 @@ func replaySpecs(rp *replay.Replay, l *lab.Lab, role lab.Role) []vrrp.InstanceSp
 	out := make([]vrrp.InstanceSpec, 0, len(rp.Instances))
 	for i, in := range rp.Instances {
 		ifc := l.Interfaces[l.Instances[i].Interface]
-		primary, gateway := ifc.Subject.Addr(), ifc.Peer.Addr()
-		if in.Family == 6 {
-			primary, gateway = ifc.SubjectLL.Addr(), ifc.PeerLL.Addr()
-		}
+		primary, gateway := endpoints(ifc, in.Family, role)
 		prio := in.Priority
 		if role == lab.RolePeer {
-			primary, gateway, prio = gateway, primary, replay.PeerPriority
+			prio = replay.PeerPriority
 		}
 		out = append(out, vrrp.InstanceSpec{
 			Config: vrrp.Config{VRID: in.VRID, Priority: prio, Version: in.Version, AdvertisementInterval: in.AdvertInt,

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 
 	"github.com/nlstress/nlstress/pkg/daemon"
@@ -96,6 +97,21 @@ func labSpec(sc scenario.Scenario, rp *replay.Replay) lab.Spec {
 	return lab.Spec{Instances: sc.VRIDs, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family}
 }
 
+// endpoints are a side's primary address on an interface, for family 4
+// or 6, and the other side's, which its virtual routes go through.
+func endpoints(ifc lab.Interface, family int, role lab.Role) (primary, gateway netip.Addr) {
+	primary, gateway = ifc.Subject.Addr(), ifc.Peer.Addr()
+	if family == 6 {
+		// RFC 5798 §5.1.2.1: IPv6 advertisements come from the
+		// link-local address.
+		primary, gateway = ifc.SubjectLL.Addr(), ifc.PeerLL.Addr()
+	}
+	if role == lab.RolePeer {
+		primary, gateway = gateway, primary
+	}
+	return primary, gateway
+}
+
 // instanceSpecs are one side's VRRP instances for a scenario: the same
 // VRIDs, VIPs and routes on both sides, each side's own primary address,
 // VMACs on the subject only (the lab makes them there).
@@ -107,15 +123,7 @@ func instanceSpecs(sc scenario.Scenario, l *lab.Lab, role lab.Role) []vrrp.Insta
 	out := make([]vrrp.InstanceSpec, 0, len(l.Instances))
 	for _, in := range l.Instances {
 		ifc := l.Interfaces[in.Interface]
-		primary, gateway := ifc.Subject.Addr(), ifc.Peer.Addr()
-		if sc.Family == 6 {
-			// RFC 5798 §5.1.2.1: IPv6 advertisements come from the
-			// link-local address.
-			primary, gateway = ifc.SubjectLL.Addr(), ifc.PeerLL.Addr()
-		}
-		if role == lab.RolePeer {
-			primary, gateway = gateway, primary
-		}
+		primary, gateway := endpoints(ifc, sc.Family, role)
 		s := vrrp.InstanceSpec{
 			Config: vrrp.Config{
 				VRID: in.VRID, Priority: prio, Version: sc.Version, AdvertisementInterval: sc.AdvertInterval,
