@@ -42,6 +42,7 @@ func completeScenarioFlags(cmd *cobra.Command) {
 		"vrrp-version":   {"2", "3"},
 		"flap-mode":      {string(scenario.FlapAdmin), string(scenario.FlapCarrier)},
 		"keepalived-log": {string(scenario.LogSyslog), string(scenario.LogConsole)},
+		"flap-pattern":   {"single", "bounce:5/200ms", "stagger:500ms"},
 	} {
 		_ = cmd.RegisterFlagCompletionFunc(flag, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
 	}

@@ -42,6 +42,26 @@ func (l Links) Set(up bool) (time.Time, error) {
 	return at, nil
 }
 
+// Apply makes the changes of steps (see Pattern.Steps), each at its
+// offset from the moment Apply starts, and returns that moment (the
+// instant just before the first change) and, per link, when its last
+// change was made. It stops early when ctx ends.
+func (l Links) Apply(ctx context.Context, steps []Step) (start time.Time, last []time.Time, err error) {
+	start = time.Now()
+	last = make([]time.Time, len(l.Indexes))
+	for _, st := range steps {
+		Hold(ctx, start.Add(st.At))
+		if err := ctx.Err(); err != nil {
+			return start, last, err
+		}
+		last[st.Link] = time.Now()
+		if err := lab.SetLink(l.Conn, l.Indexes[st.Link], st.Up); err != nil {
+			return start, last, fmt.Errorf("set %s up=%v: %w", l.Names[st.Link], st.Up, err)
+		}
+	}
+	return start, last, nil
+}
+
 // Hold waits until t or until ctx ends: a deliberate hold of the links'
 // state, not a wait for something to happen.
 func Hold(ctx context.Context, t time.Time) {

@@ -58,6 +58,10 @@ type Spec struct {
 	// Instances is the number of VRRP instances, 1..MaxInstances, spread
 	// InstancesPerInterface per interface.
 	Instances int
+	// Interfaces, when set, spreads the instances evenly over that many
+	// interfaces instead (255 VRIDs over 4: 64, 64, 64 and 63, VRIDs 1 to
+	// 64 on each), as on a router whose VRRP groups follow several links.
+	Interfaces int
 	// VMAC asks for one macvlan per instance on the subject side, with the
 	// VRRP virtual MAC 00:00:5e:00:01:<vrid> (IPv6: 00:00:5e:00:02:<vrid>).
 	VMAC bool
@@ -90,6 +94,10 @@ func (s Spec) Validate() error {
 	if s.Instances < 1 || s.Instances > MaxInstances {
 		return fmt.Errorf("%w: %d VRRP instances: want 1 to %d (%d per interface, up to %d interfaces)",
 			ErrInvalidSpec, s.Instances, MaxInstances, InstancesPerInterface, MaxInterfaces)
+	}
+	if need := (s.Instances + InstancesPerInterface - 1) / InstancesPerInterface; s.Interfaces != 0 && (s.Interfaces < need || s.Interfaces > min(MaxInterfaces, s.Instances)) {
+		return fmt.Errorf("%w: %d instances over %d interfaces: want %d to %d interfaces (at most %d instances each, at least one)",
+			ErrInvalidSpec, s.Instances, s.Interfaces, need, min(MaxInterfaces, s.Instances), InstancesPerInterface)
 	}
 	if s.Family != 0 && s.Family != 4 && s.Family != 6 {
 		return fmt.Errorf("%w: address family %d: want 4 or 6", ErrInvalidSpec, s.Family)
@@ -182,13 +190,19 @@ func NewPlan(spec Spec) (Plan, error) {
 		planLayout(&p)
 		return p, nil
 	}
-	nIf := (spec.Instances + InstancesPerInterface - 1) / InstancesPerInterface
+	nIf := spec.Interfaces
+	if nIf == 0 {
+		nIf = (spec.Instances + InstancesPerInterface - 1) / InstancesPerInterface
+	}
 	for k := range nIf {
 		p.Interfaces = append(p.Interfaces, newInterface(k, fmt.Sprintf("eth%d", firstInterface+k), spec.Family))
 	}
 	for i := range spec.Instances {
-		k := i / InstancesPerInterface
-		inst := Instance{Index: i, VRID: uint8(i%InstancesPerInterface + 1), Interface: k}
+		k, vrid := i/InstancesPerInterface, uint8(i%InstancesPerInterface+1)
+		if spec.Interfaces != 0 {
+			k, vrid = spread(i, spec.Instances, nIf)
+		}
+		inst := Instance{Index: i, VRID: vrid, Interface: k}
 		if spec.VMAC {
 			inst.VMAC = VMACName(k, inst.VRID)
 			inst.VMACIndex = uint32(firstVMACIndex + i)
@@ -197,6 +211,18 @@ func NewPlan(spec Spec) (Plan, error) {
 		p.Instances = append(p.Instances, inst)
 	}
 	return p, nil
+}
+
+// spread places the i-th of n instances evenly on nIf interfaces, the
+// first interfaces taking one more; VRIDs count from 1 on each interface.
+func spread(i, n, nIf int) (k int, vrid uint8) {
+	per, extra := n/nIf, n%nIf
+	// The first extra interfaces hold per+1 instances.
+	if i < extra*(per+1) {
+		return i / (per + 1), uint8(i%(per+1) + 1)
+	}
+	i -= extra * (per + 1)
+	return extra + i/per, uint8(i%per + 1)
 }
 
 // newInterface is the k-th veth pair (0-based) called name, with the lab's

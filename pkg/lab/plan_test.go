@@ -19,6 +19,10 @@ func TestNewPlan(t *testing.T) {
 		{"the incident: 255 on eth2", Spec{RunID: "a1", Instances: 255, VMAC: true}, 1, 255, "vrrp.255", "eth2"},
 		{"256 spills to eth3", Spec{RunID: "a1", Instances: 256, VMAC: true}, 2, 1, "vrrp3.1", "eth3"},
 		{"the maximum", Spec{RunID: "a1", Instances: MaxInstances, VMAC: true}, MaxInterfaces, 255, "vrrp17.255", "eth17"},
+		{"255 over 4 interfaces: 64, 64, 64, 63", Spec{RunID: "a1", Instances: 255, Interfaces: 4, VMAC: true}, 4, 63, "vrrp5.63", "eth5"},
+		{"256 over 2 asked for: 128 each", Spec{RunID: "a1", Instances: 256, Interfaces: 2}, 2, 128, "", "eth3"},
+		{"10 over 3: 4, 3, 3", Spec{RunID: "a1", Instances: 10, Interfaces: 3}, 3, 3, "", "eth4"},
+		{"one per interface", Spec{RunID: "a1", Instances: 16, Interfaces: 16}, 16, 1, "", "eth17"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,13 +59,16 @@ func TestNewPlan(t *testing.T) {
 
 func TestSpecValidate(t *testing.T) {
 	for name, s := range map[string]Spec{
-		"zero instances":  {Instances: 0},
-		"too many":        {Instances: MaxInstances + 1},
-		"negative":        {Instances: -1},
-		"bad family":      {Instances: 1, Family: 5},
-		"run id w/ dash":  {Instances: 1, RunID: "a-b"},
-		"run id too long": {Instances: 1, RunID: "abcdefghijklm"},
-		"run id upper":    {Instances: 1, RunID: "ABC"},
+		"zero instances":                 {Instances: 0},
+		"more interfaces than instances": {Instances: 3, Interfaces: 4},
+		"too few interfaces":             {Instances: 300, Interfaces: 1},
+		"too many interfaces":            {Instances: 1000, Interfaces: MaxInterfaces + 1},
+		"too many":                       {Instances: MaxInstances + 1},
+		"negative":                       {Instances: -1},
+		"bad family":                     {Instances: 1, Family: 5},
+		"run id w/ dash":                 {Instances: 1, RunID: "a-b"},
+		"run id too long":                {Instances: 1, RunID: "abcdefghijklm"},
+		"run id upper":                   {Instances: 1, RunID: "ABC"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := s.Validate(); !errors.Is(err, ErrInvalidSpec) {

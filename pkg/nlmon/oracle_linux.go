@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/nlstress/nlstress/pkg/bytesize"
 )
 
@@ -23,6 +25,10 @@ type Oracle struct {
 	s     *Socket
 	buf   []byte
 	drops uint32 // sk_drops seen at the last Collect
+	// flags are each link's ifi_flags in the last message about it, for
+	// counting changes; a link never seen is up with carrier, as every
+	// link is when a run starts.
+	flags map[uint32]uint32
 }
 
 // Storm is what the kernel sent between two Collects.
@@ -38,6 +44,12 @@ type Storm struct {
 	// state the last one said (nlmon.LinkUp): the kernel's truth at the
 	// window's end.
 	LinkUp map[uint32]bool `json:"-"`
+	// AdminChanges counts the link messages in which IFF_UP changed from
+	// the link's last message, CarrierChanges those in which IFF_LOWER_UP
+	// did: the link transitions as the kernel reported them (linkwatch
+	// coalesces carrier changes closer than its one-second batch).
+	AdminChanges   uint64 `json:"admin_changes"`
+	CarrierChanges uint64 `json:"carrier_changes"`
 }
 
 // Add adds o, a later part of the same window, to s: messages, bytes,
@@ -49,6 +61,8 @@ func (s *Storm) Add(o Storm) {
 	s.Bytes += o.Bytes
 	s.Truesize += o.Truesize
 	s.OracleDrops += o.OracleDrops
+	s.AdminChanges += o.AdminChanges
+	s.CarrierChanges += o.CarrierChanges
 	if s.ByType == nil {
 		s.ByType = map[string]uint64{}
 	}
@@ -75,7 +89,7 @@ func OpenOracle(netnsFD int, groups []Group, rcvbuf bytesize.Size) (*Oracle, err
 	if err != nil {
 		return nil, fmt.Errorf("oracle: %w", err)
 	}
-	return &Oracle{s: s, buf: make([]byte, readBufSize)}, nil
+	return &Oracle{s: s, buf: make([]byte, readBufSize), flags: map[uint32]uint32{}}, nil
 }
 
 // Collect returns what was queued since the last Collect and
@@ -120,9 +134,31 @@ func (o *Oracle) count(st *Storm, ev *Event, n int) (marker uint32) {
 				st.LinkUp = map[uint32]bool{}
 			}
 			st.LinkUp[ev.Index] = ev.Type == TypeNewLink && ev.LinkUp()
+			o.changes(st, ev)
 		}
 	})
 	return marker
+}
+
+// changes counts the admin and carrier changes a link message reports.
+// A link deleted is down; one never seen was up.
+func (o *Oracle) changes(st *Storm, ev *Event) {
+	const upCarrier = unix.IFF_UP | unix.IFF_LOWER_UP
+	was, ok := o.flags[ev.Index]
+	if !ok {
+		was = upCarrier
+	}
+	now := ev.Flags
+	if ev.Type == TypeDelLink {
+		now = 0
+	}
+	if (was^now)&unix.IFF_UP != 0 {
+		st.AdminChanges++
+	}
+	if (was^now)&unix.IFF_LOWER_UP != 0 {
+		st.CarrierChanges++
+	}
+	o.flags[ev.Index] = now
 }
 
 // markerTimeout bounds the wait for a marker the monitor has already read

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
@@ -26,6 +27,12 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	opts := []string{fmt.Sprintf("VRRPv%d every %v", sc.Version, sc.AdvertInterval)}
 	if sc.FlapMode == scenario.FlapCarrier {
 		opts = append(opts, "carrier flaps (the peer's end goes down)")
+	}
+	if p := sc.FlapPattern; p.Kind != "" && p.Kind != flap.Single {
+		opts = append(opts, "flap pattern "+p.String())
+	}
+	if fl := r.Lab.Flapped; len(fl) > 0 && len(fl) < len(r.Lab.Interfaces) {
+		opts = append(opts, fmt.Sprintf("flapping %s only (%d instances)", strings.Join(fl, ","), r.Lab.FlappedInstances))
 	}
 	if sc.VMAC {
 		opts = append(opts, "VMAC")
@@ -73,10 +80,7 @@ func Run(w io.Writer, f Format, r result.Result) error {
 
 	var rows [][]string
 	for _, fl := range r.Flaps {
-		for _, ph := range []struct {
-			name string
-			p    result.Phase
-		}{{"down", fl.Down}, {"up", fl.Up}} {
+		for _, ph := range phases(fl) {
 			p := ph.p
 			received, enobufs, books := u(p.Received), u(p.ENOBUFS), balance(p)
 			if p.Inferred {
@@ -96,14 +100,21 @@ func Run(w io.Writer, f Format, r result.Result) error {
 		return err
 	}
 	rows = rows[:0]
+	judged := r.Lab.Instances
+	if r.Lab.FlappedInstances > 0 {
+		judged = r.Lab.FlappedInstances
+	}
 	for _, fl := range r.Flaps {
-		takeover, wire := durOrMissing(fl.PeerTakeover, fl.PeerNotMaster, "peer not MASTER"), fmt.Sprintf("%d/%d", fl.Advertising, r.Lab.Instances)
+		fault, takeover, wire := durOrMissing(fl.AllFault, fl.NotFault, "not FAULT"), durOrMissing(fl.PeerTakeover, fl.PeerNotMaster, "peer not MASTER"), fmt.Sprintf("%d/%d", fl.Advertising, judged)
+		if fl.OneWindow {
+			fault, takeover = "not held", "not held"
+		}
 		if sc.NoPeer {
 			takeover, wire = "no peer", "no peer"
 		}
 		rows = append(rows, []string{
-			strconv.Itoa(fl.Index), durOrMissing(fl.AllFault, fl.NotFault, "not FAULT"), takeover,
-			fmt.Sprintf("%d/%d", fl.Recovery.Count, r.Lab.Instances),
+			strconv.Itoa(fl.Index), fault, takeover,
+			fmt.Sprintf("%d/%d", fl.Recovery.Count, judged),
 			secs(fl.Recovery.P50), secs(fl.Recovery.P95), secs(fl.Recovery.Max),
 			strconv.Itoa(len(fl.Stuck)), wire,
 		})
@@ -113,10 +124,14 @@ func Run(w io.Writer, f Format, r result.Result) error {
 		return err
 	}
 	for _, fl := range r.Flaps {
-		for _, ph := range []struct {
-			name string
-			p    result.Phase
-		}{{"down", fl.Down}, {"up", fl.Up}} {
+		if fl.Changes > 2*len(r.Lab.Flapped) {
+			var admin, carrier uint64
+			for _, ph := range phases(fl) {
+				admin, carrier = admin+ph.p.Storm.AdminChanges, carrier+ph.p.Storm.CarrierChanges
+			}
+			ew.printf("flap %d: %d link changes made; the kernel reported %d admin and %d carrier changes\n", fl.Index, fl.Changes, admin, carrier)
+		}
+		for _, ph := range phases(fl) {
 			if n := len(ph.p.LinkLost); n > 0 {
 				ew.printf("flap %d, link %s: every link message of %d instance(s) lost: %s\n", fl.Index, ph.name, n, stuckText(ph.p.LinkLost))
 			}
@@ -144,6 +159,21 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	ew.printf("keepalived global_defs (the kernel doubles the value):\n    %s\n", strings.Join(rec.Keepalived, "\n    "))
 	ew.printf("\n%s\n", r.Verdict.Line)
 	return ew.err
+}
+
+// namedPhase is a flap's window with its name in the tables.
+type namedPhase struct {
+	name string
+	p    result.Phase
+}
+
+// phases are a flap's windows: down and up, or one for a pattern that
+// does not hold the links down.
+func phases(fl result.Flap) []namedPhase {
+	if fl.OneWindow {
+		return []namedPhase{{"all", fl.Up}}
+	}
+	return []namedPhase{{"down", fl.Down}, {"up", fl.Up}}
 }
 
 // peak is a phase's peak queue against the buffer, or "not sampled".

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
@@ -39,6 +40,9 @@ func comparable(s scenario.Scenario) scenario.Scenario {
 	s.Name, s.KeepLab, s.KeepalivedBin, s.KeepalivedConfExtra = "", false, "", ""
 	if s.FlapMode == "" {
 		s.FlapMode = scenario.FlapAdmin // baselines from before flap modes
+	}
+	if s.FlapPattern.Kind == "" {
+		s.FlapPattern.Kind = flap.Single // and before flap patterns
 	}
 	return s
 }

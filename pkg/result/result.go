@@ -30,7 +30,11 @@ type Lab struct {
 	Interfaces []string `json:"interfaces"`
 	Instances  int      `json:"instances"`
 	VMACs      int      `json:"vmacs"`
-	Kept       bool     `json:"kept"` // left in place (--keep-lab)
+	// Flapped are the interfaces a flap takes down and FlappedInstances
+	// the instances on them, which a flap judges.
+	Flapped          []string `json:"flapped"`
+	FlappedInstances int      `json:"flapped_instances"`
+	Kept             bool     `json:"kept"` // left in place (--keep-lab)
 	// BuildTime is how long building the lab took.
 	BuildTime time.Duration `json:"build_time_ns"`
 }

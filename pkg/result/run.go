@@ -31,6 +31,12 @@ type Storm struct {
 	// OracleDrops is what the oracle itself lost: anything but 0 means the
 	// storm figures are not ground truth.
 	OracleDrops uint64 `json:"oracle_drops"`
+	// AdminChanges and CarrierChanges are the link transitions the kernel
+	// reported in the window: link messages in which IFF_UP, or
+	// IFF_LOWER_UP, changed (linkwatch coalesces carrier changes closer
+	// than its one-second batch).
+	AdminChanges   uint64 `json:"admin_changes"`
+	CarrierChanges uint64 `json:"carrier_changes"`
 }
 
 // Phase is one link transition (down or up) as the storm and the monitor
@@ -86,11 +92,18 @@ type Instance struct {
 
 // Flap is one link down and up, and what followed.
 type Flap struct {
-	Index  int       `json:"index"` // 1-based
+	Index int `json:"index"` // 1-based
+	// DownAt is the first down of the flap's pattern, UpAt its last up.
 	DownAt time.Time `json:"down_at"`
 	UpAt   time.Time `json:"up_at"`
-	Down   Phase     `json:"down"`
-	Up     Phase     `json:"up"`
+	// Changes is how many link changes (downs and ups) the flapper made.
+	Changes int `json:"link_changes"`
+	// Down is the window of the downs and Up that of the ups. A pattern
+	// that does not hold the links down (a bounce) is one window: Up, from
+	// its first down on; Down is then empty and OneWindow true.
+	Down      Phase `json:"down"`
+	Up        Phase `json:"up"`
+	OneWindow bool  `json:"one_window,omitempty"`
 	// AllFault is the time from link down until the last subject instance
 	// entered FAULT; 0 with NotFault > 0 when some never did.
 	AllFault time.Duration `json:"all_fault_ns"`

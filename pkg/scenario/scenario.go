@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
@@ -57,8 +58,11 @@ type Scenario struct {
 	// from flags alone.
 	Name string `json:"name,omitempty"`
 	// VRIDs is the number of VRRP instances, 1..MaxVRIDs, spread
-	// 255 per interface.
+	// 255 per interface, or evenly over Interfaces.
 	VRIDs int `json:"vrids"`
+	// Interfaces spreads the VRIDs evenly over that many interfaces
+	// (eth2, eth3, ...); 0 means 255 per interface.
+	Interfaces int `json:"interfaces,omitempty"`
 	// VMAC gives every subject instance its own macvlan, as use_vmac does.
 	VMAC bool `json:"vmac"`
 	// Family is the VRRP address family, 4 or 6.
@@ -100,6 +104,13 @@ type Scenario struct {
 	// FlapMode is how a flap takes the links down: FlapAdmin on the
 	// subject, or FlapCarrier (the peer's end goes down).
 	FlapMode FlapMode `json:"flap_mode"`
+	// FlapPattern is how one flap changes the links: single, a bounce
+	// or a stagger.
+	FlapPattern flap.Pattern `json:"flap_pattern"`
+	// FlapInterfaces are the interfaces a flap takes down, comma-separated;
+	// "" or "all" means every interface of the lab. Only the instances on
+	// them are waited for and judged.
+	FlapInterfaces string `json:"flap_interfaces,omitempty"`
 	// DownFor is how long a link stays down; 0 means until every subject
 	// instance is in FAULT and the peer has taken over (bounded).
 	DownFor time.Duration `json:"down_for_ns"`
@@ -246,7 +257,7 @@ func (*Target) Type() string { return "target" }
 func Default() Scenario {
 	return Scenario{
 		VRIDs: 255, Family: 4, Version: 3, AdvertInterval: time.Second, VIPsPerVRID: 1,
-		Force: true, OnOverrun: PolicyNone, Flaps: 1, FlapMode: FlapAdmin, KeepalivedLog: LogSyslog,
+		Force: true, OnOverrun: PolicyNone, Flaps: 1, FlapMode: FlapAdmin, FlapPattern: flap.Pattern{Kind: flap.Single}, KeepalivedLog: LogSyslog,
 		ConsumerCost: DefaultConsumerCost, SampleInterval: DefaultSampleInterval, Target: TargetBuiltin,
 	}
 }
@@ -318,6 +329,10 @@ func (s Scenario) Validate() error {
 		return fieldErr("sample_interval", s.SampleInterval.String(), "want 0 (off) to 1s")
 	case s.FlapMode != FlapAdmin && s.FlapMode != FlapCarrier:
 		return fieldErr("flap_mode", strconv.Quote(string(s.FlapMode)), "want admin or carrier")
+	case s.Interfaces != 0 && (s.Interfaces < (s.VRIDs+254)/255 || s.Interfaces > min(MaxInterfaces, s.VRIDs)):
+		return fieldErr("interfaces", itoa(s.Interfaces), "with %d VRIDs want %d to %d (at most 255 VRIDs on one interface, at least one)", s.VRIDs, (s.VRIDs+254)/255, min(MaxInterfaces, s.VRIDs))
+	case s.FlapPattern.Validate() != nil:
+		return fieldErr("flap_pattern", s.FlapPattern.String(), "%v", s.FlapPattern.Validate())
 	case s.KeepalivedLog != LogSyslog && s.KeepalivedLog != LogConsole:
 		return fieldErr("keepalived_log", strconv.Quote(string(s.KeepalivedLog)), "want syslog or console")
 	case s.Flaps < 1 || s.Flaps > MaxFlaps:
@@ -336,6 +351,8 @@ func (s Scenario) Validate() error {
 		return bad("--keepalived-bin, --keepalived-conf and --keepalived-conf-extra need --target keepalived")
 	case s.KeepalivedConf != "" && s.KeepalivedConfExtra != "":
 		return bad("--keepalived-conf-extra adds to the configuration nlstress writes; with --keepalived-conf, put the lines in that file")
+	case s.Interfaces != 0 && s.KeepalivedConf != "":
+		return bad("--interfaces lays out a generated lab; a replayed configuration names its own interfaces")
 	case s.InterfaceAddress != "" && s.KeepalivedConf == "":
 		return bad("--interface-address places the addresses of a replayed configuration: it needs --keepalived-conf")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:

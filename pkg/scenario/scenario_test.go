@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/flap"
+
 	"github.com/nlstress/nlstress/pkg/bytesize"
 )
 
@@ -13,23 +15,29 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("Default() is invalid: %v", err)
 	}
 	tests := map[string]func(*Scenario){
-		"zero vrids":      func(s *Scenario) { s.VRIDs = 0 },
-		"70000 vrids":     func(s *Scenario) { s.VRIDs = 70000 },
-		"negative vrids":  func(s *Scenario) { s.VRIDs = -3 },
-		"family 5":        func(s *Scenario) { s.Family = 5 },
-		"negative rcvbuf": func(s *Scenario) { s.RcvBuf = -5 },
-		"version 4":       func(s *Scenario) { s.Version = 4 },
-		"v2 over IPv6":    func(s *Scenario) { s.Version = 2; s.Family = 6 },
-		"v2 at 100ms":     func(s *Scenario) { s.Version = 2; s.AdvertInterval = 100 * time.Millisecond },
-		"v3 at 5ms":       func(s *Scenario) { s.AdvertInterval = 5 * time.Millisecond },
-		"v3 at 15ms":      func(s *Scenario) { s.AdvertInterval = 15 * time.Millisecond },
-		"17 VIPs":         func(s *Scenario) { s.VIPsPerVRID = 17 },
-		"VIP plan full":   func(s *Scenario) { s.VRIDs = 4080; s.VIPsPerVRID = 16 },
-		"9 routes":        func(s *Scenario) { s.RoutesPerVRID = 9 },
-		"bad policy":      func(s *Scenario) { s.OnOverrun = "retry" },
-		"negative cost":   func(s *Scenario) { s.ConsumerCost = -1 },
-		"zero flaps":      func(s *Scenario) { s.Flaps = 0 },
-		"negative down":   func(s *Scenario) { s.DownFor = -time.Second },
+		"zero vrids":                 func(s *Scenario) { s.VRIDs = 0 },
+		"70000 vrids":                func(s *Scenario) { s.VRIDs = 70000 },
+		"negative vrids":             func(s *Scenario) { s.VRIDs = -3 },
+		"family 5":                   func(s *Scenario) { s.Family = 5 },
+		"negative rcvbuf":            func(s *Scenario) { s.RcvBuf = -5 },
+		"version 4":                  func(s *Scenario) { s.Version = 4 },
+		"v2 over IPv6":               func(s *Scenario) { s.Version = 2; s.Family = 6 },
+		"v2 at 100ms":                func(s *Scenario) { s.Version = 2; s.AdvertInterval = 100 * time.Millisecond },
+		"v3 at 5ms":                  func(s *Scenario) { s.AdvertInterval = 5 * time.Millisecond },
+		"v3 at 15ms":                 func(s *Scenario) { s.AdvertInterval = 15 * time.Millisecond },
+		"17 VIPs":                    func(s *Scenario) { s.VIPsPerVRID = 17 },
+		"VIP plan full":              func(s *Scenario) { s.VRIDs = 4080; s.VIPsPerVRID = 16 },
+		"9 routes":                   func(s *Scenario) { s.RoutesPerVRID = 9 },
+		"bad policy":                 func(s *Scenario) { s.OnOverrun = "retry" },
+		"negative cost":              func(s *Scenario) { s.ConsumerCost = -1 },
+		"zero flaps":                 func(s *Scenario) { s.Flaps = 0 },
+		"negative down":              func(s *Scenario) { s.DownFor = -time.Second },
+		"more interfaces than VRIDs": func(s *Scenario) { s.VRIDs, s.Interfaces = 3, 4 },
+		"300 VRIDs on one":           func(s *Scenario) { s.VRIDs, s.Interfaces = 300, 1 },
+		"17 interfaces":              func(s *Scenario) { s.Interfaces = 17 },
+		"interfaces of a replay":     func(s *Scenario) { s.Target, s.KeepalivedConf, s.Interfaces = TargetKeepalived, "k.conf", 2 },
+		"bounce of one cycle":        func(s *Scenario) { s.FlapPattern = flap.Pattern{Kind: flap.Bounce, Cycles: 1, Period: time.Second} },
+		"unknown pattern":            func(s *Scenario) { s.FlapPattern = flap.Pattern{Kind: "flicker"} },
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {

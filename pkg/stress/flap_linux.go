@@ -83,14 +83,18 @@ func (r *runner) learnBelief() error {
 }
 
 func stormResult(s nlmon.Storm) result.Storm {
-	return result.Storm{Messages: s.Messages, Bytes: s.Bytes, Truesize: s.Truesize, ByType: s.ByType, OracleDrops: uint64(s.OracleDrops)}
+	return result.Storm{Messages: s.Messages, Bytes: s.Bytes, Truesize: s.Truesize, ByType: s.ByType, OracleDrops: uint64(s.OracleDrops),
+		AdminChanges: s.AdminChanges, CarrierChanges: s.CarrierChanges}
 }
 
-// flap takes the subject's links down and up once and measures both
-// transitions. It returns the flap and the per-instance recovery times.
+// flap changes the subject's links once, by the scenario's pattern, and
+// measures the downs and the ups. It returns the flap and the
+// per-instance recovery times.
 func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap, []time.Duration, error) {
 	sc := r.sc
-	f := result.Flap{Index: k}
+	f := result.Flap{Index: k, OneWindow: !sc.FlapPattern.Held()}
+	downs, ups := sc.FlapPattern.Steps(len(r.links.Indexes))
+	f.Changes = len(downs) + len(ups)
 
 	// A flap starts from a subject at rest: a second after its last
 	// transition, when the work that followed it (addresses, gratuitous
@@ -101,60 +105,36 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	}
 	flap.Hold(ctx, last.Add(restAfterTransition))
 
-	// Down: every subject instance should go FAULT, the peer take over.
+	// Down: every instance on a flapped link should go FAULT, the peer
+	// take over.
 	var err error
-	if f.DownAt, err = r.links.Set(false); err != nil {
+	if f.DownAt, _, err = r.links.Apply(ctx, downs); err != nil {
 		return f, nil, err
+	}
+	if f.OneWindow {
+		flap.Hold(ctx, f.DownAt.Add(sc.FlapPattern.LastUpAfter()))
+	} else if err := r.holdDown(ctx, &f, m); err != nil {
+		return f, nil, err
+	}
+
+	// Up: every instance should see its link and preempt back.
+	upAt, lastUp, err := r.links.Apply(ctx, ups)
+	if err != nil {
+		return f, nil, err
+	}
+	f.UpAt = upAt
+	for _, t := range lastUp {
+		f.UpAt = later(f.UpAt, t)
 	}
 	mdi := sc.MasterDownInterval(peerPriority)
-	if sc.DownFor > 0 {
-		dctx, cancel := context.WithDeadline(ctx, f.DownAt.Add(sc.DownFor))
-		_ = r.subject.WaitAll(dctx, vrrp.Fault)
-		if r.peer != nil {
-			_ = r.peer.WaitAll(dctx, vrrp.Master)
-		}
-		cancel()
-		flap.Hold(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
-	} else {
-		// Until all FAULT and the peer took over, however long a big lab
-		// takes, as long as it keeps moving.
-		_ = waitProgress(ctx, r.subject, vrrp.Fault, mdi+5*time.Second, quietPeriod(mdi))
-		if r.peer != nil {
-			_ = waitProgress(ctx, r.peer, vrrp.Master, mdi+5*time.Second, quietPeriod(mdi))
-		}
-		flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
-	}
-	if err := ctx.Err(); err != nil {
-		return f, nil, err
-	}
-	f.NotFault = countNot(r.subject.States(), vrrp.Fault)
-	if f.NotFault == 0 {
-		f.AllFault = lastInto(r.subject.Transitions(), f.DownAt, vrrp.Fault)
-	}
-	if r.peer != nil {
-		f.PeerNotMaster = countNot(r.peer.States(), vrrp.Master)
-		if f.PeerNotMaster == 0 {
-			f.PeerTakeover = lastInto(r.peer.Transitions(), f.DownAt, vrrp.Master)
-		}
-	}
-	if f.Down, err = r.phase(ctx, m); err != nil {
-		return f, nil, err
-	}
-	slog.Info("link down", "flap", k, "all_fault", f.AllFault.Round(time.Millisecond), "not_fault", f.NotFault,
-		"peer_takeover", f.PeerTakeover.Round(time.Millisecond), "storm", f.Down.Storm.Messages, "drops", f.Down.Drops)
-
-	// Up: every subject instance should see the link and preempt back.
-	if f.UpAt, err = r.links.Set(true); err != nil {
-		return f, nil, err
-	}
 	if sc.RecoveryTimeout > 0 {
 		// The user's own limit is a hard one.
 		uctx, cancel := context.WithDeadline(ctx, f.UpAt.Add(sc.RecoveryTimeout))
-		_ = r.subject.WaitAll(uctx, vrrp.Master)
+		_ = r.flapped.of(r.subject).WaitAll(uctx, vrrp.Master)
 		cancel()
 	} else {
 		// Stuck means nothing moved for a quiet period, not slow.
-		_ = waitProgress(ctx, r.subject, vrrp.Master, sc.Recovery(), quietPeriod(mdi))
+		_ = waitProgress(ctx, r.flapped.of(r.subject), vrrp.Master, sc.Recovery(), quietPeriod(mdi))
 	}
 	if err := ctx.Err(); err != nil {
 		return f, nil, err
@@ -164,18 +144,28 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		// instance; give it a few intervals, then read what it heard on
 		// the wire.
 		pctx, cancel := context.WithTimeout(ctx, 3*sc.AdvertInterval+time.Second)
-		_ = r.peer.WaitAll(pctx, vrrp.Backup)
+		_ = r.flapped.of(r.peer).WaitAll(pctx, vrrp.Backup)
 		cancel()
-		for i, h := range r.peer.Heard() {
-			if !h.At.Before(f.UpAt) && h.Priority == r.subjectSpecs[i].Config.Priority {
+		heard := r.peer.Heard()
+		for _, i := range r.flapped.instances {
+			if h := heard[i]; !h.At.Before(f.UpAt) && h.Priority == r.subjectSpecs[i].Config.Priority {
 				f.Advertising++
 			}
 		}
 	}
-	rec := recoveries(r.subject.Transitions(), f.UpAt)
+	// Each instance recovers from the last up of its own link: under a
+	// stagger the first links are back before the last.
+	upOf := func(i int) time.Time {
+		if j, ok := r.flapped.link[r.lab.Instances[i].Interface]; ok {
+			return lastUp[j]
+		}
+		return time.Time{}.AddDate(9999, 0, 0) // not flapped: never recovers
+	}
+	rec := recoveries(r.subject.Transitions(), upOf)
 	f.Recovery = result.Summarize(rec)
-	for i, s := range r.subject.States() {
-		if s != vrrp.Master {
+	states := r.subject.States()
+	for _, i := range r.flapped.instances {
+		if s := states[i]; s != vrrp.Master {
 			in := r.lab.Instances[i]
 			f.Stuck = append(f.Stuck, result.Instance{VRID: in.VRID, Interface: r.lab.Interfaces[in.Interface].Name, State: s.String()})
 		}
@@ -186,6 +176,63 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	slog.Info("link up", "flap", k, "recovered", len(rec), "stuck", len(f.Stuck), "p95", f.Recovery.P95.Round(time.Millisecond),
 		"storm", f.Up.Storm.Messages, "drops", f.Up.Drops)
 	return f, rec, nil
+}
+
+// holdDown holds the flapped links down, as long as the scenario says or
+// until their instances are in FAULT and the peer took over, and closes
+// the window of the downs.
+func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) error {
+	sc := r.sc
+	subject := r.flapped.of(r.subject)
+	var peer stateView
+	if r.peer != nil {
+		peer = r.flapped.of(r.peer)
+	}
+	mdi := sc.MasterDownInterval(peerPriority)
+	if sc.DownFor > 0 {
+		dctx, cancel := context.WithDeadline(ctx, f.DownAt.Add(sc.DownFor))
+		_ = subject.WaitAll(dctx, vrrp.Fault)
+		if peer != nil {
+			_ = peer.WaitAll(dctx, vrrp.Master)
+		}
+		cancel()
+		flap.Hold(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
+	} else {
+		// Until all FAULT and the peer took over, however long a big lab
+		// takes, as long as it keeps moving.
+		_ = waitProgress(ctx, subject, vrrp.Fault, mdi+5*time.Second, quietPeriod(mdi))
+		if peer != nil {
+			_ = waitProgress(ctx, peer, vrrp.Master, mdi+5*time.Second, quietPeriod(mdi))
+		}
+		flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f.NotFault = countNot(subject.States(), vrrp.Fault)
+	if f.NotFault == 0 {
+		f.AllFault = lastInto(r.subject.Transitions(), f.DownAt, vrrp.Fault)
+	}
+	if peer != nil {
+		f.PeerNotMaster = countNot(peer.States(), vrrp.Master)
+		if f.PeerNotMaster == 0 {
+			f.PeerTakeover = lastInto(r.peer.Transitions(), f.DownAt, vrrp.Master)
+		}
+	}
+	var err error
+	if f.Down, err = r.phase(ctx, m); err != nil {
+		return err
+	}
+	slog.Info("link down", "flap", f.Index, "all_fault", f.AllFault.Round(time.Millisecond), "not_fault", f.NotFault,
+		"peer_takeover", f.PeerTakeover.Round(time.Millisecond), "storm", f.Down.Storm.Messages, "drops", f.Down.Drops)
+	return nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }
 
 // restAfterTransition is how long a flap waits after the subject's last
@@ -204,16 +251,17 @@ func lastInto(ts []vrrp.Transition, since time.Time, s vrrp.State) time.Duration
 	return last
 }
 
-// recoveries is, per instance that became MASTER at or after since, the
-// time to its first such transition.
-func recoveries(ts []vrrp.Transition, since time.Time) []time.Duration {
+// recoveries is, per instance that became MASTER at or after since(its
+// index), the time to its first such transition.
+func recoveries(ts []vrrp.Transition, since func(instance int) time.Time) []time.Duration {
 	first := map[int]time.Duration{}
 	for _, t := range ts {
-		if t.To != vrrp.Master || t.At.Before(since) {
+		from := since(t.Instance)
+		if t.To != vrrp.Master || t.At.Before(from) {
 			continue
 		}
 		if _, seen := first[t.Instance]; !seen {
-			first[t.Instance] = t.At.Sub(since)
+			first[t.Instance] = t.At.Sub(from)
 		}
 	}
 	out := make([]time.Duration, 0, len(first))

@@ -2,6 +2,7 @@ package stress
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/vrrp"
@@ -56,4 +57,40 @@ func count(states []vrrp.State, s vrrp.State) int {
 		}
 	}
 	return n
+}
+
+// subset is a view of some of a router's instances: those on the links a
+// flap takes down. Its WaitAll polls, the states of the whole router
+// being what changes.
+type subset struct {
+	v         stateView
+	instances []int
+}
+
+// subsetPoll is how often a subset's WaitAll looks.
+const subsetPoll = 5 * time.Millisecond
+
+func (s subset) States() []vrrp.State {
+	all := s.v.States()
+	out := make([]vrrp.State, 0, len(s.instances))
+	for _, i := range s.instances {
+		out = append(out, all[i])
+	}
+	return out
+}
+
+func (s subset) WaitAll(ctx context.Context, st vrrp.State) error {
+	tick := time.NewTicker(subsetPoll)
+	defer tick.Stop()
+	for {
+		missing := countNot(s.States(), st)
+		if missing == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d flapped instances not %s: %w", missing, len(s.instances), st, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }

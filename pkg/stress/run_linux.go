@@ -12,6 +12,7 @@ import (
 	"os"
 
 	"github.com/nlstress/nlstress/pkg/daemon"
+	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/replay"
@@ -69,6 +70,23 @@ func checkTarget(sc scenario.Scenario) error {
 	return nil
 }
 
+// checkFlapInterfaces checks, before anything is built, that the
+// interfaces to flap are the lab's.
+func checkFlapInterfaces(sc scenario.Scenario, rp *replay.Replay) error {
+	plan, err := lab.NewPlan(labSpec(sc, rp))
+	if err != nil {
+		return fmt.Errorf("%w: %w", scenario.ErrInvalid, err)
+	}
+	var names []string
+	for _, ifc := range plan.Interfaces {
+		names = append(names, ifc.Name)
+	}
+	if _, err := flap.Select(sc.FlapInterfaces, names); err != nil {
+		return fmt.Errorf("%w: %w", scenario.ErrInvalid, err)
+	}
+	return nil
+}
+
 // describe summarises a built lab for the result.
 func describe(l *lab.Lab) result.Lab {
 	d := result.Lab{
@@ -94,7 +112,7 @@ func labSpec(sc scenario.Scenario, rp *replay.Replay) lab.Spec {
 	if rp != nil {
 		return lab.Spec{Instances: len(rp.Instances), Family: sc.Family, Layout: &rp.Layout}
 	}
-	return lab.Spec{Instances: sc.VRIDs, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family}
+	return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family}
 }
 
 // endpoints are a side's primary address on an interface, for family 4

@@ -46,6 +46,9 @@ type runner struct {
 	// flap takes down and up.
 	win   *flap.Window
 	links flap.Links
+	// flapped is what a flap concerns: the lab's interfaces it takes down
+	// and the instances on them.
+	flapped flapped
 	// marker closes measuring windows on the reader's own count; nil for
 	// an external target, whose reads are not visible.
 	marker  *nlmon.Marker
@@ -144,8 +147,8 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Rep
 	if sc.FlapMode == scenario.FlapCarrier {
 		r.links.Conn = l.Peer.Conn
 	}
-	for _, ifc := range l.Interfaces {
-		r.links.Names, r.links.Indexes = append(r.links.Names, ifc.Name), append(r.links.Indexes, ifc.Index)
+	if err := r.selectFlapped(); err != nil {
+		return nil, err
 	}
 	r.sampler = sockdiag.NewReadSampler(r.memInfo, sc.SampleInterval)
 	if sc.SampleInterval > 0 {
@@ -155,6 +158,50 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Rep
 	slog.Info("monitor open", "target", sc.Target, "groups", m.Groups, "requested", m.Requested, "default", m.Default, "effective", m.Effective,
 		"force", m.Force, "capped", m.Capped, "policy", m.Policy, "cost", m.Cost)
 	return r, nil
+}
+
+// flapped is what a flap concerns.
+type flapped struct {
+	// link maps a lab interface to its position in runner.links; the
+	// interfaces absent are not flapped.
+	link map[int]int
+	// instances are the lab's instances on flapped interfaces.
+	instances []int
+	// all says every interface is flapped.
+	all bool
+}
+
+// of is a router's view of the flapped instances.
+func (f flapped) of(v stateView) stateView {
+	if f.all {
+		return v
+	}
+	return subset{v: v, instances: f.instances}
+}
+
+// selectFlapped picks the links a flap takes down (sc.FlapInterfaces) and
+// the instances on them.
+func (r *runner) selectFlapped() error {
+	var names []string
+	for _, ifc := range r.lab.Interfaces {
+		names = append(names, ifc.Name)
+	}
+	picked, err := flap.Select(r.sc.FlapInterfaces, names)
+	if err != nil {
+		return fmt.Errorf("%w: %w", scenario.ErrInvalid, err)
+	}
+	r.flapped = flapped{link: map[int]int{}, all: len(picked) == len(names)}
+	for j, k := range picked {
+		ifc := r.lab.Interfaces[k]
+		r.flapped.link[k] = j
+		r.links.Names, r.links.Indexes = append(r.links.Names, ifc.Name), append(r.links.Indexes, ifc.Index)
+	}
+	for i, in := range r.lab.Instances {
+		if _, ok := r.flapped.link[in.Interface]; ok {
+			r.flapped.instances = append(r.flapped.instances, i)
+		}
+	}
+	return nil
 }
 
 // memInfo reads the monitor's queue for the sampler.

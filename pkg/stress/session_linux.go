@@ -52,6 +52,9 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 	if err != nil {
 		return nil, res, err
 	}
+	if err := checkFlapInterfaces(sc, rp); err != nil {
+		return nil, res, err
+	}
 	if err := preflight.Check(preflight.Needs{Macvlan: sc.VMAC}); err != nil {
 		return nil, res, err
 	}
@@ -95,6 +98,7 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 
 	if s.r, err = start(ctx, sc, l, rp); err == nil {
 		s.res.Monitor = s.r.describeMonitor()
+		s.res.Lab.Flapped, s.res.Lab.FlappedInstances = s.r.links.Names, len(s.r.flapped.instances)
 		if rp != nil {
 			s.res.Replay = rp.Describe() // with what keepalived -t said
 		}
@@ -223,7 +227,7 @@ func (s *Session) Close(ctx context.Context, runErr error) (res result.Result, e
 // recommendation and the verdict.
 func (s *Session) finish() {
 	res := &s.res
-	totals := result.Total(res.Flaps, s.recovered, len(s.lab.Instances))
+	totals := result.Total(res.Flaps, s.recovered, len(s.r.flapped.instances))
 	totals.Converged = s.converged
 	totals.RunTime = time.Since(s.t0)
 	res.Totals = &totals

@@ -1,0 +1,61 @@
+package stress
+
+import (
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/flap"
+	"github.com/nlstress/nlstress/pkg/scenario"
+)
+
+// A bounce of N cycles makes 2N changes of each flapped link, the oracle
+// counts every one of them (IFF_UP on and off, read from the kernel's
+// messages), the whole bounce is one window whose books balance, and the
+// instances end MASTER, timed from the last up.
+func TestBounceCountsEveryChange(t *testing.T) {
+	sc := small(4*bytesize.MiB, scenario.PolicyNone)
+	sc.VRIDs, sc.VMAC = 8, false
+	const cycles = 4
+	sc.FlapPattern = flap.Pattern{Kind: flap.Bounce, Cycles: cycles, Period: 200 * time.Millisecond}
+	res, err := run(t, sc)
+	if err != nil {
+		t.Fatalf("verdict %s: %v", res.Verdict.Line, err)
+	}
+	f := res.Flaps[0]
+	if !f.OneWindow || f.Changes != 2*cycles || f.Down.Storm.Messages != 0 {
+		t.Fatalf("one window %v, %d changes, %d messages in the down window: want one window of %d changes", f.OneWindow, f.Changes, f.Down.Storm.Messages, 2*cycles)
+	}
+	if got := f.Up.Storm.AdminChanges; got != 2*cycles {
+		t.Fatalf("the oracle saw %d admin changes of eth2, want %d", got, 2*cycles)
+	}
+	if want := f.DownAt.Add(sc.FlapPattern.LastUpAfter()); f.UpAt.Before(want) {
+		t.Fatalf("last up at %v after the first down, want at least %v", f.UpAt.Sub(f.DownAt), sc.FlapPattern.LastUpAfter())
+	}
+	if f.Recovery.Count != sc.VRIDs || len(f.Stuck) != 0 {
+		t.Fatalf("%d recovered, stuck %v: want all %d back", f.Recovery.Count, f.Stuck, sc.VRIDs)
+	}
+}
+
+// Flapping one interface of two judges only its instances: the others
+// stay MASTER throughout, and the counts and the verdict are about the
+// flapped ones. A stagger of the flapped interfaces alone is then a
+// single flap.
+func TestFlapInterfacesJudgesOnlyTheirInstances(t *testing.T) {
+	sc := small(4*bytesize.MiB, scenario.PolicyNone)
+	sc.VRIDs, sc.VMAC, sc.Interfaces, sc.FlapInterfaces = 20, false, 2, "eth3"
+	res, err := run(t, sc)
+	if err != nil {
+		t.Fatalf("verdict %s: %v", res.Verdict.Line, err)
+	}
+	if len(res.Lab.Flapped) != 1 || res.Lab.Flapped[0] != "eth3" || res.Lab.FlappedInstances != 10 || res.Totals.Instances != 10 {
+		t.Fatalf("flapped %v (%d instances), totals over %d: want eth3 with its 10", res.Lab.Flapped, res.Lab.FlappedInstances, res.Totals.Instances)
+	}
+	f := res.Flaps[0]
+	if f.NotFault != 0 || f.Recovery.Count != 10 || f.Advertising != 10 {
+		t.Fatalf("not FAULT %d, recovered %d, advertising %d: want the 10 on eth3 down and back", f.NotFault, f.Recovery.Count, f.Advertising)
+	}
+	if f.Down.Storm.AdminChanges != 1 {
+		t.Fatalf("%d admin changes in the down window, want eth3's one", f.Down.Storm.AdminChanges)
+	}
+}
