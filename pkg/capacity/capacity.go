@@ -206,7 +206,7 @@ func (p *prober) probe(size bytesize.Size, flaps int) (bool, error) {
 		p.flaps++
 		drops := f.Down.Drops + f.Up.Drops
 		pr.Drops += drops
-		pr.Storm = max(pr.Storm, f.Down.Storm.Truesize, f.Up.Storm.Truesize)
+		pr.Storm = max(pr.Storm, f.Down.Storm.FlapTruesize(), f.Up.Storm.FlapTruesize())
 		if drops > 0 {
 			lossy++
 		}

@@ -130,8 +130,9 @@ func (w *Window) Close(ctx context.Context) (nlmon.Counts, nlmon.Storm, error) {
 
 // closeByQueue closes a window for a monitor whose reads are not visible:
 // wait until its queue is empty, read its counters, and collect the
-// oracle again; while that collection finds messages (they arrived during
-// the close), add them and go round again.
+// oracle again; while that collection finds messages other than
+// background churn (they arrived during the close), add them and go round
+// again.
 func (w *Window) closeByQueue(ctx context.Context, storm nlmon.Storm) (nlmon.Counts, nlmon.Storm, error) {
 	for {
 		if err := w.Quiesce(ctx); err != nil {
@@ -145,9 +146,11 @@ func (w *Window) closeByQueue(ctx context.Context, storm nlmon.Storm) (nlmon.Cou
 		if err != nil {
 			return c, storm, err
 		}
-		if extra.Messages == 0 {
+		storm.Add(extra)
+		if extra.Messages == extra.Churn {
+			// Nothing late but background churn, which never stops
+			// arriving while it runs.
 			return c, storm, nil
 		}
-		storm.Add(extra)
 	}
 }

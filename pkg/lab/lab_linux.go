@@ -88,6 +88,11 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 	}
+	if l.Churn != nil {
+		if err := l.addVeth(*l.Churn); err != nil {
+			return err
+		}
+	}
 	for _, inst := range l.Instances {
 		if inst.VMAC == "" {
 			break

@@ -71,6 +71,11 @@ type Spec struct {
 	// Instances and VMAC are then taken from it (no VMACs: the daemon
 	// makes its own), and Family is 6 when any of its instances is.
 	Layout *Layout
+	// ChurnLink adds a veth pair named ChurnLinkName, up, with one
+	// address of its own on the subject's side, that background churn puts its routes, neighbours and
+	// addresses on: a link no flap touches, so that churn never fails and
+	// its messages are told apart by interface.
+	ChurnLink bool
 }
 
 // runIDPattern is what a run id looks like: short, lower-case, no dashes, so
@@ -164,7 +169,15 @@ type Plan struct {
 	Spec       Spec
 	Interfaces []Interface
 	Instances  []Instance
+	// Churn is the churn link (Spec.ChurnLink), nil without one.
+	Churn *Interface
 }
+
+// The churn link's name and fixed index on both sides.
+const (
+	ChurnLinkName  = "nls-churn"
+	ChurnLinkIndex = 9000 // above every VMAC's (firstVMACIndex + MaxInstances)
+)
 
 // Fixed interface indexes keep the lab's build free of look-ups: the
 // namespaces are new, so nothing else holds these numbers.
@@ -186,6 +199,13 @@ func NewPlan(spec Spec) (Plan, error) {
 		spec.RunID = NewRunID()
 	}
 	p := Plan{RunID: spec.RunID, Spec: spec}
+	if spec.ChurnLink {
+		// One address of its own that churn never removes: when a link's
+		// last IPv4 address goes, the kernel flushes its routes and
+		// neighbours, and address churn would undo route and neighbour
+		// churn.
+		p.Churn = &Interface{Name: ChurnLinkName, Index: ChurnLinkIndex, Subject: netip.MustParsePrefix("192.0.2.254/32")}
+	}
 	if spec.Layout != nil {
 		planLayout(&p)
 		return p, nil

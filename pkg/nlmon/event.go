@@ -16,6 +16,8 @@ const (
 	TypeDelAddr  = 21
 	TypeNewRoute = 24
 	TypeDelRoute = 25
+	TypeNewNeigh = 28
+	TypeDelNeigh = 29
 	TypeNewRule  = 32
 	TypeDelRule  = 33
 
@@ -44,6 +46,10 @@ func TypeName(t uint16) string {
 		return "RTM_NEWROUTE"
 	case TypeDelRoute:
 		return "RTM_DELROUTE"
+	case TypeNewNeigh:
+		return "RTM_NEWNEIGH"
+	case TypeDelNeigh:
+		return "RTM_DELNEIGH"
 	case TypeNewRule:
 		return "RTM_NEWRULE"
 	case TypeDelRule:
@@ -72,7 +78,7 @@ type Event struct {
 	Type uint16 // RTM_* message type
 	Len  uint32 // message length including its header, bytes
 	// Index is the interface: ifi_index for links, ifa_index for addresses,
-	// RTA_OIF for routes.
+	// RTA_OIF for routes, ndm_ifindex for neighbours.
 	Index uint32
 	// Flags are a link's ifi_flags (IFF_UP, IFF_RUNNING, IFF_LOWER_UP).
 	Flags uint32
@@ -159,6 +165,13 @@ func (e *Event) Decode(msg []byte) error {
 		e.Family, e.PrefixLen = body[0], body[1]
 		e.Index = binary.NativeEndian.Uint32(body[4:8])
 		return e.attrs(body[8:])
+	case TypeNewNeigh, TypeDelNeigh:
+		if len(body) < 12 {
+			return ErrShort
+		}
+		e.Family = body[0]
+		e.Index = binary.NativeEndian.Uint32(body[4:8])
+		return nil
 	case TypeNewRoute, TypeDelRoute, TypeNewRule, TypeDelRule:
 		if len(body) < 12 {
 			return ErrShort

@@ -16,6 +16,7 @@ type Group uint32
 // The groups a VRRP daemon's monitor joins.
 const (
 	GroupLink      Group = 1  // RTNLGRP_LINK
+	GroupNeigh     Group = 3  // RTNLGRP_NEIGH
 	GroupIPv4Addr  Group = 5  // RTNLGRP_IPV4_IFADDR
 	GroupIPv4Route Group = 7  // RTNLGRP_IPV4_ROUTE
 	GroupIPv4Rule  Group = 8  // RTNLGRP_IPV4_RULE
@@ -25,7 +26,7 @@ const (
 )
 
 var groupNames = map[Group]string{
-	GroupLink: "link", GroupIPv4Addr: "ipv4-ifaddr", GroupIPv6Addr: "ipv6-ifaddr",
+	GroupLink: "link", GroupNeigh: "neigh", GroupIPv4Addr: "ipv4-ifaddr", GroupIPv6Addr: "ipv6-ifaddr",
 	GroupIPv4Route: "ipv4-route", GroupIPv6Route: "ipv6-route",
 	GroupIPv4Rule: "ipv4-rule", GroupIPv6Rule: "ipv6-rule",
 }

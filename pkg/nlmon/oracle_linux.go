@@ -29,6 +29,9 @@ type Oracle struct {
 	// counting changes; a link never seen is up with carrier, as every
 	// link is when a run starts.
 	flags map[uint32]uint32
+	// ChurnLink is the ifindex of the link background churn uses (0:
+	// none): messages about it are counted as churn as well.
+	ChurnLink uint32
 }
 
 // Storm is what the kernel sent between two Collects.
@@ -50,6 +53,10 @@ type Storm struct {
 	// coalesces carrier changes closer than its one-second batch).
 	AdminChanges   uint64 `json:"admin_changes"`
 	CarrierChanges uint64 `json:"carrier_changes"`
+	// Churn counts the messages, of Messages, about the churn link
+	// (Oracle.ChurnLink): background load, not the flap's storm.
+	Churn      uint64 `json:"churn"`
+	ChurnBytes uint64 `json:"churn_bytes"`
 }
 
 // Add adds o, a later part of the same window, to s: messages, bytes,
@@ -63,6 +70,8 @@ func (s *Storm) Add(o Storm) {
 	s.OracleDrops += o.OracleDrops
 	s.AdminChanges += o.AdminChanges
 	s.CarrierChanges += o.CarrierChanges
+	s.Churn += o.Churn
+	s.ChurnBytes += o.ChurnBytes
 	if s.ByType == nil {
 		s.ByType = map[string]uint64{}
 	}
@@ -129,6 +138,10 @@ func (o *Oracle) count(st *Storm, ev *Event, n int) (marker uint32) {
 		st.Messages++
 		st.Bytes += uint64(ev.Len)
 		st.ByType[TypeName(ev.Type)]++
+		if o.ChurnLink != 0 && ev.Index == o.ChurnLink {
+			st.Churn++
+			st.ChurnBytes += uint64(ev.Len)
+		}
 		if ev.Type == TypeNewLink || ev.Type == TypeDelLink {
 			if st.LinkUp == nil {
 				st.LinkUp = map[uint32]bool{}

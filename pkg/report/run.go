@@ -90,8 +90,12 @@ func Run(w io.Writer, f Format, r result.Result) error {
 			if m.External {
 				enobufs = "not visible"
 			}
+			sent := u(p.Storm.Messages)
+			if p.Storm.Churn > 0 {
+				sent += fmt.Sprintf(" (%s churn)", u(p.Storm.Churn))
+			}
 			rows = append(rows, []string{
-				strconv.Itoa(fl.Index), ph.name, u(p.Storm.Messages), kb(p.Storm.Truesize), received,
+				strconv.Itoa(fl.Index), ph.name, sent, kb(p.Storm.Truesize), received,
 				u(p.Drops), enobufs, peak(p.PeakQueue, *m), books,
 			})
 		}
@@ -131,6 +135,9 @@ func Run(w io.Writer, f Format, r result.Result) error {
 			}
 			ew.printf("flap %d: %d link changes made; the kernel reported %d admin and %d carrier changes\n", fl.Index, fl.Changes, admin, carrier)
 		}
+		for _, st := range fl.Churn {
+			ew.printf("flap %d: %s\n", fl.Index, st)
+		}
 		for _, ph := range phases(fl) {
 			if n := len(ph.p.LinkLost); n > 0 {
 				ew.printf("flap %d, link %s: every link message of %d instance(s) lost: %s\n", fl.Index, ph.name, n, stuckText(ph.p.LinkLost))
@@ -154,8 +161,12 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if rec.Enough {
 		enough = "the buffer under test is enough"
 	}
-	ew.printf("\nlargest storm: %s of truesize; a buffer that holds it whole with %d%% margin is %d bytes effective (%s).\n",
-		kb(r.Totals.LargestStorm), int(rec.Margin*100), rec.Needed, enough)
+	churned := ""
+	if sc.Churns() {
+		churned = " (background churn left out, by its share of the bytes)"
+	}
+	ew.printf("\nlargest storm: %s of truesize%s; a buffer that holds it whole with %d%% margin is %d bytes effective (%s).\n",
+		kb(r.Totals.LargestStorm), churned, int(rec.Margin*100), rec.Needed, enough)
 	ew.printf("keepalived global_defs (the kernel doubles the value):\n    %s\n", strings.Join(rec.Keepalived, "\n    "))
 	ew.printf("\n%s\n", r.Verdict.Line)
 	return ew.err

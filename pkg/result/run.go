@@ -3,6 +3,8 @@ package result
 import (
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/churn"
+
 	"github.com/nlstress/nlstress/pkg/stats"
 )
 
@@ -37,6 +39,20 @@ type Storm struct {
 	// than its one-second batch).
 	AdminChanges   uint64 `json:"admin_changes"`
 	CarrierChanges uint64 `json:"carrier_changes"`
+	// Churn counts the messages, of Messages, that background churn
+	// made (about the churn link): the rest is the flap's storm.
+	Churn      uint64 `json:"churn_messages"`
+	ChurnBytes uint64 `json:"churn_bytes"`
+}
+
+// FlapTruesize is the truesize of the flap's own storm: Truesize less
+// background churn's share, estimated from its share of the netlink bytes
+// (the kernel reports one truesize for the whole queue).
+func (s Storm) FlapTruesize() uint64 {
+	if s.ChurnBytes == 0 || s.Bytes == 0 {
+		return s.Truesize
+	}
+	return uint64(float64(s.Truesize) * float64(s.Bytes-min(s.ChurnBytes, s.Bytes)) / float64(s.Bytes))
 }
 
 // Phase is one link transition (down or up) as the storm and the monitor
@@ -104,6 +120,8 @@ type Flap struct {
 	Down      Phase `json:"down"`
 	Up        Phase `json:"up"`
 	OneWindow bool  `json:"one_window,omitempty"`
+	// Churn is what each background churn generator did during the flap.
+	Churn []churn.Stats `json:"churn,omitempty"`
 	// AllFault is the time from link down until the last subject instance
 	// entered FAULT; 0 with NotFault > 0 when some never did.
 	AllFault time.Duration `json:"all_fault_ns"`
@@ -163,7 +181,8 @@ type Totals struct {
 	Drops         uint64 `json:"drops"`
 	ENOBUFS       uint64 `json:"enobufs"`
 	PeakQueue     uint64 `json:"peak_queue"`
-	// LargestStorm is the largest truesize of one phase's storm, bytes.
+	// LargestStorm is the largest truesize of one phase's storm, bytes,
+	// background churn left out (Storm.FlapTruesize).
 	LargestStorm uint64 `json:"largest_storm"`
 	// Balanced says oracle messages == received + drops over the whole
 	// run, counted from convergence to the end; nil (JSON null) when it

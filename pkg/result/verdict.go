@@ -65,7 +65,7 @@ func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
 			t.OracleDrops += p.Storm.OracleDrops
 			lost = lost || p.Drops > 0 || p.ENOBUFS > 0
 			t.PeakQueue = max(t.PeakQueue, p.PeakQueue)
-			t.LargestStorm = max(t.LargestStorm, p.Storm.Truesize)
+			t.LargestStorm = max(t.LargestStorm, p.Storm.FlapTruesize())
 			measured = measured && !p.Inferred
 		}
 		if lost {

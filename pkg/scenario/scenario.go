@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/churn"
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/vrrp"
@@ -111,6 +112,13 @@ type Scenario struct {
 	// "" or "all" means every interface of the lab. Only the instances on
 	// them are waited for and judged.
 	FlapInterfaces string `json:"flap_interfaces,omitempty"`
+	// RouteChurn, NeighChurn and AddrChurn are background changes per
+	// second (routes, neighbour entries, addresses) made in the subject's
+	// namespace from a second before each flap until its instances have
+	// recovered; 0: none.
+	RouteChurn int `json:"route_churn,omitempty"`
+	NeighChurn int `json:"neigh_churn,omitempty"`
+	AddrChurn  int `json:"addr_churn,omitempty"`
 	// DownFor is how long a link stays down; 0 means until every subject
 	// instance is in FAULT and the peer has taken over (bounded).
 	DownFor time.Duration `json:"down_for_ns"`
@@ -262,6 +270,23 @@ func Default() Scenario {
 	}
 }
 
+// ChurnRate is the background churn asked for of a kind, changes per
+// second (0: none).
+func (s Scenario) ChurnRate(k churn.Kind) int {
+	switch k {
+	case churn.Route:
+		return s.RouteChurn
+	case churn.Neigh:
+		return s.NeighChurn
+	case churn.Addr:
+		return s.AddrChurn
+	}
+	return 0
+}
+
+// Churns says any background churn is asked for.
+func (s Scenario) Churns() bool { return s.RouteChurn+s.NeighChurn+s.AddrChurn > 0 }
+
 // MonitorBuffer is the buffer the subject's monitor asks for: RcvBuf and
 // Force, or with RcvBuf unset the daemon's default (dflt true), which for
 // the built-in engine is keepalived's (KeepalivedDefaultRcvBuf, plain
@@ -333,6 +358,12 @@ func (s Scenario) Validate() error {
 		return fieldErr("interfaces", itoa(s.Interfaces), "with %d VRIDs want %d to %d (at most 255 VRIDs on one interface, at least one)", s.VRIDs, (s.VRIDs+254)/255, min(MaxInterfaces, s.VRIDs))
 	case s.FlapPattern.Validate() != nil:
 		return fieldErr("flap_pattern", s.FlapPattern.String(), "%v", s.FlapPattern.Validate())
+	case s.RouteChurn < 0 || s.RouteChurn > churn.MaxRate:
+		return fieldErr("route_churn", itoa(s.RouteChurn), "want 0 (none) to %d changes per second", churn.MaxRate)
+	case s.NeighChurn < 0 || s.NeighChurn > churn.MaxRate:
+		return fieldErr("neigh_churn", itoa(s.NeighChurn), "want 0 (none) to %d changes per second", churn.MaxRate)
+	case s.AddrChurn < 0 || s.AddrChurn > churn.MaxRate:
+		return fieldErr("addr_churn", itoa(s.AddrChurn), "want 0 (none) to %d changes per second", churn.MaxRate)
 	case s.KeepalivedLog != LogSyslog && s.KeepalivedLog != LogConsole:
 		return fieldErr("keepalived_log", strconv.Quote(string(s.KeepalivedLog)), "want syslog or console")
 	case s.Flaps < 1 || s.Flaps > MaxFlaps:

@@ -2,10 +2,12 @@ package stress
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/churn"
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -84,7 +86,7 @@ func (r *runner) learnBelief() error {
 
 func stormResult(s nlmon.Storm) result.Storm {
 	return result.Storm{Messages: s.Messages, Bytes: s.Bytes, Truesize: s.Truesize, ByType: s.ByType, OracleDrops: uint64(s.OracleDrops),
-		AdminChanges: s.AdminChanges, CarrierChanges: s.CarrierChanges}
+		AdminChanges: s.AdminChanges, CarrierChanges: s.CarrierChanges, Churn: s.Churn, ChurnBytes: s.ChurnBytes}
 }
 
 // flap changes the subject's links once, by the scenario's pattern, and
@@ -105,9 +107,19 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	}
 	flap.Hold(ctx, last.Add(restAfterTransition))
 
+	// Background churn runs from a second before the downs until the
+	// instances have recovered.
+	gens, err := r.startChurn()
+	defer func() { _, _ = stopChurn(gens) }()
+	if err != nil {
+		return f, nil, err
+	}
+	if len(gens) > 0 {
+		flap.Hold(ctx, time.Now().Add(churnLead))
+	}
+
 	// Down: every instance on a flapped link should go FAULT, the peer
 	// take over.
-	var err error
 	if f.DownAt, _, err = r.links.Apply(ctx, downs); err != nil {
 		return f, nil, err
 	}
@@ -168,6 +180,15 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		if s := states[i]; s != vrrp.Master {
 			in := r.lab.Instances[i]
 			f.Stuck = append(f.Stuck, result.Instance{VRID: in.VRID, Interface: r.lab.Interfaces[in.Interface].Name, State: s.String()})
+		}
+	}
+	if f.Churn, err = stopChurn(gens); err != nil {
+		return f, nil, err
+	}
+	for _, st := range f.Churn {
+		slog.Info("churn", "flap", k, "kind", st.Kind, "asked", st.Asked, "achieved", int(st.Achieved), "changes", st.Changes)
+		if !st.Reached() {
+			slog.Warn("churn below the asked rate", "flap", k, "kind", st.Kind, "asked", st.Asked, "achieved", int(st.Achieved))
 		}
 	}
 	if f.Up, err = r.phase(ctx, m); err != nil {
@@ -233,6 +254,41 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// churnLead is how long background churn runs before a flap's first
+// down.
+const churnLead = time.Second
+
+// startChurn starts the scenario's churn generators in the subject's
+// namespace, on the churn link.
+func (r *runner) startChurn() ([]*churn.Generator, error) {
+	var gens []*churn.Generator
+	for _, kind := range churn.Kinds {
+		rate := r.sc.ChurnRate(kind)
+		if rate == 0 {
+			continue
+		}
+		g, err := churn.Start(r.lab.Subject.NS.Fd(), kind, rate, r.lab.Churn.Index)
+		if err != nil {
+			return gens, err
+		}
+		gens = append(gens, g)
+	}
+	return gens, nil
+}
+
+// stopChurn stops generators and returns what they did; stopping twice is
+// harmless.
+func stopChurn(gens []*churn.Generator) ([]churn.Stats, error) {
+	var out []churn.Stats
+	var errs []error
+	for _, g := range gens {
+		st, err := g.Stop()
+		out = append(out, st)
+		errs = append(errs, err)
+	}
+	return out, errors.Join(errs...)
 }
 
 // restAfterTransition is how long a flap waits after the subject's last

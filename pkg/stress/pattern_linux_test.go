@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/churn"
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
@@ -57,5 +58,35 @@ func TestFlapInterfacesJudgesOnlyTheirInstances(t *testing.T) {
 	}
 	if f.Down.Storm.AdminChanges != 1 {
 		t.Fatalf("%d admin changes in the down window, want eth3's one", f.Down.Storm.AdminChanges)
+	}
+}
+
+// Address churn during a flap reaches the monitor (it joins the address
+// groups), is counted apart from the flap's storm, and the books still
+// balance; neighbour churn, on a group the monitor does not join, is made
+// but never counted.
+func TestChurnDuringAFlap(t *testing.T) {
+	sc := small(4*bytesize.MiB, scenario.PolicyNone)
+	sc.VRIDs, sc.AddrChurn, sc.NeighChurn = 16, 2000, 1000
+	res, err := run(t, sc)
+	if err != nil {
+		t.Fatalf("verdict %s: %v", res.Verdict.Line, err)
+	}
+	f := res.Flaps[0]
+	if len(f.Churn) != 2 || f.Churn[0].Kind != churn.Neigh || f.Churn[1].Kind != churn.Addr {
+		t.Fatalf("churn %+v: want neigh and addr", f.Churn)
+	}
+	addr := f.Churn[1]
+	if !addr.Reached() || addr.Errors != 0 {
+		t.Fatalf("addr churn %v", addr)
+	}
+	seen := f.Down.Storm.Churn + f.Up.Storm.Churn
+	// Every address change is one message on the address group; the
+	// neighbour changes are on a group nobody here joined.
+	if seen != addr.Changes+addr.Cleared {
+		t.Fatalf("the oracle counted %d churn messages, the generator made %d address changes and cleared %d", seen, addr.Changes, addr.Cleared)
+	}
+	if flapOnly := f.Down.Storm.Messages - f.Down.Storm.Churn; flapOnly == 0 {
+		t.Fatalf("no flap messages left in the down window: %+v", f.Down.Storm)
 	}
 }

@@ -110,9 +110,9 @@ func describe(l *lab.Lab) result.Lab {
 // A replayed configuration lays its lab out itself.
 func labSpec(sc scenario.Scenario, rp *replay.Replay) lab.Spec {
 	if rp != nil {
-		return lab.Spec{Instances: len(rp.Instances), Family: sc.Family, Layout: &rp.Layout}
+		return lab.Spec{Instances: len(rp.Instances), Family: sc.Family, Layout: &rp.Layout, ChurnLink: sc.Churns()}
 	}
-	return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family}
+	return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family, ChurnLink: sc.Churns()}
 }
 
 // endpoints are a side's primary address on an interface, for family 4

@@ -116,6 +116,9 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Rep
 	if r.oracle, err = nlmon.OpenOracle(l.Subject.NS.Fd(), r.groups, sc.OracleRcvBuf()); err != nil {
 		return nil, err
 	}
+	if l.Churn != nil {
+		r.oracle.ChurnLink = l.Churn.Index
+	}
 	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: r.peerSpecs}
 	var wire *wireSubject
 	if sc.Target == scenario.TargetExec {
