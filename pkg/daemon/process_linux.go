@@ -67,6 +67,15 @@ func Start(ns *netns.NS, cmd *exec.Cmd, logPath string) (*Process, error) {
 // Exited is closed when the daemon's own process has exited.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 
+// Signal sends sig to the daemon's own process (not its group): a
+// keepalived told to reload passes it on to its children itself.
+func (p *Process) Signal(sig syscall.Signal) error {
+	if err := syscall.Kill(p.cmd.Process.Pid, sig); err != nil {
+		return fmt.Errorf("signal %v to pid %d: %w", sig, p.cmd.Process.Pid, err)
+	}
+	return nil
+}
+
 // Err is how the daemon exited; valid once Exited is closed.
 func (p *Process) Err() error { return p.waitErr }
 

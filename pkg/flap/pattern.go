@@ -25,6 +25,13 @@ const (
 	// them, and brings them back in the same order, Gap apart: a switch
 	// rebooting its line cards, a LACP bundle failing member by member.
 	Stagger Kind = "stagger"
+	// Reload changes no link: the daemon under test reloads its
+	// configuration (keepalived's SIGHUP, which re-creates VMACs and
+	// re-adds addresses), measured like a flap, as one window.
+	Reload Kind = "reload"
+	// Restart changes no link: the daemon under test is stopped (SIGTERM)
+	// and started again, measured like a flap, as one window.
+	Restart Kind = "restart"
 )
 
 // Limits of a pattern.
@@ -49,11 +56,14 @@ type Pattern struct {
 func ParsePattern(s string) (Pattern, error) {
 	kind, arg, _ := strings.Cut(s, ":")
 	switch Kind(kind) {
-	case Single, "":
+	case Single, "", Reload, Restart:
 		if arg != "" || (kind == "" && s != "") {
-			return Pattern{}, fmt.Errorf("flap pattern %q: single takes no argument", s)
+			return Pattern{}, fmt.Errorf("flap pattern %q: %s takes no argument", s, kind)
 		}
-		return Pattern{Kind: Single}, nil
+		if kind == "" {
+			kind = string(Single)
+		}
+		return Pattern{Kind: Kind(kind)}, nil
 	case Bounce:
 		n, period, ok := strings.Cut(arg, "/")
 		cycles, err := strconv.Atoi(n)
@@ -74,13 +84,13 @@ func ParsePattern(s string) (Pattern, error) {
 		p := Pattern{Kind: Stagger, Gap: d}
 		return p, p.Validate()
 	}
-	return Pattern{}, fmt.Errorf("flap pattern %q: want single, bounce:N/PERIOD or stagger:GAP", s)
+	return Pattern{}, fmt.Errorf("flap pattern %q: want single, bounce:N/PERIOD, stagger:GAP, reload or restart", s)
 }
 
 // Validate reports what is wrong with a pattern built by hand.
 func (p Pattern) Validate() error {
 	switch p.kind() {
-	case Single:
+	case Single, Reload, Restart:
 		return nil
 	case Bounce:
 		if p.Cycles < 2 || p.Cycles > MaxCycles {
@@ -96,7 +106,7 @@ func (p Pattern) Validate() error {
 		}
 		return nil
 	}
-	return fmt.Errorf("flap pattern %q: want single, bounce or stagger", string(p.Kind))
+	return fmt.Errorf("flap pattern %q: want single, bounce, stagger, reload or restart", string(p.Kind))
 }
 
 func (p Pattern) kind() Kind {
@@ -140,8 +150,12 @@ func (p *Pattern) UnmarshalText(b []byte) error { return p.Set(string(b)) }
 // Held reports whether the pattern holds the links down until the
 // instances have failed over, with a measuring window closed between the
 // downs and the ups. A bounce does not: its ups follow its downs on a
-// clock, and the whole pattern is one window.
-func (p Pattern) Held() bool { return p.kind() != Bounce }
+// clock, and the whole pattern is one window; nor does a daemon event.
+func (p Pattern) Held() bool { k := p.kind(); return k == Single || k == Stagger }
+
+// Daemon reports whether the pattern is an event of the daemon under test
+// (Reload, Restart) rather than a change of links: it has no Steps.
+func (p Pattern) Daemon() bool { return p.Kind == Reload || p.Kind == Restart }
 
 // Step is one link change of a pattern: at At after the pattern's start,
 // set link Link (an index into the flapped links) up or down.
@@ -154,7 +168,7 @@ type Step struct {
 // Steps are the changes a pattern makes to n links: downs, the changes
 // up to the hold (for a bounce, every cycle but the last up), and ups,
 // the changes after it (offsets from the first up). Applied in order,
-// every link ends up.
+// every link ends up. A daemon event has none.
 func (p Pattern) Steps(n int) (downs, ups []Step) {
 	switch p.kind() {
 	case Stagger:
@@ -178,7 +192,7 @@ func (p Pattern) Steps(n int) (downs, ups []Step) {
 		for j := range n {
 			ups = append(ups, Step{Link: j, Up: true})
 		}
-	default:
+	case Single:
 		for j := range n {
 			downs = append(downs, Step{Link: j})
 			ups = append(ups, Step{Link: j, Up: true})

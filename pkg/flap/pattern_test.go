@@ -16,7 +16,10 @@ func TestParsePattern(t *testing.T) {
 		{in: "single", want: Pattern{Kind: Single}},
 		{in: "bounce:5/200ms", want: Pattern{Kind: Bounce, Cycles: 5, Period: 200 * time.Millisecond}},
 		{in: "stagger:500ms", want: Pattern{Kind: Stagger, Gap: 500 * time.Millisecond}},
+		{in: "reload", want: Pattern{Kind: Reload}},
+		{in: "restart", want: Pattern{Kind: Restart}},
 		{in: "single:3", err: "takes no argument"},
+		{in: "reload:1s", err: "reload takes no argument"},
 		{in: "bounce:5", err: "want bounce:N/PERIOD"},
 		{in: "bounce:x/1s", err: "want bounce:N/PERIOD"},
 		{in: "bounce:5/fast", err: "not a duration"},
@@ -25,7 +28,7 @@ func TestParsePattern(t *testing.T) {
 		{in: "bounce:3/1ms", err: "want a period of 2ms to 1m0s"},
 		{in: "stagger:0s", err: "want a gap above 0"},
 		{in: "stagger", err: "want stagger:GAP"},
-		{in: "flicker", err: "want single, bounce:N/PERIOD or stagger:GAP"},
+		{in: "flicker", err: "want single, bounce:N/PERIOD, stagger:GAP, reload or restart"},
 	} {
 		got, err := ParsePattern(tt.in)
 		if tt.err != "" {
@@ -83,6 +86,11 @@ func TestStepsEndUp(t *testing.T) {
 		}
 		if p.Held() == (p.Kind == Bounce) {
 			t.Fatalf("%v: Held = %v", p, p.Held())
+		}
+	}
+	for _, p := range []Pattern{{Kind: Reload}, {Kind: Restart}} {
+		if downs, ups := p.Steps(3); len(downs)+len(ups) != 0 || p.Held() || !p.Daemon() {
+			t.Fatalf("%v: %d steps, held %v, daemon %v: want a daemon event without steps", p, len(downs)+len(ups), p.Held(), p.Daemon())
 		}
 	}
 }

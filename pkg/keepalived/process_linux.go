@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"sync"
 	"time"
 
@@ -209,6 +210,11 @@ func (p *Process) LogHead(n int) string {
 	}
 	return "no output (keepalived logs to syslog; --keepalived-log console keeps its log in the run directory)"
 }
+
+// Reload tells keepalived to reload its configuration (SIGHUP), as
+// "systemctl reload keepalived" does. Its VRRP child keeps its process and
+// its netlink sockets, and reopens the notify FIFO.
+func (p *Process) Reload() error { return p.Signal(syscall.SIGHUP) }
 
 // VRRPPID is the VRRP child's process id: the owner of the netlink
 // monitor socket.

@@ -80,7 +80,7 @@ func Run(w io.Writer, f Format, r result.Result) error {
 
 	var rows [][]string
 	for _, fl := range r.Flaps {
-		for _, ph := range phases(fl) {
+		for _, ph := range phases(fl, sc.FlapPattern) {
 			p := ph.p
 			received, enobufs, books := u(p.Received), u(p.ENOBUFS), balance(p)
 			if p.Inferred {
@@ -112,6 +112,9 @@ func Run(w io.Writer, f Format, r result.Result) error {
 		fault, takeover, wire := durOrMissing(fl.AllFault, fl.NotFault, "not FAULT"), durOrMissing(fl.PeerTakeover, fl.PeerNotMaster, "peer not MASTER"), fmt.Sprintf("%d/%d", fl.Advertising, judged)
 		if fl.OneWindow {
 			fault, takeover = "not held", "not held"
+			if sc.FlapPattern.Daemon() {
+				fault, takeover = string(sc.FlapPattern.Kind), string(sc.FlapPattern.Kind)
+			}
 		}
 		if sc.NoPeer {
 			takeover, wire = "no peer", "no peer"
@@ -130,15 +133,18 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	for _, fl := range r.Flaps {
 		if fl.Changes > 2*len(r.Lab.Flapped) {
 			var admin, carrier uint64
-			for _, ph := range phases(fl) {
+			for _, ph := range phases(fl, sc.FlapPattern) {
 				admin, carrier = admin+ph.p.Storm.AdminChanges, carrier+ph.p.Storm.CarrierChanges
 			}
 			ew.printf("flap %d: %d link changes made; the kernel reported %d admin and %d carrier changes\n", fl.Index, fl.Changes, admin, carrier)
 		}
+		if st := fl.Shutdown; st != nil {
+			ew.printf("flap %d: the daemon's shutdown sent %s messages, %s (to its own monitor, closed with it: not counted above)\n", fl.Index, u(st.Messages), kb(st.Truesize))
+		}
 		for _, st := range fl.Churn {
 			ew.printf("flap %d: %s\n", fl.Index, st)
 		}
-		for _, ph := range phases(fl) {
+		for _, ph := range phases(fl, sc.FlapPattern) {
 			if n := len(ph.p.LinkLost); n > 0 {
 				ew.printf("flap %d, link %s: every link message of %d instance(s) lost: %s\n", fl.Index, ph.name, n, stuckText(ph.p.LinkLost))
 			}
@@ -179,9 +185,13 @@ type namedPhase struct {
 }
 
 // phases are a flap's windows: down and up, or one for a pattern that
-// does not hold the links down.
-func phases(fl result.Flap) []namedPhase {
+// does not hold the links down, named "all" for a bounce and after the
+// event for a reload or restart.
+func phases(fl result.Flap, p flap.Pattern) []namedPhase {
 	if fl.OneWindow {
+		if p.Daemon() {
+			return []namedPhase{{string(p.Kind), fl.Up}}
+		}
 		return []namedPhase{{"all", fl.Up}}
 	}
 	return []namedPhase{{"down", fl.Down}, {"up", fl.Up}}

@@ -120,6 +120,9 @@ type Flap struct {
 	Down      Phase `json:"down"`
 	Up        Phase `json:"up"`
 	OneWindow bool  `json:"one_window,omitempty"`
+	// Shutdown is, for a restart, what the daemon's shutdown sent: to a
+	// monitor that closed with it, so not part of Up.
+	Shutdown *Storm `json:"shutdown_storm,omitempty"`
 	// Churn is what each background churn generator did during the flap.
 	Churn []churn.Stats `json:"churn,omitempty"`
 	// AllFault is the time from link down until the last subject instance

@@ -57,7 +57,7 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.OnOverrun }},
 	{Key: "flap_mode", Flag: "flap-mode", Help: "how a flap takes the links down: admin (ip link set eth2 down on the subject) or carrier (the peer's end goes down: the subject keeps IFF_UP and loses carrier, as on a cable pull)",
 		Ptr: func(s *Scenario) any { return &s.FlapMode }},
-	{Key: "flap_pattern", Flag: "flap-pattern", Help: "how one flap changes the links: single (down, held, up), bounce:N/PERIOD (N down/up cycles PERIOD apart, ending up, e.g. bounce:5/200ms) or stagger:GAP (interfaces one after another, GAP apart, down and then up)",
+	{Key: "flap_pattern", Flag: "flap-pattern", Help: "how one flap changes the links: single (down, held, up), bounce:N/PERIOD (N down/up cycles PERIOD apart, ending up, e.g. bounce:5/200ms) stagger:GAP (interfaces one after another, GAP apart, down and then up), or with --target keepalived reload (SIGHUP) or restart (stop and start), measured like a flap",
 		Ptr: func(s *Scenario) any { return &s.FlapPattern }},
 	{Key: "flap_interfaces", Flag: "flap-interfaces", Help: "the interfaces a flap takes down: all, or a list such as eth2,eth4; only their instances are waited for and judged",
 		Ptr: func(s *Scenario) any { return &s.FlapInterfaces }},

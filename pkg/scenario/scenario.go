@@ -358,6 +358,10 @@ func (s Scenario) Validate() error {
 		return fieldErr("interfaces", itoa(s.Interfaces), "with %d VRIDs want %d to %d (at most 255 VRIDs on one interface, at least one)", s.VRIDs, (s.VRIDs+254)/255, min(MaxInterfaces, s.VRIDs))
 	case s.FlapPattern.Validate() != nil:
 		return fieldErr("flap_pattern", s.FlapPattern.String(), "%v", s.FlapPattern.Validate())
+	case s.FlapPattern.Daemon() && s.Target != TargetKeepalived:
+		return fieldErr("flap_pattern", s.FlapPattern.String(), "reload and restart are events of an outside daemon: they need --target keepalived")
+	case s.FlapPattern.Daemon() && s.FlapInterfaces != "" && s.FlapInterfaces != "all":
+		return fieldErr("flap_pattern", s.FlapPattern.String(), "a reload or restart takes no link down: --flap-interfaces does not apply")
 	case s.RouteChurn < 0 || s.RouteChurn > churn.MaxRate:
 		return fieldErr("route_churn", itoa(s.RouteChurn), "want 0 (none) to %d changes per second", churn.MaxRate)
 	case s.NeighChurn < 0 || s.NeighChurn > churn.MaxRate:

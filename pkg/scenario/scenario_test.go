@@ -38,6 +38,10 @@ func TestValidate(t *testing.T) {
 		"interfaces of a replay":     func(s *Scenario) { s.Target, s.KeepalivedConf, s.Interfaces = TargetKeepalived, "k.conf", 2 },
 		"bounce of one cycle":        func(s *Scenario) { s.FlapPattern = flap.Pattern{Kind: flap.Bounce, Cycles: 1, Period: time.Second} },
 		"unknown pattern":            func(s *Scenario) { s.FlapPattern = flap.Pattern{Kind: "flicker"} },
+		"reload of the engine":       func(s *Scenario) { s.FlapPattern = flap.Pattern{Kind: flap.Reload} },
+		"restart on one interface": func(s *Scenario) {
+			s.Target, s.FlapPattern, s.FlapInterfaces = TargetKeepalived, flap.Pattern{Kind: flap.Restart}, "eth2"
+		},
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/churn"
+	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -118,25 +119,31 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		flap.Hold(ctx, time.Now().Add(churnLead))
 	}
 
-	// Down: every instance on a flapped link should go FAULT, the peer
-	// take over.
-	if f.DownAt, _, err = r.links.Apply(ctx, downs); err != nil {
-		return f, nil, err
-	}
-	if f.OneWindow {
-		flap.Hold(ctx, f.DownAt.Add(sc.FlapPattern.LastUpAfter()))
-	} else if err := r.holdDown(ctx, &f, m); err != nil {
-		return f, nil, err
-	}
-
-	// Up: every instance should see its link and preempt back.
-	upAt, lastUp, err := r.links.Apply(ctx, ups)
-	if err != nil {
-		return f, nil, err
-	}
-	f.UpAt = upAt
-	for _, t := range lastUp {
-		f.UpAt = later(f.UpAt, t)
+	var lastUp []time.Time
+	if sc.FlapPattern.Daemon() {
+		if err := r.daemonEvent(ctx, &f, m); err != nil {
+			return f, nil, err
+		}
+	} else {
+		// Down: every instance on a flapped link should go FAULT, the
+		// peer take over.
+		if f.DownAt, _, err = r.links.Apply(ctx, downs); err != nil {
+			return f, nil, err
+		}
+		if f.OneWindow {
+			flap.Hold(ctx, f.DownAt.Add(sc.FlapPattern.LastUpAfter()))
+		} else if err := r.holdDown(ctx, &f, m); err != nil {
+			return f, nil, err
+		}
+		// Up: every instance should see its link and preempt back.
+		var upAt time.Time
+		if upAt, lastUp, err = r.links.Apply(ctx, ups); err != nil {
+			return f, nil, err
+		}
+		f.UpAt = upAt
+		for _, t := range lastUp {
+			f.UpAt = later(f.UpAt, t)
+		}
 	}
 	mdi := sc.MasterDownInterval(peerPriority)
 	if sc.RecoveryTimeout > 0 {
@@ -168,6 +175,9 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	// Each instance recovers from the last up of its own link: under a
 	// stagger the first links are back before the last.
 	upOf := func(i int) time.Time {
+		if lastUp == nil { // a daemon event
+			return f.UpAt
+		}
 		if j, ok := r.flapped.link[r.lab.Instances[i].Interface]; ok {
 			return lastUp[j]
 		}
@@ -198,6 +208,48 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		"storm", f.Up.Storm.Messages, "drops", f.Up.Drops)
 	return f, rec, nil
 }
+
+// daemonEvent reloads or restarts the daemon under test in place of a
+// link change. f.DownAt is when the signal went, f.UpAt when the daemon
+// was back (for a reload, the same instant). The instances have no link
+// to follow back, so the wait that follows holds for
+// daemonEventSettle before it looks for any not MASTER: a reload may
+// send them through other states, or not at all.
+func (r *runner) daemonEvent(ctx context.Context, f *result.Flap, m *nlmon.Counts) error {
+	f.DownAt = time.Now()
+	switch r.sc.FlapPattern.Kind {
+	case flap.Reload:
+		if err := r.keepalived.Reload(); err != nil {
+			return fmt.Errorf("reload keepalived: %w", err)
+		}
+		f.UpAt = f.DownAt
+	case flap.Restart:
+		if err := r.stopTarget(daemon.StopGrace); err != nil {
+			return fmt.Errorf("stop keepalived: %w", err)
+		}
+		// What keepalived's shutdown sent (its VMACs and addresses
+		// removed) went to a monitor that closed with it: counted apart.
+		down, err := r.oracle.Collect()
+		if err != nil {
+			return err
+		}
+		shutdown := stormResult(down)
+		f.Shutdown = &shutdown
+		if err := r.startKeepalived(ctx, r.sc, r.lab); err != nil {
+			return fmt.Errorf("start keepalived again: %w", err)
+		}
+		// The new monitor socket counts from zero; the old one's drops
+		// went with it.
+		*m = nlmon.Counts{}
+		f.UpAt = time.Now()
+	}
+	flap.Hold(ctx, f.UpAt.Add(max(daemonEventSettle, 3*r.sc.AdvertInterval)))
+	return ctx.Err()
+}
+
+// daemonEventSettle is the least a reload or restart is given before its
+// instances are judged.
+const daemonEventSettle = 2 * time.Second
 
 // holdDown holds the flapped links down, as long as the scenario says or
 // until their instances are in FAULT and the peer took over, and closes

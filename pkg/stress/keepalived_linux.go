@@ -79,7 +79,7 @@ func (r *runner) startKeepalived(ctx context.Context, sc scenario.Scenario, l *l
 	case err != nil:
 		return fmt.Errorf("keepalived (pid %d): %w", p.VRRPPID(), err)
 	}
-	r.subject = newKeepalivedSubject(p, names)
+	r.subject, r.keepalived = newKeepalivedSubject(p, names), p
 	if opt.LogConsole {
 		r.learn = r.learnFromLog(p, vmacs)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/churn"
 	"github.com/nlstress/nlstress/pkg/flap"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
 
@@ -88,5 +89,42 @@ func TestChurnDuringAFlap(t *testing.T) {
 	}
 	if flapOnly := f.Down.Storm.Messages - f.Down.Storm.Churn; flapOnly == 0 {
 		t.Fatalf("no flap messages left in the down window: %+v", f.Down.Storm)
+	}
+}
+
+// keepalived restarted as a flap: its shutdown's storm (the VMACs it
+// removes) is counted apart from the window of the new keepalived, whose
+// VMACs and addresses make the measured storm, and every instance is
+// MASTER again under the new process. Reloaded with an unchanged
+// configuration, keepalived 2.2.7 keeps its VMACs and addresses: no
+// instance leaves MASTER.
+func TestKeepalivedRestartAndReload(t *testing.T) {
+	roottest.RequireKeepalived(t)
+	for _, kind := range []flap.Kind{flap.Restart, flap.Reload} {
+		t.Run(string(kind), func(t *testing.T) {
+			sc := small(4*bytesize.MiB, scenario.PolicyNone)
+			sc.VRIDs, sc.Target, sc.Version, sc.AdvertInterval = 16, scenario.TargetKeepalived, 2, time.Second
+			sc.FlapPattern = flap.Pattern{Kind: kind}
+			res, err := run(t, sc)
+			if err != nil {
+				t.Fatalf("verdict %s: %v", res.Verdict.Line, err)
+			}
+			f := res.Flaps[0]
+			if !f.OneWindow || len(f.Stuck) != 0 || f.Changes != 0 {
+				t.Fatalf("one window %v, stuck %v, %d link changes: want one window, none stuck, no link changed", f.OneWindow, f.Stuck, f.Changes)
+			}
+			if kind == flap.Reload {
+				if f.Shutdown != nil || f.Recovery.Count != 0 {
+					t.Fatalf("reload: shutdown %+v, %d instances went back to MASTER: want none that left it", f.Shutdown, f.Recovery.Count)
+				}
+				return
+			}
+			if f.Shutdown == nil || f.Shutdown.ByType["RTM_DELLINK"] < uint64(sc.VRIDs) {
+				t.Fatalf("shutdown storm %+v: want the %d VMACs removed", f.Shutdown, sc.VRIDs)
+			}
+			if f.Up.Storm.ByType["RTM_NEWLINK"] < uint64(sc.VRIDs) || f.Recovery.Count != sc.VRIDs {
+				t.Fatalf("after the start: %v, %d recovered: want the %d VMACs made again and every instance back", f.Up.Storm.ByType, f.Recovery.Count, sc.VRIDs)
+			}
+		})
 	}
 }

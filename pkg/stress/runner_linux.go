@@ -10,6 +10,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/flap"
+	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/replay"
@@ -30,6 +31,8 @@ type runner struct {
 	subject subjectView
 	engine  *vrrp.Router
 	peer    *vrrp.Router
+	// keepalived is the subject when it is keepalived, else nil.
+	keepalived *keepalived.Process
 	monitor monitorView
 	// monitorMu guards monitor against the sampler while a restarted
 	// target's monitor replaces it (setBuffer).
