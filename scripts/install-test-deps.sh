@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Installs what nlstress's tests and benchmarks need from Debian's packages,
-# only where it is missing: iproute2 (ip, the benchmarks' reference) and
-# keepalived (the real daemon the engine is tested against). Debian does not
-# start keepalived on install where policy-rc.d forbids it; nlstress only ever
-# runs it inside its own lab namespaces.
+# only where it is missing: iproute2 (ip, the benchmarks' reference),
+# keepalived (the real daemon the engine is tested against) and promtool
+# (which checks the Prometheus exposition). Debian does not start keepalived
+# on install where policy-rc.d forbids it; nlstress only ever runs it inside
+# its own lab namespaces. promtool is taken out of Debian's prometheus
+# package without installing it: no Prometheus server, no service, only
+# /usr/local/bin/promtool.
 set -euo pipefail
 need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
@@ -21,4 +24,13 @@ if ((${#need[@]})); then
 	fi
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${need[@]}"
+fi
+
+if ! command -v promtool >/dev/null 2>&1; then
+	echo "installing: promtool (from Debian's prometheus package, not installed)" >&2
+	tmp=$(mktemp -d)
+	(cd "$tmp" && { apt-get download -qq prometheus 2>/dev/null || { apt-get update -qq && apt-get download -qq prometheus; }; })
+	dpkg -x "$tmp"/prometheus_*.deb "$tmp/root"
+	install -m 0755 "$tmp/root/usr/bin/promtool" /usr/local/bin/promtool
+	rm -rf "$tmp"
 fi

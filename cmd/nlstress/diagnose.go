@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/nlstress/nlstress/pkg/diagnose"
+	"github.com/nlstress/nlstress/pkg/exporter"
 	"github.com/nlstress/nlstress/pkg/report"
 	"github.com/nlstress/nlstress/pkg/result"
 )
@@ -17,6 +20,7 @@ import (
 func newDiagnoseCmd(g *globals) *cobra.Command {
 	var opt diagnose.Options
 	var watch, interval time.Duration
+	var textfile, listen string
 	cmd := &cobra.Command{
 		Use:         "diagnose",
 		Annotations: map[string]string{annFormats: defaultFormats + ",prometheus"},
@@ -35,17 +39,33 @@ shared routes and rules, broadcast VIPs and mass notify scripts, and gives
 the lines to paste. A running keepalived's monitor socket is shown with its
 drops.
 
+For Prometheus: -o prometheus prints one scrape; --textfile PATH writes it
+atomically for node_exporter's textfile collector (also when drops were
+found, before exiting 1); --listen ADDR serves /metrics as an exporter until
+stopped, with a drop counter that survives sockets closing.
+
 Exit codes: 0 nothing found; 1 drops on a socket or a problem in the
 configuration; 2 a configuration that cannot be read, or bad usage.`,
 		Example: `  nlstress diagnose
   nlstress diagnose --keepalived-conf /etc/keepalived/keepalived.conf
   nlstress diagnose --all-namespaces --watch 30s
   nlstress diagnose --netns nls-1a2b3c-subject -o json
-  nlstress diagnose -o prometheus > /var/lib/node_exporter/textfile/nlstress.prom`,
+  nlstress diagnose --textfile /var/lib/node_exporter/textfile/nlstress.prom
+  nlstress diagnose --listen :9917`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opt.ConfGiven = cmd.Flags().Changed("keepalived-conf")
 			out := cmd.OutOrStdout()
+			if listen != "" {
+				if watch > 0 || textfile != "" {
+					return errors.New("--listen serves metrics until stopped: it takes neither --watch nor --textfile")
+				}
+				ln, err := net.Listen("tcp", listen)
+				if err != nil {
+					return fmt.Errorf("--listen %s: %w", listen, err)
+				}
+				return exporter.Serve(cmd.Context(), ln, opt)
+			}
 			if watch > 0 {
 				ctx, cancel := context.WithTimeout(cmd.Context(), watch)
 				defer cancel()
@@ -56,6 +76,15 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 			rep, err := diagnose.Run(opt)
 			if err != nil {
 				return err
+			}
+			if textfile != "" {
+				reg, err := exporter.Registry(exporter.Static(rep.Sockets))
+				if err != nil {
+					return err
+				}
+				if err := exporter.WriteTextfile(textfile, reg); err != nil {
+					return fmt.Errorf("--textfile: %w", err)
+				}
 			}
 			if err := report.Diagnose(out, g.output, rep); err != nil {
 				return err
@@ -72,5 +101,7 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 	f.BoolVar(&opt.AllNamespaces, "all-namespaces", false, "also look into every named namespace and every process's namespace")
 	f.DurationVar(&watch, "watch", 0, "sample for this long and show drops per second per socket, e.g. 30s")
 	f.DurationVar(&interval, "interval", time.Second, "sampling interval for --watch")
+	f.StringVar(&textfile, "textfile", "", "also write the metrics to this file, atomically, for node_exporter's textfile collector (e.g. /var/lib/node_exporter/textfile/nlstress.prom)")
+	f.StringVar(&listen, "listen", "", "serve the metrics at http://ADDR/metrics until stopped, as an exporter (e.g. :9917 or 127.0.0.1:9917)")
 	return cmd
 }

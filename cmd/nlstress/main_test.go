@@ -120,6 +120,14 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"replay of a file keepalived rejects", []string{"run", "--target", "keepalived", "--keepalived-conf", "../../pkg/kaconf/testdata/corpus/dup-vrid.conf"}, "dup-vrid.conf:9: VI_1 and VI_2 both use VRID 5"},
 		{"bad interface address", []string{"run", "--target", "keepalived", "--keepalived-conf", "../../scenarios/keepalived/multi-vip-routes.conf", "--interface-address", "eth2"}, "want NAME=ADDRESS/PREFIX"},
 		{"sweep of a missing file", []string{"sweep", "--target", "keepalived", "--keepalived-conf", "/nonexistent/keepalived.conf"}, "/nonexistent/keepalived.conf"},
+		{"listen on a bad port", []string{"diagnose", "--listen", "127.0.0.1:99999"}, "--listen 127.0.0.1:99999"},
+		{"listen and watch", []string{"diagnose", "--listen", ":0", "--watch", "1s"}, "takes neither --watch nor --textfile"},
+		{"textfile in a missing directory", []string{"diagnose", "--textfile", "/nonexistent/dir/n.prom"}, "--textfile"},
+		{"bad flap pattern", []string{"run", "--flap-pattern", "bounce:5"}, "want bounce:N/PERIOD"},
+		{"flap of an interface the lab has not", []string{"run", "--vrids", "10", "--flap-interfaces", "eth3"}, `no interface "eth3" (it has eth2)`},
+		{"more interfaces than VRIDs", []string{"run", "--vrids", "3", "--interfaces", "4"}, "--interfaces 4"},
+		{"negative churn", []string{"run", "--route-churn", "-5"}, "--route-churn -5"},
+		{"reload of the engine", []string{"run", "--flap-pattern", "reload"}, "need --target keepalived"},
 		{"exec program missing", []string{"run", "--target", "exec", "--target-cmd", "no-such-vrrpd -f x"}, "no-such-vrrpd not found"},
 	}
 	pids := map[int]bool{}
@@ -326,8 +334,22 @@ func TestDiagnose(t *testing.T) {
 		t.Fatalf("diagnose -o json: exit %d, %+v:\n%s", code, rep, stdout)
 	}
 	stdout, _, code = nlstress(t, "diagnose", "--keepalived-conf", "../../scenarios/keepalived/vmac-255.conf", "-o", "prometheus")
-	if code != 0 && code != 1 || !strings.Contains(stdout, "# TYPE nlstress_netlink_socket_drops_total counter") {
+	if code != 0 && code != 1 || !strings.Contains(stdout, "# TYPE nlstress_netlink_socket_drops gauge") {
 		t.Fatalf("prometheus: exit %d:\n%s", code, stdout)
+	}
+	// --textfile writes the metrics even when diagnose exits 1 (the
+	// incident's configuration is a problem), atomically: no temporary
+	// file is left beside it.
+	dir := t.TempDir()
+	prom := filepath.Join(dir, "nlstress.prom")
+	if _, _, code = nlstress(t, "diagnose", "--keepalived-conf", conf, "--textfile", prom); code != 1 {
+		t.Fatalf("diagnose --textfile: exit %d, want 1 (the configuration's problem)", code)
+	}
+	if b, err := os.ReadFile(prom); err != nil || !strings.Contains(string(b), "# TYPE nlstress_netlink_sockets gauge") {
+		t.Fatalf("textfile %v:\n%s", err, b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Fatalf("textfile directory holds %d files, want nlstress.prom alone", len(entries))
 	}
 	bad := filepath.Join(t.TempDir(), "keepalived.conf")
 	os.WriteFile(bad, []byte("global_defs {\n  router_id x\n"), 0o644)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/diagnose"
+	"github.com/nlstress/nlstress/pkg/exporter"
 )
 
 // FormatPrometheus is the text exposition format, for node_exporter's
@@ -22,7 +23,11 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 	case FormatJSON:
 		return JSON(w, rep)
 	case FormatPrometheus:
-		return Prometheus(w, rep.Sockets)
+		reg, err := exporter.Registry(exporter.Static(rep.Sockets))
+		if err != nil {
+			return err
+		}
+		return exporter.Write(w, reg)
 	}
 	ew := &errWriter{w: w}
 	h := rep.Host
@@ -166,43 +171,4 @@ func WatchTable(w io.Writer, f Format, rates []diagnose.Rate) error {
 			strconv.FormatUint(uint64(r.Drops), 10), strconv.FormatFloat(r.DropsPerSecond, 'f', 1, 64)})
 	}
 	return Table(w, f, []string{"namespace", "owner", "protocol", "groups", "rcvbuf", "queued", "drops", "drops/s"}, rows)
-}
-
-// Prometheus writes per-socket and per-process netlink metrics in the text
-// exposition format.
-func Prometheus(w io.Writer, socks []diagnose.Socket) error {
-	ew := &errWriter{w: w}
-	type metric struct {
-		name, help, kind string
-		value            func(diagnose.Socket) uint64
-	}
-	metrics := []metric{
-		{"nlstress_netlink_socket_drops_total", "Messages the kernel dropped for a netlink socket (sk_drops).", "counter", func(s diagnose.Socket) uint64 { return uint64(s.Drops) }},
-		{"nlstress_netlink_socket_rcvbuf_bytes", "Effective receive buffer of a netlink socket.", "gauge", func(s diagnose.Socket) uint64 { return uint64(s.RcvBuf) }},
-		{"nlstress_netlink_socket_rmem_bytes", "Bytes of truesize queued on a netlink socket now.", "gauge", func(s diagnose.Socket) uint64 { return uint64(s.Rmem) }},
-	}
-	for _, m := range metrics {
-		ew.printf("# HELP %s %s\n# TYPE %s %s\n", m.name, m.help, m.name, m.kind)
-		for _, s := range socks {
-			ew.printf("%s{namespace=%q,pid=\"%d\",comm=%q,protocol=%q,inode=\"%d\"} %d\n", m.name, s.Namespace, s.PID, s.Comm, s.Protocol.String(), s.Inode, m.value(s))
-		}
-	}
-	type proc struct {
-		ns, comm string
-		pid      int
-	}
-	drops := map[proc]uint64{}
-	var order []proc
-	for _, s := range socks {
-		p := proc{s.Namespace, s.Comm, s.PID}
-		if _, ok := drops[p]; !ok {
-			order = append(order, p)
-		}
-		drops[p] += uint64(s.Drops)
-	}
-	ew.printf("# HELP nlstress_netlink_process_drops_total Netlink messages dropped for all sockets of a process.\n# TYPE nlstress_netlink_process_drops_total counter\n")
-	for _, p := range order {
-		ew.printf("nlstress_netlink_process_drops_total{namespace=%q,pid=\"%d\",comm=%q} %d\n", p.ns, p.pid, p.comm, drops[p])
-	}
-	return ew.err
 }

@@ -42,3 +42,14 @@ func RequireKeepalived(t testing.TB) {
 		skip(t, "keepalived is not installed (scripts/install-test-deps.sh installs Debian's package; CI runs it)")
 	}
 }
+
+// Tool returns the path of a command-line tool a test needs, and skips
+// (fails in CI) when it is not installed; install says how to get it.
+func Tool(t testing.TB, name, install string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		skip(t, name+" is not installed ("+install+")")
+	}
+	return path
+}

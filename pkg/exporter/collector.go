@@ -1,0 +1,123 @@
+package exporter
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/nlstress/nlstress/pkg/diagnose"
+)
+
+// Collector is a prometheus.Collector of a host's netlink sockets, read
+// through sock_diag at every scrape.
+type Collector struct {
+	list func() ([]diagnose.Socket, error)
+	// totals, when set, adds the churn-proof drop counter
+	// (nlstress_netlink_drops_total): only a process that stays up, an
+	// exporter, can keep one.
+	mu     sync.Mutex
+	totals *Totals
+
+	sockets, drops, dropsTotal, rcvbuf, queued, info *prometheus.Desc
+}
+
+// Static is a collector of sockets listed once (diagnose's report), for a
+// one-shot exposition: it has no drop counter, which needs scrapes over
+// time.
+func Static(socks []diagnose.Socket) *Collector {
+	return newCollector(func() ([]diagnose.Socket, error) { return socks, nil }, false)
+}
+
+func newCollector(list func() ([]diagnose.Socket, error), counter bool) *Collector {
+	c := &Collector{
+		list:       list,
+		sockets:    prometheus.NewDesc(nameSockets, "Netlink sockets open, per owner, protocol and multicast groups.", labelNames, nil),
+		drops:      prometheus.NewDesc(nameDrops, "Sum of sk_drops over the owner's netlink sockets open now (falls when a socket closes: a gauge; see nlstress_netlink_drops_total).", labelNames, nil),
+		dropsTotal: prometheus.NewDesc(nameDropsTot, "Netlink messages the kernel dropped for the owner's sockets, counted by this exporter across socket churn.", labelNames, nil),
+		rcvbuf:     prometheus.NewDesc(nameRcvBuf, "Smallest effective receive buffer (sk_rcvbuf) of the owner's netlink sockets.", labelNames, nil),
+		queued:     prometheus.NewDesc(nameQueued, "Truesize queued now on the owner's netlink sockets (sk_rmem_alloc).", labelNames, nil),
+		info:       prometheus.NewDesc(nameInfo, "One netlink socket: its owner's pid and its inode.", infoLabelNames, nil),
+	}
+	if counter {
+		c.totals = NewTotals()
+	}
+	return c
+}
+
+// Describe sends the metrics' descriptions.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.sockets, c.drops, c.rcvbuf, c.queued, c.info} {
+		ch <- d
+	}
+	if c.totals != nil {
+		ch <- c.dropsTotal
+	}
+}
+
+// Collect lists the sockets and sends their metrics; a failed listing is
+// sent as an invalid metric, which the registry reports as the scrape's
+// error.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	socks, err := c.list()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.sockets, fmt.Errorf("list netlink sockets: %w", err))
+		return
+	}
+	for _, g := range Aggregate(socks) {
+		v := g.values()
+		ch <- prometheus.MustNewConstMetric(c.sockets, prometheus.GaugeValue, float64(g.Sockets), v...)
+		ch <- prometheus.MustNewConstMetric(c.drops, prometheus.GaugeValue, float64(g.Drops), v...)
+		ch <- prometheus.MustNewConstMetric(c.rcvbuf, prometheus.GaugeValue, float64(g.RcvBuf), v...)
+		ch <- prometheus.MustNewConstMetric(c.queued, prometheus.GaugeValue, float64(g.Queued), v...)
+	}
+	for _, s := range socks {
+		v := append(ownerOf(s).values(), strconv.Itoa(s.PID), strconv.FormatUint(uint64(s.Inode), 10))
+		ch <- prometheus.MustNewConstMetric(c.info, prometheus.GaugeValue, 1, v...)
+	}
+	if c.totals != nil {
+		c.mu.Lock()
+		totals := c.totals.Observe(socks)
+		c.mu.Unlock()
+		for o, n := range totals {
+			ch <- prometheus.MustNewConstMetric(c.dropsTotal, prometheus.CounterValue, float64(n), o.values()...)
+		}
+	}
+}
+
+// Registry is a registry holding c alone.
+func Registry(c *Collector) (*prometheus.Registry, error) {
+	reg := prometheus.NewRegistry()
+	if err := reg.Register(c); err != nil {
+		return nil, fmt.Errorf("register the netlink collector: %w", err)
+	}
+	return reg, nil
+}
+
+// Write writes one scrape of reg in the text exposition format.
+func Write(w io.Writer, reg prometheus.Gatherer) error {
+	mfs, err := reg.Gather()
+	if err != nil {
+		return fmt.Errorf("gather metrics: %w", err)
+	}
+	enc := expfmt.NewEncoder(w, expfmt.NewFormat(expfmt.TypeTextPlain))
+	for _, mf := range mfs {
+		if err := enc.Encode(mf); err != nil {
+			return fmt.Errorf("encode %s: %w", mf.GetName(), err)
+		}
+	}
+	return nil
+}
+
+// WriteTextfile writes one scrape of reg to path atomically (a temporary
+// file in the same directory, renamed over path), as node_exporter's
+// textfile collector needs: it never reads a half-written file.
+func WriteTextfile(path string, reg prometheus.Gatherer) error {
+	if err := prometheus.WriteToTextfile(path, reg); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
