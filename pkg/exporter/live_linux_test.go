@@ -51,7 +51,9 @@ func TestServeScrapedAndCheckedByPromtool(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, ln, diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject)}) }()
+	go func() {
+		served <- Serve(ctx, ln, diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject)})
+	}()
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		DialContext: func(_ context.Context, network, addr string) (c net.Conn, err error) {
 			err = ns.Do(func() error { c, err = net.Dial(network, addr); return err })

@@ -33,7 +33,7 @@ type runner struct {
 	peer    *vrrp.Router
 	// keepalived is the subject when it is keepalived, else nil.
 	keepalived *keepalived.Process
-	monitor monitorView
+	monitor    monitorView
 	// monitorMu guards monitor against the sampler while a restarted
 	// target's monitor replaces it (setBuffer).
 	monitorMu sync.Mutex
