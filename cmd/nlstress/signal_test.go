@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
@@ -158,14 +159,17 @@ func TestSIGKILLThenCleanup(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("cleanup: exit %d: %s", code, stderr)
 	}
-	var found []struct {
-		Kind, Name, Action string
+	var doc struct {
+		SchemaVersion int `json:"schema_version"`
+		Leftovers     []struct {
+			Kind, Name, Action string
+		}
 	}
-	if err := json.Unmarshal([]byte(stdout), &found); err != nil {
-		t.Fatalf("cleanup -o json: %v\n%s", err, stdout)
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || doc.SchemaVersion != result.SchemaVersion {
+		t.Fatalf("cleanup -o json: %v, schema_version %d\n%s", err, doc.SchemaVersion, stdout)
 	}
 	procs := 0
-	for _, lo := range found {
+	for _, lo := range doc.Leftovers {
 		if lo.Kind != "process" {
 			continue
 		}

@@ -89,9 +89,9 @@ func JUnit(w io.Writer, g GateRun) error {
 	for _, c := range g.Checks {
 		tc := testcase{Name: c.Metric, Classname: "nlstress.gate." + c.Scenario, Time: seconds(0)}
 		if c.Skipped {
-			tc.Skipped = &message{Message: fmt.Sprintf("%s: %s", c.Metric, c.Now)}
+			tc.Skipped = &message{Message: fmt.Sprintf("%s: %s", c.Metric, c.NowText())}
 		} else if !c.Pass {
-			msg := fmt.Sprintf("%s regressed: now %s, limit %s (baseline %s)", c.Metric, c.Now, c.Limit, c.Baseline)
+			msg := fmt.Sprintf("%s regressed: now %s, limit %s (baseline %s)", c.Metric, c.NowText(), c.LimitText(), c.BaselineText())
 			tc.Failure = &message{Message: msg, Type: "regression", Text: msg}
 		}
 		add(c.Scenario, tc, g.Times[c.Scenario])

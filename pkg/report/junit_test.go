@@ -11,10 +11,12 @@ import (
 	"github.com/nlstress/nlstress/pkg/result"
 )
 
+func num(v float64) *float64 { return &v }
+
 func TestJUnit(t *testing.T) {
 	checks := []result.Check{
-		{Scenario: "ci-gate", Metric: "kernel_drops", Baseline: "0", Now: "201", Limit: "<= 0"},
-		{Scenario: "ci-gate", Metric: "stuck_instances", Baseline: "0", Now: "0", Limit: "<= 0", Pass: true},
+		{Scenario: "ci-gate", Metric: "kernel_drops", Unit: "messages", Baseline: num(0), Now: num(201), Limit: result.Limit{Max: num(0)}},
+		{Scenario: "ci-gate", Metric: "stuck_instances", Unit: "instances", Baseline: num(0), Now: num(0), Limit: result.Limit{Max: num(0)}, Pass: true},
 	}
 	var b bytes.Buffer
 	if err := JUnit(&b, GateRun{Checks: checks, Times: map[string]time.Duration{"ci-gate": 1500 * time.Millisecond}}); err != nil {
@@ -53,8 +55,8 @@ func TestJUnit(t *testing.T) {
 // gate that stopped on an error still writes a file with an error case.
 func TestJUnitSchemaAndErrors(t *testing.T) {
 	checks := []result.Check{
-		{Scenario: "ka", Metric: "books_balance", Now: "not measurable", Skipped: true},
-		{Scenario: "ka", Metric: "kernel_drops", Now: "0", Limit: "<= 0", Pass: true},
+		{Scenario: "ka", Metric: "books_balance", Unit: "balanced", Limit: result.Limit{Min: num(1)}, Skipped: true},
+		{Scenario: "ka", Metric: "kernel_drops", Unit: "messages", Now: num(0), Limit: result.Limit{Max: num(0)}, Pass: true},
 	}
 	var b bytes.Buffer
 	err := JUnit(&b, GateRun{Checks: checks, Times: map[string]time.Duration{"ka": 2 * time.Second}, Err: errors.New("gate ci: no baseline")})

@@ -315,7 +315,10 @@ func Cleanup(w io.Writer, f Format, found []lab.Leftover) error {
 		if found == nil {
 			found = []lab.Leftover{}
 		}
-		return JSON(w, found)
+		return JSON(w, struct {
+			SchemaVersion int            `json:"schema_version"`
+			Removed       []lab.Leftover `json:"leftovers"`
+		}{result.SchemaVersion, found})
 	}
 	if len(found) == 0 {
 		_, err := io.WriteString(w, "nothing to clean up\n")

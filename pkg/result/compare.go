@@ -3,6 +3,7 @@ package result
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/flap"
@@ -13,26 +14,88 @@ import (
 // different scenario than the one run now: comparing them means nothing.
 var ErrBaselineMismatch = errors.New("baseline is for a different scenario")
 
-// Check is one metric of one scenario held against its limit.
+// Check is one metric of one scenario held against its limit. Values are
+// numbers in Unit, never text; Text methods format them for tables.
 type Check struct {
 	Scenario string `json:"scenario"`
 	Metric   string `json:"metric"`
-	Baseline string `json:"baseline"`
-	Now      string `json:"now"`
-	Limit    string `json:"limit"`
-	Pass     bool   `json:"pass"`
+	// Unit is the unit of Baseline, Now and Limit: "messages",
+	// "instances", "ns", "bytes", or "balanced" (1 the books balance, 0
+	// they do not).
+	Unit string `json:"unit"`
+	// Baseline and Now are the metric's values; null when the metric
+	// cannot be measured for the target (the books of an outside daemon).
+	Baseline *float64 `json:"baseline"`
+	Now      *float64 `json:"now"`
+	Limit    Limit    `json:"limit"`
+	Pass     bool     `json:"pass"`
 	// Skipped says the metric cannot be measured for this target (the
 	// books of an external daemon): neither a pass nor a regression.
 	Skipped bool `json:"skipped,omitempty"`
 }
 
-// books names a run's books for a check: "true", "false" or "not
-// measurable".
-func books(t *Totals) string {
-	if t.Balanced == nil {
+// Limit is what Now must be: at most Max, or at least Min. A limit taken
+// from the baseline says how: Max = baseline × Factor + Slack.
+type Limit struct {
+	Max    *float64 `json:"max,omitempty"`
+	Min    *float64 `json:"min,omitempty"`
+	Factor float64  `json:"factor,omitempty"`
+	Slack  float64  `json:"slack,omitempty"`
+}
+
+// value is v as a Check value.
+func value(v float64) *float64 { return &v }
+
+// valueText formats a value in unit.
+func valueText(v *float64, unit string) string {
+	switch {
+	case v == nil:
 		return "not measurable"
+	case unit == "ns":
+		return time.Duration(*v).Round(time.Millisecond).String()
+	case unit == "balanced":
+		return fmt.Sprint(*v == 1)
 	}
-	return fmt.Sprint(*t.Balanced)
+	return fmt.Sprint(int64(*v))
+}
+
+// BaselineText is the baseline's value for a table.
+func (c Check) BaselineText() string { return valueText(c.Baseline, c.Unit) }
+
+// NowText is the value now for a table.
+func (c Check) NowText() string { return valueText(c.Now, c.Unit) }
+
+// LimitText is the limit for a table: "<= 990ms (x1.50 + 500ms)".
+func (c Check) LimitText() string {
+	l := c.Limit
+	switch {
+	case l.Min != nil && c.Unit == "balanced":
+		return "true"
+	case l.Min != nil:
+		return ">= " + valueText(l.Min, c.Unit)
+	case l.Max == nil:
+		return ""
+	}
+	text := "<= " + valueText(l.Max, c.Unit)
+	switch {
+	case l.Factor != 0 && l.Slack != 0:
+		text += fmt.Sprintf(" (x%.2f + %s)", l.Factor, valueText(&l.Slack, c.Unit))
+	case l.Factor != 0:
+		text += fmt.Sprintf(" (x%.2f)", l.Factor)
+	}
+	return text
+}
+
+// books is a run's books as a check value: 1 balanced, 0 not, nil not
+// measurable.
+func books(t *Totals) *float64 {
+	switch {
+	case t.Balanced == nil:
+		return nil
+	case *t.Balanced:
+		return value(1)
+	}
+	return value(0)
 }
 
 // comparable is the part of a scenario a baseline must share with a run.
@@ -64,20 +127,21 @@ func Compare(name string, baseline, now Result, g scenario.Gate) ([]Check, error
 		}
 		return n
 	}
-	p95 := func(r Result) time.Duration { return r.Totals.Recovery.P95 }
-	limitP95 := time.Duration(float64(p95(baseline))*g.RecoveryFactor) + g.RecoverySlack
-	limitStorm := uint64(float64(baseline.Totals.LargestStorm) * g.StormFactor)
+	p95 := func(r Result) float64 { return float64(r.Totals.Recovery.P95) }
+	limitP95 := p95(baseline)*g.RecoveryFactor + float64(g.RecoverySlack)
+	limitStorm := float64(baseline.Totals.LargestStorm) * g.StormFactor
+	stuckNow := float64(worstStuck(now))
 	checks := []Check{
-		{Metric: "kernel_drops", Baseline: fmt.Sprint(baseline.Totals.Drops), Now: fmt.Sprint(now.Totals.Drops),
-			Limit: fmt.Sprintf("<= %d", g.MaxDrops), Pass: now.Totals.Drops <= g.MaxDrops},
-		{Metric: "stuck_instances", Baseline: fmt.Sprint(worstStuck(baseline)), Now: fmt.Sprint(worstStuck(now)),
-			Limit: fmt.Sprintf("<= %d", g.MaxStuck), Pass: worstStuck(now) <= g.MaxStuck},
-		{Metric: "recovery_p95", Baseline: p95(baseline).Round(time.Millisecond).String(), Now: p95(now).Round(time.Millisecond).String(),
-			Limit: fmt.Sprintf("<= %v (x%.2f + %v)", limitP95.Round(time.Millisecond), g.RecoveryFactor, g.RecoverySlack), Pass: p95(now) <= limitP95},
-		{Metric: "storm_truesize", Baseline: fmt.Sprint(baseline.Totals.LargestStorm), Now: fmt.Sprint(now.Totals.LargestStorm),
-			Limit: fmt.Sprintf("<= %d (x%.2f)", limitStorm, g.StormFactor), Pass: now.Totals.LargestStorm <= limitStorm},
-		{Metric: "books_balance", Baseline: books(baseline.Totals), Now: books(now.Totals),
-			Limit: "true", Pass: now.Totals.Balanced != nil && *now.Totals.Balanced, Skipped: now.Totals.Balanced == nil},
+		{Metric: "kernel_drops", Unit: "messages", Baseline: value(float64(baseline.Totals.Drops)), Now: value(float64(now.Totals.Drops)),
+			Limit: Limit{Max: value(float64(g.MaxDrops))}, Pass: now.Totals.Drops <= g.MaxDrops},
+		{Metric: "stuck_instances", Unit: "instances", Baseline: value(float64(worstStuck(baseline))), Now: value(stuckNow),
+			Limit: Limit{Max: value(float64(g.MaxStuck))}, Pass: stuckNow <= float64(g.MaxStuck)},
+		{Metric: "recovery_p95", Unit: "ns", Baseline: value(p95(baseline)), Now: value(p95(now)),
+			Limit: Limit{Max: value(limitP95), Factor: g.RecoveryFactor, Slack: float64(g.RecoverySlack)}, Pass: p95(now) <= limitP95},
+		{Metric: "storm_truesize", Unit: "bytes", Baseline: value(float64(baseline.Totals.LargestStorm)), Now: value(float64(now.Totals.LargestStorm)),
+			Limit: Limit{Max: value(math.Floor(limitStorm)), Factor: g.StormFactor}, Pass: float64(now.Totals.LargestStorm) <= math.Floor(limitStorm)},
+		{Metric: "books_balance", Unit: "balanced", Baseline: books(baseline.Totals), Now: books(now.Totals),
+			Limit: Limit{Min: value(1)}, Pass: now.Totals.Balanced != nil && *now.Totals.Balanced, Skipped: now.Totals.Balanced == nil},
 	}
 	for i := range checks {
 		checks[i].Scenario = name

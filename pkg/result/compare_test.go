@@ -76,10 +76,36 @@ func TestCompareBooksNotMeasurable(t *testing.T) {
 		if c.Metric != "books_balance" {
 			continue
 		}
-		if c.Pass || !c.Skipped || c.Now != "not measurable" {
+		if c.Pass || !c.Skipped || c.Now != nil || c.NowText() != "not measurable" {
 			t.Fatalf("books check %+v: want skipped as not measurable, not passed", c)
 		}
 		return
 	}
 	t.Fatal("no books_balance check")
+}
+
+// The limits read as a planner writes them, from numbers, never from
+// text: a duration limit with its factor and slack, a byte limit with its
+// factor.
+func TestCheckTexts(t *testing.T) {
+	base, now := measured(0, 0, 600*time.Millisecond, 100000), measured(3, 0, 700*time.Millisecond, 120000)
+	checks, err := Compare("x", base, now, scenario.Gate{RecoveryFactor: 1.5, RecoverySlack: 90 * time.Millisecond, StormFactor: 1.1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][3]string{
+		"kernel_drops":   {"0", "3", "<= 0"},
+		"recovery_p95":   {"600ms", "700ms", "<= 990ms (x1.50 + 90ms)"},
+		"storm_truesize": {"100000", "120000", "<= 110000 (x1.10)"},
+		"books_balance":  {"true", "true", "true"},
+	}
+	for _, c := range checks {
+		w, ok := want[c.Metric]
+		if !ok {
+			continue
+		}
+		if got := [3]string{c.BaselineText(), c.NowText(), c.LimitText()}; got != w {
+			t.Errorf("%s: %q, want %q", c.Metric, got, w)
+		}
+	}
 }
