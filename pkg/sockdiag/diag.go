@@ -92,12 +92,14 @@ func (p Protocol) MarshalText() ([]byte, error) { return []byte(p.String()), nil
 
 // Wire sizes and codes from linux/netlink_diag.h and linux/sock_diag.h.
 const (
-	sizeofReq  = 20 // struct netlink_diag_req
-	sizeofMsg  = 28 // struct netlink_diag_msg
-	protoAll   = 0xff
-	showMem    = 0x1
-	showGroups = 0x2
-	showFlags  = 0x8
+	sizeofReq = 20 // struct netlink_diag_req
+	sizeofMsg = 28 // struct netlink_diag_msg
+	// inodeOffset is ndiag_ino's place in struct netlink_diag_msg.
+	inodeOffset = 16
+	protoAll    = 0xff
+	showMem     = 0x1
+	showGroups  = 0x2
+	showFlags   = 0x8
 
 	// The NETLINK_DIAG_* attributes start at 0: the header comments out
 	// NETLINK_DIAG_NONE.
@@ -110,12 +112,12 @@ const (
 	meminfoDrops     = 8 // SK_MEMINFO_DROPS
 )
 
-// request is the dump request body: every protocol, with memory, groups
-// and flags.
-func request() []byte {
+// request is the dump request body for one protocol (protoAll for
+// every one), with memory, groups and flags.
+func request(proto uint8) []byte {
 	b := make([]byte, sizeofReq)
 	b[0] = 16 // AF_NETLINK
-	b[1] = protoAll
+	b[1] = proto
 	binary.NativeEndian.PutUint32(b[8:12], showMem|showGroups|showFlags)
 	return b
 }
@@ -130,7 +132,7 @@ func parseMessage(b []byte) (Socket, error) {
 	s := Socket{
 		Protocol: Protocol(b[2]),
 		PortID:   binary.NativeEndian.Uint32(b[4:8]),
-		Inode:    binary.NativeEndian.Uint32(b[16:20]),
+		Inode:    binary.NativeEndian.Uint32(b[inodeOffset:]),
 	}
 	for a := b[sizeofMsg:]; len(a) >= 4; {
 		l := int(binary.NativeEndian.Uint16(a[0:2]))

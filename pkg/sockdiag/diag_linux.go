@@ -1,6 +1,7 @@
 package sockdiag
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/mdlayher/netlink"
@@ -18,7 +19,7 @@ func List(netnsFD int) ([]Socket, error) {
 	defer c.Close()
 	msgs, err := c.Execute(netlink.Message{
 		Header: netlink.Header{Type: unix.SOCK_DIAG_BY_FAMILY, Flags: netlink.Request | netlink.Dump},
-		Data:   request(),
+		Data:   request(protoAll),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sockdiag: dump netlink sockets: %w", err)
@@ -56,3 +57,47 @@ func Inode(fd int) (uint32, error) {
 	}
 	return uint32(st.Ino), nil
 }
+
+// Dumper finds one socket again and again through a NETLINK_SOCK_DIAG
+// connection it keeps open, dumping one protocol only: what a sampler
+// polling another process's socket every few milliseconds needs, where
+// List dials a connection (entering the namespace) and dumps every
+// protocol each time.
+type Dumper struct {
+	c     *netlink.Conn
+	proto Protocol
+	req   netlink.Message
+}
+
+// NewDumper opens a dumper of the sockets of one protocol in a namespace
+// (netnsFD 0: the caller's).
+func NewDumper(netnsFD int, proto Protocol) (*Dumper, error) {
+	c, err := netlink.Dial(unix.NETLINK_SOCK_DIAG, &netlink.Config{NetNS: netnsFD})
+	if err != nil {
+		return nil, fmt.Errorf("sockdiag: dial: %w", err)
+	}
+	return &Dumper{c: c, proto: proto, req: netlink.Message{
+		Header: netlink.Header{Type: unix.SOCK_DIAG_BY_FAMILY, Flags: netlink.Request | netlink.Dump},
+		Data:   request(uint8(proto)),
+	}}, nil
+}
+
+// Find returns the socket with the given inode, and false when the
+// protocol has none.
+func (d *Dumper) Find(inode uint32) (Socket, bool, error) {
+	msgs, err := d.c.Execute(d.req)
+	if err != nil {
+		return Socket{}, false, fmt.Errorf("sockdiag: dump %s sockets: %w", d.proto, err)
+	}
+	for _, m := range msgs {
+		if len(m.Data) < sizeofMsg || binary.NativeEndian.Uint32(m.Data[inodeOffset:]) != inode {
+			continue
+		}
+		s, err := parseMessage(m.Data)
+		return s, err == nil, err
+	}
+	return Socket{}, false, nil
+}
+
+// Close closes the dumper's connection.
+func (d *Dumper) Close() error { return d.c.Close() }

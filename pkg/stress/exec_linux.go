@@ -74,7 +74,11 @@ func (r *runner) startExec(ctx context.Context, sc scenario.Scenario, l *lab.Lab
 		return err
 	}
 	r.subject = wire
-	r.setMonitor(&externalMonitor{nsFD: l.Subject.NS.Fd(), sock: sock, policy: "unknown (" + sock.Comm + ")"})
+	m, err := newExternalMonitor(l.Subject.NS.Fd(), sock, "unknown ("+sock.Comm+")")
+	if err != nil {
+		return err
+	}
+	r.setMonitor(m)
 	return nil
 }
 

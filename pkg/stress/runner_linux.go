@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -219,10 +220,13 @@ func (r *runner) memInfo() (sockdiag.MemInfo, error) {
 }
 
 // setMonitor makes m the monitor under test.
+// The monitor it replaces is closed, if it holds anything.
 func (r *runner) setMonitor(m monitorView) {
 	r.monitorMu.Lock()
+	old := r.monitor
 	r.monitor = m
 	r.monitorMu.Unlock()
+	closeMonitor(old)
 	if r.win != nil {
 		r.win.Monitor = m
 	}
@@ -245,6 +249,14 @@ func (r *runner) setBuffer(ctx context.Context, sc scenario.Scenario) error {
 		return r.startKeepalived(ctx, sc, r.lab)
 	}
 	return fmt.Errorf("%w: an exec target's buffer is its own: nlstress cannot change it", scenario.ErrInvalid)
+}
+
+// closeMonitor closes what a monitor view holds (an external monitor's
+// sock_diag connection); the engine's monitor is the engine's to close.
+func closeMonitor(m monitorView) {
+	if c, ok := m.(io.Closer); ok {
+		_ = c.Close()
+	}
 }
 
 // describeMonitor is the result's description of the monitor under test:
@@ -302,6 +314,7 @@ func (r *runner) stop(res *result.Result) error {
 	}
 	r.cancel()
 	r.wg.Wait()
+	closeMonitor(r.monitor)
 	if r.oracle != nil {
 		r.oracle.Close()
 	}
