@@ -35,6 +35,21 @@ type Window struct {
 	// Busy explains a monitor that never drains ("consumer cost too
 	// high?"), for the error.
 	Busy string
+	// carried is what the oracle collected before the window closed
+	// (Carry), added to the window's storm at Close.
+	carried nlmon.Storm
+}
+
+// Carry collects what the oracle holds now, in the middle of a window
+// (the churn before a flap's first down, to measure it alone), returns
+// it, and keeps it for the window's Close to add back.
+func (w *Window) Carry() (nlmon.Storm, error) {
+	st, err := w.Oracle.Collect()
+	if err != nil {
+		return st, err
+	}
+	w.carried.Add(st)
+	return st, nil
 }
 
 // Timeouts of a window's waits, and how many markers are sent before a
@@ -94,6 +109,10 @@ func (w *Window) Close(ctx context.Context) (nlmon.Counts, nlmon.Storm, error) {
 	storm, err := w.Oracle.Collect()
 	if err != nil {
 		return nlmon.Counts{}, storm, err
+	}
+	if w.carried.Messages > 0 {
+		w.carried.Add(storm)
+		storm, w.carried = w.carried, nlmon.Storm{}
 	}
 	if w.Marker == nil {
 		return w.closeByQueue(ctx, storm)

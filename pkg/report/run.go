@@ -169,7 +169,7 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	}
 	churned := ""
 	if sc.Churns() {
-		churned = " (background churn left out, by its share of the bytes)"
+		churned = " (background churn left out, at its truesize per message measured alone)"
 	}
 	ew.printf("\nlargest storm: %s of truesize%s; a buffer that holds it whole with %d%% margin is %d bytes effective (%s).\n",
 		kb(r.Totals.LargestStorm), churned, int(rec.Margin*100), rec.Needed, enough)

@@ -43,17 +43,15 @@ type Storm struct {
 	// made (about the churn link): the rest is the flap's storm.
 	Churn      uint64 `json:"churn_messages"`
 	ChurnBytes uint64 `json:"churn_bytes"`
+	// ChurnTruesize is churn's share of Truesize: its messages times the
+	// truesize per message of the churn measured alone in the second
+	// before the flap (the kernel reports one truesize for the queue).
+	ChurnTruesize uint64 `json:"churn_truesize"`
 }
 
 // FlapTruesize is the truesize of the flap's own storm: Truesize less
-// background churn's share, estimated from its share of the netlink bytes
-// (the kernel reports one truesize for the whole queue).
-func (s Storm) FlapTruesize() uint64 {
-	if s.ChurnBytes == 0 || s.Bytes == 0 {
-		return s.Truesize
-	}
-	return uint64(float64(s.Truesize) * float64(s.Bytes-min(s.ChurnBytes, s.Bytes)) / float64(s.Bytes))
-}
+// background churn's share.
+func (s Storm) FlapTruesize() uint64 { return s.Truesize - min(s.ChurnTruesize, s.Truesize) }
 
 // Phase is one link transition (down or up) as the storm and the monitor
 // saw it.

@@ -38,7 +38,12 @@ func (s Scenario) StormBound() int64 {
 // OracleRcvBuf is the buffer to request for the oracle of this scenario:
 // room for two transitions' StormBound (the kernel doubles the request),
 // at least 32 MiB, at most what the kernel grants. Validate refuses a
-// scenario whose bound does not fit.
+// scenario whose bound does not fit. With background churn, whose window
+// lasts as long as the instances take to recover, it is the most the
+// kernel grants: memory is only used while messages are queued.
 func (s Scenario) OracleRcvBuf() bytesize.Size {
+	if s.Churns() {
+		return bytesize.Size(OracleMaxRcvBuf / 2)
+	}
 	return bytesize.Size(min(max(s.StormBound(), 32<<20), OracleMaxRcvBuf/2))
 }

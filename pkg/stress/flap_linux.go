@@ -46,7 +46,7 @@ func (r *runner) phase(ctx context.Context, m *nlmon.Counts) (result.Phase, erro
 		return result.Phase{}, err
 	}
 	p := result.Phase{
-		Storm:     stormResult(storm),
+		Storm:     r.stormResult(storm),
 		Received:  now.Messages - m.Messages,
 		ENOBUFS:   now.ENOBUFS - m.ENOBUFS,
 		Drops:     now.Drops - m.Drops,
@@ -85,6 +85,12 @@ func (r *runner) learnBelief() error {
 	return nil
 }
 
+func (r *runner) stormResult(s nlmon.Storm) result.Storm {
+	st := stormResult(s)
+	st.ChurnTruesize = uint64(float64(s.Churn) * r.churnTruesize)
+	return st
+}
+
 func stormResult(s nlmon.Storm) result.Storm {
 	return result.Storm{Messages: s.Messages, Bytes: s.Bytes, Truesize: s.Truesize, ByType: s.ByType, OracleDrops: uint64(s.OracleDrops),
 		AdminChanges: s.AdminChanges, CarrierChanges: s.CarrierChanges, Churn: s.Churn, ChurnBytes: s.ChurnBytes}
@@ -117,6 +123,15 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	}
 	if len(gens) > 0 {
 		flap.Hold(ctx, time.Now().Add(churnLead))
+		// The churn alone, before the flap: its truesize per message,
+		// to tell its share of the windows' truesize.
+		lead, err := r.win.Carry()
+		if err != nil {
+			return f, nil, err
+		}
+		if lead.Messages > 0 {
+			r.churnTruesize = float64(lead.Truesize) / float64(lead.Messages)
+		}
 	}
 
 	var lastUp []time.Time

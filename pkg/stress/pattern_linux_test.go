@@ -90,6 +90,12 @@ func TestChurnDuringAFlap(t *testing.T) {
 	if flapOnly := f.Down.Storm.Messages - f.Down.Storm.Churn; flapOnly == 0 {
 		t.Fatalf("no flap messages left in the down window: %+v", f.Down.Storm)
 	}
+	// Churn's share of the truesize is taken out at its own truesize per
+	// message, measured alone before the flap: what is left is the
+	// flap's, between nothing and the whole window.
+	if d := f.Down.Storm; d.ChurnTruesize == 0 || d.FlapTruesize() == 0 || d.FlapTruesize() >= d.Truesize {
+		t.Fatalf("down window: truesize %d, churn's %d, the flap's %d", d.Truesize, d.ChurnTruesize, d.FlapTruesize())
+	}
 }
 
 // keepalived restarted as a flap: its shutdown's storm (the VMACs it

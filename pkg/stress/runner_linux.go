@@ -50,6 +50,9 @@ type runner struct {
 	// flap takes down and up.
 	win   *flap.Window
 	links flap.Links
+	// churnTruesize is the truesize per message of background churn,
+	// measured alone before the last flap.
+	churnTruesize float64
 	// flapped is what a flap concerns: the lab's interfaces it takes down
 	// and the instances on them.
 	flapped flapped
