@@ -64,6 +64,24 @@ bench ./pkg/vrrp 'BenchmarkSoak4080At1s$' -benchtime 1x
 check "soak 2 x 4080 at 1 s: spurious transitions" "$(metric "$log.last" BenchmarkSoak4080At1s spurious-transitions)" "==" 0 "-"
 check "soak 2 x 4080 at 1 s: RSS MB" "$(metric "$log.last" BenchmarkSoak4080At1s rss-MB)" "<=" 200 "-"
 
+# The engine against keepalived 2.2.7 on the same work, the same peer (a
+# keepalived at priority 100), in one run: CPU per advert at 10 ms, RSS at
+# 4080 instances.
+bench ./pkg/stress 'BenchmarkSoakEngineVsKeepalived255At10ms$' -benchtime 1x -timeout 30m
+ka10=$(metric "$log.last" BenchmarkSoakEngineVsKeepalived255At10ms keepalived-us/advert)
+check "255 at 10 ms: engine CPU per advert / keepalived's" "$(metric "$log.last" BenchmarkSoakEngineVsKeepalived255At10ms cpu-per-advert-ratio)" "<=" 1 "keepalived ${ka10:-?} us/advert, same run (ratio)"
+check "255 at 10 ms: engine spurious transitions" "$(metric "$log.last" BenchmarkSoakEngineVsKeepalived255At10ms engine-spurious)" "==" 0 "-"
+check "255 at 10 ms: keepalived spurious transitions" "$(metric "$log.last" BenchmarkSoakEngineVsKeepalived255At10ms keepalived-spurious)" "==" 0 "-"
+bench ./pkg/stress 'BenchmarkSoakEngineVsKeepalived4080At1s$' -benchtime 1x -timeout 30m
+karss=$(metric "$log.last" BenchmarkSoakEngineVsKeepalived4080At1s keepalived-rss-MB)
+check "4080 at 1 s: engine RSS / keepalived's" "$(metric "$log.last" BenchmarkSoakEngineVsKeepalived4080At1s rss-ratio)" "<=" 1 "keepalived ${karss:-?} MB, same run (ratio)"
+
+# The sampler's cost per sample of an outside daemon's socket: a kept
+# sock_diag connection dumping route sockets, against dialing and dumping
+# every protocol (what it did before).
+bench ./pkg/sockdiag 'BenchmarkFind$' -benchtime 2000x
+check "sampler: one sample of an outside socket" "$(metric "$log.last" BenchmarkFind dumper/list-ratio)" "<=" 0.5 "dial and dump all, same run (ratio)"
+
 # A sweep as a planner runs it: 255 VMAC instances at 1 s adverts, VRRPv2,
 # confirmed by 30 loss-free flaps in a row, on each target. Target: under
 # 10 minutes each (one lab per sweep; only the buffer changes between

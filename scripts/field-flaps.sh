@@ -32,7 +32,7 @@ for f in scenarios/field-*.yaml; do
 			[$n, $t, (.flaps|length|tostring),
 			 rate(.totals.loss_rate), rate(.totals.stuck_rate),
 			 (.totals.drops|tostring), ((.totals.largest_storm/1000)|floor|tostring),
-			 ([.flaps[].churn[]? | "\(.kind) \(.achieved_per_s|floor)/s"] | unique | join(", ")),
+			 ([.flaps[].churn[]?] | group_by(.kind) | map("\(.[0].kind) >= \(map(.achieved_per_s) | min | floor)/s") | join(", ")),
 			 "\($s)s"] | @tsv' <"$json" |
 			awk -F'\t' '{printf "%-24s %-10s %6s %-14s %-14s %10s %11s %s (%s)\n", $1, $2, $3, $4, $5, $6, $7, $8, $9}'
 	done

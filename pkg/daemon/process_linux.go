@@ -67,6 +67,9 @@ func Start(ns *netns.NS, cmd *exec.Cmd, logPath string) (*Process, error) {
 // Exited is closed when the daemon's own process has exited.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 
+// PID is the daemon's own process id.
+func (p *Process) PID() int { return p.cmd.Process.Pid }
+
 // Signal sends sig to the daemon's own process (not its group): a
 // keepalived told to reload passes it on to its children itself.
 func (p *Process) Signal(sig syscall.Signal) error {

@@ -159,6 +159,13 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if t := r.Totals; len(r.Flaps) > 1 {
 		ew.printf("the monitor lost messages in %s; instances stuck after %s\n", t.LossRate.Of("flaps"), t.StuckRate.Of("flaps"))
 	}
+	if m.External && len(r.Flaps) > 0 {
+		worst := 0.0
+		for _, fl := range r.Flaps {
+			worst = max(worst, fl.HarnessCPU)
+		}
+		ew.printf("nlstress's own CPU in the first 200 ms of each storm: at most %.1f %% of one core\n", worst)
+	}
 	if m.Resyncs > 0 {
 		ew.printf("overrun policy %s: %d resync(s), %v in all\n", m.Policy, m.Resyncs, m.ResyncTime.Round(time.Microsecond))
 	}

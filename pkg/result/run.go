@@ -121,6 +121,11 @@ type Flap struct {
 	// Shutdown is, for a restart, what the daemon's shutdown sent: to a
 	// monitor that closed with it, so not part of Up.
 	Shutdown *Storm `json:"shutdown_storm,omitempty"`
+	// HarnessCPU is, for an outside target, nlstress's own CPU (sampler,
+	// oracle, observers, peer) in the first 200 ms after the first down,
+	// percent of one core: what it took from the daemon draining its
+	// storm. 0 for the built-in engine, which runs inside nlstress.
+	HarnessCPU float64 `json:"harness_cpu_200ms_pct,omitempty"`
 	// Churn is what each background churn generator did during the flap.
 	Churn []churn.Stats `json:"churn,omitempty"`
 	// AllFault is the time from link down until the last subject instance

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/nlstress/nlstress/pkg/churn"
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/flap"
@@ -142,6 +144,7 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	} else {
 		// Down: every instance on a flapped link should go FAULT, the
 		// peer take over.
+		cpu := r.harnessCPU(ctx)
 		if f.DownAt, _, err = r.links.Apply(ctx, downs); err != nil {
 			return f, nil, err
 		}
@@ -159,6 +162,7 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		for _, t := range lastUp {
 			f.UpAt = later(f.UpAt, t)
 		}
+		f.HarnessCPU = <-cpu
 	}
 	mdi := sc.MasterDownInterval(peerPriority)
 	if sc.RecoveryTimeout > 0 {
@@ -321,6 +325,44 @@ func later(a, b time.Time) time.Time {
 		return b
 	}
 	return a
+}
+
+// harnessWindow is the start of a storm over which nlstress's own CPU is
+// measured: the sampler, the oracle, the observers and the peer, beside
+// the daemon draining its queue.
+const harnessWindow = 200 * time.Millisecond
+
+// harnessCPU measures, for an outside target, nlstress's own CPU (user and
+// system, all its threads, not its children) over harnessWindow from now,
+// as a percentage of one core, and sends it; for the built-in engine, which
+// runs inside nlstress, it sends 0.
+func (r *runner) harnessCPU(ctx context.Context) <-chan float64 {
+	out := make(chan float64, 1)
+	if r.engine != nil {
+		out <- 0
+		return out
+	}
+	cpu0, err := selfCPU()
+	t0 := time.Now()
+	go func() {
+		flap.Hold(ctx, t0.Add(harnessWindow))
+		cpu1, err1 := selfCPU()
+		if err != nil || err1 != nil {
+			out <- 0
+			return
+		}
+		out <- 100 * (cpu1 - cpu0).Seconds() / time.Since(t0).Seconds()
+	}()
+	return out
+}
+
+// selfCPU is the user and system CPU nlstress used so far.
+func selfCPU() (time.Duration, error) {
+	var ru unix.Rusage
+	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
+		return 0, fmt.Errorf("getrusage: %w", err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
 // churnLead is how long background churn runs before a flap's first
