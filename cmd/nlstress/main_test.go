@@ -367,11 +367,19 @@ func TestDiagnose(t *testing.T) {
 func TestCompletion(t *testing.T) {
 	for flag, want := range map[string]string{
 		"--target": "builtin\nkeepalived\nexec\n", "--on-overrun": "none\nresync\nrestart\n",
-		"--family": "4\n6\n", "-o": "table\njson\nmarkdown\nprometheus\n",
+		"--family": "4\n6\n", "-o": "table\njson\nmarkdown\n:",
+		"--flap-mode": "admin\ncarrier\n", "--flap-pattern": "single\nbounce:5/200ms\nstagger:500ms\n",
 	} {
 		stdout, _, code := nlstress(t, "__complete", "run", flag, "")
 		if code != 0 || !strings.HasPrefix(stdout, want) {
 			t.Errorf("completion of %s: exit %d, %q; want %q first", flag, code, stdout, want)
 		}
+	}
+	// Each command offers, and its help lists, only the formats it writes.
+	if stdout, _, _ := nlstress(t, "__complete", "diagnose", "-o", ""); !strings.HasPrefix(stdout, "table\njson\nmarkdown\nprometheus\n") {
+		t.Errorf("diagnose -o completes %q", stdout)
+	}
+	if stdout, _, _ := nlstress(t, "run", "--help"); !strings.Contains(stdout, "output format: table, json, markdown (default") {
+		t.Errorf("run --help does not list run's formats alone:\n%s", stdout)
 	}
 }

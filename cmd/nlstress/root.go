@@ -27,6 +27,15 @@ type globals struct {
 	output  report.Format
 }
 
+// formatsOf is the output formats a command writes (annFormats).
+func formatsOf(cmd *cobra.Command) []string {
+	formats := cmd.Annotations[annFormats]
+	if formats == "" {
+		formats = defaultFormats
+	}
+	return strings.Split(formats, ",")
+}
+
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	cobra.EnableTraverseRunHooks = true
 	g := &globals{output: report.FormatTable}
@@ -55,12 +64,8 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 				level = slog.LevelWarn
 			}
 			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
-			formats := cmd.Annotations[annFormats]
-			if formats == "" {
-				formats = defaultFormats
-			}
-			if !slices.Contains(strings.Split(formats, ","), string(g.output)) {
-				return fmt.Errorf("--output %s: %s writes %s", g.output, cmd.Name(), strings.ReplaceAll(formats, ",", ", "))
+			if formats := formatsOf(cmd); !slices.Contains(formats, string(g.output)) {
+				return fmt.Errorf("--output %s: %s writes %s", g.output, cmd.Name(), strings.Join(formats, ", "))
 			}
 			return nil
 		},
@@ -68,8 +73,6 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details (host rmem sysctls, lab steps) to stderr")
-	root.PersistentFlags().VarP(&g.output, "output", "o", "output format: table, json or markdown (diagnose also: prometheus)")
-	_ = root.RegisterFlagCompletionFunc("output", cobra.FixedCompletions([]string{"table", "json", "markdown", "prometheus"}, cobra.ShellCompDirectiveNoFileComp))
 	root.AddCommand(
 		newRunCmd(g),
 		newCleanupCmd(g),
@@ -78,5 +81,12 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 		newGateCmd(g),
 		newDiagnoseCmd(g),
 	)
+	// -o is each command's own, so that its help and its completion list
+	// only the formats that command writes.
+	for _, cmd := range root.Commands() {
+		formats := formatsOf(cmd)
+		cmd.Flags().VarP(&g.output, "output", "o", "output format: "+strings.Join(formats, ", "))
+		_ = cmd.RegisterFlagCompletionFunc("output", cobra.FixedCompletions(formats, cobra.ShellCompDirectiveNoFileComp))
+	}
 	return root
 }

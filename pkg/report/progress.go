@@ -22,8 +22,11 @@ func SweepProgress(stderr io.Writer, total int) capacity.Progress {
 			_ = bar.Set(done)
 		}
 	}
+	// Progress is information, not a warning: a logger of its own at INFO,
+	// whatever level the command keeps its other logs at.
+	log := slog.New(slog.NewTextHandler(stderr, nil))
 	return func(done, total int, p capacity.Probe) {
-		slog.Warn("sweep flap", "flap", done, "of_about", total, "vrids", p.VRIDs, "rcvbuf", int64(p.RcvBuf),
+		log.Info("sweep flap", "flap", done, "of_about", total, "vrids", p.VRIDs, "rcvbuf", int64(p.RcvBuf),
 			"lossy_flaps", p.Loss.K, "stuck_flaps", p.Stuck.K, "flaps_at_this_buffer", p.Loss.N)
 	}
 }

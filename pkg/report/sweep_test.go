@@ -81,3 +81,15 @@ func TestSweepSVG(t *testing.T) {
 		}
 	}
 }
+
+// Off a terminal, sweep's progress is plain INFO log lines on stderr,
+// never warnings.
+func TestSweepProgressIsInfo(t *testing.T) {
+	var b bytes.Buffer
+	progress := SweepProgress(&b, 3)
+	progress(1, 3, capacity.Probe{VRIDs: 255, RcvBuf: 1 << 20})
+	line := b.String()
+	if !strings.Contains(line, "level=INFO") || !strings.Contains(line, `msg="sweep flap"`) || !strings.Contains(line, "rcvbuf=1048576") {
+		t.Fatalf("progress line %q", line)
+	}
+}
