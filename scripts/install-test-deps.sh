@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what nlstress's tests and benchmarks need from Debian's packages,
 # only where it is missing: iproute2 (ip, the benchmarks' reference),
-# keepalived (the real daemon the engine is tested against) and promtool
-# (which checks the Prometheus exposition). Debian does not start keepalived
+# keepalived (the real daemon the engine is tested against), rsvg-convert
+# (which renders the sweep's chart in a test) and promtool (which checks the
+# Prometheus exposition). Debian does not start keepalived
 # on install where policy-rc.d forbids it; nlstress only ever runs it inside
 # its own lab namespaces. promtool is taken out of Debian's prometheus
 # package without installing it: no Prometheus server, no service, only
@@ -11,6 +12,7 @@ set -euo pipefail
 need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
+command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 if ((${#need[@]})); then
 	echo "installing: ${need[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive

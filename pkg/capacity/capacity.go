@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/kaconf"
@@ -102,6 +103,10 @@ type Report struct {
 	// per VRID per link transition.
 	SafeFit  Fit `json:"safe_fit"`
 	StormFit Fit `json:"storm_fit"`
+	// Host is the machine the sweep ran on, Started when: the conditions
+	// a chart's caption states.
+	Host    result.Host `json:"host"`
+	Started time.Time   `json:"started"`
 }
 
 // Progress is told after every flap: flaps done so far, the estimated
@@ -147,7 +152,7 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open 
 		// Checked before any lab is built: nothing half-done.
 		return Report{}, fmt.Errorf("%w: sweep --target exec: the daemon sets its own buffer, which a sweep cannot change between flaps", scenario.ErrInvalid)
 	}
-	rep := Report{SchemaVersion: result.SchemaVersion, Scenario: base, Sweep: sw}
+	rep := Report{SchemaVersion: result.SchemaVersion, Scenario: base, Sweep: sw, Started: time.Now().UTC()}
 	total, done := Estimate(sw), 0
 	for _, n := range sw.VRIDs {
 		sc := base
@@ -164,7 +169,11 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open 
 			}
 		}}
 		row, err := p.smallest(sw)
-		if _, cerr := l.Close(ctx, err); cerr != nil && !errors.Is(cerr, result.ErrFinding) {
+		res, cerr := l.Close(ctx, err)
+		if rep.Host.Kernel == "" {
+			rep.Host = res.Host
+		}
+		if cerr != nil && !errors.Is(cerr, result.ErrFinding) {
 			return rep, fmt.Errorf("sweep: %d VRIDs: %w", n, cerr)
 		}
 		if err != nil {

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/csv"
 	"fmt"
+	"html"
 	"io"
 	"math"
 	"slices"
@@ -74,17 +75,27 @@ func SweepCSV(w io.Writer, rep capacity.Report) error {
 // palette colours one series per VRID count.
 var palette = []string{"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"}
 
-// SweepSVG draws two charts: kernel drops against the effective buffer
-// (log scale) for each VRID count, and the smallest safe buffer against
-// VRIDs with the fitted line and the storm's truesize.
+// Chart geometry: two panels side by side, a legend under each, and a
+// caption with the conditions at the foot.
+const (
+	chartW, chartH, chartPad = 460.0, 360.0, 64.0
+	legendH                  = 64.0
+	captionH                 = 28.0
+)
+
+// SweepSVG draws two charts: the probability that a flap loses messages
+// against the effective buffer (log scale), with each probe's 95 %
+// interval and each VRID count's recommended buffer; and the smallest safe
+// buffer and the storm against VRIDs with their fitted lines. Both have
+// round ticks from 0 with a grid, binary units (KiB, MiB), a legend, and a
+// caption with the conditions (target, VMAC, adverts, kernel, date).
 func SweepSVG(w io.Writer, rep capacity.Report) error {
-	const W, H, pad = 460.0, 360.0, 60.0
+	const W, H, pad = chartW, chartH, chartPad
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", int(2*W), int(H))
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", int(2*W), int(H+legendH+captionH))
 	b.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
 
-	// Left: observed loss probability vs effective buffer, with the 95 %
-	// interval of each probe and each count's recommendation.
+	// Left: observed loss probability vs effective buffer.
 	var xs []float64
 	for _, p := range rep.Probes {
 		xs = append(xs, math.Log2(float64(max(p.Effective, 1))))
@@ -95,19 +106,18 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 		}
 	}
 	x0, x1 := bounds(xs)
-	x0, x1 = math.Floor(x0), math.Ceil(x1)
-	px := func(v float64) float64 { return pad + (v-x0)/math.Max(x1-x0, 1e-9)*(W-1.5*pad) }
+	x0, x1 = math.Floor(x0), math.Max(math.Ceil(x1), math.Floor(x0)+1)
+	px := func(v float64) float64 { return pad + (v-x0)/(x1-x0)*(W-1.5*pad) }
 	py := func(v float64) float64 { return H - pad - v*(H-1.7*pad) }
-	axes(&b, 0, W, H, pad, "effective receive buffer (log scale)", "flaps that lost messages (95 % CI)")
+	title(&b, W/2, "Probability that a flap loses messages")
 	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#ddd"/>`+"\n", pad, py(v), W-pad/2, py(v))
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%.0f %%</text>`+"\n", pad-4, py(v)+4, 100*v)
+		gridY(&b, pad, W-pad/2, py(v), fmt.Sprintf("%.0f %%", 100*v))
 	}
-	step := math.Max(1, math.Ceil((x1-x0)/6)) // about six labels
+	step := math.Max(1, math.Ceil((x1-x0)/6)) // about six labels, powers of two
 	for e := x0; e <= x1; e += step {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", px(e), H-pad+14, kib(uint64(math.Exp2(e))))
+		gridX(&b, px(e), py(0), py(1), kib(uint64(math.Exp2(e))))
 	}
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold">loss probability vs buffer</text>`+"\n", W/2, 20.0)
+	axes(&b, 0, W, H, pad, "effective receive buffer (log scale; the kernel doubles the request)", "flaps that lost messages (95 % CI)")
 	for si, r := range rep.Rows {
 		col := palette[si%len(palette)]
 		var pts []capacity.Probe
@@ -122,53 +132,160 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 			x := px(math.Log2(float64(max(p.Effective, 1))))
 			path = append(path, fmt.Sprintf("%.1f,%.1f", x, py(p.Loss.Rate)))
 			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/>`+"\n", x, py(p.Loss.Lower), x, py(p.Loss.Upper), col)
-			fill := col
-			if p.Loss.K > 0 {
-				fill = "white"
-			}
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3.5" stroke="%s" fill="%s"/>`+"\n", x, py(p.Loss.Rate), col, fill)
+			marker(&b, x, py(p.Loss.Rate), col, p.Loss.K == 0)
 		}
 		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1"/>`+"\n", strings.Join(path, " "), col)
 		if r.Found {
 			x := px(math.Log2(float64(2 * r.Recommended)))
-			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="5,3"/>`+"\n", x, py(0), x, py(1), col)
+			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5" stroke-dasharray="6,3"/>`+"\n", x, py(0), x, py(1), col)
+			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" transform="rotate(-90 %.1f %.1f)">recommended %s</text>`+"\n", x-4, py(0.02), col, x-4, py(0.02), kib(uint64(2*r.Recommended)))
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s">%d VRIDs</text>`+"\n", W-pad-60, 40+14*float64(si), col, r.VRIDs)
 	}
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#555">filled: no loss; open: loss; bar: 95 %% CI; dashed: recommended</text>`+"\n", pad+4, H-6.0)
+	// Legend under the left panel.
+	ly := H + 8
+	for si, r := range rep.Rows {
+		col := palette[si%len(palette)]
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/><text x="%.1f" y="%.1f">%d VRIDs</text>`+"\n",
+			pad, ly+4+14*float64(si), pad+18, ly+4+14*float64(si), col, pad+24, ly+8+14*float64(si), r.VRIDs)
+	}
+	lx := pad + 110
+	marker(&b, lx, ly+4, "#333", true)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">no flap lost messages at this buffer</text>`+"\n", lx+8, ly+8)
+	marker(&b, lx, ly+18, "#333", false)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">some flaps lost messages</text>`+"\n", lx+8, ly+22)
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333"/><text x="%.1f" y="%.1f">95 %% interval of the loss probability</text>`+"\n", lx, ly+28, lx, ly+38, lx+8, ly+36)
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333" stroke-dasharray="6,3"/><text x="%.1f" y="%.1f">recommended buffer (effective)</text>`+"\n", lx-6, ly+46, lx+6, ly+46, lx+8, ly+50)
 
-	// Right: smallest safe vs VRIDs.
+	// Right: smallest safe buffer and storm vs VRIDs.
 	off := W
 	var vx, vy []float64
 	for _, r := range rep.Rows {
 		vx = append(vx, float64(r.VRIDs))
-		vy = append(vy, float64(max(r.SmallestEffective, int64(r.Storm))))
+		vy = append(vy, float64(max(r.SmallestEffective, int64(r.Storm))), float64(2*r.Recommended))
 	}
-	_, vx1 := bounds(vx)
-	_, vy1 := bounds(vy)
-	vx1, vy1 = max(vx1, 1)*1.05, max(vy1, 1)*1.1
+	_, vxMax := bounds(vx)
+	_, vyMax := bounds(vy)
+	xticks, yticks := niceTicks(vxMax), niceTicks(vyMax)
+	vx1, vy1 := xticks[len(xticks)-1], yticks[len(yticks)-1]
 	qx := func(v float64) float64 { return off + pad + v/vx1*(W-1.5*pad) }
 	qy := func(v float64) float64 { return H - pad - v/vy1*(H-1.7*pad) }
-	axes(&b, off, W, H, pad, "VRIDs", "bytes (effective buffer)")
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold">smallest safe buffer vs VRIDs</text>`+"\n", off+W/2, 20.0)
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n", off+pad-4, qy(vy1)+4, kb(uint64(vy1)))
-	line := func(fit capacity.Fit, dash, col, label string, row int) {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="%s"/>`+"\n",
-			qx(0), qy(math.Max(fit.At(0), 0)), qx(vx1), qy(fit.At(int(vx1))), col, dash)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s">%s</text>`+"\n", off+pad+8, 40+14*float64(row), col, label)
+	title(&b, off+W/2, "Smallest safe buffer and storm vs VRIDs")
+	for _, v := range yticks {
+		gridY(&b, off+pad, off+W-pad/2, qy(v), kib(uint64(v)))
 	}
-	line(rep.SafeFit, "none", "#1f77b4", fmt.Sprintf("smallest safe ≈ %.0f + %.0f×VRIDs", rep.SafeFit.A, rep.SafeFit.B), 0)
-	line(rep.StormFit, "4,3", "#d62728", fmt.Sprintf("storm truesize ≈ %.0f + %.0f×VRIDs", rep.StormFit.A, rep.StormFit.B), 1)
+	for _, v := range xticks {
+		gridX(&b, qx(v), qy(0), qy(vy1), strconv.Itoa(int(v)))
+	}
+	axes(&b, off, W, H, pad, "VRRP instances (VRIDs)", "bytes of truesize (effective buffer)")
+	fitLine := func(fit capacity.Fit, dash, col string) {
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="%s"/>`+"\n",
+			qx(0), qy(math.Max(fit.At(0), 0)), qx(vx1), qy(math.Min(fit.At(int(vx1)), vy1)), col, dash)
+	}
+	fitLine(rep.SafeFit, "none", "#1f77b4")
+	fitLine(rep.StormFit, "4,3", "#d62728")
 	for _, r := range rep.Rows {
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="middle">%d</text>`+"\n", qx(float64(r.VRIDs)), H-pad+14, r.VRIDs)
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="#d62728"/>`+"\n", qx(float64(r.VRIDs)), qy(float64(r.Storm)))
 		if r.Found {
 			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="#1f77b4"/>`+"\n", qx(float64(r.VRIDs)), qy(float64(r.SmallestEffective)))
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="7" height="7" fill="#2ca02c"/>`+"\n", qx(float64(r.VRIDs))-3.5, qy(float64(2*r.Recommended))-3.5)
 		}
 	}
+	legend := []struct{ sym, text string }{
+		{`<circle cx="%.1f" cy="%.1f" r="4" fill="#1f77b4"/>`, fmt.Sprintf("smallest safe (measured), fit %s + %.0f B per VRID", kib(uint64(max(rep.SafeFit.A, 0))), rep.SafeFit.B)},
+		{`<circle cx="%.1f" cy="%.1f" r="2.5" fill="#d62728"/>`, fmt.Sprintf("largest storm (oracle), fit %s + %.0f B per VRID (dashed)", kib(uint64(max(rep.StormFit.A, 0))), rep.StormFit.B)},
+		{`<rect x="%.1f" y="%.1f" width="7" height="7" fill="#2ca02c"/>`, "recommended (effective, with the margin)"},
+	}
+	for i, l := range legend {
+		x, y := off+pad, ly+4+16*float64(i)
+		if strings.HasPrefix(l.sym, "<rect") {
+			fmt.Fprintf(&b, l.sym+"\n", x-3.5, y-3.5)
+		} else {
+			fmt.Fprintf(&b, l.sym+"\n", x, y)
+		}
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", x+10, y+4, html.EscapeString(l.text))
+	}
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#333">%s</text>`+"\n", pad, H+legendH+captionH/2+4, html.EscapeString(caption(rep)))
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// caption is the conditions of a sweep, for its chart.
+func caption(rep capacity.Report) string {
+	sc := rep.Scenario
+	parts := []string{"nlstress sweep", "target " + string(sc.Target)}
+	if sc.KeepalivedConf != "" {
+		parts = append(parts, "replaying "+sc.KeepalivedConf)
+	}
+	if sc.VMAC {
+		parts = append(parts, "VMACs")
+	}
+	parts = append(parts, fmt.Sprintf("VRRPv%d every %v", sc.Version, sc.AdvertInterval), fmt.Sprintf("%d VIP/VRID", sc.VIPsPerVRID))
+	if sc.RoutesPerVRID > 0 {
+		parts = append(parts, fmt.Sprintf("%d routes/VRID", sc.RoutesPerVRID))
+	}
+	parts = append(parts, fmt.Sprintf("%s flaps", sc.FlapMode), fmt.Sprintf("%d clean flaps in a row to confirm", rep.Sweep.Confirm))
+	if rep.Host.Kernel != "" {
+		parts = append(parts, "kernel "+rep.Host.Kernel)
+	}
+	if !rep.Started.IsZero() {
+		parts = append(parts, rep.Started.Format("2006-01-02"))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// niceTicks are round ticks from 0 up to at least hi: steps of 1, 2 or 5
+// times a power of ten (for bytes, of two), about five of them.
+func niceTicks(hi float64) []float64 {
+	if hi <= 0 {
+		hi = 1
+	}
+	raw := hi / 5
+	var step float64
+	if hi >= 1024 { // bytes: binary steps read as KiB and MiB
+		step = math.Exp2(math.Ceil(math.Log2(raw)))
+	} else {
+		mag := math.Pow(10, math.Floor(math.Log10(raw)))
+		for _, m := range []float64{1, 2, 5, 10} {
+			if step = m * mag; step >= raw {
+				break
+			}
+		}
+	}
+	var ticks []float64
+	for v := 0.0; ; v += step {
+		ticks = append(ticks, v)
+		if v >= hi {
+			return ticks
+		}
+	}
+}
+
+// title writes a panel's title.
+func title(b *strings.Builder, x float64, text string) {
+	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" font-weight="bold" font-size="13">%s</text>`+"\n", x, 22.0, text)
+}
+
+// gridY draws a horizontal grid line at y with its label.
+func gridY(b *strings.Builder, x0, x1, y float64, label string) {
+	fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#e3e3e3"/>`+"\n", x0, y, x1, y)
+	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="end">%s</text>`+"\n", x0-4, y+4, label)
+}
+
+// gridX draws a vertical grid line at x with its label under the axis.
+func gridX(b *strings.Builder, x, yBottom, yTop float64, label string) {
+	fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#e3e3e3"/>`+"\n", x, yBottom, x, yTop)
+	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", x, yBottom+14, label)
+}
+
+// marker is a probe's point: filled when no flap lost messages, open
+// when some did.
+func marker(b *strings.Builder, x, y float64, col string, clean bool) {
+	fill := col
+	if !clean {
+		fill = "white"
+	}
+	fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="3.5" stroke="%s" fill="%s"/>`+"\n", x, y, col, fill)
 }
 
 // kib prints bytes in binary units, which is what they are.
@@ -188,7 +305,7 @@ func axes(b *strings.Builder, off, W, H, pad float64, xTitle, yTitle string) {
 	fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="black"/>`+"\n", off+pad, H-pad, off+pad, pad/1.4)
 	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle">%s</text>`+"\n", off+W/2, H-pad+32, xTitle)
 	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" transform="rotate(-90 %.1f %.1f)">%s</text>`+"\n",
-		off+16, H/2, off+16, H/2, yTitle)
+		off+14, H/2, off+14, H/2, yTitle)
 }
 
 // bounds is the range of v, or 0..1 for none.

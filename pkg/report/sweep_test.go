@@ -4,11 +4,17 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/xml"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/capacity"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stats"
 )
@@ -59,10 +65,17 @@ func TestSweepCSV(t *testing.T) {
 	}
 }
 
-// The chart is well-formed SVG with the loss-probability axis.
+// The chart is well-formed SVG with round ticks from 0, binary units, a
+// legend, the recommendation and the conditions; rsvg-convert renders it,
+// so a chart a browser would refuse fails here.
 func TestSweepSVG(t *testing.T) {
+	rep := sampleSweep()
+	rep.Scenario = scenario.Default()
+	rep.Scenario.Target, rep.Scenario.VMAC = scenario.TargetKeepalived, true
+	rep.Host.Kernel = "6.18.0-test"
+	rep.Started = time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)
 	var b bytes.Buffer
-	if err := SweepSVG(&b, sampleSweep()); err != nil {
+	if err := SweepSVG(&b, rep); err != nil {
 		t.Fatal(err)
 	}
 	d := xml.NewDecoder(strings.NewReader(b.String()))
@@ -75,9 +88,40 @@ func TestSweepSVG(t *testing.T) {
 			break
 		}
 	}
-	for _, want := range []string{"loss probability vs buffer", "100 %", "MiB", "dashed: recommended"} {
+	for _, want := range []string{
+		"Probability that a flap loses messages", ">0 %<", ">100 %<", "MiB", ">0 B<", "KiB",
+		"no flap lost messages at this buffer", "some flaps lost messages", "95 % interval", "recommended buffer",
+		"recommended 992 KiB", "target keepalived; VMACs; VRRPv3 every 1s", "kernel 6.18.0-test; 2026-11-26",
+	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("SVG lacks %q", want)
+		}
+	}
+	rsvg := roottest.Tool(t, "rsvg-convert", "apt-get install librsvg2-bin; scripts/install-test-deps.sh does")
+	png := filepath.Join(t.TempDir(), "chart.png")
+	cmd := exec.Command(rsvg, "-o", png)
+	cmd.Stdin = &b
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("rsvg-convert: %v: %s", err, out)
+	}
+	if st, err := os.Stat(png); err != nil || st.Size() < 1000 {
+		t.Fatalf("rendered PNG: %v, %v", st, err)
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	for _, tt := range []struct {
+		hi   float64
+		want string
+	}{
+		{255, "[0 100 200 300]"},
+		{64, "[0 20 40 60 80]"},
+		{1, "[0 0.2 0.4 0.6000000000000001 0.8 1]"},
+		{1 << 20, "[0 262144 524288 786432 1.048576e+06]"},
+		{1500000, "[0 524288 1.048576e+06 1.572864e+06]"},
+	} {
+		if got := fmt.Sprint(niceTicks(tt.hi)); got != tt.want {
+			t.Errorf("niceTicks(%v) = %s, want %s", tt.hi, got, tt.want)
 		}
 	}
 }
