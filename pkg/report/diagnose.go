@@ -61,12 +61,11 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 				ew.printf("  %s: %s\n", strings.ToUpper(fd.Severity), fd.Text)
 				if len(fd.Paste) > 0 {
 					ew.printf("      paste into %s:\n", fd.Where)
-					for _, l := range fd.Paste {
-						ew.printf("          %s\n", l)
-					}
+					paste(ew, f, "          ", fd.Paste)
 				}
 			}
-			ew.printf("  this is an estimate; to measure the real keepalived replaying this configuration in a lab:\n      %s\n", k.Measure)
+			ew.printf("  this is an estimate; to measure the real keepalived replaying this configuration in a lab:\n")
+			paste(ew, f, "      ", []string{k.Measure})
 		}
 		for _, s := range k.Live {
 			ew.printf("\nrunning keepalived %s in %s: monitor socket inode %d, rcvbuf %d, queued %d, drops %d%s\n",

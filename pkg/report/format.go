@@ -69,7 +69,25 @@ func Table(w io.Writer, f Format, header []string, rows [][]string) error {
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("render table: %w", err)
 	}
+	if f == FormatMarkdown {
+		// GFM reads a line right after a table as one more row.
+		if _, err := io.WriteString(w, "\n"); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// paste writes lines to paste into a configuration: indented by indent in
+// a table's text, a fenced code block in Markdown.
+func paste(ew *errWriter, f Format, indent string, lines []string) {
+	if f == FormatMarkdown {
+		ew.printf("\n```\n%s\n```\n\n", strings.Join(lines, "\n"))
+		return
+	}
+	for _, l := range lines {
+		ew.printf("%s%s\n", indent, l)
+	}
 }
 
 // JSON writes v as indented JSON followed by a newline.

@@ -180,7 +180,8 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	}
 	ew.printf("\nlargest storm: %s of truesize%s; a buffer that holds it whole with %d%% margin is %d bytes effective (%s).\n",
 		kb(r.Totals.LargestStorm), churned, int(rec.Margin*100), rec.Needed, enough)
-	ew.printf("keepalived global_defs (the kernel doubles the value):\n    %s\n", strings.Join(rec.Keepalived, "\n    "))
+	ew.printf("keepalived global_defs (the kernel doubles the value):\n")
+	paste(ew, f, "    ", rec.Keepalived)
 	ew.printf("\n%s\n", r.Verdict.Line)
 	return ew.err
 }
