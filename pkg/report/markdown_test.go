@@ -33,8 +33,8 @@ func TestRunMarkdownIsGFM(t *testing.T) {
 	rec := result.Recommend(800000, result.DefaultMargin, 131072)
 	r := result.Result{
 		Scenario: sc, Target: sc.Target,
-		Lab:      result.Lab{RunID: "abc123", Interfaces: []string{"eth2"}, Instances: 255},
-		Monitor:  &result.Monitor{Requested: 65536, Effective: 131072, Default: true, Policy: "none", Groups: []string{"link"}},
+		Lab:     result.Lab{RunID: "abc123", Interfaces: []string{"eth2"}, Instances: 255},
+		Monitor: &result.Monitor{Requested: 65536, Effective: 131072, Default: true, Policy: "none", Groups: []string{"link"}},
 		Flaps: []result.Flap{{Index: 1, Down: result.Phase{Storm: result.Storm{Messages: 512}}, Up: result.Phase{Storm: result.Storm{Messages: 512}},
 			Stuck: []result.Instance{{VRID: 7, Interface: "eth2", State: "FAULT"}}, Recovery: result.Durations{Count: 254, P95: time.Second}}},
 		Totals:         &result.Totals{LargestStorm: 800000},
