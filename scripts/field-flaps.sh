@@ -4,7 +4,8 @@
 # verdict's counts, the loss and stuck rates, the largest storm and what
 # churn achieved. README's "Field flaps" table is its output.
 #
-#   scripts/field-flaps.sh [FLAPS]      (default: the files' own, 10)
+#   scripts/field-flaps.sh [FLAPS] [NAME]   (defaults: the files' own flaps, 10; every
+#                                          field scenario, or scenarios/field-NAME.yaml)
 #
 # Needs root, keepalived, jq and a built nlstress (NLSTRESS=path, default
 # /tmp/nlstress, built if missing).
@@ -17,7 +18,7 @@ flaps=()
 out=$(mktemp -d /tmp/nls-field.XXXXXX)
 trap 'rm -rf "$out"' EXIT
 printf '%-24s %-10s %6s %-14s %-14s %10s %11s %s\n' scenario target flaps "loss" "stuck" "drops" "storm KB" "churn achieved"
-for f in scenarios/field-*.yaml; do
+for f in scenarios/field-${2:-*}.yaml; do
 	for target in builtin keepalived; do
 		name=$(basename "$f" .yaml)
 		json="$out/$name-$target.json"

@@ -122,7 +122,7 @@ type Flap struct {
 	// monitor that closed with it, so not part of Up.
 	Shutdown *Storm `json:"shutdown_storm,omitempty"`
 	// HarnessCPU is, for an outside target, nlstress's own CPU (sampler,
-	// oracle, observers, peer) in the first 200 ms after the first down,
+	// oracle, observers, peer) in the first 200 ms after the last down,
 	// percent of one core: what it took from the daemon draining its
 	// storm. 0 for the built-in engine, which runs inside nlstress.
 	HarnessCPU float64 `json:"harness_cpu_200ms_pct,omitempty"`

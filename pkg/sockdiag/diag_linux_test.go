@@ -2,6 +2,7 @@ package sockdiag_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"golang.org/x/sys/unix"
 )
 
 // overrun flaps eth2 of a 255-VMAC lab while s is not read, and waits with
@@ -210,10 +212,11 @@ func TestDumperAgreesWithList(t *testing.T) {
 	}
 }
 
-// BenchmarkFind compares finding one socket's counters by dialing and
-// dumping every protocol (Find, as the keepalived sampler did) with a
-// Dumper that keeps its connection and dumps route sockets only: the
-// sampler's cost per sample.
+// BenchmarkFind compares three ways to read one socket's counters, the
+// sampler's cost per sample of an outside daemon's socket: dialing and
+// dumping every protocol (Find, what the sampler first did), a Dumper
+// that keeps its connection and dumps route sockets only, and a borrowed
+// descriptor read with SO_MEMINFO (what it does now).
 func BenchmarkFind(b *testing.B) {
 	roottest.Require(b)
 	l, err := lab.Build(context.Background(), lab.Spec{Instances: 8})
@@ -232,8 +235,13 @@ func BenchmarkFind(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	// Alternate the two in one loop, so that both see the same machine.
-	var list, dumper time.Duration
+	fd, err := sockdiag.Borrow(os.Getpid(), s.Inode())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer unix.Close(fd)
+	// Alternate the three in one loop, so that all see the same machine.
+	var list, dumper, borrowed time.Duration
 	for range b.N {
 		t0 := time.Now()
 		if _, ok, err := sockdiag.Find(ns, s.Inode()); err != nil || !ok {
@@ -243,9 +251,59 @@ func BenchmarkFind(b *testing.B) {
 		if _, ok, err := d.Find(s.Inode()); err != nil || !ok {
 			b.Fatal(err, ok)
 		}
-		list, dumper = list+t1.Sub(t0), dumper+time.Since(t1)
+		t2 := time.Now()
+		if _, err := sockdiag.ReadMemInfo(fd); err != nil {
+			b.Fatal(err)
+		}
+		list, dumper, borrowed = list+t1.Sub(t0), dumper+t2.Sub(t1), borrowed+time.Since(t2)
 	}
 	b.ReportMetric(float64(list.Nanoseconds())/float64(b.N), "list-ns/find")
 	b.ReportMetric(float64(dumper.Nanoseconds())/float64(b.N), "dumper-ns/find")
-	b.ReportMetric(float64(dumper)/float64(list), "dumper/list-ratio")
+	b.ReportMetric(float64(borrowed.Nanoseconds())/float64(b.N), "borrowed-ns/find")
+	b.ReportMetric(float64(borrowed)/float64(list), "borrowed/list-ratio")
+}
+
+// A borrowed descriptor reads the same counters as the socket's owner
+// does, in one system call.
+func TestBorrow(t *testing.T) {
+	roottest.Require(t)
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: 64, VMAC: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	s, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 4 * bytesize.KiB, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	overrun(t, l, s)
+	fd, err := sockdiag.Borrow(os.Getpid(), s.Inode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(fd)
+	if ino, err := sockdiag.Inode(fd); err != nil || ino != s.Inode() {
+		t.Fatalf("borrowed inode %d (%v), want %d", ino, err, s.Inode())
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		before, _ := s.MemInfo()
+		got, err := sockdiag.ReadMemInfo(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		after, _ := s.MemInfo()
+		if before == after {
+			if got != after {
+				t.Fatalf("borrowed %+v, owner %+v", got, after)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("counters never settled")
+		}
+	}
+	if _, err := sockdiag.Borrow(os.Getpid(), 1); !errors.Is(err, sockdiag.ErrNotHeld) {
+		t.Fatalf("inode 1: %v, want ErrNotHeld", err)
+	}
 }

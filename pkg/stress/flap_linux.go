@@ -144,10 +144,12 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	} else {
 		// Down: every instance on a flapped link should go FAULT, the
 		// peer take over.
-		cpu := r.harnessCPU(ctx)
 		if f.DownAt, _, err = r.links.Apply(ctx, downs); err != nil {
 			return f, nil, err
 		}
+		// From the last down on: the kernel's own work of taking the
+		// links down runs in the flapper's system calls, before.
+		cpu := r.harnessCPU(ctx)
 		if f.OneWindow {
 			flap.Hold(ctx, f.DownAt.Add(sc.FlapPattern.LastUpAfter()))
 		} else if err := r.holdDown(ctx, &f, m); err != nil {
@@ -327,9 +329,9 @@ func later(a, b time.Time) time.Time {
 	return a
 }
 
-// harnessWindow is the start of a storm over which nlstress's own CPU is
-// measured: the sampler, the oracle, the observers and the peer, beside
-// the daemon draining its queue.
+// harnessWindow is the start of a storm, from the last down, over which
+// nlstress's own CPU is measured: the sampler, the oracle, the observers
+// and the peer, beside the daemon draining its queue.
 const harnessWindow = 200 * time.Millisecond
 
 // harnessCPU measures, for an outside target, nlstress's own CPU (user and

@@ -8,7 +8,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
@@ -259,34 +262,79 @@ func (k *keepalivedSubject) Transitions() []vrrp.Transition {
 type externalMonitor struct {
 	sock   sockdiag.Socket
 	policy string // the daemon's overrun behaviour, as far as known
-	// dumper finds the socket at every sample through one sock_diag
-	// connection, route sockets only (a fifth of the cost of dialing and
-	// dumping every protocol: BenchmarkFind).
+	// fd is the daemon's socket borrowed (pidfd_getfd), read with one
+	// getsockopt per sample; -1 when it could not be borrowed, and dumper
+	// finds the socket through sock_diag instead (route sockets only, one
+	// connection kept: BenchmarkFind compares the three ways).
+	// mu keeps Close from giving fd back while a sample reads it (the
+	// sampler may still hold a monitor that was replaced).
+	mu     sync.Mutex
+	fd     int
 	dumper *sockdiag.Dumper
 }
 
-// newExternalMonitor watches sock, a route socket of the namespace nsFD.
+// newExternalMonitor watches sock, a route socket of the namespace nsFD
+// owned by sock.PID.
 func newExternalMonitor(nsFD int, sock sockdiag.Socket, policy string) (*externalMonitor, error) {
-	d, err := sockdiag.NewDumper(nsFD, sockdiag.ProtocolRoute)
-	if err != nil {
+	k := &externalMonitor{sock: sock, policy: policy, fd: -1}
+	fd, err := sockdiag.Borrow(sock.PID, sock.Inode)
+	if err == nil {
+		k.fd = fd
+		return k, nil
+	}
+	slog.Debug("cannot borrow the daemon's monitor socket; dumping sock_diag instead", "err", err)
+	if k.dumper, err = sockdiag.NewDumper(nsFD, sockdiag.ProtocolRoute); err != nil {
 		return nil, fmt.Errorf("watch the daemon's monitor socket: %w", err)
 	}
-	return &externalMonitor{sock: sock, policy: policy, dumper: d}, nil
+	return k, nil
+}
+
+// errGone says the daemon's monitor socket is no more.
+func (k *externalMonitor) errGone() error {
+	return fmt.Errorf("the daemon's monitor socket (inode %d, pid %d) is gone: did it exit?", k.sock.Inode, k.sock.PID)
 }
 
 func (k *externalMonitor) memInfo() (sockdiag.MemInfo, error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.fd >= 0 {
+		// A borrowed socket lives as long as it is borrowed: whether the
+		// daemon still has it is whether the daemon still runs.
+		if unix.Kill(k.sock.PID, 0) != nil {
+			return sockdiag.MemInfo{}, k.errGone()
+		}
+		return sockdiag.ReadMemInfo(k.fd)
+	}
+	if k.dumper == nil {
+		return sockdiag.MemInfo{}, errors.New("the daemon's monitor is no longer watched")
+	}
 	s, ok, err := k.dumper.Find(k.sock.Inode)
 	if err != nil {
 		return sockdiag.MemInfo{}, err
 	}
 	if !ok {
-		return sockdiag.MemInfo{}, fmt.Errorf("the daemon's monitor socket (inode %d, pid %d) is gone: did it exit?", k.sock.Inode, k.sock.PID)
+		return sockdiag.MemInfo{}, k.errGone()
 	}
 	return sockdiag.MemInfo{Rmem: s.Rmem, RcvBuf: s.RcvBuf, Drops: s.Drops}, nil
 }
 
-// Close closes the sock_diag connection.
-func (k *externalMonitor) Close() error { return k.dumper.Close() }
+// Close gives the borrowed socket back, or closes the sock_diag
+// connection.
+func (k *externalMonitor) Close() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.fd >= 0 {
+		fd := k.fd
+		k.fd = -1
+		return unix.Close(fd)
+	}
+	if k.dumper == nil {
+		return nil
+	}
+	d := k.dumper
+	k.dumper = nil
+	return d.Close()
+}
 
 func (k *externalMonitor) Counts() (nlmon.Counts, error) {
 	mi, err := k.memInfo()
