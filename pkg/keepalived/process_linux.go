@@ -240,29 +240,43 @@ func (p *Process) History() []Notification {
 }
 
 // WaitAll blocks until keepalived reported state for every named instance,
-// or ctx ends, or keepalived exits.
+// or ctx ends, or keepalived exits. It looks only at the notifications
+// that arrived since it last looked: a storm of one line per instance
+// costs it one look per line, not one per line and instance.
 func (p *Process) WaitAll(ctx context.Context, names []string, state string) error {
-	for {
-		p.mu.Lock()
-		missing := 0
-		for _, n := range names {
-			if p.states[n].State != state {
-				missing++
-			}
+	ours := make(map[string]bool, len(names))
+	missing := map[string]bool{}
+	p.mu.Lock()
+	for _, n := range names {
+		ours[n] = true
+		if p.states[n].State != state {
+			missing[n] = true
 		}
-		ch := p.changed
-		p.mu.Unlock()
-		if missing == 0 {
-			return nil
-		}
+	}
+	seen, ch := len(p.history), p.changed
+	p.mu.Unlock()
+	for len(missing) > 0 {
 		select {
 		case <-ch:
 		case <-ctx.Done():
-			return fmt.Errorf("keepalived: %d of %d instances not %s: %w", missing, len(names), state, ctx.Err())
+			return fmt.Errorf("keepalived: %d of %d instances not %s: %w", len(missing), len(names), state, ctx.Err())
 		case <-p.Exited():
-			return fmt.Errorf("keepalived exited (%v) with %d of %d instances not %s", p.Err(), missing, len(names), state)
+			return fmt.Errorf("keepalived exited (%v) with %d of %d instances not %s", p.Err(), len(missing), len(names), state)
 		}
+		p.mu.Lock()
+		for _, n := range p.history[seen:] {
+			switch {
+			case !ours[n.Instance]:
+			case p.states[n.Instance].State == state:
+				delete(missing, n.Instance)
+			default:
+				missing[n.Instance] = true
+			}
+		}
+		seen, ch = len(p.history), p.changed
+		p.mu.Unlock()
 	}
+	return nil
 }
 
 // Stop stops keepalived as daemon.Process.Stop does (SIGTERM, on which

@@ -38,19 +38,28 @@ func overrun(t *testing.T, l *lab.Lab, s *nlmon.Socket) {
 	}
 }
 
-func TestListFindsMonitorInLab(t *testing.T) {
+// overrunLab builds a lab of n instances with VMACs, opens a monitor of
+// the given buffer in its subject namespace, and overruns it: the lab and
+// a socket with drops, both removed when the test ends.
+func overrunLab(t *testing.T, n int, rcvbuf bytesize.Size) (*lab.Lab, *nlmon.Socket) {
+	t.Helper()
 	roottest.Require(t)
-	l, err := lab.Build(context.Background(), lab.Spec{Instances: 255, VMAC: true})
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: n, VMAC: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Teardown() })
-	s, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 8 * bytesize.KiB, Force: true})
+	s, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), RcvBuf: rcvbuf, Force: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
+	t.Cleanup(func() { s.Close() })
 	overrun(t, l, s)
+	return l, s
+}
+
+func TestListFindsMonitorInLab(t *testing.T) {
+	l, s := overrunLab(t, 255, 8*bytesize.KiB)
 	// Late linkwatch notifications may still add drops: bracket each
 	// reading between two of the socket's own.
 	before, err := s.MemInfo()
@@ -166,18 +175,7 @@ func TestSampler(t *testing.T) {
 // A Dumper finds the same socket, with the same counters, as List does,
 // and nothing for an inode that is not a route socket.
 func TestDumperAgreesWithList(t *testing.T) {
-	roottest.Require(t)
-	l, err := lab.Build(context.Background(), lab.Spec{Instances: 64, VMAC: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Teardown() })
-	s, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 4 * bytesize.KiB, Force: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	overrun(t, l, s)
+	l, s := overrunLab(t, 64, 4*bytesize.KiB)
 	d, err := sockdiag.NewDumper(l.Subject.NS.Fd(), sockdiag.ProtocolRoute)
 	if err != nil {
 		t.Fatal(err)
@@ -266,18 +264,7 @@ func BenchmarkFind(b *testing.B) {
 // A borrowed descriptor reads the same counters as the socket's owner
 // does, in one system call.
 func TestBorrow(t *testing.T) {
-	roottest.Require(t)
-	l, err := lab.Build(context.Background(), lab.Spec{Instances: 64, VMAC: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Teardown() })
-	s, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), RcvBuf: 4 * bytesize.KiB, Force: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	overrun(t, l, s)
+	_, s := overrunLab(t, 64, 4*bytesize.KiB)
 	fd, err := sockdiag.Borrow(os.Getpid(), s.Inode())
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package stress
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/vrrp"
@@ -80,16 +81,24 @@ func (s subset) States() []vrrp.State {
 }
 
 func (s subset) WaitAll(ctx context.Context, st vrrp.State) error {
-	tick := time.NewTicker(subsetPoll)
+	return pollAll(ctx, s.States, st, subsetPoll, "flapped instances", "")
+}
+
+// pollAll looks at states every poll until every one is s, or ctx ends;
+// its error counts those that are not ("3 of 10 flapped instances not
+// MASTER on the wire").
+func pollAll(ctx context.Context, states func() []vrrp.State, s vrrp.State, poll time.Duration, what, where string) error {
+	tick := time.NewTicker(poll)
 	defer tick.Stop()
 	for {
-		missing := countNot(s.States(), st)
+		all := states()
+		missing := countNot(all, s)
 		if missing == 0 {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("%d of %d flapped instances not %s: %w", missing, len(s.instances), st, ctx.Err())
+			return fmt.Errorf("%d of %d %s not %s%s: %w", missing, len(all), what, s, strings.TrimRight(" "+where, " "), ctx.Err())
 		case <-tick.C:
 		}
 	}

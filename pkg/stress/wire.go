@@ -2,7 +2,6 @@ package stress
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"sync"
 	"time"
@@ -85,17 +84,5 @@ func (w *wireSubject) Transitions() []vrrp.Transition {
 
 // WaitAll polls: silence is the passing of time, not an event.
 func (w *wireSubject) WaitAll(ctx context.Context, s vrrp.State) error {
-	tick := time.NewTicker(w.poll)
-	defer tick.Stop()
-	for {
-		missing := countNot(w.States(), s)
-		if missing == 0 {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%d of %d instances not %s on the wire: %w", missing, len(w.master), s, ctx.Err())
-		case <-tick.C:
-		}
-	}
+	return pollAll(ctx, w.States, s, w.poll, "instances", "on the wire")
 }
