@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 )
@@ -161,7 +161,7 @@ func Load(path string) (File, error) {
 	return f, nil
 }
 
-// plainYAML rewrites yaml.v3's messages that name Go types into words:
+// plainYAML rewrites go.yaml.in/yaml/v3's messages that name Go types into words:
 // "field x not found in type scenario.fileDoc" becomes unknown key "x",
 // "cannot unmarshal !!seq into scenario.fileDoc" says what was wanted.
 func plainYAML(msg string) string {
@@ -237,7 +237,7 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// yamlLine finds "line N: " in yaml.v3's messages.
+// yamlLine finds "line N: " in go.yaml.in/yaml/v3's messages.
 var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
 
 // Parse decodes a scenario file's bytes over Default, DefaultGate and
