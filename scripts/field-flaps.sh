@@ -2,7 +2,7 @@
 # field-flaps.sh: run each field scenario (scenarios/field-*.yaml) on the
 # built-in engine and on keepalived, and print one line per run: the
 # verdict's counts, the loss and stuck rates, the largest storm and what
-# churn achieved. README's "Field flaps" table is its output.
+# churn achieved. The "Field flaps" table of results/FINDINGS.md is its output.
 #
 #   scripts/field-flaps.sh [FLAPS] [NAME]   (defaults: the files' own flaps, 10; every
 #                                          field scenario, or scenarios/field-NAME.yaml)

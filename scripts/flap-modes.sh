@@ -2,7 +2,7 @@
 # flap-modes.sh: the storm of an admin flap against a carrier flap, per
 # message type, for 255 VMACs and for 255 instances with a virtual route
 # each, on the built-in engine and on keepalived, with a buffer that loses
-# nothing (4M forced), one flap each. README's "Admin and carrier flaps"
+# nothing (4M forced), one flap each. results/FINDINGS.md's "Admin and carrier flaps"
 # table is its output.
 #
 #   scripts/flap-modes.sh

@@ -22,7 +22,7 @@ import (
 var errTargetStart = errors.New("target did not start")
 
 // startExec runs --target-cmd in the subject namespace, the contract being
-// (README, "--target exec"): run one VRRP instance per VRID 1..N on
+// (cmd/nlstress/README.md, "--target exec"): run one VRRP instance per VRID 1..N on
 // $NLS_INTERFACE with priority above 100 and preemption, advertising every
 // $NLS_ADVERT_INT, with the addresses of $NLS_VIPS_FILE, and follow links
 // over rtnetlink. nlstress observes it only from outside: its adverts as
