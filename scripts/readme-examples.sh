@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs the worked examples of results/FINDINGS.md and the command guide
 # and writes each command's output (stdout, then the exit code) to a
-# directory, so the figures there can be reproduced on another machine. Needs root; keepalived for the
-# keepalived examples (scripts/install-test-deps.sh installs it). Takes about
+# directory, so the figures there can be reproduced on another machine.
+# Needs root; keepalived for the keepalived examples
+# (scripts/install-test-deps.sh installs it). Takes about
 # 25 minutes: the incident's 30 flaps and the sweep's 124 are most of it.
 #
 #   scripts/readme-examples.sh [OUTDIR]
