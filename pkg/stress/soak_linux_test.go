@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,7 +103,10 @@ func soakEngineVsKeepalived(b *testing.B, n int, interval time.Duration) {
 	peer, peerNames := start(l.Peer, "peer", peerSpecs)
 	peerBackup := func(ctx context.Context) error { return peer.WaitAll(ctx, peerNames, "BACKUP") }
 
-	// The engine as the subject.
+	// The engine as the subject; its own heap is what the Go heap grew by
+	// from before it was made to the end of its soak (RSS also holds the
+	// Go runtime and this benchmark's harness).
+	heap0 := heapInuse()
 	engine, err := vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: l.Subject.NS, Instances: subjectSpecs})
 	if err != nil {
 		b.Fatal(err)
@@ -117,6 +121,7 @@ func soakEngineVsKeepalived(b *testing.B, n int, interval time.Duration) {
 	b.ResetTimer()
 	ours.soak(b, l, transitions, func() time.Duration { return selfCPUOrFail(b) }, func() float64 { return rssMB(b, "self") })
 	b.StopTimer()
+	engineHeap := float64(heapInuse()-min(heap0, heapInuse())) / (1 << 20)
 	stopEngine()
 	if err := <-engineDone; err != nil {
 		b.Fatalf("engine: %v", err)
@@ -147,6 +152,7 @@ func soakEngineVsKeepalived(b *testing.B, n int, interval time.Duration) {
 		b.ReportMetric(float64(s.side.spurious), s.name+"-spurious")
 		b.ReportMetric(s.side.converged.Seconds(), s.name+"-converge-s")
 	}
+	b.ReportMetric(engineHeap, "engine-heap-MB")
 	b.ReportMetric(ours.usPerAdvert()/theirs.usPerAdvert(), "cpu-per-advert-ratio")
 	b.ReportMetric(ours.rssMB/theirs.rssMB, "rss-ratio")
 }
@@ -159,6 +165,14 @@ func (s *soakSide) soak(b *testing.B, l *lab.Lab, transitions func() int, cpu fu
 	flap.Hold(context.Background(), t0.Add(soakFor(b))) // the soak: a steady state watched for a fixed time
 	s.wall, s.cpu, s.sent, s.spurious = time.Since(t0), cpu()-cpu0, txPackets(b, l)-sent0, transitions()-before
 	s.rssMB = rss()
+}
+
+// heapInuse is the Go heap in use now, after a collection.
+func heapInuse() uint64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
 }
 
 // txPackets is what the subject's lab interfaces sent so far.
