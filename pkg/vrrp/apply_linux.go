@@ -7,7 +7,14 @@ import (
 // apply carries out a machine's actions for instance i. now is the
 // event's one clock reading: timers are armed from it and transitions are
 // stamped with it.
-func (r *Router) apply(i int, actions []Action, now time.Time) {
+func (r *Router) apply(i int, actions []Action, now time.Time) { r.applyFrom(i, actions, now, now) }
+
+// applyFrom is apply for the actions of a timer that was due at due: a
+// timer it arms again runs from due, not from now, so that a loop that
+// woke late does not push every later advertisement back (at 10 ms, 255
+// instances sent 6 % fewer adverts than they should). A timer more than
+// its own period late runs from now: no burst to catch up.
+func (r *Router) applyFrom(i int, actions []Action, now, due time.Time) {
 	in := r.inst[i]
 	s := in.spec
 	vipIndex := s.Interface
@@ -41,9 +48,9 @@ func (r *Router) apply(i int, actions []Action, now time.Time) {
 				}
 			}
 		case ActionSetAdverTimer:
-			r.timers.Arm(i, TimerAdver, now.Add(a.After))
+			r.timers.Arm(i, TimerAdver, rearm(now, due, a.After))
 		case ActionSetMasterDownTimer:
-			r.timers.Arm(i, TimerMasterDown, now.Add(a.After))
+			r.timers.Arm(i, TimerMasterDown, rearm(now, due, a.After))
 		case ActionCancelTimers:
 			r.timers.Cancel(i)
 		case ActionTransition:

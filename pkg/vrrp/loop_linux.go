@@ -13,7 +13,7 @@ func (r *Router) loop(ctx context.Context) {
 	for {
 		now := time.Now()
 		for {
-			i, kind, ok := r.timers.Expire(now)
+			i, kind, due, ok := r.timers.Expire(now)
 			if !ok {
 				break
 			}
@@ -21,7 +21,7 @@ func (r *Router) loop(ctx context.Context) {
 			if kind == TimerMasterDown {
 				ev = EventMasterDownTimer
 			}
-			r.apply(i, r.inst[i].m.Handle(Event{Kind: ev}), now)
+			r.applyFrom(i, r.inst[i].m.Handle(Event{Kind: ev}), now, due)
 		}
 		wait := time.Hour
 		if next, ok := r.timers.Next(); ok {

@@ -85,19 +85,19 @@ func (t *Timers) Next() (time.Time, bool) {
 	return t.h[0].at, true
 }
 
-// Expire pops one timer due at or before now and disarms it. It returns
-// false when none is due.
-func (t *Timers) Expire(now time.Time) (inst int, kind TimerKind, ok bool) {
+// Expire pops one timer due at or before now and disarms it, and says
+// when it was due. It returns false when none is due.
+func (t *Timers) Expire(now time.Time) (inst int, kind TimerKind, due time.Time, ok bool) {
 	t.dropStale()
 	if len(t.h) == 0 || t.h[0].at.After(now) {
-		return 0, TimerNone, false
+		return 0, TimerNone, time.Time{}, false
 	}
 	e := heap.Pop(&t.h).(timerEntry)
 	a := &t.armed[e.inst]
 	kind = a.kind
 	a.gen++
 	a.kind = TimerNone
-	return e.inst, kind, true
+	return e.inst, kind, e.at, true
 }
 
 // dropStale pops entries that were replaced or cancelled.
@@ -109,4 +109,14 @@ func (t *Timers) dropStale() {
 		}
 		heap.Pop(&t.h)
 	}
+}
+
+// rearm is when a timer of period after, re-armed by one that was due
+// at due and handled at now, fires: due+after, unless that is more than a
+// period behind now.
+func rearm(now, due time.Time, after time.Duration) time.Time {
+	if now.Sub(due) > after {
+		return now.Add(after)
+	}
+	return due.Add(after)
 }

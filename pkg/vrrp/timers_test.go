@@ -20,13 +20,13 @@ func TestTimerHeapOrderReplaceCancel(t *testing.T) {
 	if next, ok := tm.Next(); !ok || !next.Equal(at(10)) {
 		t.Fatalf("Next = %v %v, want +10ms (the replaced and cancelled timers must not count)", next, ok)
 	}
-	if _, _, ok := tm.Expire(at(9)); ok {
+	if _, _, _, ok := tm.Expire(at(9)); ok {
 		t.Fatal("a timer expired before its deadline")
 	}
 	var got []int
 	var kinds []TimerKind
 	for {
-		inst, kind, ok := tm.Expire(at(100))
+		inst, kind, _, ok := tm.Expire(at(100))
 		if !ok {
 			break
 		}
@@ -60,10 +60,30 @@ func BenchmarkTimersRearm(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		now = now.Add(time.Microsecond)
-		inst, _, ok := tm.Expire(now.Add(time.Hour))
+		inst, _, _, ok := tm.Expire(now.Add(time.Hour))
 		if !ok {
 			b.Fatal("nothing expired")
 		}
 		tm.Arm(inst, TimerAdver, now.Add(time.Second))
+	}
+}
+
+// A timer re-armed from its own deadline keeps its period when the loop
+// wakes late; one more than a period late starts afresh from now.
+func TestRearm(t *testing.T) {
+	due := time.Unix(100, 0)
+	const period = 10 * time.Millisecond
+	for _, tt := range []struct {
+		late time.Duration
+		want time.Time
+	}{
+		{0, due.Add(period)},
+		{3 * time.Millisecond, due.Add(period)},
+		{period, due.Add(period)},
+		{period + time.Millisecond, due.Add(2*period + time.Millisecond)},
+	} {
+		if got := rearm(due.Add(tt.late), due, period); !got.Equal(tt.want) {
+			t.Errorf("%v late: %v, want %v", tt.late, got.Sub(due), tt.want.Sub(due))
+		}
 	}
 }
