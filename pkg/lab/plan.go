@@ -173,6 +173,16 @@ type Plan struct {
 	Churn *Interface
 }
 
+// InterfaceNames are the names of the plan's interfaces, in its order
+// (the churn link is not one of them).
+func (p Plan) InterfaceNames() []string {
+	names := make([]string, len(p.Interfaces))
+	for i, ifc := range p.Interfaces {
+		names[i] = ifc.Name
+	}
+	return names
+}
+
 // The churn link's name and fixed index on both sides.
 const (
 	ChurnLinkName  = "nls-churn"

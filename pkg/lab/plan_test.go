@@ -33,6 +33,9 @@ func TestNewPlan(t *testing.T) {
 			if len(p.Interfaces) != tt.interfaces || len(p.Instances) != tt.spec.Instances {
 				t.Fatalf("%d interfaces, %d instances; want %d, %d", len(p.Interfaces), len(p.Instances), tt.interfaces, tt.spec.Instances)
 			}
+			if names := p.InterfaceNames(); len(names) != tt.interfaces || names[0] != "eth2" {
+				t.Fatalf("interface names %v, want %d from eth2", names, tt.interfaces)
+			}
 			last := p.Instances[len(p.Instances)-1]
 			if last.VRID != tt.lastVRID || last.VMAC != tt.lastVMAC || p.Interfaces[last.Interface].Name != tt.lastIf {
 				t.Fatalf("last instance = VRID %d VMAC %q on %s; want %d %q %s",

@@ -77,11 +77,7 @@ func checkFlapInterfaces(sc scenario.Scenario, rp *replay.Replay) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", scenario.ErrInvalid, err)
 	}
-	var names []string
-	for _, ifc := range plan.Interfaces {
-		names = append(names, ifc.Name)
-	}
-	if _, err := flap.Select(sc.FlapInterfaces, names); err != nil {
+	if _, err := flap.Select(sc.FlapInterfaces, plan.InterfaceNames()); err != nil {
 		return fmt.Errorf("%w: %w", scenario.ErrInvalid, err)
 	}
 	return nil
@@ -93,9 +89,7 @@ func describe(l *lab.Lab) result.Lab {
 		RunID:      l.RunID,
 		Namespaces: []string{lab.NamespaceName(l.RunID, lab.RoleSubject), lab.NamespaceName(l.RunID, lab.RolePeer)},
 		Instances:  len(l.Instances),
-	}
-	for _, ifc := range l.Interfaces {
-		d.Interfaces = append(d.Interfaces, ifc.Name)
+		Interfaces: l.InterfaceNames(),
 	}
 	for _, in := range l.Instances {
 		if in.VMAC != "" {

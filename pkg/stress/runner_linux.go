@@ -192,10 +192,7 @@ func (f flapped) of(v stateView) stateView {
 // selectFlapped picks the links a flap takes down (sc.FlapInterfaces) and
 // the instances on them.
 func (r *runner) selectFlapped() error {
-	var names []string
-	for _, ifc := range r.lab.Interfaces {
-		names = append(names, ifc.Name)
-	}
+	names := r.lab.InterfaceNames()
 	picked, err := flap.Select(r.sc.FlapInterfaces, names)
 	if err != nil {
 		return fmt.Errorf("%w: %w", scenario.ErrInvalid, err)
