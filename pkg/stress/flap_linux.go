@@ -87,15 +87,13 @@ func (r *runner) learnBelief() error {
 	return nil
 }
 
+// stormResult is an oracle's storm as a result states it, with background
+// churn's share of the truesize at the churn's measured truesize per
+// message.
 func (r *runner) stormResult(s nlmon.Storm) result.Storm {
-	st := stormResult(s)
-	st.ChurnTruesize = uint64(float64(s.Churn) * r.churnTruesize)
-	return st
-}
-
-func stormResult(s nlmon.Storm) result.Storm {
 	return result.Storm{Messages: s.Messages, Bytes: s.Bytes, Truesize: s.Truesize, ByType: s.ByType, OracleDrops: uint64(s.OracleDrops),
-		AdminChanges: s.AdminChanges, CarrierChanges: s.CarrierChanges, Churn: s.Churn, ChurnBytes: s.ChurnBytes}
+		AdminChanges: s.AdminChanges, CarrierChanges: s.CarrierChanges, Churn: s.Churn, ChurnBytes: s.ChurnBytes,
+		ChurnTruesize: uint64(float64(s.Churn) * r.churnTruesize)}
 }
 
 // flap changes the subject's links once, by the scenario's pattern, and
@@ -195,14 +193,15 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	}
 	// Each instance recovers from the last up of its own link: under a
 	// stagger the first links are back before the last.
-	upOf := func(i int) time.Time {
+	upOf := func(i int) (time.Time, bool) {
 		if lastUp == nil { // a daemon event
-			return f.UpAt
+			return f.UpAt, true
 		}
-		if j, ok := r.flapped.link[r.lab.Instances[i].Interface]; ok {
-			return lastUp[j]
+		j, ok := r.flapped.link[r.lab.Instances[i].Interface]
+		if !ok {
+			return time.Time{}, false
 		}
-		return time.Time{}.AddDate(9999, 0, 0) // not flapped: never recovers
+		return lastUp[j], true
 	}
 	rec := recoveries(r.subject.Transitions(), upOf)
 	f.Recovery = result.Summarize(rec)
@@ -254,7 +253,7 @@ func (r *runner) daemonEvent(ctx context.Context, f *result.Flap, m *nlmon.Count
 		if err != nil {
 			return err
 		}
-		shutdown := stormResult(down)
+		shutdown := r.stormResult(down)
 		f.Shutdown = &shutdown
 		if err := r.startKeepalived(ctx, r.sc, r.lab); err != nil {
 			return fmt.Errorf("start keepalived again: %w", err)
@@ -419,12 +418,13 @@ func lastInto(ts []vrrp.Transition, since time.Time, s vrrp.State) time.Duration
 }
 
 // recoveries is, per instance that became MASTER at or after since(its
-// index), the time to its first such transition.
-func recoveries(ts []vrrp.Transition, since func(instance int) time.Time) []time.Duration {
+// index), the time to its first such transition; instances for which
+// since says false (not flapped) are left out.
+func recoveries(ts []vrrp.Transition, since func(instance int) (time.Time, bool)) []time.Duration {
 	first := map[int]time.Duration{}
 	for _, t := range ts {
-		from := since(t.Instance)
-		if t.To != vrrp.Master || t.At.Before(from) {
+		from, ok := since(t.Instance)
+		if !ok || t.To != vrrp.Master || t.At.Before(from) {
 			continue
 		}
 		if _, seen := first[t.Instance]; !seen {
