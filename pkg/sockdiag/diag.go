@@ -114,10 +114,10 @@ const (
 
 // request is the dump request body for one protocol (protoAll for
 // every one), with memory, groups and flags.
-func request(proto uint8) []byte {
+func request(proto Protocol) []byte {
 	b := make([]byte, sizeofReq)
 	b[0] = 16 // AF_NETLINK
-	b[1] = proto
+	b[1] = byte(proto)
 	binary.NativeEndian.PutUint32(b[8:12], showMem|showGroups|showFlags)
 	return b
 }

@@ -12,17 +12,14 @@ import (
 // NETLINK_SOCK_DIAG, one entry per inode, sorted by inode. netnsFD is a
 // namespace file descriptor, or 0 for the caller's namespace. It only reads.
 func List(netnsFD int) ([]Socket, error) {
-	c, err := netlink.Dial(unix.NETLINK_SOCK_DIAG, &netlink.Config{NetNS: netnsFD})
+	d, err := NewDumper(netnsFD, protoAll)
 	if err != nil {
-		return nil, fmt.Errorf("sockdiag: dial: %w", err)
+		return nil, err
 	}
-	defer c.Close()
-	msgs, err := c.Execute(netlink.Message{
-		Header: netlink.Header{Type: unix.SOCK_DIAG_BY_FAMILY, Flags: netlink.Request | netlink.Dump},
-		Data:   request(protoAll),
-	})
+	defer d.Close()
+	msgs, err := d.dump()
 	if err != nil {
-		return nil, fmt.Errorf("sockdiag: dump netlink sockets: %w", err)
+		return nil, err
 	}
 	out := make([]Socket, 0, len(msgs))
 	for _, m := range msgs {
@@ -62,15 +59,15 @@ func Inode(fd int) (uint32, error) {
 // connection it keeps open, dumping one protocol only: what a sampler
 // polling another process's socket every few milliseconds needs, where
 // List dials a connection (entering the namespace) and dumps every
-// protocol each time.
+// protocol each time (with a Dumper of its own, closed at once).
 type Dumper struct {
 	c     *netlink.Conn
 	proto Protocol
 	req   netlink.Message
 }
 
-// NewDumper opens a dumper of the sockets of one protocol in a namespace
-// (netnsFD 0: the caller's).
+// NewDumper opens a dumper of the sockets of one protocol (protoAll for
+// every one) in a namespace (netnsFD 0: the caller's).
 func NewDumper(netnsFD int, proto Protocol) (*Dumper, error) {
 	c, err := netlink.Dial(unix.NETLINK_SOCK_DIAG, &netlink.Config{NetNS: netnsFD})
 	if err != nil {
@@ -78,16 +75,16 @@ func NewDumper(netnsFD int, proto Protocol) (*Dumper, error) {
 	}
 	return &Dumper{c: c, proto: proto, req: netlink.Message{
 		Header: netlink.Header{Type: unix.SOCK_DIAG_BY_FAMILY, Flags: netlink.Request | netlink.Dump},
-		Data:   request(uint8(proto)),
+		Data:   request(proto),
 	}}, nil
 }
 
 // Find returns the socket with the given inode, and false when the
 // protocol has none.
 func (d *Dumper) Find(inode uint32) (Socket, bool, error) {
-	msgs, err := d.c.Execute(d.req)
+	msgs, err := d.dump()
 	if err != nil {
-		return Socket{}, false, fmt.Errorf("sockdiag: dump %s sockets: %w", d.proto, err)
+		return Socket{}, false, err
 	}
 	for _, m := range msgs {
 		if len(m.Data) < sizeofMsg || binary.NativeEndian.Uint32(m.Data[inodeOffset:]) != inode {
@@ -97,6 +94,19 @@ func (d *Dumper) Find(inode uint32) (Socket, bool, error) {
 		return s, err == nil, err
 	}
 	return Socket{}, false, nil
+}
+
+// dump asks for the sockets once.
+func (d *Dumper) dump() ([]netlink.Message, error) {
+	msgs, err := d.c.Execute(d.req)
+	if err != nil {
+		what := d.proto.String()
+		if d.proto == protoAll {
+			what = "netlink"
+		}
+		return nil, fmt.Errorf("sockdiag: dump %s sockets: %w", what, err)
+	}
+	return msgs, nil
 }
 
 // Close closes the dumper's connection.
