@@ -82,6 +82,23 @@ func (s Stats) String() string {
 	return line
 }
 
+// step is the n-th change (0-based) of a generator: which slot, and
+// whether it adds the slot's object or removes it.
+func step(n uint64) (slot int, add bool) {
+	return int(n % Slots), (n/Slots)%2 == 0
+}
+
+// left are the slots whose objects are in place after n changes: those
+// added in the current round of adds, or those a round of removes has
+// not reached yet.
+func left(n uint64) (first, last int) {
+	slot, adding := step(n)
+	if adding {
+		return 0, slot
+	}
+	return slot, Slots
+}
+
 // due is how many changes a generator at rate per second owes after
 // elapsed.
 func due(rate int, elapsed time.Duration) uint64 {

@@ -55,14 +55,9 @@ func (g *Generator) Stop() (Stats, error) {
 	g.once.Do(func() {
 		g.cancel()
 		<-g.done
-		// The slots added in the current round are still there.
-		present := g.stats.Changes
-		first, last := uint64(0), present%Slots
-		if (present/Slots)%2 == 1 {
-			first, last = present%Slots, Slots
-		}
+		first, last := left(g.stats.Changes)
 		for slot := first; slot < last; slot++ {
-			err := g.change(int(slot), false)
+			err := g.change(slot, false)
 			if err != nil && !benign(err) {
 				g.err = errors.Join(g.err, fmt.Errorf("%s churn: clear: %w", g.kind, err))
 			}
@@ -97,12 +92,16 @@ func (g *Generator) run(ctx context.Context) {
 			if ctx.Err() != nil {
 				return
 			}
-			n := g.stats.Changes
-			err := g.change(int(n%Slots), (n/Slots)%2 == 0)
+			slot, add := step(g.stats.Changes)
+			err := g.change(slot, add)
 			g.stats.Changes++
 			if err != nil {
 				if g.stats.Errors == 0 {
-					g.stats.FirstError = fmt.Sprintf("%s of slot %d: %v", map[bool]string{true: "add", false: "remove"}[(n/Slots)%2 == 0], n%Slots, err)
+					verb := "remove"
+					if add {
+						verb = "add"
+					}
+					g.stats.FirstError = fmt.Sprintf("%s of slot %d: %v", verb, slot, err)
 				}
 				g.stats.Errors++
 				if !benign(err) {
