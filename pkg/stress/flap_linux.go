@@ -7,12 +7,11 @@ import (
 	"log/slog"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/nlstress/nlstress/pkg/churn"
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/procstat"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
@@ -343,11 +342,11 @@ func (r *runner) harnessCPU(ctx context.Context) <-chan float64 {
 		out <- 0
 		return out
 	}
-	cpu0, err := selfCPU()
+	cpu0, err := procstat.SelfCPU()
 	t0 := time.Now()
 	go func() {
 		flap.Hold(ctx, t0.Add(harnessWindow))
-		cpu1, err1 := selfCPU()
+		cpu1, err1 := procstat.SelfCPU()
 		if err != nil || err1 != nil {
 			out <- 0
 			return
@@ -355,15 +354,6 @@ func (r *runner) harnessCPU(ctx context.Context) <-chan float64 {
 		out <- 100 * (cpu1 - cpu0).Seconds() / time.Since(t0).Seconds()
 	}()
 	return out
-}
-
-// selfCPU is the user and system CPU nlstress used so far.
-func selfCPU() (time.Duration, error) {
-	var ru unix.Rusage
-	if err := unix.Getrusage(unix.RUSAGE_SELF, &ru); err != nil {
-		return 0, fmt.Errorf("getrusage: %w", err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), nil
 }
 
 // churnLead is how long background churn runs before a flap's first

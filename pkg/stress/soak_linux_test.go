@@ -2,18 +2,16 @@ package stress
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/procstat"
 	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/vrrp"
@@ -119,7 +117,7 @@ func soakEngineVsKeepalived(b *testing.B, n int, interval time.Duration) {
 	ours.converged += wait("peer all BACKUP", peerBackup)
 	transitions := func() int { return len(engine.Transitions()) + len(peer.History()) }
 	b.ResetTimer()
-	ours.soak(b, l, transitions, func() time.Duration { return selfCPUOrFail(b) }, func() float64 { return rssMB(b, "self") })
+	ours.soak(b, l, transitions, func() time.Duration { return cpuOf(b) }, func() float64 { return rssOf(b, 0) })
 	b.StopTimer()
 	engineHeap := float64(heapInuse()-min(heap0, heapInuse())) / (1 << 20)
 	stopEngine()
@@ -136,9 +134,7 @@ func soakEngineVsKeepalived(b *testing.B, n int, interval time.Duration) {
 	pids := []int{ka.PID(), ka.VRRPPID()}
 	transitions = func() int { return len(ka.History()) + len(peer.History()) }
 	b.StartTimer()
-	theirs.soak(b, l, transitions, func() time.Duration { return procCPU(b, pids...) }, func() float64 {
-		return rssMB(b, strconv.Itoa(pids[0])) + rssMB(b, strconv.Itoa(pids[1]))
-	})
+	theirs.soak(b, l, transitions, func() time.Duration { return cpuOf(b, pids...) }, func() float64 { return rssOf(b, pids...) })
 	b.StopTimer()
 
 	for _, s := range []struct {
@@ -191,47 +187,37 @@ func txPackets(b *testing.B, l *lab.Lab) uint64 {
 	return n
 }
 
-func selfCPUOrFail(b *testing.B) time.Duration {
-	d, err := selfCPU()
-	if err != nil {
-		b.Fatal(err)
-	}
-	return d
-}
-
-// procCPU is the user and system CPU of processes, from /proc/PID/stat.
-func procCPU(b *testing.B, pids ...int) time.Duration {
+// cpuOf is the CPU processes used so far (none given: this process).
+func cpuOf(b *testing.B, pids ...int) time.Duration {
 	b.Helper()
-	const tick = 10 * time.Millisecond // USER_HZ 100
-	var total time.Duration
-	for _, pid := range pids {
-		s, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if len(pids) == 0 {
+		d, err := procstat.SelfCPU()
 		if err != nil {
 			b.Fatal(err)
 		}
-		// Fields after the command's closing parenthesis: state is the
-		// first, utime the 12th and stime the 13th.
-		f := strings.Fields(string(s[strings.LastIndexByte(string(s), ')')+1:]))
-		ut, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		total += time.Duration(ut+st) * tick
+		return d
+	}
+	var total time.Duration
+	for _, pid := range pids {
+		d, err := procstat.CPU(pid)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += d
 	}
 	return total
 }
 
-// rssMB is a process's resident set ("self" or a pid), MB.
-func rssMB(b *testing.B, pid string) float64 {
+// rssOf is the resident set of processes (0: this process), MB.
+func rssOf(b *testing.B, pids ...int) float64 {
 	b.Helper()
-	s, err := os.ReadFile("/proc/" + pid + "/status")
-	if err != nil {
-		b.Fatal(err)
-	}
-	for _, line := range strings.Split(string(s), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.Atoi(f[1])
-			return float64(kb) / 1024
+	var total uint64
+	for _, pid := range pids {
+		n, err := procstat.RSS(pid)
+		if err != nil {
+			b.Fatal(err)
 		}
+		total += n
 	}
-	b.Fatalf("no VmRSS for %s", pid)
-	return 0
+	return float64(total) / (1 << 20)
 }

@@ -2,11 +2,10 @@ package vrrp
 
 import (
 	"os"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/nlstress/nlstress/pkg/procstat"
 )
 
 // soakDuration is how long a soak benchmark watches the routers after they
@@ -24,27 +23,20 @@ func soakDuration(b *testing.B) time.Duration {
 
 // cpuTime is the process's user and system CPU time so far.
 func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+	d, err := procstat.SelfCPU()
+	if err != nil {
 		b.Fatal(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return d
 }
 
 // rssMB is the process's resident set, MB.
 func rssMB(b *testing.B) float64 {
-	s, err := os.ReadFile("/proc/self/status")
+	n, err := procstat.RSS(0)
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, line := range strings.Split(string(s), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
-			kb, _ := strconv.Atoi(f[1])
-			return float64(kb) / 1024
-		}
-	}
-	b.Fatal("no VmRSS")
-	return 0
+	return float64(n) / (1 << 20)
 }
 
 // soak converges a subject (priority 200) and a peer (priority 100) of n
