@@ -28,7 +28,7 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if sc.FlapMode == scenario.FlapCarrier {
 		opts = append(opts, "carrier flaps (the peer's end goes down)")
 	}
-	if p := sc.FlapPattern; p.Kind != "" && p.Kind != flap.Single {
+	if p := sc.FlapPattern; p.String() != string(flap.Single) { // the zero pattern is single too
 		opts = append(opts, "flap pattern "+p.String())
 	}
 	if fl := r.Lab.Flapped; len(fl) > 0 && len(fl) < len(r.Lab.Interfaces) {
