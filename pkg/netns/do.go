@@ -16,10 +16,16 @@ import (
 // The thread is always discarded afterwards, never returned to the
 // runtime's pool: it does not go back to its original namespace, it ends
 // with fn.
-func (n *NS) Do(fn func() error) error {
+func (n *NS) Do(fn func() error) error { return doIn(n.Fd(), n.name, fn) }
+
+// DoFd is Do for a namespace known only by its file descriptor, as
+// netlink.Config.NetNS holds it.
+func DoFd(fd int, fn func() error) error { return doIn(fd, fmt.Sprintf("fd %d", fd), fn) }
+
+func doIn(fd int, name string, fn func() error) error {
 	return onNewThread(func() error {
-		if err := unix.Setns(n.Fd(), unix.CLONE_NEWNET); err != nil {
-			return fmt.Errorf("enter netns %s: %w", n.name, err)
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("enter netns %s: %w", name, err)
 		}
 		return fn()
 	})

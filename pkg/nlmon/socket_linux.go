@@ -8,10 +8,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mdlayher/socket"
 	"golang.org/x/sys/unix"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/netns"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
 )
 
@@ -35,17 +35,28 @@ type Config struct {
 
 // Socket is an rtnetlink socket joined to multicast groups, read one
 // datagram per system call.
+//
+// Its descriptor is a plain blocking one that Go's network poller never
+// sees: a descriptor registered with the poller costs the kernel a wake-up
+// of the poller's thread for every message queued to it, even when nobody
+// reads, and that work lands on the sender of the storm. A silent oracle
+// must be as silent as a C program's unread socket (measured: a second
+// reader woken per message took the seed incident's stuck rate by hand
+// from 7 of 12 flaps to 1 of 12).
 type Socket struct {
-	c         *socket.Conn
-	fd        int
+	fd int
+	// fdMu is held for reading by every use of fd and for writing by
+	// Close, so that fd is never used after it is closed (or reused).
+	fdMu      sync.RWMutex
+	closed    bool
 	inode     uint32
 	effective bytesize.Size
 	capped    bool
 	// mu guards cfg, effective and capped, which SetRcvBuf changes.
 	mu  sync.Mutex
 	cfg Config
-	// interrupted stops Read.
-	interrupted atomic.Bool
+	// interrupted stops Read; closing too, and makes it return os.ErrClosed.
+	interrupted, closing atomic.Bool
 }
 
 // Open creates the socket in cfg.NetNS, sets and reads back its receive
@@ -69,49 +80,67 @@ func openUnjoined(cfg Config) (*Socket, error) {
 	if len(cfg.Groups) == 0 {
 		cfg.Groups = KeepalivedGroups
 	}
-	c, err := socket.Socket(unix.AF_NETLINK, unix.SOCK_RAW, unix.NETLINK_ROUTE, "nlmon", &socket.Config{NetNS: cfg.NetNS})
+	fd, err := socketIn(cfg.NetNS)
 	if err != nil {
 		return nil, fmt.Errorf("nlmon: open rtnetlink socket: %w", err)
 	}
-	s := &Socket{c: c, cfg: cfg}
+	s := &Socket{fd: fd, cfg: cfg}
 	if err := s.setup(); err != nil {
-		c.Close()
+		unix.Close(fd)
 		return nil, err
 	}
 	return s, nil
 }
 
+// socketIn creates a blocking rtnetlink socket in the namespace netnsFD
+// (0: the caller's).
+func socketIn(netnsFD int) (int, error) {
+	fd := -1
+	open := func() (err error) {
+		fd, err = unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+		return err
+	}
+	var err error
+	if netnsFD == 0 {
+		err = open()
+	} else {
+		err = netns.DoFd(netnsFD, open)
+	}
+	return fd, err
+}
+
 func (s *Socket) setup() error {
-	rc, err := s.c.SyscallConn()
-	if err != nil {
-		return fmt.Errorf("nlmon: %w", err)
-	}
-	if err := rc.Control(func(fd uintptr) { s.fd = int(fd) }); err != nil {
-		return fmt.Errorf("nlmon: %w", err)
-	}
+	var err error
 	if s.inode, err = sockdiag.Inode(s.fd); err != nil {
 		return err
 	}
 	if err := s.SetRcvBuf(s.cfg.RcvBuf, s.cfg.Force); err != nil {
 		return err
 	}
-	if err := s.c.Bind(&unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+	if err := unix.Bind(s.fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("nlmon: bind: %w", err)
 	}
 	// Blocking reads with a timeout: see Read.
-	if err := unix.SetNonblock(s.fd, false); err != nil {
-		return fmt.Errorf("nlmon: set blocking: %w", err)
-	}
 	tv := unix.NsecToTimeval(readPoll.Nanoseconds())
 	if err := unix.SetsockoptTimeval(s.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
 		return fmt.Errorf("nlmon: set SO_RCVTIMEO: %w", err)
 	}
 	if s.cfg.NoENOBUFS {
-		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_NO_ENOBUFS, 1); err != nil {
+		if err := unix.SetsockoptInt(s.fd, unix.SOL_NETLINK, unix.NETLINK_NO_ENOBUFS, 1); err != nil {
 			return fmt.Errorf("nlmon: set NETLINK_NO_ENOBUFS: %w", err)
 		}
 	}
 	return nil
+}
+
+// use runs fn with the descriptor, or returns os.ErrClosed after Close.
+func (s *Socket) use(fn func(fd int) error) error {
+	s.fdMu.RLock()
+	defer s.fdMu.RUnlock()
+	if s.closed {
+		return os.ErrClosed
+	}
+	return fn(s.fd)
 }
 
 // SetRcvBuf asks for a receive buffer of size bytes (0 leaves it as it
@@ -125,14 +154,18 @@ func (s *Socket) SetRcvBuf(size bytesize.Size, force bool) error {
 		if force {
 			opt, name = unix.SO_RCVBUFFORCE, "SO_RCVBUFFORCE"
 		}
-		if err := s.c.SetsockoptInt(unix.SOL_SOCKET, opt, int(size)); err != nil {
+		if err := s.use(func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_SOCKET, opt, int(size)) }); err != nil {
 			if errors.Is(err, unix.EPERM) {
 				return fmt.Errorf("nlmon: %s %d: needs CAP_NET_ADMIN: %w", name, size, err)
 			}
 			return fmt.Errorf("nlmon: %s %d: %w", name, size, err)
 		}
 	}
-	got, err := s.c.GetsockoptInt(unix.SOL_SOCKET, unix.SO_RCVBUF)
+	var got int
+	err := s.use(func(fd int) (err error) {
+		got, err = unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("nlmon: read back SO_RCVBUF: %w", err)
 	}
@@ -145,20 +178,16 @@ func (s *Socket) SetRcvBuf(size bytesize.Size, force bool) error {
 }
 
 // join joins the socket's groups, one setsockopt each.
-func (s *Socket) join() error {
-	for _, g := range s.cfg.Groups {
-		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_ADD_MEMBERSHIP, int(g)); err != nil {
-			return fmt.Errorf("nlmon: join group %s: %w", g, err)
-		}
-	}
-	return nil
-}
+func (s *Socket) join() error { return s.membership(unix.NETLINK_ADD_MEMBERSHIP, "join") }
 
 // leave leaves the socket's groups: nothing more is queued for it.
-func (s *Socket) leave() error {
-	for _, g := range s.cfg.Groups {
-		if err := s.c.SetsockoptInt(unix.SOL_NETLINK, unix.NETLINK_DROP_MEMBERSHIP, int(g)); err != nil {
-			return fmt.Errorf("nlmon: leave group %s: %w", g, err)
+func (s *Socket) leave() error { return s.membership(unix.NETLINK_DROP_MEMBERSHIP, "leave") }
+
+func (s *Socket) membership(opt int, verb string) error {
+	for _, g := range s.Config().Groups {
+		err := s.use(func(fd int) error { return unix.SetsockoptInt(fd, unix.SOL_NETLINK, opt, int(g)) })
+		if err != nil {
+			return fmt.Errorf("nlmon: %s group %s: %w", verb, g, err)
 		}
 	}
 	return nil
@@ -191,7 +220,13 @@ func (s *Socket) Config() Config {
 }
 
 // MemInfo reads the socket's own queue, buffer and drop counters.
-func (s *Socket) MemInfo() (sockdiag.MemInfo, error) { return sockdiag.ReadMemInfo(s.fd) }
+func (s *Socket) MemInfo() (mi sockdiag.MemInfo, err error) {
+	err = s.use(func(fd int) (err error) {
+		mi, err = sockdiag.ReadMemInfo(fd)
+		return err
+	})
+	return mi, err
+}
 
 // readPoll is how often a blocked Read wakes to see whether it was
 // interrupted (SO_RCVTIMEO).
@@ -206,9 +241,14 @@ const readPoll = 50 * time.Millisecond
 // Interrupt it returns os.ErrDeadlineExceeded within readPoll. b should be
 // at least 32 KiB.
 func (s *Socket) Read(b []byte) (int, error) {
+	s.fdMu.RLock()
+	defer s.fdMu.RUnlock()
 	for {
 		if s.interrupted.Load() {
 			return 0, os.ErrDeadlineExceeded
+		}
+		if s.closing.Load() {
+			return 0, os.ErrClosed
 		}
 		n, err := unix.Read(s.fd, b)
 		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
@@ -231,22 +271,31 @@ func (s *Socket) Interrupt() error {
 // TryRead reads one datagram if one is queued, and returns 0, nil if none is.
 func (s *Socket) TryRead(b []byte) (int, error) {
 	var n int
-	var rerr error
-	rc, err := s.c.SyscallConn()
-	if err != nil {
-		return 0, err
-	}
-	err = rc.Control(func(fd uintptr) {
-		n, _, rerr = unix.Recvfrom(int(fd), b, unix.MSG_DONTWAIT)
+	err := s.use(func(fd int) (err error) {
+		n, _, err = unix.Recvfrom(fd, b, unix.MSG_DONTWAIT)
+		return err
 	})
-	if err != nil {
-		return 0, err
-	}
-	if errors.Is(rerr, unix.EAGAIN) {
+	if errors.Is(err, unix.EAGAIN) {
 		return 0, nil
 	}
-	return n, rerr
+	if err != nil {
+		return 0, os.NewSyscallError("recvfrom", err)
+	}
+	return n, nil
 }
 
-// Close closes the socket; a blocked Read returns.
-func (s *Socket) Close() error { return s.c.Close() }
+// Close closes the socket. A blocked Read returns within readPoll first;
+// every later use returns os.ErrClosed. Closing twice is harmless.
+func (s *Socket) Close() error {
+	s.closing.Store(true)
+	s.fdMu.Lock()
+	defer s.fdMu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if err := unix.Close(s.fd); err != nil {
+		return fmt.Errorf("nlmon: close: %w", err)
+	}
+	return nil
+}
