@@ -14,6 +14,9 @@
 #   LISTENER=1 scripts/incident-by-hand.sh 12 6       # with a second socket
 #       on keepalived's groups that reads nothing (64 MiB buffer), as
 #       nlstress's oracle is during a storm
+#   LISTENER=2 scripts/incident-by-hand.sh 12 6   # a second socket that
+#       reads and parses every message as it comes ('ip monitor link
+#       address'), as nlstress's oracle does
 #
 # Its namespaces are nls-hand-subject and nls-hand-peer; it removes them on
 # exit ('nlstress cleanup' removes them too, and so does any 'nlstress run'
@@ -32,6 +35,7 @@ cleanup() {
 	pkill -9 -f "use-file $D/p.conf" 2>/dev/null
 	pkill -f "s.bind((0, (1 << 0)" 2>/dev/null
 	[ -n "${CAT:-}" ] && kill "$CAT" 2>/dev/null
+	[ -n "${MON:-}" ] && kill "$MON" 2>/dev/null
 	ip netns del $NS 2>/dev/null
 	ip netns del $PNS 2>/dev/null
 	rm -rf $D
@@ -72,6 +76,9 @@ s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
 s.setsockopt(socket.SOL_SOCKET, 33, 64 << 20)
 s.bind((0, (1 << 0) | (1 << 4) | (1 << 8)))
 signal.pause()' &)
+elif [ "${LISTENER:-0}" = 2 ]; then
+	ip -n $NS monitor link address >/dev/null &
+	MON=$!
 fi
 cat $D/fifo >$D/states &
 CAT=$!

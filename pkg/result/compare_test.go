@@ -63,6 +63,23 @@ func TestCompareRefusesOtherScenario(t *testing.T) {
 	}
 }
 
+// The harness limit applies to outside targets only: an engine baseline
+// from before it compares with a run now; a keepalived one does not.
+func TestCompareHarnessProcs(t *testing.T) {
+	for _, tc := range []struct {
+		target scenario.Target
+		same   bool
+	}{{scenario.TargetBuiltin, true}, {scenario.TargetKeepalived, false}} {
+		base, now := measured(0, 0, time.Second, 1), measured(0, 0, time.Second, 1)
+		base.Scenario.Target, now.Scenario.Target = tc.target, tc.target
+		base.Scenario.HarnessProcs, now.Scenario.HarnessProcs = 0, 1
+		_, err := Compare("x", base, now, scenario.DefaultGate())
+		if mismatch := errors.Is(err, ErrBaselineMismatch); mismatch == tc.same {
+			t.Errorf("%s: err = %v, want a mismatch: %v", tc.target, err, !tc.same)
+		}
+	}
+}
+
 // The books of an external daemon are not measurable: the gate's books
 // metric is skipped, never a pass.
 func TestCompareBooksNotMeasurable(t *testing.T) {

@@ -71,6 +71,8 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.ConsumerCost }},
 	{Key: "sample_interval", Flag: "sample-interval", Help: "how often the sampler reads the monitor's queue through sock_diag (peak queue), 0 to 1s; 0: off, to measure without it",
 		Ptr: func(s *Scenario) any { return &s.SampleInterval }},
+	{Key: "harness_procs", Flag: "harness-procs", Help: "with an outside target (keepalived, exec): how many CPUs nlstress's own work (sampler, oracle, observers, peer) may run on at once, 1 to 64; 0: as many as the host has (nlstress's threads then take CPU from the daemon while it drains its storm, and it strands fewer instances than alone)",
+		Ptr: func(s *Scenario) any { return &s.HarnessProcs }},
 	{Key: "down_for", Flag: "down-for", Help: "how long the link stays down, up to 10m; 0: until every instance is in FAULT and the peer took over",
 		Ptr: func(s *Scenario) any { return &s.DownFor }},
 	{Key: "recovery_timeout", Flag: "recovery-timeout", Help: "hard limit on the wait for every instance to be MASTER again after link up, up to 30m; 0: 3 Master_Down_Intervals + 5s, longer while instances are still recovering",

@@ -48,6 +48,15 @@ const KeepalivedDefaultRcvBuf = 64 * bytesize.KiB
 // queue unless told.
 const DefaultSampleInterval = 2 * time.Millisecond
 
+// DefaultHarnessProcs keeps nlstress's own work to one CPU while an
+// outside daemon is under test. With Go's default (every CPU) the
+// runtime's threads ran on the second core of a 2-core host exactly when
+// keepalived should have drained a link-down storm: keepalived read
+// nothing of it in 26 of 30 flaps (1 of 30 left instances stuck); with
+// one, in 3 of 15 (5 of 15 stuck), as by hand
+// (scripts/incident-by-hand.sh; results/FINDINGS.md).
+const DefaultHarnessProcs = 1
+
 // DefaultConsumerCost is the per-message processing time the subject's
 // monitor spends by default: a model of a daemon that parses each message
 // and writes a log line for it, as keepalived does for link changes.
@@ -100,6 +109,11 @@ type Scenario struct {
 	// (sock_diag) for its peak; 0 turns it off, so that its cost can be
 	// told apart from the subject's (the observer effect).
 	SampleInterval time.Duration `json:"sample_interval_ns"`
+	// HarnessProcs is, with an outside target, how many CPUs nlstress's
+	// own goroutines may run on at once (GOMAXPROCS); 0 leaves Go's
+	// default (every CPU). The built-in engine runs inside nlstress and
+	// is never limited.
+	HarnessProcs int `json:"harness_procs"`
 	// Flaps is how many times the subject's links go down and up.
 	Flaps int `json:"flaps"`
 	// FlapMode is how a flap takes the links down: FlapAdmin on the
@@ -266,7 +280,7 @@ func Default() Scenario {
 	return Scenario{
 		VRIDs: 255, Family: 4, Version: 3, AdvertInterval: time.Second, VIPsPerVRID: 1,
 		Force: true, OnOverrun: PolicyNone, Flaps: 1, FlapMode: FlapAdmin, FlapPattern: flap.Pattern{Kind: flap.Single}, KeepalivedLog: LogSyslog,
-		ConsumerCost: DefaultConsumerCost, SampleInterval: DefaultSampleInterval, Target: TargetBuiltin,
+		ConsumerCost: DefaultConsumerCost, SampleInterval: DefaultSampleInterval, HarnessProcs: DefaultHarnessProcs, Target: TargetBuiltin,
 	}
 }
 
@@ -352,6 +366,8 @@ func (s Scenario) Validate() error {
 		return fieldErr("consumer_cost", s.ConsumerCost.String(), "want 0 to 1s per message")
 	case s.SampleInterval < 0 || s.SampleInterval > time.Second:
 		return fieldErr("sample_interval", s.SampleInterval.String(), "want 0 (off) to 1s")
+	case s.HarnessProcs < 0 || s.HarnessProcs > 64:
+		return fieldErr("harness_procs", itoa(s.HarnessProcs), "want 0 (every CPU) to 64")
 	case s.FlapMode != FlapAdmin && s.FlapMode != FlapCarrier:
 		return fieldErr("flap_mode", strconv.Quote(string(s.FlapMode)), "want admin or carrier")
 	case s.Interfaces != 0 && (s.Interfaces < (s.VRIDs+254)/255 || s.Interfaces > min(MaxInterfaces, s.VRIDs)):

@@ -31,6 +31,8 @@ func TestValidate(t *testing.T) {
 		"bad policy":                 func(s *Scenario) { s.OnOverrun = "retry" },
 		"negative cost":              func(s *Scenario) { s.ConsumerCost = -1 },
 		"zero flaps":                 func(s *Scenario) { s.Flaps = 0 },
+		"negative harness procs":     func(s *Scenario) { s.HarnessProcs = -1 },
+		"65 harness procs":           func(s *Scenario) { s.HarnessProcs = 65 },
 		"negative down":              func(s *Scenario) { s.DownFor = -time.Second },
 		"more interfaces than VRIDs": func(s *Scenario) { s.VRIDs, s.Interfaces = 3, 4 },
 		"300 VRIDs on one":           func(s *Scenario) { s.VRIDs, s.Interfaces = 300, 1 },

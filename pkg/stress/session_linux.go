@@ -35,6 +35,8 @@ type Session struct {
 	recovered []time.Duration
 	// converged is how long the routers took to converge the first time.
 	converged time.Duration
+	// unlimit undoes limitHarness.
+	unlimit func()
 }
 
 // Open validates sc, checks the host, removes the labs of dead runs,
@@ -80,8 +82,10 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 	}
 
 	s := &Session{sc: sc, t0: time.Now()}
+	s.unlimit, res.HarnessProcs = limitHarness(sc)
 	l, err := lab.Build(ctx, labSpec(sc, rp))
 	if err != nil {
+		s.unlimit()
 		if ctx.Err() != nil && !errors.Is(err, lab.ErrTeardown) {
 			return nil, res, fmt.Errorf("%w: the half-built lab was removed", context.Cause(ctx))
 		}
@@ -185,6 +189,7 @@ func (s *Session) SetBuffer(ctx context.Context, size bytesize.Size) (int64, err
 // stuck instances or loss returns an error wrapping result.ErrFinding,
 // and one whose oracle dropped messages an error of its own.
 func (s *Session) Close(ctx context.Context, runErr error) (res result.Result, err error) {
+	defer s.unlimit()
 	r, l := s.r, s.lab
 	if r != nil {
 		if runErr == nil && len(s.res.Flaps) > 0 {
