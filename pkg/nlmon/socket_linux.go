@@ -48,7 +48,6 @@ type Socket struct {
 	// fdMu is held for reading by every use of fd and for writing by
 	// Close, so that fd is never used after it is closed (or reused).
 	fdMu      sync.RWMutex
-	closed    bool
 	inode     uint32
 	effective bytesize.Size
 	capped    bool
@@ -137,7 +136,7 @@ func (s *Socket) setup() error {
 func (s *Socket) use(fn func(fd int) error) error {
 	s.fdMu.RLock()
 	defer s.fdMu.RUnlock()
-	if s.closed {
+	if s.closing.Load() {
 		return os.ErrClosed
 	}
 	return fn(s.fd)
@@ -287,13 +286,11 @@ func (s *Socket) TryRead(b []byte) (int, error) {
 // Close closes the socket. A blocked Read returns within readPoll first;
 // every later use returns os.ErrClosed. Closing twice is harmless.
 func (s *Socket) Close() error {
-	s.closing.Store(true)
-	s.fdMu.Lock()
-	defer s.fdMu.Unlock()
-	if s.closed {
+	if !s.closing.CompareAndSwap(false, true) {
 		return nil
 	}
-	s.closed = true
+	s.fdMu.Lock()
+	defer s.fdMu.Unlock()
 	if err := unix.Close(s.fd); err != nil {
 		return fmt.Errorf("nlmon: close: %w", err)
 	}

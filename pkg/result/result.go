@@ -59,9 +59,6 @@ type Result struct {
 	// Replay says what ran of a user's keepalived configuration; nil
 	// when nlstress wrote the configuration.
 	Replay *Replay `json:"replay,omitempty"`
-	// HarnessProcs is how many CPUs nlstress's own work was kept to while
-	// an outside daemon was under test; 0: not limited.
-	HarnessProcs int `json:"harness_procs,omitempty"`
 }
 
 // Replay is what a run made of a user's keepalived configuration.

@@ -7,19 +7,18 @@ import (
 )
 
 // limitHarness keeps nlstress's own goroutines to sc.HarnessProcs CPUs
-// while an outside daemon is under test, and returns what undoes it and
-// the limit in force (0: none). The built-in engine runs inside nlstress
-// and is never limited.
+// while an outside daemon is under test, and returns what undoes it. The
+// built-in engine runs inside nlstress and is never limited.
 //
 // A daemon that drains a storm needs a CPU at the moment the kernel sends
 // it; on a small host the Go runtime's spare threads (a goroutine woken,
 // a thread spun up to look for work) took that CPU often enough to change
 // what was measured: keepalived read nothing of a link-down storm in 26
 // of 30 flaps with every CPU to the runtime, in 3 of 15 with one.
-func limitHarness(sc scenario.Scenario) (restore func(), procs int) {
+func limitHarness(sc scenario.Scenario) (restore func()) {
 	if sc.Target == scenario.TargetBuiltin || sc.HarnessProcs == 0 {
-		return func() {}, 0
+		return func() {}
 	}
 	old := runtime.GOMAXPROCS(sc.HarnessProcs)
-	return func() { runtime.GOMAXPROCS(old) }, sc.HarnessProcs
+	return func() { runtime.GOMAXPROCS(old) }
 }

@@ -82,7 +82,7 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 	}
 
 	s := &Session{sc: sc, t0: time.Now()}
-	s.unlimit, res.HarnessProcs = limitHarness(sc)
+	s.unlimit = limitHarness(sc)
 	l, err := lab.Build(ctx, labSpec(sc, rp))
 	if err != nil {
 		s.unlimit()
