@@ -2,7 +2,8 @@
 # Installs what nlstress's tests and benchmarks need from Debian's packages,
 # only where it is missing: iproute2 (ip, the benchmarks' reference),
 # keepalived (the real daemon the engine is tested against), rsvg-convert
-# (which renders the sweep's chart in a test) and promtool (which checks the
+# (which renders the sweep's chart in a test), xmllint (which validates the
+# gate's JUnit against pkg/report/testdata/junit.xsd) and promtool (which checks the
 # Prometheus exposition). Debian does not start keepalived
 # on install where policy-rc.d forbids it; nlstress only ever runs it inside
 # its own lab namespaces. promtool is taken out of Debian's prometheus
@@ -13,6 +14,7 @@ need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 if ((${#need[@]})); then
 	echo "installing: ${need[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive

@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 func num(v float64) *float64 { return &v }
@@ -87,4 +91,54 @@ func TestJUnitSchemaAndErrors(t *testing.T) {
 			t.Errorf("JUnit lacks %s:\n%s", attr, b.String())
 		}
 	}
+}
+
+// The gate's JUnit validates with xmllint against testdata/junit.xsd (the
+// format as Jenkins reads it: errors and time on every suite, one outcome
+// per case) for each outcome: pass, regression, skipped, and a gate that
+// stopped on an error. The schema rejects what Jenkins rejects (a suite
+// without errors), so a pass means something.
+func TestJUnitValidatesAgainstXSD(t *testing.T) {
+	xmllint := roottest.Tool(t, "xmllint", "apt-get install libxml2-utils; scripts/install-test-deps.sh does")
+	checks := []result.Check{
+		{Scenario: "ci-gate", Metric: "kernel_drops", Unit: "messages", Baseline: num(0), Now: num(201), Limit: result.Limit{Max: num(0)}},
+		{Scenario: "ci-gate", Metric: "stuck_instances", Unit: "instances", Baseline: num(0), Now: num(0), Limit: result.Limit{Max: num(0)}, Pass: true},
+		{Scenario: "ka", Metric: "books_balance", Unit: "balanced", Limit: result.Limit{Min: num(1)}, Skipped: true},
+	}
+	for _, tc := range []struct {
+		name string
+		run  GateRun
+	}{
+		{"checks", GateRun{Checks: checks, Times: map[string]time.Duration{"ci-gate": 1500 * time.Millisecond}}},
+		{"error before any check", GateRun{Err: errors.New(`gate: scenario "x": no baseline <results/x.json> & "quotes"`)}},
+		{"checks then error", GateRun{Checks: checks[:1], Err: errors.New("lab failed")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := JUnit(&b, tc.run); err != nil {
+				t.Fatal(err)
+			}
+			if out, err := validateXSD(t, xmllint, b.Bytes()); err != nil {
+				t.Fatalf("xmllint --schema: %v: %s\n%s", err, out, b.String())
+			}
+		})
+	}
+	t.Run("schema rejects a suite without errors", func(t *testing.T) {
+		bad := `<?xml version="1.0"?><testsuites tests="0" failures="0" errors="0" skipped="0" time="0">` +
+			`<testsuite name="a" tests="0" failures="0" skipped="0" time="0"/></testsuites>`
+		out, err := validateXSD(t, xmllint, []byte(bad))
+		if err == nil || !strings.Contains(string(out), "errors") {
+			t.Fatalf("xmllint accepted a suite without errors: %v: %s", err, out)
+		}
+	})
+}
+
+// validateXSD runs xmllint --schema testdata/junit.xsd on doc.
+func validateXSD(t *testing.T, xmllint string, doc []byte) ([]byte, error) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "junit.xml")
+	if err := os.WriteFile(path, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return exec.Command(xmllint, "--noout", "--schema", filepath.Join("testdata", "junit.xsd"), path).CombinedOutput()
 }
