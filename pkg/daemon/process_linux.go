@@ -67,6 +67,9 @@ func Start(ns *netns.NS, cmd *exec.Cmd, logPath string) (*Process, error) {
 // Exited is closed when the daemon's own process has exited.
 func (p *Process) Exited() <-chan struct{} { return p.exited }
 
+// Path is the daemon's program.
+func (p *Process) Path() string { return p.cmd.Path }
+
 // PID is the daemon's own process id.
 func (p *Process) PID() int { return p.cmd.Process.Pid }
 

@@ -41,7 +41,7 @@ type Lab struct {
 // Build creates the lab that spec describes: claims the run id, creates the
 // two namespaces, brings lo up, creates the veth pairs (up, with their
 // addresses) and, with spec.VMAC, one macvlan per instance on the subject
-// side (private mode, up). On any failure or cancellation of ctx it removes
+// side (in spec.VMACMode, up). On any failure or cancellation of ctx it removes
 // whatever it had made and returns the error.
 func Build(ctx context.Context, spec Spec) (*Lab, error) {
 	plan, err := NewPlan(spec)
@@ -93,6 +93,12 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 	}
+	if l.Spec.VMACRandomLinkLocal {
+		// Interfaces made from here on inherit the namespace's default.
+		if err := l.Subject.NS.Do(func() error { return writeSysctl("/proc/sys/net/ipv6/conf/default/addr_gen_mode", "3") }); err != nil {
+			return fmt.Errorf("lab %s: subject: %w", l.RunID, err)
+		}
+	}
 	for _, inst := range l.Instances {
 		if inst.VMAC == "" {
 			break
@@ -121,14 +127,22 @@ func ipv6Settings(s *Side) error {
 	return s.NS.Do(func() error {
 		for _, k := range []string{"all", "default"} {
 			for _, kv := range [][2]string{{"accept_dad", "0"}, {"keep_addr_on_down", "1"}} {
-				p := "/proc/sys/net/ipv6/conf/" + k + "/" + kv[0]
-				if err := os.WriteFile(p, []byte(kv[1]), 0o644); err != nil {
-					return fmt.Errorf("set %s: %w", p, err)
+				if err := writeSysctl("/proc/sys/net/ipv6/conf/"+k+"/"+kv[0], kv[1]); err != nil {
+					return err
 				}
 			}
 		}
 		return nil
 	})
+}
+
+// writeSysctl sets the sysctl at path, of the namespace the calling thread
+// is in.
+func writeSysctl(path, value string) error {
+	if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+		return fmt.Errorf("set %s: %w", path, err)
+	}
+	return nil
 }
 
 // openSide creates a role's namespace and dials rtnetlink inside it.
@@ -199,6 +213,10 @@ func (l *Lab) addVeth(ifc Interface) error {
 // addVMAC creates an instance's macvlan on the subject side, up.
 func (l *Lab) addVMAC(inst Instance) error {
 	ifc := l.Interfaces[inst.Interface]
+	mode := l.Spec.VMACMode
+	if mode == 0 {
+		mode = MacvlanPrivate
+	}
 	err := l.Subject.Conn.Link.New(&rtnetlink.LinkMessage{
 		Family: unix.AF_UNSPEC,
 		Index:  inst.VMACIndex,
@@ -208,7 +226,7 @@ func (l *Lab) addVMAC(inst Instance) error {
 			Name:    inst.VMAC,
 			Address: inst.VMACAddr,
 			Type:    ifc.Index, // IFLA_LINK: the parent
-			Info:    &rtnetlink.LinkInfo{Kind: "macvlan", Data: &macvlan{Mode: MacvlanPrivate}},
+			Info:    &rtnetlink.LinkInfo{Kind: "macvlan", Data: &macvlan{Mode: mode}},
 		},
 	})
 	if err != nil {

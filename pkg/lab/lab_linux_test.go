@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jsimonetti/rtnetlink/v2"
+	"github.com/mdlayher/netlink"
 
 	"github.com/nlstress/nlstress/pkg/hostsnap"
 	"github.com/nlstress/nlstress/pkg/netns"
@@ -194,6 +196,54 @@ func TestBuild255VMAC(t *testing.T) {
 	assertGone(t, l.RunID)
 	if d := hostsnap.Diff(before, snapshot(t)); d != "" {
 		t.Fatalf("root namespace changed by build and teardown:\n%s", d)
+	}
+}
+
+// FRR's macvlans: bridge mode, and a random link-local address rather
+// than the one the shared virtual MAC would give every router.
+func TestBuildBridgeVMACsWithRandomLinkLocal(t *testing.T) {
+	roottest.Require(t)
+	l, err := Build(context.Background(), Spec{Instances: 2, VMAC: true, VMACMode: MacvlanBridge, VMACRandomLinkLocal: true, Family: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	for _, in := range l.Instances {
+		m, err := l.Subject.Conn.Link.Get(in.VMACIndex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, ok := m.Attributes.Info.Data.(*rtnetlink.LinkData)
+		if !ok {
+			t.Fatalf("%s: link data %#v", in.VMAC, m.Attributes.Info.Data)
+		}
+		ad, err := netlink.NewAttributeDecoder(raw.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mv macvlan
+		if err := mv.Decode(ad); err != nil || mv.Mode != MacvlanBridge {
+			t.Fatalf("%s: macvlan mode %d (%v), want bridge (%d)", in.VMAC, mv.Mode, err, MacvlanBridge)
+		}
+	}
+	var mode []byte
+	err = l.Subject.NS.Do(func() (err error) {
+		mode, err = os.ReadFile("/proc/sys/net/ipv6/conf/" + l.Instances[0].VMAC + "/addr_gen_mode")
+		return err
+	})
+	if err != nil || strings.TrimSpace(string(mode)) != "3" {
+		t.Fatalf("%s addr_gen_mode = %q, %v; want 3 (random)", l.Instances[0].VMAC, mode, err)
+	}
+	// The link-local address is not the virtual MAC's EUI-64 one.
+	eui := netip.MustParseAddr("fe80::200:5eff:fe00:201")
+	addrs, err := l.Subject.Conn.Address.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if a.Index == l.Instances[0].VMACIndex && netip.MustParseAddr(a.Attributes.Address.String()) == eui {
+			t.Fatalf("%s has the virtual MAC's EUI-64 link-local %s", l.Instances[0].VMAC, eui)
+		}
 	}
 }
 

@@ -65,6 +65,15 @@ type Spec struct {
 	// VMAC asks for one macvlan per instance on the subject side, with the
 	// VRRP virtual MAC 00:00:5e:00:01:<vrid> (IPv6: 00:00:5e:00:02:<vrid>).
 	VMAC bool
+	// VMACMode is the macvlans' mode; 0 means MacvlanPrivate, keepalived's.
+	// FRR's vrrpd needs MacvlanBridge: it hears adverts on the parent
+	// while its macvlans are protodown.
+	VMACMode MacvlanMode
+	// VMACRandomLinkLocal gives the macvlans a random IPv6 link-local
+	// address (addr_gen_mode 3) instead of one derived from the virtual
+	// MAC, which two routers share: FRR's vrrpd advertises from it over
+	// IPv6 and elects by it.
+	VMACRandomLinkLocal bool
 	// Family is 4 or 6: the address family of the VRRP instances. 0 means 4.
 	Family int
 	// Layout, when set, lays the lab out by name instead of by count:
@@ -103,6 +112,12 @@ func (s Spec) Validate() error {
 	if need := (s.Instances + InstancesPerInterface - 1) / InstancesPerInterface; s.Interfaces != 0 && (s.Interfaces < need || s.Interfaces > min(MaxInterfaces, s.Instances)) {
 		return fmt.Errorf("%w: %d instances over %d interfaces: want %d to %d interfaces (at most %d instances each, at least one)",
 			ErrInvalidSpec, s.Instances, s.Interfaces, need, min(MaxInterfaces, s.Instances), InstancesPerInterface)
+	}
+	if (s.VMACMode != 0 || s.VMACRandomLinkLocal) && !s.VMAC {
+		return fmt.Errorf("%w: a macvlan mode or link-local style without VMACs", ErrInvalidSpec)
+	}
+	if m := s.VMACMode; m != 0 && m != MacvlanPrivate && m != MacvlanVEPA && m != MacvlanBridge {
+		return fmt.Errorf("%w: macvlan mode %d: want private (1), vepa (2) or bridge (4)", ErrInvalidSpec, m)
 	}
 	if s.Family != 0 && s.Family != 4 && s.Family != 6 {
 		return fmt.Errorf("%w: address family %d: want 4 or 6", ErrInvalidSpec, s.Family)

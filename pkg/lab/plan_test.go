@@ -72,6 +72,9 @@ func TestSpecValidate(t *testing.T) {
 		"run id w/ dash":                 {Instances: 1, RunID: "a-b"},
 		"run id too long":                {Instances: 1, RunID: "abcdefghijklm"},
 		"run id upper":                   {Instances: 1, RunID: "ABC"},
+		"macvlan mode without VMACs":     {Instances: 1, VMACMode: MacvlanBridge},
+		"random link-local without VMAC": {Instances: 1, VMACRandomLinkLocal: true},
+		"unknown macvlan mode":           {Instances: 1, VMAC: true, VMACMode: 3},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := s.Validate(); !errors.Is(err, ErrInvalidSpec) {

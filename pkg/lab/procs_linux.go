@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/netns"
 )
 
@@ -46,7 +48,8 @@ const killTimeout = 5 * time.Second
 
 // killProcessesIn SIGKILLs every process inside the named lab namespace,
 // waits (up to killTimeout) until each is dead, and reports each: "killed"
-// only once it is.
+// only once it is. It removes what each dead one left on the host
+// (daemon.HostLeftover).
 func killProcessesIn(name, runID string) ([]Leftover, error) {
 	procs, err := processesIn(name)
 	if err != nil {
@@ -54,8 +57,9 @@ func killProcessesIn(name, runID string) ([]Leftover, error) {
 	}
 	var out []Leftover
 	var pids []int
+	var comms []string
 	for pid, comm := range procs {
-		pids = append(pids, pid)
+		pids, comms = append(pids, pid), append(comms, comm)
 		lo := Leftover{Kind: "process", Name: fmt.Sprintf("%s (pid %d) in %s", comm, pid, name), RunID: runID, Action: "killed"}
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && err != syscall.ESRCH {
 			lo.Action = "failed: " + err.Error()
@@ -72,7 +76,20 @@ func killProcessesIn(name, runID string) ([]Leftover, error) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	return out, nil
+	// What the dead left on the host: FRR's crash-log directories.
+	var errs []error
+	for i := range pids {
+		if !dead(pids[i]) {
+			continue
+		}
+		path, err := daemon.RemoveHostLeftover(comms[i], pids[i])
+		if err != nil {
+			errs = append(errs, err)
+		} else if path != "" {
+			out = append(out, Leftover{Kind: "file", Name: path, RunID: runID, Action: "removed"})
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // dead reports whether pid has exited: gone from /proc, or a zombie (it

@@ -43,6 +43,18 @@ func RequireKeepalived(t testing.TB) {
 	}
 }
 
+// RequireFRR is Require, and also skips (fails in CI) unless FRR's zebra
+// and vrrpd are installed where Debian's frr package puts them.
+func RequireFRR(t testing.TB) {
+	t.Helper()
+	Require(t)
+	for _, d := range []string{"zebra", "vrrpd"} {
+		if _, err := os.Stat("/usr/lib/frr/" + d); err != nil {
+			skip(t, "FRR is not installed (scripts/install-test-deps.sh installs Debian's frr package; CI runs it)")
+		}
+	}
+}
+
 // Tool returns the path of a command-line tool a test needs, and skips
 // (fails in CI) when it is not installed; install says how to get it.
 func Tool(t testing.TB, name, install string) string {

@@ -1,0 +1,144 @@
+package frr
+
+import (
+	"context"
+	"errors"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/daemon"
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/roottest"
+)
+
+// frrLab is a lab with FRR's macvlans (bridge mode, random link-local),
+// each holding its instance's virtual address, and the instances for it.
+func frrLab(t *testing.T, n, version int, interval time.Duration) (*lab.Lab, []Instance) {
+	t.Helper()
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: n, VMAC: true, VMACMode: lab.MacvlanBridge, VMACRandomLinkLocal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	var ins []Instance
+	for _, in := range l.Instances {
+		vip := lab.VIP(4, in.Index, 0, 1)
+		if err := lab.AddAddress(l.Subject.Conn, in.VMACIndex, netip.PrefixFrom(vip, 32)); err != nil {
+			t.Fatal(err)
+		}
+		ins = append(ins, Instance{Interface: l.Interfaces[in.Interface].Name, VRID: in.VRID, Priority: 200, Version: version, Interval: interval, VIPs: []netip.Addr{vip}})
+	}
+	return l, ins
+}
+
+// runDir is a run directory the frr user can reach, as the lab's are
+// (t.TempDir's parent is root's alone).
+func runDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.Chmod(filepath.Dir(dir), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// zebra and vrrpd start in the lab's subject namespace with everything
+// under the run directory, every instance becomes Master (no peer), zebra
+// believes every macvlan up, and Stop leaves no daemon behind.
+func TestStartShowStop(t *testing.T) {
+	roottest.RequireFRR(t)
+	const n = 4
+	l, ins := frrLab(t, n, 3, 100*time.Millisecond)
+	dir := runDir(t)
+	p, err := Start(l.Subject.NS, Options{Dir: dir, Hostname: "nls-test", Config: Config{Hostname: "nls-test", Instances: ins}, NLBufSize: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			p.Stop(0)
+		}
+		if t.Failed() {
+			t.Logf("zebra log:\n%s", p.ZebraLog())
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	for {
+		rs, err := p.Show(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		masters := 0
+		for _, r := range rs {
+			if r.Of(4).Status == StateMaster {
+				masters++
+			}
+		}
+		if len(rs) == n && masters == n {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("not every instance Master: %+v", rs)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	ifs, err := p.Interfaces(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range l.Instances {
+		if z, ok := ifs[in.VMAC]; !ok || !z.Up() || z.Index != in.VMACIndex {
+			t.Fatalf("zebra's %s: %+v (found %v), want up with index %d", in.VMAC, z, ok, in.VMACIndex)
+		}
+	}
+	if o := Overruns(p.ZebraLog()); len(o) != 0 {
+		t.Fatalf("zebra overran at start: %q", o)
+	}
+	if err := p.Stop(daemon.StopGrace); err != nil {
+		t.Fatal(err)
+	}
+	stopped = true
+	for _, d := range []*daemon.Process{p.Zebra, p.VRRPD} {
+		select {
+		case <-d.Exited():
+		default:
+			t.Fatalf("pid %d still running after Stop", d.PID())
+		}
+		left := daemon.HostLeftover(filepath.Base(d.Path()), d.PID())
+		if _, err := os.Stat(left); left == "" || !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%q left behind after Stop (%v)", left, err)
+		}
+	}
+}
+
+// A configuration vrrpd refuses fails Start with vrrpd's own words, and
+// starts nothing.
+func TestStartRefusedConfig(t *testing.T) {
+	roottest.RequireFRR(t)
+	l, ins := frrLab(t, 1, 3, 100*time.Millisecond)
+	ins[0].Priority = 255 // the address owner's: vrrpd takes 1 to 254
+	_, err := Start(l.Subject.NS, Options{Dir: runDir(t), Hostname: "nls-test", Config: Config{Hostname: "nls-test", Instances: ins}})
+	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "vrrp 1 priority 255") {
+		t.Fatalf("Start = %v, want ErrStart quoting the refused line", err)
+	}
+}
+
+// Without the binaries, Start says which package to install.
+func TestBinariesMissing(t *testing.T) {
+	_, _, err := Binaries(t.TempDir())
+	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "apt-get install frr") {
+		t.Fatalf("Binaries = %v", err)
+	}
+	if _, err := os.Stat(DefaultBinDir); err == nil {
+		if _, _, err := Binaries(""); err != nil {
+			t.Fatalf("Binaries(default) = %v", err)
+		}
+	}
+}
