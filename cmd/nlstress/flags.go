@@ -36,7 +36,7 @@ func addScenarioFlags(f *pflag.FlagSet, sc *scenario.Scenario, sweep bool) {
 // addScenarioFlags binds, for shell completion.
 func completeScenarioFlags(cmd *cobra.Command) {
 	for flag, values := range map[string][]string{
-		"target":         {string(scenario.TargetBuiltin), string(scenario.TargetKeepalived), string(scenario.TargetExec)},
+		"target":         {string(scenario.TargetBuiltin), string(scenario.TargetKeepalived), string(scenario.TargetFRR), string(scenario.TargetExec)},
 		"on-overrun":     {string(scenario.PolicyNone), string(scenario.PolicyResync), string(scenario.PolicyRestart)},
 		"family":         {"4", "6"},
 		"vrrp-version":   {"2", "3"},

@@ -100,7 +100,7 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"unknown flag", []string{"run", "--frobnicate"}, "unknown flag"},
 		{"stray argument", []string{"run", "eth2"}, "unknown command"},
 		{"bad policy", []string{"run", "--on-overrun", "retry"}, `unknown overrun policy "retry"`},
-		{"bad target", []string{"run", "--target", "bird"}, `unknown target "bird": want builtin, keepalived or exec`},
+		{"bad target", []string{"run", "--target", "bird"}, `unknown target "bird": want builtin, keepalived, frr or exec`},
 		{"v2 too fast", []string{"run", "--vrrp-version", "2", "--advert-int", "100ms"}, "VRRPv2 takes whole seconds"},
 		{"bad duration", []string{"run", "--advert-int", "soon"}, `invalid argument "soon"`},
 		{"zero flaps", []string{"run", "--flaps", "0"}, "--flaps 0"},

@@ -64,7 +64,7 @@ func TestStartShowStop(t *testing.T) {
 			p.Stop(0)
 		}
 		if t.Failed() {
-			t.Logf("zebra log:\n%s", p.ZebraLog())
+			t.Logf("zebra log:\n%s", p.Log("zebra"))
 		}
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -98,7 +98,7 @@ func TestStartShowStop(t *testing.T) {
 			t.Fatalf("zebra's %s: %+v (found %v), want up with index %d", in.VMAC, z, ok, in.VMACIndex)
 		}
 	}
-	if o := Overruns(p.ZebraLog()); len(o) != 0 {
+	if o := Overruns(p.Log("zebra")); len(o) != 0 {
 		t.Fatalf("zebra overran at start: %q", o)
 	}
 	if err := p.Stop(daemon.StopGrace); err != nil {

@@ -22,6 +22,10 @@ import (
 // does not answer within startTimeout.
 var ErrStart = errors.New("FRR did not start")
 
+// ErrOverrun is wrapped, with ErrStart, when zebra died of a netlink
+// overrun before it was up: it logged "recvmsg overrun" and exited.
+var ErrOverrun = errors.New("zebra died of a netlink overrun")
+
 // DefaultBinDir is where Debian's frr package installs its daemons.
 const DefaultBinDir = "/usr/lib/frr"
 
@@ -188,8 +192,12 @@ func (p *Process) start(ns *netns.NS, name, bin string, args []string) (*daemon.
 	}
 	fail := func(why string) error {
 		_ = d.Stop(0)
-		log, _ := os.ReadFile(p.path(name + ".log"))
-		return fmt.Errorf("%w: %s %s: %s", ErrStart, name, why, daemon.Head(d.Log()+string(log), 3))
+		_, _ = daemon.RemoveHostLeftover(name, d.PID())
+		log := p.Log(name)
+		if o := Overruns(log); len(o) > 0 {
+			return fmt.Errorf("%w: %w: %s %s: %s", ErrStart, ErrOverrun, name, why, o[len(o)-1])
+		}
+		return fmt.Errorf("%w: %s %s: %s", ErrStart, name, why, daemon.Head(d.Log()+log, 3))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
@@ -228,9 +236,9 @@ func (p *Process) Interfaces(ctx context.Context) (map[string]Interface, error) 
 	return ParseInterfaces(b)
 }
 
-// ZebraLog is what zebra logged so far.
-func (p *Process) ZebraLog() string {
-	b, _ := os.ReadFile(p.path("zebra.log"))
+// Log is what a daemon ("zebra", "vrrpd") logged so far.
+func (p *Process) Log(daemon string) string {
+	b, _ := os.ReadFile(p.path(daemon + ".log"))
 	return string(b)
 }
 

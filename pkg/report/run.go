@@ -45,11 +45,15 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if m.Force {
 		how = fmt.Sprintf("SO_RCVBUFFORCE %d", m.Requested)
 	}
-	if m.Default {
+	switch {
+	case r.Target == scenario.TargetFRR && m.Default:
+		how = fmt.Sprintf("zebra's default --nl-bufsize (SO_RCVBUFFORCE %d)", m.Requested)
+	case r.Target == scenario.TargetFRR:
+		how = fmt.Sprintf("zebra --nl-bufsize %d (SO_RCVBUFFORCE)", m.Requested)
+	case m.Default && m.External:
 		how = "keepalived's default buffer (no vrrp_netlink_monitor_rcv_bufs)"
-		if !m.External {
-			how = fmt.Sprintf("keepalived's default buffer (SO_RCVBUF %d)", m.Requested)
-		}
+	case m.Default:
+		how = fmt.Sprintf("keepalived's default buffer (SO_RCVBUF %d)", m.Requested)
 	}
 	capped := ""
 	if m.Capped {
@@ -68,8 +72,12 @@ func Run(w io.Writer, f Format, r result.Result) error {
 		}
 	}
 	if m.External {
-		ew.printf("monitor: %s's socket (pid %d, inode %d), watched through sock_diag; groups %s; %s -> effective %d%s\n\n",
-			r.Target, m.PID, m.Inode, strings.Join(m.Groups, ","), how, m.Effective, capped)
+		owner := string(r.Target)
+		if r.Target == scenario.TargetFRR {
+			owner = "zebra's listening (netlink-listen)"
+		}
+		ew.printf("monitor: %s socket (pid %d, inode %d), watched through sock_diag; groups %s; %s -> effective %d%s\n\n",
+			owner+"'s", m.PID, m.Inode, strings.Join(m.Groups, ","), how, m.Effective, capped)
 	} else {
 		ew.printf("monitor: groups %s; %s -> effective %d%s; on overrun: %s; cost %v/message\n\n",
 			strings.Join(m.Groups, ","), how, m.Effective, capped, m.Policy, m.Cost)
@@ -180,8 +188,13 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	}
 	ew.printf("\nlargest storm: %s of truesize%s; a buffer that holds it whole with %d%% margin is %d bytes effective (%s).\n",
 		kb(r.Totals.LargestStorm), churned, int(rec.Margin*100), rec.Needed, enough)
-	ew.printf("keepalived global_defs (the kernel doubles the value):\n")
-	paste(ew, f, "    ", rec.Keepalived)
+	if r.Target == scenario.TargetFRR {
+		ew.printf("zebra's command line (the kernel doubles the value):\n")
+		paste(ew, f, "    ", []string{rec.Zebra})
+	} else {
+		ew.printf("keepalived global_defs (the kernel doubles the value):\n")
+		paste(ew, f, "    ", rec.Keepalived)
+	}
 	ew.printf("\n%s\n", r.Verdict.Line)
 	return ew.err
 }

@@ -1,6 +1,7 @@
 package result
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/churn"
@@ -145,6 +146,32 @@ type Flap struct {
 	// Advertising is how many VRIDs the peer heard the subject advertise
 	// at its own priority after the link came back: the wire's view.
 	Advertising int `json:"advertising"`
+	// Overruns are what the daemon itself logged about overruns during
+	// the flap (zebra's "recvmsg overrun" lines), for a daemon whose log
+	// says; empty when it logged none.
+	Overruns []string `json:"daemon_overruns,omitempty"`
+	// Exited are the outside daemons that were found dead after the flap:
+	// a finding, whatever else the flap shows.
+	Exited []DaemonExit `json:"daemon_exits,omitempty"`
+}
+
+// DaemonExit is an outside daemon that died during a run.
+type DaemonExit struct {
+	Daemon string `json:"daemon"` // "zebra", "vrrpd"
+	PID    int    `json:"pid"`
+	// Status is how it ended ("exit status 255", "signal: killed").
+	Status string `json:"status"`
+	// LastWords is the last line it logged.
+	LastWords string `json:"last_words,omitempty"`
+}
+
+// String says it in one line.
+func (d DaemonExit) String() string {
+	s := fmt.Sprintf("%s (pid %d) exited: %s", d.Daemon, d.PID, d.Status)
+	if d.LastWords != "" {
+		s += `; its last words: "` + d.LastWords + `"`
+	}
+	return s
 }
 
 // Monitor describes the monitor socket under test.
@@ -230,6 +257,9 @@ type Recommendation struct {
 	Margin  float64 `json:"margin"`
 	// Keepalived are the global_defs lines that set it.
 	Keepalived []string `json:"keepalived"`
+	// Zebra is FRR zebra's command-line option that sets it, never below
+	// zebra's own default (which a smaller -s would only lower).
+	Zebra string `json:"zebra"`
 	// Enough says the buffer under test was already at least Needed.
 	Enough bool `json:"enough"`
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stats"
 )
 
@@ -46,7 +47,17 @@ func Recommend(truesize uint64, margin float64, effective int64) Recommendation 
 			fmt.Sprintf("vrrp_netlink_monitor_rcv_bufs %d", request),
 			"vrrp_netlink_monitor_rcv_bufs_force",
 		},
+		Zebra: zebraOption(request),
 	}
+}
+
+// zebraOption is the zebra option that asks for request bytes, or zebra's
+// default when that is larger.
+func zebraOption(request int64) string {
+	if dflt := int64(scenario.FRRDefaultNLBufSize); request <= dflt {
+		return fmt.Sprintf("(no --nl-bufsize: zebra's default, %d, is larger)", dflt)
+	}
+	return fmt.Sprintf("--nl-bufsize %d", request)
 }
 
 // Total adds the flaps up. recovered is the per-instance recovery of every
@@ -90,6 +101,10 @@ func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
 // Bool returns a pointer to b, for the optional booleans of a result.
 func Bool(b bool) *bool { return &b }
 
+// PolicyZebra is the overrun policy of FRR's zebra as a run reports it:
+// none, and whatever its read loop makes of the error.
+const PolicyZebra = "none (zebra)"
+
 // Judge gives the verdict of a run from its totals, its flaps and its
 // monitor, in one line a person can act on.
 func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
@@ -110,7 +125,25 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 	for _, f := range flaps {
 		worst = max(worst, len(f.Stuck))
 	}
+	var exits []string
+	exitFlap := 0
+	for _, f := range flaps {
+		for _, x := range f.Exited {
+			exits = append(exits, x.String())
+			if exitFlap == 0 {
+				exitFlap = f.Index
+			}
+		}
+	}
 	switch {
+	case len(exits) > 0:
+		// The daemon under test died: nothing after it was measured on
+		// a live daemon.
+		status = StatusFail
+		fmt.Fprintf(&b, "FAIL: %s during flap %d", strings.Join(exits, "; "), exitFlap)
+		if loss {
+			b.WriteString("; " + lossText)
+		}
 	case t.OracleDrops > 0:
 		// Nothing else can be trusted: the storm was under-counted.
 		status = StatusError
@@ -130,9 +163,13 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 	case loss:
 		status = StatusLoss
 		fmt.Fprintf(&b, "LOSS: %d/%d recovered in p95 %s%s, but %s; ", t.Recovered, t.Instances, seconds(t.Recovery.P95), neverStuck(t), lossText)
-		if m.Policy == "" || strings.HasPrefix(m.Policy, "none") {
+		switch {
+		case m.Policy == PolicyZebra:
+			b.WriteString("FRR's vrrpd (8.4) does not take instances down with their links, so the lost messages stranded none; " +
+				"they can leave zebra's own view of the links wrong, and zebra exits when an overrun falls between its peek and its read")
+		case m.Policy == "" || strings.HasPrefix(m.Policy, "none"):
 			b.WriteString("none of the lost messages was a link change that mattered this time, and with overrun policy none a lost link-up leaves instances in FAULT")
-		} else {
+		default:
 			fmt.Fprintf(&b, "the %s overrun policy recovered the link state", m.Policy)
 		}
 	default:

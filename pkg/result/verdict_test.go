@@ -76,6 +76,9 @@ func TestJudge(t *testing.T) {
 		{"books off", Flap{Down: phase(258, 250, 0, 0), Up: phase(258, 258, 0, 0)}, "none", StatusPass, []string{"BOOKS DO NOT BALANCE"}},
 		{"the oracle dropped: nothing can be trusted", Flap{Down: func() Phase { p := phase(258, 258, 0, 0); p.Storm.OracleDrops = 3; return p }(), Up: phase(258, 258, 0, 0)},
 			"none", StatusError, []string{"ERROR: the oracle socket itself dropped 3 messages"}},
+		{"the daemon died", Flap{Index: 1, Down: phase(258, 57, 201, 0), Up: phase(258, 258, 0, 0),
+			Exited: []DaemonExit{{Daemon: "zebra", PID: 42, Status: "exit status 255", LastWords: "netlink-listen (NS 0) recvmsg overrun: No buffer space available"}}},
+			"none", StatusFail, []string{`FAIL: zebra (pid 42) exited: exit status 255; its last words: "netlink-listen (NS 0) recvmsg overrun`, "during flap 1", "lost 201 of 516"}},
 		{"restart gap explained", Flap{Down: phase(258, 50, 200, 1), Up: phase(258, 258, 0, 0)}, "restart", StatusLoss,
 			[]string{"BOOKS DO NOT BALANCE", "the 8 missing arrived while the restart policy had no socket listening"}},
 	}

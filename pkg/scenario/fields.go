@@ -77,7 +77,7 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.DownFor }},
 	{Key: "recovery_timeout", Flag: "recovery-timeout", Help: "hard limit on the wait for every instance to be MASTER again after link up, up to 30m; 0: 3 Master_Down_Intervals + 5s, longer while instances are still recovering",
 		Ptr: func(s *Scenario) any { return &s.RecoveryTimeout }},
-	{Key: "target", Flag: "target", Help: "the router under test: builtin (nlstress's engine), keepalived (the real daemon from PATH) or exec (--target-cmd)",
+	{Key: "target", Flag: "target", Help: "the router under test: builtin (nlstress's engine), keepalived (the real daemon from PATH), frr (zebra and vrrpd from /usr/lib/frr; --rcvbuf is zebra's --nl-bufsize) or exec (--target-cmd)",
 		Ptr: func(s *Scenario) any { return &s.Target }},
 	{Key: "target_cmd", Flag: "target-cmd", Help: "with --target exec: shell command that starts the VRRP daemon under test in the subject namespace (see cmd/nlstress/README.md)",
 		Ptr: func(s *Scenario) any { return &s.TargetCmd }},

@@ -7,6 +7,7 @@ package scenario
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -43,6 +44,12 @@ var ErrInvalid = errors.New("invalid scenario")
 // to 131072. Measured: ss -m shows rb131072 on keepalived's monitor socket
 // with no rcv_bufs lines.
 const KeepalivedDefaultRcvBuf = 64 * bytesize.KiB
+
+// FRRDefaultNLBufSize is the netlink buffer zebra 8.4 asks for on each
+// of its netlink sockets when started without --nl-bufsize: 4 MiB with
+// SO_RCVBUFFORCE (RCVBUFSIZE_MIN, zebra/main.c); the kernel doubles it.
+// Debian's /etc/frr/daemons starts zebra with -s 90000000 instead.
+const FRRDefaultNLBufSize = 4 * bytesize.MiB
 
 // DefaultSampleInterval is how often the sampler reads the monitor's
 // queue unless told.
@@ -143,8 +150,9 @@ type Scenario struct {
 	// at least 5 s).
 	RecoveryTimeout time.Duration `json:"recovery_timeout_ns"`
 	// Target is the router under test: TargetBuiltin (nlstress's engine),
-	// TargetKeepalived (the real daemon, in the subject namespace) or
-	// TargetExec (any daemon, started by TargetCmd).
+	// TargetKeepalived (the real daemon, in the subject namespace),
+	// TargetFRR (FRR's zebra and vrrpd, there) or TargetExec (any daemon,
+	// started by TargetCmd).
 	Target Target `json:"target"`
 	// TargetCmd is the shell command that starts the daemon under test for
 	// TargetExec, run with /bin/sh -c inside the subject namespace.
@@ -179,6 +187,10 @@ type Target string
 const (
 	TargetBuiltin    Target = "builtin"
 	TargetKeepalived Target = "keepalived"
+	// TargetFRR is FRR's vrrpd, which learns links from zebra: zebra's
+	// listening socket is the monitor under test, --rcvbuf its
+	// --nl-bufsize.
+	TargetFRR Target = "frr"
 	// TargetExec is any VRRP daemon, started by TargetCmd and observed
 	// only from outside: on the wire and through sock_diag.
 	TargetExec Target = "exec"
@@ -253,7 +265,7 @@ func (m *KeepalivedLog) String() string { return string(*m) }
 func (*KeepalivedLog) Type() string { return "mode" }
 
 // Targets are the valid targets, in the order help lists them.
-var Targets = []Target{TargetBuiltin, TargetKeepalived, TargetExec}
+var Targets = []Target{TargetBuiltin, TargetKeepalived, TargetFRR, TargetExec}
 
 // Set parses a target name; with String and Type it makes *Target a
 // pflag.Value.
@@ -264,7 +276,7 @@ func (t *Target) Set(s string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown target %q: want builtin, keepalived or exec", s)
+	return fmt.Errorf("unknown target %q: want builtin, keepalived, frr or exec", s)
 }
 
 // String returns the target's name.
@@ -305,13 +317,24 @@ func (s Scenario) Churns() bool { return s.RouteChurn+s.NeighChurn+s.AddrChurn >
 // Force, or with RcvBuf unset the daemon's default (dflt true), which for
 // the built-in engine is keepalived's (KeepalivedDefaultRcvBuf, plain
 // SO_RCVBUF, whatever Force says) and for keepalived itself means writing
-// no setting at all.
+// no setting at all. zebra (TargetFRR) always forces its buffer, its
+// default FRRDefaultNLBufSize.
 func (s Scenario) MonitorBuffer() (size bytesize.Size, force, dflt bool) {
-	if s.RcvBuf == 0 {
+	switch {
+	case s.Target == TargetFRR && s.RcvBuf == 0:
+		return FRRDefaultNLBufSize, true, true
+	case s.Target == TargetFRR:
+		return s.RcvBuf, true, false
+	case s.RcvBuf == 0:
 		return KeepalivedDefaultRcvBuf, false, true
 	}
 	return s.RcvBuf, s.Force, false
 }
+
+// Outside says the router under test is a daemon nlstress starts and
+// watches from outside (keepalived, FRR, an exec target), not its own
+// engine.
+func (s Scenario) Outside() bool { return s.Target != TargetBuiltin }
 
 // MasterDownInterval is RFC 5798 §6.1's Master_Down_Interval for an
 // instance of the given priority in this scenario.
@@ -390,13 +413,15 @@ func (s Scenario) Validate() error {
 		return fieldErr("flaps", itoa(s.Flaps), "want 1 to %d", MaxFlaps)
 	case s.DownFor < 0 || s.DownFor > 10*time.Minute:
 		return fieldErr("down_for", s.DownFor.String(), "want 0 (until all FAULT) to 10m")
-	case s.Target != TargetBuiltin && s.Target != TargetKeepalived && s.Target != TargetExec:
-		return fieldErr("target", strconv.Quote(string(s.Target)), "want builtin, keepalived or exec")
-	case s.NoPeer && s.Target == TargetExec:
-		return fieldErr("no_peer", "true", "an exec target is watched through the peer's ears: it needs the peer")
+	case !slices.Contains(Targets, s.Target):
+		return fieldErr("target", strconv.Quote(string(s.Target)), "want builtin, keepalived, frr or exec")
+	case s.NoPeer && (s.Target == TargetExec || s.Target == TargetFRR):
+		return fieldErr("no_peer", "true", "an %s target is watched through the peer's ears: it needs the peer", s.Target)
+	case s.Target == TargetFRR && s.VIPsPerVRID == 0:
+		return fieldErr("vips_per_vrid", "0", "FRR's vrrpd starts a virtual router at its first address: --target frr needs at least 1")
 	case (s.Target == TargetExec) != (s.TargetCmd != ""):
 		return bad("--target exec and --target-cmd go together: exec runs the command, and only exec runs one")
-	case s.Target != TargetBuiltin && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
+	case s.Outside() && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
 		return bad("--target %s: --on-overrun and --no-enobufs model the built-in engine; the daemon's own behaviour is what is measured", s.Target)
 	case s.Target != TargetKeepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != "" || s.KeepalivedConf != ""):
 		return bad("--keepalived-bin, --keepalived-conf and --keepalived-conf-extra need --target keepalived")

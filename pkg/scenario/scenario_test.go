@@ -41,6 +41,11 @@ func TestValidate(t *testing.T) {
 		"bounce of one cycle":        func(s *Scenario) { s.FlapPattern = flap.Pattern{Kind: flap.Bounce, Cycles: 1, Period: time.Second} },
 		"unknown pattern":            func(s *Scenario) { s.FlapPattern = flap.Pattern{Kind: "flicker"} },
 		"reload of the engine":       func(s *Scenario) { s.FlapPattern = flap.Pattern{Kind: flap.Reload} },
+		"frr without the peer":       func(s *Scenario) { s.Target, s.NoPeer = TargetFRR, true },
+		"frr without addresses":      func(s *Scenario) { s.Target, s.VIPsPerVRID = TargetFRR, 0 },
+		"frr with a policy":          func(s *Scenario) { s.Target, s.OnOverrun = TargetFRR, PolicyResync },
+		"restart of frr":             func(s *Scenario) { s.Target, s.FlapPattern = TargetFRR, flap.Pattern{Kind: flap.Restart} },
+		"unknown target":             func(s *Scenario) { s.Target = "bird" },
 		"restart on one interface": func(s *Scenario) {
 			s.Target, s.FlapPattern, s.FlapInterfaces = TargetKeepalived, flap.Pattern{Kind: flap.Restart}, "eth2"
 		},
@@ -100,19 +105,22 @@ func TestEveryValidScenarioFitsTheOracle(t *testing.T) {
 func TestMonitorBuffer(t *testing.T) {
 	for _, tt := range []struct {
 		name      string
+		target    Target
 		rcvbuf    bytesize.Size
 		force     bool
 		wantSize  bytesize.Size
 		wantForce bool
 		wantDflt  bool
 	}{
-		{"unset: keepalived's default, unforced", 0, true, KeepalivedDefaultRcvBuf, false, true},
-		{"set and forced", bytesize.MiB, true, bytesize.MiB, true, false},
-		{"set, plain", bytesize.MiB, false, bytesize.MiB, false, false},
+		{"unset: keepalived's default, unforced", TargetBuiltin, 0, true, KeepalivedDefaultRcvBuf, false, true},
+		{"set and forced", TargetBuiltin, bytesize.MiB, true, bytesize.MiB, true, false},
+		{"set, plain", TargetKeepalived, bytesize.MiB, false, bytesize.MiB, false, false},
+		{"zebra unset: its default, forced", TargetFRR, 0, false, FRRDefaultNLBufSize, true, true},
+		{"zebra set: always forced", TargetFRR, bytesize.MiB, false, bytesize.MiB, true, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := Default()
-			s.RcvBuf, s.Force = tt.rcvbuf, tt.force
+			s.Target, s.RcvBuf, s.Force = tt.target, tt.rcvbuf, tt.force
 			size, force, dflt := s.MonitorBuffer()
 			if size != tt.wantSize || force != tt.wantForce || dflt != tt.wantDflt {
 				t.Fatalf("MonitorBuffer() = %d, %v, %v; want %d, %v, %v", size, force, dflt, tt.wantSize, tt.wantForce, tt.wantDflt)

@@ -31,6 +31,10 @@ func (r *runner) converge(ctx context.Context) error {
 		return nil
 	}
 	if err := wait(r.subject, vrrp.Master); err != nil {
+		if c, cerr := r.monitor.Counts(); cerr == nil && c.Drops > 0 && ctx.Err() == nil {
+			states := r.subject.States()
+			return startLoss{missing: countNot(states, vrrp.Master), total: len(states), drops: c.Drops}
+		}
 		return err
 	}
 	if r.peer == nil {
@@ -38,6 +42,22 @@ func (r *runner) converge(ctx context.Context) error {
 	}
 	return wait(r.peer, vrrp.Backup)
 }
+
+// startLoss is a subject that never brought every instance up while its
+// monitor dropped messages: it missed link or address changes at start-up
+// (FRR's zebra at a small --nl-bufsize). A finding about the subject, not
+// a failure of the run: it is ErrNotConverged and result.ErrFinding.
+type startLoss struct {
+	missing, total int
+	drops          uint64
+}
+
+func (e startLoss) Error() string {
+	return fmt.Sprintf("FAIL: %d of %d instances never became MASTER at start-up, and the monitor under test dropped %d messages meanwhile: "+
+		"the daemon missed what it needed to start them", e.missing, e.total, e.drops)
+}
+
+func (e startLoss) Unwrap() []error { return []error{ErrNotConverged, result.ErrFinding} }
 
 // phase closes a phase: what the oracle saw since the last mark, and what
 // the monitor received and lost.

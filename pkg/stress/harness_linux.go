@@ -16,7 +16,7 @@ import (
 // what was measured: keepalived read nothing of a link-down storm in 26
 // of 30 flaps with every CPU to the runtime, in 3 of 15 with one.
 func limitHarness(sc scenario.Scenario) (restore func()) {
-	if sc.Target == scenario.TargetBuiltin || sc.HarnessProcs == 0 {
+	if !sc.Outside() || sc.HarnessProcs == 0 {
 		return func() {}
 	}
 	old := runtime.GOMAXPROCS(sc.HarnessProcs)

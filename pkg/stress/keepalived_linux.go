@@ -271,6 +271,13 @@ type externalMonitor struct {
 	mu     sync.Mutex
 	fd     int
 	dumper *sockdiag.Dumper
+	// exited, when set, is closed when the daemon that owns the socket
+	// has died: from then on the monitor reads as the daemon left it
+	// (its last drops, nothing queued) instead of failing, and its death
+	// is the run's finding. Unset, a gone daemon is an error.
+	exited <-chan struct{}
+	last   sockdiag.MemInfo
+	frozen bool // last is final: read once after the daemon died
 }
 
 // newExternalMonitor watches sock, a route socket of the namespace nsFD
@@ -297,10 +304,44 @@ func (k *externalMonitor) errGone() error {
 func (k *externalMonitor) memInfo() (sockdiag.MemInfo, error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if k.dead() {
+		if !k.frozen {
+			// One last look: the socket lives while it is borrowed, and
+			// holds the drops of the overrun that may have killed it.
+			if mi, err := k.read(); err == nil {
+				k.last = mi
+			}
+			k.frozen = true
+		}
+		return sockdiag.MemInfo{RcvBuf: k.last.RcvBuf, Drops: k.last.Drops}, nil
+	}
+	mi, err := k.read()
+	if err == nil {
+		k.last = mi
+	}
+	return mi, err
+}
+
+// dead says the daemon is known dead (exited is closed); k.mu is held.
+func (k *externalMonitor) dead() bool {
+	if k.exited == nil {
+		return false
+	}
+	select {
+	case <-k.exited:
+		return true
+	default:
+		return false
+	}
+}
+
+// read reads the socket's queue, buffer and drops; k.mu is held.
+func (k *externalMonitor) read() (sockdiag.MemInfo, error) {
 	if k.fd >= 0 {
 		// A borrowed socket lives as long as it is borrowed: whether the
-		// daemon still has it is whether the daemon still runs.
-		if unix.Kill(k.sock.PID, 0) != nil {
+		// daemon still has it is whether the daemon still runs (unless
+		// its death is watched for by exited).
+		if k.exited == nil && unix.Kill(k.sock.PID, 0) != nil {
 			return sockdiag.MemInfo{}, k.errGone()
 		}
 		return sockdiag.ReadMemInfo(k.fd)

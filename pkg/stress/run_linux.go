@@ -13,6 +13,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/flap"
+	"github.com/nlstress/nlstress/pkg/frr"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/replay"
@@ -43,7 +44,7 @@ func Run(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
 		return res, err
 	}
 	for range sc.Flaps {
-		if _, err = s.Flap(ctx); err != nil {
+		if _, err = s.Flap(ctx); err != nil || s.Dead() {
 			break
 		}
 	}
@@ -63,6 +64,10 @@ func checkTarget(sc scenario.Scenario) error {
 			if _, err := os.ReadFile(sc.KeepalivedConfExtra); err != nil {
 				return fmt.Errorf("%w: --keepalived-conf-extra: %w", scenario.ErrInvalid, err)
 			}
+		}
+	case scenario.TargetFRR:
+		if _, _, err := frr.Binaries(""); err != nil {
+			return err
 		}
 	case scenario.TargetExec:
 		return daemon.CheckCommand(sc.TargetCmd)
@@ -105,6 +110,12 @@ func describe(l *lab.Lab) result.Lab {
 func labSpec(sc scenario.Scenario, rp *replay.Replay) lab.Spec {
 	if rp != nil {
 		return lab.Spec{Instances: len(rp.Instances), Family: sc.Family, Layout: &rp.Layout, ChurnLink: sc.Churns()}
+	}
+	if sc.Target == scenario.TargetFRR {
+		// vrrpd makes no macvlans: it needs them made, in bridge mode
+		// with random link-local addresses, whatever --vmac says.
+		return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: true, VMACMode: lab.MacvlanBridge, VMACRandomLinkLocal: true,
+			Family: sc.Family, ChurnLink: sc.Churns()}
 	}
 	return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family, ChurnLink: sc.Churns()}
 }

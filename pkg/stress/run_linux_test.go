@@ -35,6 +35,15 @@ func run(t *testing.T, sc scenario.Scenario) (result.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	res, err := Run(ctx, sc)
+	checkRun(t, sc, res, err)
+	return res, err
+}
+
+// checkRun checks what every run must be: an error only as a finding, no
+// namespace left, a complete result, books that balance where they can
+// be measured.
+func checkRun(t *testing.T, sc scenario.Scenario, res result.Result, err error) {
+	t.Helper()
 	if err != nil && !errors.Is(err, result.ErrFinding) {
 		t.Fatalf("run: %v", err)
 	}
@@ -70,7 +79,6 @@ func run(t *testing.T, sc scenario.Scenario) (result.Result, error) {
 			}
 		}
 	}
-	return res, err
 }
 
 func TestTinyBufferLoses(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/flap"
+	"github.com/nlstress/nlstress/pkg/frr"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
@@ -63,6 +64,13 @@ type runner struct {
 	// stopTarget stops an external target, if any, giving it grace to
 	// shut down on SIGTERM before SIGKILL.
 	stopTarget func(grace time.Duration) error
+	// wire is the peer's view of an outside target that is watched on the
+	// wire (exec, FRR); nil otherwise.
+	wire *wireSubject
+	// frr is FRR's zebra and vrrpd, for TargetFRR, and zebraLog how much
+	// of zebra's log the flaps have read.
+	frr      *frr.Process
+	zebraLog int
 
 	// ctx is the run's own context: cancelled when the run is stopped
 	// from outside.
@@ -91,8 +99,12 @@ type runner struct {
 }
 
 // groups are the monitor's groups: keepalived's, plus the route and rule
-// groups when virtual routes are tracked.
+// groups when virtual routes are tracked; zebra's listening socket's for
+// FRR.
 func groups(sc scenario.Scenario) []nlmon.Group {
+	if sc.Target == scenario.TargetFRR {
+		return append([]nlmon.Group(nil), nlmon.ZebraGroups...)
+	}
 	g := append([]nlmon.Group(nil), nlmon.KeepalivedGroups...)
 	if sc.RoutesPerVRID > 0 {
 		g = append(g, nlmon.RouteGroups...)
@@ -128,9 +140,12 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Rep
 	}
 	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: r.peerSpecs}
 	var wire *wireSubject
-	if sc.Target == scenario.TargetExec {
-		wire = newWireSubject(sc, l)
+	if sc.Target == scenario.TargetExec || sc.Target == scenario.TargetFRR {
+		if wire, err = newWireSubject(sc, l); err != nil {
+			return nil, err
+		}
 		peerCfg.Observe = wire.observe
+		r.wire = wire
 	}
 	if !sc.NoPeer {
 		if r.peer, err = vrrp.NewRouter(peerCfg); err != nil {
@@ -143,6 +158,8 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Rep
 		err = r.startKeepalived(rctx, sc, l)
 	case scenario.TargetExec:
 		err = r.startExec(rctx, sc, l, wire)
+	case scenario.TargetFRR:
+		err = r.startFRR(rctx, sc, l, wire)
 	default:
 		err = r.startBuiltin(rctx, sc, l)
 	}
@@ -247,6 +264,11 @@ func (r *runner) setBuffer(ctx context.Context, sc scenario.Scenario) error {
 		}
 		r.built = time.Now() // keepalived makes its VMACs anew
 		return r.startKeepalived(ctx, sc, r.lab)
+	case scenario.TargetFRR:
+		if err := r.stopTarget(daemon.StopGrace); err != nil {
+			return fmt.Errorf("stop FRR: %w", err)
+		}
+		return r.startFRR(ctx, sc, r.lab, r.wire)
 	}
 	return fmt.Errorf("%w: an exec target's buffer is its own: nlstress cannot change it", scenario.ErrInvalid)
 }

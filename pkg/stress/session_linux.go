@@ -156,6 +156,10 @@ func (s *Session) Flap(ctx context.Context) (result.Flap, error) {
 	if err != nil {
 		return f, fmt.Errorf("flap %d: %w", k, err)
 	}
+	s.r.daemonReport(&f)
+	for _, x := range f.Exited {
+		slog.Error("the daemon under test died", "flap", k, "daemon", x.Daemon, "pid", x.PID, "status", x.Status, "last_words", x.LastWords)
+	}
 	s.res.Flaps = append(s.res.Flaps, f)
 	s.recovered = append(s.recovered, rec...)
 	slog.Info("flap done", "flap", k, "stuck", len(f.Stuck), "storm", f.Down.Storm.Messages+f.Up.Storm.Messages,
@@ -173,13 +177,20 @@ func (s *Session) SetBuffer(ctx context.Context, size bytesize.Size) (int64, err
 	if err := s.r.setBuffer(ctx, s.sc); err != nil {
 		return 0, fmt.Errorf("set the monitor's buffer to %d: %w", size, err)
 	}
-	if s.sc.Target == scenario.TargetKeepalived {
+	if s.sc.Target == scenario.TargetKeepalived || s.sc.Target == scenario.TargetFRR {
 		if err := s.settle(ctx, false); err != nil {
-			return 0, fmt.Errorf("after restarting keepalived with buffer %d: %w", size, err)
+			return 0, fmt.Errorf("after restarting %s with buffer %d: %w", s.sc.Target, size, err)
 		}
 	}
 	m := s.r.describeMonitor()
 	return m.Effective, nil
+}
+
+// Dead says the daemon under test died in the last flap: later flaps
+// would measure nothing.
+func (s *Session) Dead() bool {
+	n := len(s.res.Flaps)
+	return n > 0 && len(s.res.Flaps[n-1].Exited) > 0
 }
 
 // Close stops the routers and the target, removes the lab (unless
