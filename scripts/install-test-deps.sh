@@ -1,24 +1,26 @@
 #!/usr/bin/env bash
 # Installs what nlstress's tests and benchmarks need from Debian's packages,
 # only where it is missing: iproute2 (ip, the benchmarks' reference),
-# keepalived (the real daemon the engine is tested against), rsvg-convert
-# (which renders the sweep's chart in a test), xmllint (which validates the
-# gate's JUnit against pkg/report/testdata/junit.xsd) and promtool (which checks the
-# Prometheus exposition). Debian does not start keepalived
-# on install where policy-rc.d forbids it; nlstress only ever runs it inside
-# its own lab namespaces. promtool is taken out of Debian's prometheus
-# package without installing it: no Prometheus server, no service, only
-# /usr/local/bin/promtool.
+# keepalived and frr (the real daemons the engine is tested against, and
+# what --target keepalived and --target frr run), rsvg-convert (which
+# renders the sweep's chart in a test), xmllint (which validates the gate's
+# JUnit against pkg/report/testdata/junit.xsd) and promtool (which checks
+# the Prometheus exposition). Debian starts neither keepalived nor frr on
+# install where policy-rc.d forbids it; nlstress only ever runs them inside
+# its own lab namespaces, from its own run directories (never /etc/frr).
+# promtool is taken out of Debian's prometheus package without installing
+# it: no Prometheus server, no service, only /usr/local/bin/promtool.
 set -euo pipefail
 need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
+[ -x /usr/lib/frr/zebra ] && [ -x /usr/lib/frr/vrrpd ] || need+=(frr)
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 if ((${#need[@]})); then
 	echo "installing: ${need[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	# Never let the package start a keepalived in the host's namespace:
+	# Never let a package start a keepalived or an FRR in the host's namespace:
 	# forbid service starts for the install if nothing forbids them yet.
 	policy=/usr/sbin/policy-rc.d
 	if [ ! -e "$policy" ]; then

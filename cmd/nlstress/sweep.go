@@ -64,7 +64,7 @@ Flaps of the sweep are full flaps with the same options as run (--vmac,
 			}
 			progress := report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan))
 			if compare {
-				targets := []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived}
+				targets := []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived, scenario.TargetFRR}
 				reps, err := capacity.Compare(cmd.Context(), base, plan, targets, stress.OpenLab, progress)
 				if err != nil {
 					return err
@@ -93,7 +93,7 @@ Flaps of the sweep are full flaps with the same options as run (--vmac,
 	f.IntVar(&sw.Confirm, "confirm", sw.Confirm, "flaps in a row that must lose nothing before a buffer is called safe (30: loss rate below 10 % at 95 % confidence)")
 	f.Float64Var(&sw.Margin, "margin", sw.Margin, "head-room added to the smallest safe buffer (0.25 = 25 %)")
 	f.StringVarP(&file, "file", "f", "", "read the scenario and its sweep section from this YAML file")
-	f.BoolVar(&compare, "compare", false, "run the sweep on the built-in engine and on keepalived, and print them side by side")
+	f.BoolVar(&compare, "compare", false, "run the sweep on the built-in engine, keepalived and FRR, and print them side by side")
 	f.StringVar(&csvPath, "csv", "", "also write every buffer probed (flaps, loss rate and its 95 % interval) as CSV to this file")
 	f.StringVar(&chartPath, "chart", "", "also write an SVG chart (loss probability vs buffer; smallest safe buffer vs VRIDs) to this file")
 	return cmd

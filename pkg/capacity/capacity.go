@@ -54,6 +54,10 @@ type Probe struct {
 	Drops uint64     `json:"drops"`
 	// Storm is the largest storm truesize seen at this buffer.
 	Storm uint64 `json:"storm_bytes"`
+	// StartFailed says why the daemon could not run at this buffer at
+	// all (it died of an overrun while starting, or never brought its
+	// instances up): a lost probe with no flap. Empty otherwise.
+	StartFailed string `json:"start_failed,omitempty"`
 }
 
 // Row is the answer for one VRID count.
@@ -78,7 +82,9 @@ type Row struct {
 	// configure (the kernel doubles it), rounded up to 4 KiB.
 	Recommended bytesize.Size `json:"recommended_bytes"`
 	Keepalived  []string      `json:"keepalived"`
-	Flaps       int           `json:"flaps"`
+	// Zebra is FRR zebra's option for the recommendation.
+	Zebra string `json:"zebra"`
+	Flaps int    `json:"flaps"`
 }
 
 // Fit is a line y = A + B × VRIDs.
@@ -202,6 +208,16 @@ type prober struct {
 // and reports whether every flap was clean.
 func (p *prober) probe(size bytesize.Size, flaps int) (bool, error) {
 	eff, err := p.lab.SetBuffer(p.ctx, size)
+	if errors.Is(err, result.ErrFinding) {
+		// The daemon could not take this buffer at all: it died of an
+		// overrun while starting, or never brought its instances up
+		// (FRR's zebra at a small --nl-bufsize). A failed probe, not a
+		// failed sweep: the next size restarts it.
+		pr := Probe{VRIDs: p.vrids, RcvBuf: size, Loss: stats.Binomial(1, 1), Stuck: stats.Binomial(1, 1), StartFailed: err.Error()}
+		p.tell(pr)
+		p.rep.Probes = append(p.rep.Probes, pr)
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
@@ -216,8 +232,8 @@ func (p *prober) probe(size bytesize.Size, flaps int) (bool, error) {
 		drops := f.Down.Drops + f.Up.Drops
 		pr.Drops += drops
 		pr.Storm = max(pr.Storm, f.Down.Storm.FlapTruesize(), f.Up.Storm.FlapTruesize())
-		if drops > 0 {
-			lossy++
+		if drops > 0 || len(f.Exited) > 0 {
+			lossy++ // a daemon that died of the storm lost it
 		}
 		if len(f.Stuck) > 0 {
 			stuck++
@@ -305,7 +321,7 @@ func (p *prober) smallest(sw scenario.Sweep) (row Row, err error) {
 	row.Confirmed = stats.Binomial(0, sw.Confirm)
 	var rec result.Recommendation
 	row.Bound, rec = recommend(row.SmallestEffective, p.storm, sw.Margin)
-	row.Recommended, row.Keepalived = bytesize.Size(rec.Request), rec.Keepalived
+	row.Recommended, row.Keepalived, row.Zebra = bytesize.Size(rec.Request), rec.Keepalived, rec.Zebra
 	return row, nil
 }
 
@@ -372,12 +388,17 @@ func LeastSquares(xs, ys []float64) Fit {
 // table. It stops at the first sweep that fails.
 func Compare(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, targets []scenario.Target, open OpenFunc, progress Progress) (map[scenario.Target]Report, error) {
 	reps := make(map[scenario.Target]Report, len(targets))
+	// Every target's scenario is checked before the first lab is built.
 	for _, target := range targets {
 		sc := base
 		sc.Target = target
 		if err := sc.Validate(); err != nil {
 			return nil, fmt.Errorf("sweep --compare, target %s: %w", target, err)
 		}
+	}
+	for _, target := range targets {
+		sc := base
+		sc.Target = target
 		rep, err := Sweep(ctx, sc, sw, open, progress)
 		if err != nil {
 			return nil, fmt.Errorf("sweep --compare, target %s: %w", target, err)

@@ -3,6 +3,7 @@ package capacity
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"testing"
 
@@ -14,17 +15,24 @@ import (
 // fakeLab loses messages when the buffer is below need(vrids), and, if
 // lucky is set, passes a flap at a buffer below need when lucky says so.
 type fakeLab struct {
-	vrids  int
-	size   bytesize.Size
-	need   func(n int) bytesize.Size
-	lucky  func(size bytesize.Size) bool
-	opened *int
-	flaps  int
-	closed bool
+	vrids int
+	size  bytesize.Size
+	need  func(n int) bytesize.Size
+	lucky func(size bytesize.Size) bool
+	// Below noStart the daemon cannot start (a finding from
+	// SetBuffer); below dies it dies in the flap, dropping nothing
+	// counted.
+	noStart, dies bytesize.Size
+	opened        *int
+	flaps         int
+	closed        bool
 }
 
 func (f *fakeLab) SetBuffer(_ context.Context, size bytesize.Size) (int64, error) {
 	f.size = size
+	if size < f.noStart {
+		return 0, fmt.Errorf("%w: FAIL: zebra died of a netlink overrun at start-up", result.ErrFinding)
+	}
 	return 2 * int64(size), nil
 }
 
@@ -32,7 +40,10 @@ func (f *fakeLab) Flap(context.Context) (result.Flap, error) {
 	f.flaps++
 	storm := result.Storm{Truesize: uint64(2300 * f.vrids)}
 	fl := result.Flap{Index: f.flaps, Down: result.Phase{Storm: storm}, Up: result.Phase{Storm: storm}}
-	if f.size < f.need(f.vrids) && (f.lucky == nil || !f.lucky(f.size)) {
+	switch {
+	case f.size < f.dies:
+		fl.Exited = []result.DaemonExit{{Daemon: "zebra", PID: 7, Status: "exit status 255"}}
+	case f.size < f.need(f.vrids) && (f.lucky == nil || !f.lucky(f.size)):
 		fl.Down.Drops = 10
 	}
 	return fl, nil
@@ -101,6 +112,31 @@ func TestSweepFindsSmallestAndFitsALine(t *testing.T) {
 	}
 	if flaps > Estimate(sw) {
 		t.Errorf("%d flaps, estimate %d", flaps, Estimate(sw))
+	}
+}
+
+// A daemon that cannot start at a buffer, or dies in its flap, makes that
+// buffer unsafe: the sweep goes on above it, and the probes say why.
+func TestSweepCountsDaemonFailuresAsLoss(t *testing.T) {
+	need := func(n int) bytesize.Size { return bytesize.Size(5000 + 1150*n) }
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Confirm: 5, Margin: 0.25}
+	open := func(_ context.Context, sc scenario.Scenario) (Lab, error) {
+		return &fakeLab{vrids: sc.VRIDs, need: need, noStart: 16 * bytesize.KiB, dies: 64 * bytesize.KiB}, nil
+	}
+	rep, err := Sweep(context.Background(), scenario.Default(), sw, open, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Rows[0]; !r.Found || r.Smallest < need(64) {
+		t.Fatalf("row %+v: want the smallest buffer above where the daemon fails and loses", r)
+	}
+	var noStart, died bool
+	for _, p := range rep.Probes {
+		noStart = noStart || (p.RcvBuf < 16*bytesize.KiB && p.StartFailed != "" && p.Loss.K == 1)
+		died = died || (p.RcvBuf >= 16*bytesize.KiB && p.RcvBuf < 64*bytesize.KiB && p.Loss.K == 1 && p.StartFailed == "")
+	}
+	if !noStart || !died {
+		t.Fatalf("probes %+v: want a failed start below 16 KiB and a death below 64 KiB, both lost", rep.Probes)
 	}
 }
 

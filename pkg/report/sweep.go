@@ -25,8 +25,16 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 	}
 	ew := &errWriter{w: w}
 	rows := make([][]string, 0, len(rep.Rows))
+	where := "keepalived global_defs"
+	if rep.Scenario.Target == scenario.TargetFRR {
+		where = "zebra's command line"
+	}
 	for _, r := range rep.Rows {
 		storm := fmt.Sprintf("%s (request %d)", kb(r.Storm), (r.Storm+1)/2)
+		paste := strings.Join(r.Keepalived, "; ")
+		if rep.Scenario.Target == scenario.TargetFRR {
+			paste = r.Zebra
+		}
 		if !r.Found {
 			rows = append(rows, []string{strconv.Itoa(r.VRIDs), fmt.Sprintf("none up to %d", rep.Sweep.RcvBufMax), storm, "-", "-", strconv.Itoa(r.Flaps)})
 			continue
@@ -34,16 +42,20 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 		rows = append(rows, []string{
 			strconv.Itoa(r.VRIDs),
 			fmt.Sprintf("%d (effective %d): lost nothing in %d flaps in a row, P(loss) < %s", r.Smallest, r.SmallestEffective, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost)),
-			storm, fmt.Sprintf("%d (%s bound)", r.Recommended, r.Bound), strings.Join(r.Keepalived, "; "), strconv.Itoa(r.Flaps),
+			storm, fmt.Sprintf("%d (%s bound)", r.Recommended, r.Bound), paste, strconv.Itoa(r.Flaps),
 		})
 	}
 	if err := Table(w, f, []string{"VRIDs", "smallest safe rcvbuf (measured)", "largest storm (whole-storm bound)",
-		fmt.Sprintf("recommended (+%d%%)", int(rep.Sweep.Margin*100)), "keepalived global_defs", "flaps"}, rows); err != nil {
+		fmt.Sprintf("recommended (+%d%%)", int(rep.Sweep.Margin*100)), where, "flaps"}, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
 	for _, p := range rep.Probes {
-		rows = append(rows, []string{strconv.Itoa(p.VRIDs), strconv.FormatInt(int64(p.RcvBuf), 10), strconv.FormatInt(p.Effective, 10),
+		eff := strconv.FormatInt(p.Effective, 10)
+		if p.StartFailed != "" {
+			eff = "did not start" // the reason is in the JSON
+		}
+		rows = append(rows, []string{strconv.Itoa(p.VRIDs), strconv.FormatInt(int64(p.RcvBuf), 10), eff,
 			p.Loss.Of("flaps"), p.Stuck.Of("flaps"), strconv.FormatUint(p.Drops, 10)})
 	}
 	ew.printf("\nloss rate per buffer probed (a probe stops at its first lossy flap; 95 %% intervals are exact binomial):\n")
@@ -98,7 +110,9 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 	// Left: observed loss probability vs effective buffer.
 	var xs []float64
 	for _, p := range rep.Probes {
-		xs = append(xs, math.Log2(float64(max(p.Effective, 1))))
+		if p.StartFailed == "" { // a daemon that did not start has no buffer to draw
+			xs = append(xs, math.Log2(float64(max(p.Effective, 1))))
+		}
 	}
 	for _, r := range rep.Rows {
 		if r.Found {
@@ -122,7 +136,7 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 		col := palette[si%len(palette)]
 		var pts []capacity.Probe
 		for _, p := range rep.Probes {
-			if p.VRIDs == r.VRIDs {
+			if p.VRIDs == r.VRIDs && p.StartFailed == "" {
 				pts = append(pts, p)
 			}
 		}
@@ -316,27 +330,55 @@ func bounds(v []float64) (lo, hi float64) {
 	return slices.Min(v), slices.Max(v)
 }
 
-// SweepComparison writes the same sweep on two targets side by side: the
-// smallest zero-loss buffer of each per VRID count, and how far apart.
+// SweepComparison writes the same sweep on several targets side by side:
+// the smallest zero-loss buffer of each per VRID count, how far each
+// target after the first is from the first, and each one's storm (the
+// groups each daemon's monitor joins differ, and with them the storm).
 func SweepComparison(w io.Writer, f Format, reps map[scenario.Target]capacity.Report, targets []scenario.Target) error {
 	if f == FormatJSON {
 		return JSON(w, reps)
 	}
-	a, b := reps[targets[0]], reps[targets[1]]
-	rows := make([][]string, 0, len(a.Rows))
-	for i, ra := range a.Rows {
-		if i >= len(b.Rows) {
+	first := reps[targets[0]]
+	header := []string{"VRIDs"}
+	for _, t := range targets {
+		header = append(header, "smallest safe: "+string(t))
+	}
+	for _, t := range targets[1:] {
+		header = append(header, string(t)+" vs "+string(targets[0]))
+	}
+	for _, t := range targets {
+		header = append(header, "storm: "+string(t))
+	}
+	rows := make([][]string, 0, len(first.Rows))
+	for i, r0 := range first.Rows {
+		row := []string{strconv.Itoa(r0.VRIDs)}
+		var same []capacity.Row
+		for _, t := range targets {
+			rs := reps[t].Rows
+			if i >= len(rs) {
+				break
+			}
+			same = append(same, rs[i])
+		}
+		if len(same) < len(targets) {
 			break
 		}
-		rb := b.Rows[i]
-		diff := "-"
-		if ra.Found && rb.Found && rb.Smallest > 0 {
-			diff = fmt.Sprintf("%+.0f%%", 100*(float64(ra.Smallest)-float64(rb.Smallest))/float64(rb.Smallest))
+		for _, r := range same {
+			row = append(row, smallestText(r))
 		}
-		rows = append(rows, []string{strconv.Itoa(ra.VRIDs), smallestText(ra), smallestText(rb), diff, kb(ra.Storm), kb(rb.Storm)})
+		for _, r := range same[1:] {
+			diff := "-"
+			if r.Found && r0.Found && r0.Smallest > 0 {
+				diff = fmt.Sprintf("%+.0f%%", 100*(float64(r.Smallest)-float64(r0.Smallest))/float64(r0.Smallest))
+			}
+			row = append(row, diff)
+		}
+		for _, r := range same {
+			row = append(row, kb(r.Storm))
+		}
+		rows = append(rows, row)
 	}
-	t0, t1 := string(targets[0]), string(targets[1])
-	return Table(w, f, []string{"VRIDs", "smallest safe: " + t0, "smallest safe: " + t1, t0 + " vs " + t1, "storm: " + t0, "storm: " + t1}, rows)
+	return Table(w, f, header, rows)
 }
 
 func smallestText(r capacity.Row) string {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -135,5 +136,37 @@ func TestSweepProgressIsInfo(t *testing.T) {
 	line := b.String()
 	if !strings.Contains(line, "level=INFO") || !strings.Contains(line, `msg="sweep flap"`) || !strings.Contains(line, "rcvbuf=1048576") {
 		t.Fatalf("progress line %q", line)
+	}
+}
+
+// Three targets side by side: each one's smallest safe buffer, how far
+// each is from the first, and each one's storm.
+func TestSweepComparisonOfThree(t *testing.T) {
+	row := func(smallest bytesize.Size, storm uint64) capacity.Report {
+		return capacity.Report{Rows: []capacity.Row{{VRIDs: 255, Found: true, Smallest: smallest, Storm: storm}}}
+	}
+	targets := []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived, scenario.TargetFRR}
+	reps := map[scenario.Target]capacity.Report{
+		scenario.TargetBuiltin: row(400000, 800000), scenario.TargetKeepalived: row(500000, 800000), scenario.TargetFRR: row(200000, 1200000),
+	}
+	var b bytes.Buffer
+	if err := SweepComparison(&b, FormatMarkdown, reps, targets); err != nil {
+		t.Fatal(err)
+	}
+	var cells []string
+	for _, line := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(line, "| 255") {
+			for _, c := range strings.Split(strings.Trim(line, "| "), "|") {
+				cells = append(cells, strings.TrimSpace(c))
+			}
+		}
+	}
+	if want := []string{"255", "400000", "500000", "200000", "+25%", "-50%", "781.2 KB", "781.2 KB", "1.14 MB"}; !slices.Equal(cells, want) {
+		t.Errorf("row %q, want %q", cells, want)
+	}
+	for _, want := range []string{"smallest safe: frr", "keepalived vs builtin", "frr vs builtin", "storm: frr"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("comparison lacks %q:\n%s", want, b.String())
+		}
 	}
 }
