@@ -24,7 +24,7 @@ func newDiagnoseCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:         "diagnose",
 		Annotations: map[string]string{annFormats: defaultFormats + ",prometheus"},
-		Short:       "Read-only look at a live host's netlink sockets and keepalived configuration",
+		Short:       "Read-only look at a live host's netlink sockets and its keepalived and FRR configurations",
 		Long: `diagnose looks at the host it runs on and changes nothing: it creates no
 namespace, sets nothing and sends nothing on the wire.
 
@@ -39,6 +39,15 @@ shared routes and rules, broadcast VIPs and mass notify scripts, and gives
 the lines to paste. A running keepalived's monitor socket is shown with its
 drops.
 
+FRR: a running zebra's two sockets with groups are named (netlink-listen,
+which tells every FRR daemon about links, and netlink-dp-in, addresses for
+its dataplane thread) with their drops, and its --nl-bufsize is read from
+its command line (else from zebra_options in /etc/frr/daemons, else zebra's
+default, 4 MiB). With a FRR configuration (--frr-conf, or /etc/frr/frr.conf
+when present) it counts the vrrp routers and the macvlans they need per
+interface, estimates the storm of the busiest interface's flap on zebra's
+socket, and gives zebra's option when the buffer is short.
+
 For Prometheus: -o prometheus prints one scrape; --textfile PATH writes it
 atomically for node_exporter's textfile collector (also when drops were
 found, before exiting 1); --listen ADDR serves /metrics as an exporter until
@@ -48,6 +57,7 @@ Exit codes: 0 nothing found; 1 drops on a socket or a problem in the
 configuration; 2 a configuration that cannot be read, or bad usage.`,
 		Example: `  nlstress diagnose
   nlstress diagnose --keepalived-conf /etc/keepalived/keepalived.conf
+  nlstress diagnose --frr-conf /etc/frr/frr.conf
   nlstress diagnose --all-namespaces --watch 30s
   nlstress diagnose --netns nls-1a2b3c-subject -o json
   nlstress diagnose --textfile /var/lib/node_exporter/textfile/nlstress.prom
@@ -55,6 +65,7 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opt.ConfGiven = cmd.Flags().Changed("keepalived-conf")
+			opt.FRRConfGiven = cmd.Flags().Changed("frr-conf")
 			out := cmd.OutOrStdout()
 			if listen != "" {
 				if watch > 0 || textfile != "" {
@@ -90,13 +101,14 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 				return err
 			}
 			if n := diagnose.Problems(rep); n > 0 {
-				return fmt.Errorf("%w: %d problem(s): netlink drops or an undersized keepalived monitor buffer", result.ErrFinding, n)
+				return fmt.Errorf("%w: %d problem(s): netlink drops, or a monitor buffer (keepalived's, zebra's) too small for its configuration", result.ErrFinding, n)
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opt.Conf, "keepalived-conf", diagnose.DefaultConf, "keepalived configuration to analyse (skipped when the default is absent)")
+	f.StringVar(&opt.FRRConf, "frr-conf", diagnose.DefaultFRRConf, "FRR configuration whose vrrp routers to size against zebra's --nl-bufsize (skipped when the default is absent)")
 	f.StringVar(&opt.Namespace, "netns", "", "look into this named network namespace (ip netns list) instead of the current one")
 	f.BoolVar(&opt.AllNamespaces, "all-namespaces", false, "also look into every named namespace and every process's namespace")
 	f.DurationVar(&watch, "watch", 0, "sample for this long and show drops per second per socket, e.g. 30s")

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/nlstress/nlstress/pkg/frr"
 	"github.com/nlstress/nlstress/pkg/kaconf"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
@@ -117,5 +118,30 @@ func TestMalformedConfigIsOneLine(t *testing.T) {
 	_, err := analyzeConf(p, 212992)
 	if !errors.Is(err, kaconf.ErrConfig) || !strings.Contains(err.Error(), "bad.conf:2: vrrp_netlink_monitor_rcv_bufs \"lots\"") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v; want one line wrapping kaconf.ErrConfig with file:line", err)
+	}
+}
+
+// 255 IPv4 routers on one interface: zebra's default holds their storm;
+// -s 65536 does not, and the advice is zebra's default (never below it).
+func TestAnalyzeFRR(t *testing.T) {
+	var routers []frr.ConfRouter
+	for v := 1; v <= 255; v++ {
+		routers = append(routers, frr.ConfRouter{Interface: "eth0", VRID: uint8(v), Version: 3, V4: 1})
+	}
+	routers = append(routers, frr.ConfRouter{Interface: "eth1", VRID: 1, Version: 3, V4: 2, V6: 1})
+	a := AnalyzeFRR("frr.conf", routers, int64(scenario.FRRDefaultNLBufSize), "zebra's default")
+	if a.Largest != "eth0" || a.Macvlans != 255 || a.ExtraAddrs != 0 || !a.Recommendation.Enough || a.Findings[0].Severity != "advice" {
+		t.Fatalf("default buffer: %+v", a)
+	}
+	// Not below what was measured: 1.18 MB for 255 macvlans.
+	if a.Storm < 1180000 {
+		t.Fatalf("storm estimate %d below the 1.18 MB measured", a.Storm)
+	}
+	a = AnalyzeFRR("frr.conf", routers, 65536, "zebra_options in /etc/frr/daemons")
+	if a.Recommendation.Enough || a.Findings[0].Severity != "problem" || !strings.Contains(a.Findings[0].Paste[0], "zebra's default") {
+		t.Fatalf("64 KiB: %+v", a.Findings)
+	}
+	if a.Measure != "nlstress sweep --target frr --vrids 255" {
+		t.Fatalf("measure %q", a.Measure)
 	}
 }

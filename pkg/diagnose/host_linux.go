@@ -36,10 +36,17 @@ type Options struct {
 	// user named it (then a missing file is an error, not a skip).
 	Conf      string
 	ConfGiven bool
+	// FRRConf is the frr.conf to analyse (empty: DefaultFRRConf, skipped
+	// when absent); FRRConfGiven says the user named it. FRRDaemons is
+	// FRR's daemons file, read for zebra's options when no zebra runs
+	// (empty: DefaultFRRDaemons).
+	FRRConf      string
+	FRRConfGiven bool
+	FRRDaemons   string
 }
 
-// Run looks at the host: its facts, its netlink sockets, and a keepalived
-// configuration when there is one. It only reads.
+// Run looks at the host: its facts, its netlink sockets, a running zebra,
+// and a keepalived and a FRR configuration when there are. It only reads.
 func Run(opt Options) (Report, error) {
 	rep := Report{SchemaVersion: result.SchemaVersion}
 	h, err := preflight.ReadHost()
@@ -66,6 +73,9 @@ func Run(opt Options) (Report, error) {
 		if live, procs := liveKeepalived(rep.Sockets); len(procs) > 0 {
 			rep.Keepalived = &KeepalivedReport{Live: live, Processes: procs}
 		}
+	}
+	if rep.FRR, err = frrReport(opt, rep.Sockets); err != nil {
+		return rep, err
 	}
 	return rep, nil
 }

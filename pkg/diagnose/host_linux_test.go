@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/netip"
 	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,3 +134,37 @@ func TestEstimateIsNotBelowReality(t *testing.T) {
 	t.Logf("estimate %d, measured storm %d, advised request %d: %s", e.Storm, res.Totals.LargestStorm, e.Recommendation.Request, res.Verdict.Line)
 }
 func writeFile(path string, b []byte) error { return os.WriteFile(path, b, 0o644) }
+
+// diagnose, pointed at a lab's subject namespace where nlstress runs FRR,
+// names zebra's two sockets, reads its --nl-bufsize from its command line,
+// and sizes the frr.conf nlstress wrote against it.
+func TestFindsZebra(t *testing.T) {
+	roottest.RequireFRR(t)
+	sc := scenario.Default()
+	sc.Target, sc.VRIDs, sc.AdvertInterval, sc.RcvBuf = scenario.TargetFRR, 16, 100*time.Millisecond, 2*bytesize.MiB
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	s, res, err := stress.Open(ctx, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(ctx, nil) })
+	conf := filepath.Join(lab.RunDir, res.Lab.RunID, "frr", "frr.conf")
+	rep, err := Run(Options{Namespace: res.Lab.Namespaces[0], FRRConf: conf, FRRConfGiven: true, Conf: "/nonexistent"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.FRR == nil || len(rep.FRR.Zebras) != 1 {
+		t.Fatalf("FRR report %+v: want the one zebra", rep.FRR)
+	}
+	z := rep.FRR.Zebras[0]
+	if z.NLBufSize != int64(2*bytesize.MiB) || z.Listen == nil || z.DataplaneIn == nil ||
+		z.Listen.Role != "zebra netlink-listen" || z.DataplaneIn.Role != "zebra netlink-dp-in" || z.Listen.RcvBuf != 4<<20 {
+		t.Fatalf("zebra %+v (listen %+v, dp-in %+v): want -s 2 MiB read and both sockets named, 4 MiB granted", z, z.Listen, z.DataplaneIn)
+	}
+	a := rep.FRR.Analysis
+	if a == nil || len(a.Routers) != 16 || a.Macvlans != 16 || a.Largest != "eth2" || a.NLBufSize != int64(2*bytesize.MiB) ||
+		!strings.Contains(a.NLBufFrom, "running zebra") || !a.Recommendation.Enough || Problems(rep) != 0 {
+		t.Fatalf("analysis %+v: want 16 routers on eth2 sized against the running zebra's 2 MiB, enough", a)
+	}
+}

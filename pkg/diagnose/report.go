@@ -15,6 +15,9 @@ type Socket struct {
 	sockdiag.Socket
 	GroupNames []string `json:"group_names,omitempty"`
 	NearFull   bool     `json:"near_full"`
+	// Role says what the socket is to its owner, where diagnose knows
+	// ("zebra netlink-listen").
+	Role string `json:"role,omitempty"`
 }
 
 // Host is the host's facts and what they mean.
@@ -39,6 +42,7 @@ type Report struct {
 	Host          Host              `json:"host"`
 	Sockets       []Socket          `json:"sockets"`
 	Keepalived    *KeepalivedReport `json:"keepalived,omitempty"`
+	FRR           *FRRReport        `json:"frr,omitempty"`
 }
 
 // Rate is one socket's drops per second over a watch interval.
@@ -59,7 +63,7 @@ func (s Socket) Label() string {
 }
 
 // Problems counts what diagnose found wrong: sockets that dropped, and
-// problems in the keepalived configuration.
+// problems in the keepalived and FRR configurations.
 func Problems(rep Report) int {
 	n := 0
 	for _, s := range rep.Sockets {
@@ -69,6 +73,13 @@ func Problems(rep Report) int {
 	}
 	if rep.Keepalived != nil {
 		for _, f := range rep.Keepalived.Findings {
+			if f.Severity == "problem" {
+				n++
+			}
+		}
+	}
+	if rep.FRR != nil && rep.FRR.Analysis != nil {
+		for _, f := range rep.FRR.Analysis.Findings {
 			if f.Severity == "problem" {
 				n++
 			}

@@ -1,7 +1,9 @@
 package frr
 
 import (
+	"bufio"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -96,5 +98,81 @@ func TestReadReply(t *testing.T) {
 				t.Fatalf("readReply(%q) = %q, %d, %v", tc.in, out, status, err)
 			}
 		})
+	}
+}
+
+func TestParseConf(t *testing.T) {
+	text := `frr version 8.4
+frr defaults traditional
+hostname r1
+!
+interface eth0
+ description uplink
+ vrrp 5 version 2
+ vrrp 5 priority 200
+ vrrp 5 ip 10.0.2.16
+ vrrp 5 ip 10.0.2.17
+ vrrp 6
+ vrrp 6 ipv6 2001:db8::1
+ vrrp 6 ip 10.0.2.18
+exit
+!
+interface eth1 vrf blue
+ vrrp 5 ip 10.1.0.1
+!
+router bgp 65000
+ neighbor 10.0.0.1 remote-as 65001
+!
+vrrp default priority 150
+`
+	got, err := ParseConf(bufio.NewScanner(strings.NewReader(text)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ConfRouter{
+		{Interface: "eth0", VRID: 5, Version: 2, V4: 2},
+		{Interface: "eth0", VRID: 6, Version: 3, V4: 1, V6: 1},
+		{Interface: "eth1", VRID: 5, Version: 3, V4: 1},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("ParseConf = %+v, want %+v", got, want)
+	}
+	if m := got[1].Macvlans(); m != 2 {
+		t.Fatalf("a router with both families needs %d macvlans, want 2", m)
+	}
+	for _, bad := range []string{"interface eth0\n vrrp 256 ip 10.0.0.1\n", "interface eth0\n vrrp 1 ip 10.0.0.300\n", "vrrp 1 ip 10.0.0.1\n"} {
+		if _, err := ParseConf(bufio.NewScanner(strings.NewReader(bad))); err == nil || !strings.Contains(err.Error(), "line ") {
+			t.Errorf("ParseConf(%q) = %v, want an error naming the line", bad, err)
+		}
+	}
+}
+
+func TestNLBufSizeArg(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		size int64
+		set  bool
+	}{
+		{[]string{"/usr/lib/frr/zebra", "-d", "-A", "127.0.0.1", "-s", "90000000"}, 90000000, true},
+		{[]string{"zebra", "-s90000000"}, 90000000, true},
+		{[]string{"zebra", "--nl-bufsize", "8388608"}, 8388608, true},
+		{[]string{"zebra", "--nl-bufsize=16777216", "-s", "1024"}, 1024, true},
+		{[]string{"zebra", "-d", "-A", "127.0.0.1"}, 0, false},
+		{[]string{"zebra", "-s"}, 0, false},
+		{[]string{"zebra", "--socket", "/run/zserv.api"}, 0, false},
+	} {
+		if size, set := NLBufSizeArg(tt.args); size != tt.size || set != tt.set {
+			t.Errorf("NLBufSizeArg(%q) = %d, %v; want %d, %v", tt.args, size, set, tt.size, tt.set)
+		}
+	}
+}
+
+func TestDaemonsZebraOptions(t *testing.T) {
+	text := "bgpd=no\nzebra=yes\n#zebra_options=\"-s 1\"\nzebra_options=\"  -A 127.0.0.1 -s 90000000\"\nbgpd_options=\"   -A 127.0.0.1\"\n"
+	if got := DaemonsZebraOptions(text); !slices.Equal(got, []string{"-A", "127.0.0.1", "-s", "90000000"}) {
+		t.Fatalf("DaemonsZebraOptions = %q", got)
+	}
+	if got := DaemonsZebraOptions("bgpd=no\n"); got != nil {
+		t.Fatalf("DaemonsZebraOptions without the line = %q", got)
 	}
 }

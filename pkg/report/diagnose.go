@@ -75,7 +75,56 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 			ew.printf("\nrunning keepalived pids %v: no monitor socket found (not a VRRP process, or in another namespace: try --all-namespaces)\n", k.Processes)
 		}
 	}
+	if rep.FRR != nil {
+		diagnoseFRR(ew, f, *rep.FRR)
+	}
 	return ew.err
+}
+
+// diagnoseFRR writes the running zebras and the frr.conf analysis.
+func diagnoseFRR(ew *errWriter, f Format, r diagnose.FRRReport) {
+	for _, z := range r.Zebras {
+		buf := "zebra's default --nl-bufsize"
+		if z.NLBufSize > 0 {
+			buf = fmt.Sprintf("--nl-bufsize %d on its command line", z.NLBufSize)
+		}
+		ew.printf("\nrunning zebra (pid %d), %s:\n", z.PID, buf)
+		for _, s := range []*diagnose.Socket{z.Listen, z.DataplaneIn} {
+			if s != nil {
+				ew.printf("  %s in %s: inode %d, rcvbuf %d, queued %d, drops %d%s\n", s.Role, s.Namespace, s.Inode, s.RcvBuf, s.Rmem, s.Drops, zebraDropsNote(s.Drops))
+			}
+		}
+	}
+	a := r.Analysis
+	if a == nil {
+		return
+	}
+	macvlans := 0
+	for _, rt := range a.Routers {
+		macvlans += rt.Macvlans()
+	}
+	ew.printf("\nFRR configuration %s: %d vrrp routers needing %d macvlans; the most on %s: %d macvlans, %d further addresses\n",
+		a.Conf, len(a.Routers), macvlans, a.Largest, a.Macvlans, a.ExtraAddrs)
+	ew.printf("  flap of %s: about %d bytes of truesize on zebra's listening socket (%d B per macvlan, %d B per further address, measured; plus %.0f%% headroom)\n",
+		a.Largest, a.Storm, diagnose.ZebraBytesPerMacvlan, diagnose.ZebraBytesPerAddress, 100*(diagnose.Headroom-1))
+	ew.printf("  zebra's buffer: --nl-bufsize %d (%s), granted %d; needed with %d%% margin: %d\n",
+		a.NLBufSize, a.NLBufFrom, a.Configured, int(a.Recommendation.Margin*100), a.Recommendation.Needed)
+	for _, fd := range a.Findings {
+		ew.printf("  %s: %s\n", strings.ToUpper(fd.Severity), fd.Text)
+		if len(fd.Paste) > 0 {
+			ew.printf("      paste into %s:\n", fd.Where)
+			paste(ew, f, "          ", fd.Paste)
+		}
+	}
+	ew.printf("  this is an estimate; to measure FRR with as many macvlans in a lab:\n")
+	paste(ew, f, "      ", []string{a.Measure})
+}
+
+func zebraDropsNote(d uint32) string {
+	if d > 0 {
+		return ": zebra has lost messages since it started and does not know it (its MSG_PEEK takes the ENOBUFS); nothing resyncs them"
+	}
+	return ""
 }
 
 func dropsNote(d uint32) string {
