@@ -76,6 +76,13 @@ bench ./pkg/stress 'BenchmarkSoakEngineVsKeepalived4080At1s$' -benchtime 1x -tim
 karss=$(metric "$log.last" BenchmarkSoakEngineVsKeepalived4080At1s keepalived-rss-MB)
 check "4080 at 1 s: engine RSS / keepalived's" "$(metric "$log.last" BenchmarkSoakEngineVsKeepalived4080At1s rss-ratio)" "<=" 1 "keepalived ${karss:-?} MB, same run (ratio)"
 
+# FRR as the subject: lab build and convergence of 255 VMAC instances,
+# VRRPv2 at 1 s, against keepalived's on the same scenario, alternating in
+# one run. Target: at most twice keepalived's.
+bench ./pkg/stress 'BenchmarkOpenFRRVsKeepalived255$' -benchtime 3x -timeout 30m
+kaopen=$(metric "$log.last" BenchmarkOpenFRRVsKeepalived255 keepalived-s)
+check "255 VMACs: FRR's build and convergence / keepalived's" "$(metric "$log.last" BenchmarkOpenFRRVsKeepalived255 frr/keepalived)" "<=" 2 "keepalived ${kaopen:-?} s, same run (ratio)"
+
 # The sampler's cost per sample of an outside daemon's socket: its
 # descriptor borrowed and read with SO_MEMINFO, against dialing sock_diag
 # and dumping every protocol (what it did before).
