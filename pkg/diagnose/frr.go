@@ -30,6 +30,13 @@ const (
 	ZebraBytesPerAddress = BytesPerVIP + BytesPerVIPRoute
 )
 
+// FRRReport is what diagnose found of FRR: the running zebras with their
+// sockets and buffer, and a frr.conf's VRRP part sized against it.
+type FRRReport struct {
+	Zebras   []ZebraProcess `json:"zebras,omitempty"`
+	Analysis *FRRAnalysis   `json:"analysis,omitempty"`
+}
+
 // FRRAnalysis is a frr.conf's VRRP part sized against zebra's buffer.
 type FRRAnalysis struct {
 	Conf    string           `json:"conf"`

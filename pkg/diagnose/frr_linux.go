@@ -14,13 +14,6 @@ import (
 	"github.com/nlstress/nlstress/pkg/sockdiag"
 )
 
-// FRRReport is what diagnose found of FRR: the running zebras with their
-// sockets and buffer, and a frr.conf's VRRP part sized against it.
-type FRRReport struct {
-	Zebras   []ZebraProcess `json:"zebras,omitempty"`
-	Analysis *FRRAnalysis   `json:"analysis,omitempty"`
-}
-
 // frrReport looks for zebra among the sockets and analyses the frr.conf
 // of opt, if any; nil when there is neither.
 func frrReport(opt Options, socks []Socket) (*FRRReport, error) {

@@ -5,16 +5,6 @@ import (
 	"github.com/mdlayher/netlink"
 )
 
-// MacvlanMode is a macvlan's IFLA_MACVLAN_MODE (linux/if_link.h).
-type MacvlanMode uint32
-
-// Macvlan modes. keepalived creates its VMAC interfaces in private mode.
-const (
-	MacvlanPrivate MacvlanMode = 1
-	MacvlanVEPA    MacvlanMode = 2
-	MacvlanBridge  MacvlanMode = 4
-)
-
 // iflaMacvlanMode is IFLA_MACVLAN_MODE inside IFLA_INFO_DATA.
 const iflaMacvlanMode = 1
 

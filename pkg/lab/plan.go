@@ -38,6 +38,17 @@ const MaxVIPs = 256 * 254
 // (host routes in 198.18.128.0/17).
 const MaxRoutes = 128 * 256
 
+// MacvlanMode is a macvlan's IFLA_MACVLAN_MODE (linux/if_link.h).
+type MacvlanMode uint32
+
+// Macvlan modes. keepalived creates its VMAC interfaces in private
+// mode; FRR's vrrpd needs bridge mode.
+const (
+	MacvlanPrivate MacvlanMode = 1
+	MacvlanVEPA    MacvlanMode = 2
+	MacvlanBridge  MacvlanMode = 4
+)
+
 // Role names one side of the lab.
 type Role string
 
