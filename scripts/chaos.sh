@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # Chaos: start nlstress runs and kill them at random moments with SIGINT,
-# SIGTERM and SIGKILL (the built-in engine and keepalived in turn), run
+# SIGTERM and SIGKILL (the built-in engine, keepalived and FRR in turn), run
 # "nlstress cleanup" after each SIGKILL, and check that nothing was left
 # and nothing outside the lab changed: the root namespace's links,
 # addresses, routes and rules of both families and rmem sysctls, the
-# namespaces under /run/netns, /run/nlstress, mounts and daemons. Needs
-# root and keepalived (scripts/install-test-deps.sh).
+# namespaces under /run/netns, /run/nlstress, mounts, daemons and FRR's
+# crash-log directories. Needs root, keepalived and FRR
+# (scripts/install-test-deps.sh).
 #
-#   scripts/chaos.sh [RUNS]     # default 12: 4 of each signal
+#   scripts/chaos.sh [RUNS]     # default 18: 2 of each signal on each target
 #
 # Prints one line per run and a table per signal; exits 1 on a panic, an
 # exit code other than the signal's (or a run's own 0/1 when it finished
 # before the signal), a leftover after cleanup or a change outside the lab.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-runs=${1:-12}
+runs=${1:-18}
 work=$(mktemp -d -t nlstress-chaos.XXXXXX)
 bin=$work/nlstress
 go build -o "$bin" ./cmd/nlstress || exit 2
@@ -34,8 +35,12 @@ leftovers() {
 	ls /run/netns 2>/dev/null | grep '^nls-' | sed 's/^/netns /'
 	ls /run/nlstress 2>/dev/null | sed 's/^/rundir /'
 	grep ' /run/netns/nls-' /proc/mounts | awk '{print "mount " $2}'
-	for p in $(pgrep -x keepalived); do
-		if tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q /run/nlstress; then echo "daemon keepalived $p"; fi
+	for p in $(pgrep -x keepalived) $(pgrep -x zebra) $(pgrep -x vrrpd); do
+		if tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q /run/nlstress; then echo "daemon $(cat /proc/$p/comm 2>/dev/null) $p"; fi
+	done
+	# FRR's crash-log directories of daemons no longer running.
+	for d in /var/tmp/frr/zebra.* /var/tmp/frr/vrrpd.*; do
+		[ -e "$d" ] && [ ! -e "/proc/${d##*.}" ] && echo "frr-tmpdir $d"
 	done
 }
 
@@ -52,10 +57,16 @@ for ((i = 0; i < runs; i++)); do
 	sig=${signals[i % 3]}
 	target=builtin
 	args=(run --vrids 64 --vmac --advert-int 1s --flaps 3)
-	if ((i / 3 % 2 == 1)); then
+	case $((i / 3 % 3)) in
+	1)
 		target=keepalived
 		args+=(--target keepalived)
-	fi
+		;;
+	2)
+		target=frr
+		args+=(--target frr)
+		;;
+	esac
 	delay=$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.2 + rand() * 8 }')
 	"$bin" "${args[@]}" >/dev/null 2>"$work/stderr.$i" &
 	pid=$!
