@@ -102,6 +102,9 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"bad policy", []string{"run", "--on-overrun", "retry"}, `unknown overrun policy "retry"`},
 		{"bad target", []string{"run", "--target", "bird"}, `unknown target "bird": want builtin, keepalived, frr or exec`},
 		{"v2 too fast", []string{"run", "--vrrp-version", "2", "--advert-int", "100ms"}, "VRRPv2 takes whole seconds"},
+		{"frr without the peer", []string{"run", "--target", "frr", "--no-peer"}, "an frr target is watched through the peer's ears"},
+		{"frr without addresses", []string{"run", "--target", "frr", "--vips-per-vrid", "0"}, "--target frr needs at least 1"},
+		{"csv with compare", []string{"sweep", "--compare", "--csv", "/tmp/x.csv"}, "--csv writes one sweep's probes"},
 		{"bad duration", []string{"run", "--advert-int", "soon"}, `invalid argument "soon"`},
 		{"zero flaps", []string{"run", "--flaps", "0"}, "--flaps 0"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
@@ -366,7 +369,7 @@ func TestDiagnose(t *testing.T) {
 // Enum flags complete their values in the shell.
 func TestCompletion(t *testing.T) {
 	for flag, want := range map[string]string{
-		"--target": "builtin\nkeepalived\nexec\n", "--on-overrun": "none\nresync\nrestart\n",
+		"--target": "builtin\nkeepalived\nfrr\nexec\n", "--on-overrun": "none\nresync\nrestart\n",
 		"--family": "4\n6\n", "-o": "table\njson\nmarkdown\n:",
 		"--flap-mode": "admin\ncarrier\n", "--flap-pattern": "single\nbounce:5/200ms\nstagger:500ms\n",
 	} {

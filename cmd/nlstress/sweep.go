@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -63,10 +64,16 @@ Flaps of the sweep are full flaps with the same options as run (--vmac,
 				return err
 			}
 			progress := report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan))
+			if compare && csvPath != "" {
+				return errors.New("--csv writes one sweep's probes: it does not go with --compare (use -o json for every target's)")
+			}
 			if compare {
 				targets := []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived, scenario.TargetFRR}
 				reps, err := capacity.Compare(cmd.Context(), base, plan, targets, stress.OpenLab, progress)
 				if err != nil {
+					return err
+				}
+				if err := outfile.Write(chartPath, func(w io.Writer) error { return report.SweepComparisonSVG(w, reps, targets) }); err != nil {
 					return err
 				}
 				return report.SweepComparison(cmd.OutOrStdout(), g.output, reps, targets)

@@ -57,13 +57,7 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 				capped = " (capped by net.core.rmem_max)"
 			}
 			ew.printf("  monitor buffer keepalived gets: %d%s; needed with %d%% margin: %d\n", e.Configured, capped, int(e.Recommendation.Margin*100), e.Recommendation.Needed)
-			for _, fd := range k.Findings {
-				ew.printf("  %s: %s\n", strings.ToUpper(fd.Severity), fd.Text)
-				if len(fd.Paste) > 0 {
-					ew.printf("      paste into %s:\n", fd.Where)
-					paste(ew, f, "          ", fd.Paste)
-				}
-			}
+			findings(ew, f, k.Findings)
 			ew.printf("  this is an estimate; to measure the real keepalived replaying this configuration in a lab:\n")
 			paste(ew, f, "      ", []string{k.Measure})
 		}
@@ -109,15 +103,20 @@ func diagnoseFRR(ew *errWriter, f Format, r diagnose.FRRReport) {
 		a.Largest, a.Storm, diagnose.ZebraBytesPerMacvlan, diagnose.ZebraBytesPerAddress, 100*(diagnose.Headroom-1))
 	ew.printf("  zebra's buffer: --nl-bufsize %d (%s), granted %d; needed with %d%% margin: %d\n",
 		a.NLBufSize, a.NLBufFrom, a.Configured, int(a.Recommendation.Margin*100), a.Recommendation.Needed)
-	for _, fd := range a.Findings {
+	findings(ew, f, a.Findings)
+	ew.printf("  this is an estimate; to measure FRR with as many macvlans in a lab:\n")
+	paste(ew, f, "      ", []string{a.Measure})
+}
+
+// findings writes a configuration's findings with the lines to paste.
+func findings(ew *errWriter, f Format, fs []diagnose.Finding) {
+	for _, fd := range fs {
 		ew.printf("  %s: %s\n", strings.ToUpper(fd.Severity), fd.Text)
 		if len(fd.Paste) > 0 {
 			ew.printf("      paste into %s:\n", fd.Where)
 			paste(ew, f, "          ", fd.Paste)
 		}
 	}
-	ew.printf("  this is an estimate; to measure FRR with as many macvlans in a lab:\n")
-	paste(ew, f, "      ", []string{a.Measure})
 }
 
 func zebraDropsNote(d uint32) string {

@@ -387,3 +387,68 @@ func smallestText(r capacity.Row) string {
 	}
 	return strconv.FormatInt(int64(r.Smallest), 10)
 }
+
+// SweepComparisonSVG draws the same sweep on several targets in one chart:
+// per target, the smallest safe buffer (measured, effective) against
+// VRIDs as a solid line and the largest storm its monitor took as a dashed
+// one, with round ticks from 0, a grid, binary units, a legend and the
+// conditions in the caption.
+func SweepComparisonSVG(w io.Writer, reps map[scenario.Target]capacity.Report, targets []scenario.Target) error {
+	const W, H, pad = 2 * chartW, chartH, chartPad
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", int(W), int(H+legendH+captionH))
+	b.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
+	var vx, vy []float64
+	for _, t := range targets {
+		for _, r := range reps[t].Rows {
+			vx = append(vx, float64(r.VRIDs))
+			vy = append(vy, float64(max(r.SmallestEffective, int64(r.Storm))))
+		}
+	}
+	_, vxMax := bounds(vx)
+	_, vyMax := bounds(vy)
+	xticks, yticks := niceTicks(vxMax), niceTicks(vyMax)
+	vx1, vy1 := xticks[len(xticks)-1], yticks[len(yticks)-1]
+	qx := func(v float64) float64 { return pad + v/vx1*(W-1.5*pad) }
+	qy := func(v float64) float64 { return H - pad - v/vy1*(H-1.7*pad) }
+	title(&b, W/2, "Smallest safe buffer and storm vs VRIDs, per target")
+	for _, v := range yticks {
+		gridY(&b, pad, W-pad/2, qy(v), kib(uint64(v)))
+	}
+	for _, v := range xticks {
+		gridX(&b, qx(v), qy(0), qy(vy1), strconv.Itoa(int(v)))
+	}
+	axes(&b, 0, W, H, pad, "VRRP instances (VRIDs)", "bytes of truesize (effective buffer)")
+	ly := H + 8
+	for i, t := range targets {
+		col := palette[i%len(palette)]
+		var safe, storm []string
+		for _, r := range reps[t].Rows {
+			x := qx(float64(r.VRIDs))
+			storm = append(storm, fmt.Sprintf("%.1f,%.1f", x, qy(float64(r.Storm))))
+			if r.Found {
+				safe = append(safe, fmt.Sprintf("%.1f,%.1f", x, qy(float64(r.SmallestEffective))))
+				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>`+"\n", x, qy(float64(r.SmallestEffective)), col)
+			}
+		}
+		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s"/>`+"\n", strings.Join(safe, " "), col)
+		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-dasharray="4,3"/>`+"\n", strings.Join(storm, " "), col)
+		x, y := pad+220*float64(i), ly+8
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/><text x="%.1f" y="%.1f">%s: smallest safe (solid)</text>`+"\n", x, y, col, x+10, y+4, html.EscapeString(string(t)))
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="4,3"/><text x="%.1f" y="%.1f">%s: largest storm (dashed)</text>`+"\n",
+			x-6, y+18, x+6, y+18, col, x+10, y+22, html.EscapeString(string(t)))
+	}
+	text := strings.Replace(caption(reps[targets[0]]), "target "+string(targets[0]), "targets "+joinTargets(targets), 1)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#333">%s</text>`+"\n", pad, H+legendH+captionH/2+4, html.EscapeString(text))
+	b.WriteString("</svg>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func joinTargets(ts []scenario.Target) string {
+	s := make([]string, len(ts))
+	for i, t := range ts {
+		s[i] = string(t)
+	}
+	return strings.Join(s, ", ")
+}

@@ -170,3 +170,37 @@ func TestSweepComparisonOfThree(t *testing.T) {
 		}
 	}
 }
+
+// The comparison chart has one series per target, a legend naming each,
+// the targets in its caption, and renders (rsvg-convert).
+func TestSweepComparisonSVG(t *testing.T) {
+	rows := func(a, b int64) capacity.Report {
+		return capacity.Report{Scenario: scenario.Default(), Sweep: scenario.DefaultSweep(), Rows: []capacity.Row{
+			{VRIDs: 64, Found: true, SmallestEffective: a, Storm: uint64(2 * a)}, {VRIDs: 255, Found: true, SmallestEffective: b, Storm: uint64(2 * b)}}}
+	}
+	targets := []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived, scenario.TargetFRR}
+	reps := map[scenario.Target]capacity.Report{scenario.TargetBuiltin: rows(100000, 400000), scenario.TargetKeepalived: rows(120000, 500000), scenario.TargetFRR: rows(130000, 540000)}
+	var b bytes.Buffer
+	if err := SweepComparisonSVG(&b, reps, targets); err != nil {
+		t.Fatal(err)
+	}
+	if err := xml.Unmarshal(b.Bytes(), new(struct{})); err != nil {
+		t.Fatalf("not XML: %v", err)
+	}
+	for _, want := range []string{"builtin: smallest safe", "keepalived: largest storm", "frr: smallest safe", "targets builtin, keepalived, frr"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("chart lacks %q", want)
+		}
+	}
+	if n := strings.Count(b.String(), "<polyline"); n != 6 {
+		t.Errorf("%d lines, want 2 per target", n)
+	}
+	rsvg := roottest.Tool(t, "rsvg-convert", "apt-get install librsvg2-bin; scripts/install-test-deps.sh does")
+	svg := filepath.Join(t.TempDir(), "c.svg")
+	if err := os.WriteFile(svg, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(rsvg, "-o", svg+".png", svg).CombinedOutput(); err != nil {
+		t.Fatalf("rsvg-convert: %v: %s", err, out)
+	}
+}

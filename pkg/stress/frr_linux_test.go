@@ -122,19 +122,27 @@ func TestFRRTarget(t *testing.T) {
 	}
 }
 
-// A zebra that dies mid-run is the finding: the flap says which daemon
-// and how, the verdict is FAIL, the run's error a finding (exit 1), and
-// nothing is left behind.
-func TestFRRZebraDeath(t *testing.T) {
+// openFRR opens a session of small's scenario on FRR with zebra's buffer
+// rcvbuf (0: its default); the context ends with the test.
+func openFRR(t *testing.T, rcvbuf bytesize.Size) (context.Context, *Session, result.Result) {
+	t.Helper()
 	roottest.RequireFRR(t)
-	sc := small(4*bytesize.MiB, scenario.PolicyNone)
+	sc := small(rcvbuf, scenario.PolicyNone)
 	sc.Target = scenario.TargetFRR
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	t.Cleanup(cancel)
 	s, res, err := Open(ctx, sc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ctx, s, res
+}
+
+// A zebra that dies mid-run is the finding: the flap says which daemon
+// and how, the verdict is FAIL, the run's error a finding (exit 1), and
+// nothing is left behind.
+func TestFRRZebraDeath(t *testing.T) {
+	ctx, s, res := openFRR(t, 4*bytesize.MiB)
 	zebra := s.r.frr.Zebra
 	if err := zebra.Signal(syscall.SIGKILL); err != nil {
 		s.Close(ctx, err)
@@ -174,15 +182,7 @@ func TestFRRZebraDeath(t *testing.T) {
 // new zebra has the new --nl-bufsize, its instances come back, and the
 // session flaps on.
 func TestFRRSetBuffer(t *testing.T) {
-	roottest.RequireFRR(t)
-	sc := small(0, scenario.PolicyNone)
-	sc.Target = scenario.TargetFRR
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	s, res, err := Open(ctx, sc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, s, res := openFRR(t, 0)
 	before := s.r.frr.Zebra.PID()
 	eff, err := s.SetBuffer(ctx, 2*bytesize.MiB)
 	if err != nil {
