@@ -69,7 +69,7 @@ func Binaries(dir string) (zebra, vrrpd string, err error) {
 	for _, name := range []string{"zebra", "vrrpd"} {
 		p := filepath.Join(dir, name)
 		if st, err := os.Stat(p); err != nil || st.Mode()&0o111 == 0 {
-			return "", "", fmt.Errorf("%w: %s not found (apt-get install frr: Debian's package, never started by nlstress outside its lab)", ErrStart, p)
+			return "", "", fmt.Errorf("%w: %s not found (apt-get install frr; nlstress runs it only inside its lab)", ErrStart, p)
 		}
 		paths = append(paths, p)
 	}

@@ -50,8 +50,8 @@ func (r *runner) startFRR(ctx context.Context, sc scenario.Scenario, l *lab.Lab,
 	if size, _, dflt := sc.MonitorBuffer(); !dflt {
 		opt.NLBufSize = int64(size)
 	}
-	if err := mkdirFor(dir); err != nil {
-		return err
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("FRR's run directory: %w", err)
 	}
 	p, err := frr.Start(l.Subject.NS, opt)
 	if errors.Is(err, frr.ErrOverrun) {
@@ -94,15 +94,6 @@ func (r *runner) startFRR(ctx context.Context, sc scenario.Scenario, l *lab.Lab,
 	return nil
 }
 
-// mkdirFor makes a daemon's run directory, readable by the user it drops
-// to.
-func mkdirFor(dir string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("run directory: %w", err)
-	}
-	return nil
-}
-
 // learnFromZebra returns a learn function that reads zebra's belief of
 // every link from its vty ("show interface json"). Once zebra is dead
 // its belief is frozen where it died.
@@ -133,8 +124,9 @@ func (r *runner) daemonReport(f *result.Flap) {
 	}
 	log := r.frr.Log("zebra")
 	if len(log) >= r.zebraLog {
+		// A line still being written is read with the next flap.
 		f.Overruns = frr.Overruns(log[r.zebraLog:])
-		r.zebraLog = len(log) - len(log[strings.LastIndexByte(log, '\n')+1:])
+		r.zebraLog = strings.LastIndexByte(log, '\n') + 1
 	}
 	f.Exited = frrExits(r.frr)
 }
