@@ -390,8 +390,8 @@ func smallestText(r capacity.Row) string {
 
 // SweepComparisonSVG draws the same sweep on several targets in one chart:
 // per target, the smallest safe buffer (measured, effective) against
-// VRIDs as a solid line and the largest storm its monitor took as a dashed
-// one, with round ticks from 0, a grid, binary units, a legend and the
+// VRIDs as filled points on a solid line and the largest storm its monitor
+// took as open squares on a dashed one, with round ticks from 0, a grid, binary units, a legend and the
 // conditions in the caption.
 func SweepComparisonSVG(w io.Writer, reps map[scenario.Target]capacity.Report, targets []scenario.Target) error {
 	const W, H, pad = 2 * chartW, chartH, chartPad
@@ -426,6 +426,7 @@ func SweepComparisonSVG(w io.Writer, reps map[scenario.Target]capacity.Report, t
 		for _, r := range reps[t].Rows {
 			x := qx(float64(r.VRIDs))
 			storm = append(storm, fmt.Sprintf("%.1f,%.1f", x, qy(float64(r.Storm))))
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="7" height="7" fill="white" stroke="%s"/>`+"\n", x-3.5, qy(float64(r.Storm))-3.5, col)
 			if r.Found {
 				safe = append(safe, fmt.Sprintf("%.1f,%.1f", x, qy(float64(r.SmallestEffective))))
 				fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/>`+"\n", x, qy(float64(r.SmallestEffective)), col)
@@ -435,8 +436,8 @@ func SweepComparisonSVG(w io.Writer, reps map[scenario.Target]capacity.Report, t
 		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-dasharray="4,3"/>`+"\n", strings.Join(storm, " "), col)
 		x, y := pad+220*float64(i), ly+8
 		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="%s"/><text x="%.1f" y="%.1f">%s: smallest safe (solid)</text>`+"\n", x, y, col, x+10, y+4, html.EscapeString(string(t)))
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="4,3"/><text x="%.1f" y="%.1f">%s: largest storm (dashed)</text>`+"\n",
-			x-6, y+18, x+6, y+18, col, x+10, y+22, html.EscapeString(string(t)))
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="7" height="7" fill="white" stroke="%s"/><text x="%.1f" y="%.1f">%s: largest storm (open, dashed)</text>`+"\n",
+			x-3.5, y+14.5, col, x+10, y+22, html.EscapeString(string(t)))
 	}
 	text := strings.Replace(caption(reps[targets[0]]), "target "+string(targets[0]), "targets "+joinTargets(targets), 1)
 	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#333">%s</text>`+"\n", pad, H+legendH+captionH/2+4, html.EscapeString(text))
