@@ -34,7 +34,7 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if fl := r.Lab.Flapped; len(fl) > 0 && len(fl) < len(r.Lab.Interfaces) {
 		opts = append(opts, fmt.Sprintf("flapping %s only (%d instances)", strings.Join(fl, ","), r.Lab.FlappedInstances))
 	}
-	if sc.VMAC {
+	if r.Lab.VMACs > 0 { // FRR's lab has them whatever --vmac says
 		opts = append(opts, "VMAC")
 	}
 	opts = append(opts, fmt.Sprintf("%d VIP/VRID", sc.VIPsPerVRID), fmt.Sprintf("%d routes/VRID", sc.RoutesPerVRID))

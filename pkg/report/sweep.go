@@ -231,7 +231,7 @@ func caption(rep capacity.Report) string {
 	if sc.KeepalivedConf != "" {
 		parts = append(parts, "replaying "+sc.KeepalivedConf)
 	}
-	if sc.VMAC {
+	if sc.VMAC || sc.Target == scenario.TargetFRR { // vrrpd needs them: FRR's lab always has them
 		parts = append(parts, "VMACs")
 	}
 	parts = append(parts, fmt.Sprintf("VRRPv%d every %v", sc.Version, sc.AdvertInterval), fmt.Sprintf("%d VIP/VRID", sc.VIPsPerVRID))
