@@ -2,7 +2,6 @@ package diagnose
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -91,8 +90,8 @@ func zebraBuffer(zebras []ZebraProcess, daemons string) (int64, string) {
 		daemons = DefaultFRRDaemons
 	}
 	b, err := os.ReadFile(daemons)
-	if errors.Is(err, os.ErrNotExist) || err != nil {
-		return dflt, "zebra's default: no zebra running, no " + daemons
+	if err != nil {
+		return dflt, "zebra's default: no zebra running, no readable " + daemons
 	}
 	if size, ok := frr.NLBufSizeArg(frr.DaemonsZebraOptions(string(b))); ok {
 		return size, "zebra_options in " + daemons

@@ -168,3 +168,32 @@ func TestFindsZebra(t *testing.T) {
 		t.Fatalf("analysis %+v: want 16 routers on eth2 sized against the running zebra's 2 MiB, enough", a)
 	}
 }
+
+// zebra's buffer comes from a running zebra, else the daemons file, else
+// zebra's default, and says where from.
+func TestZebraBuffer(t *testing.T) {
+	daemons := filepath.Join(t.TempDir(), "daemons")
+	if err := os.WriteFile(daemons, []byte("zebra=yes\nzebra_options=\"  -A 127.0.0.1 -s 90000000\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dflt := int64(scenario.FRRDefaultNLBufSize)
+	for _, tt := range []struct {
+		name    string
+		zebras  []ZebraProcess
+		daemons string
+		size    int64
+		from    string
+	}{
+		{"running with -s", []ZebraProcess{{PID: 42, NLBufSize: 8 << 20}}, daemons, 8 << 20, "running zebra, pid 42"},
+		{"running without -s", []ZebraProcess{{PID: 42}}, daemons, dflt, "has no -s"},
+		{"the daemons file", nil, daemons, 90000000, "zebra_options in " + daemons},
+		{"nothing", nil, filepath.Join(t.TempDir(), "none"), dflt, "no readable"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			size, from := zebraBuffer(tt.zebras, tt.daemons)
+			if size != tt.size || !strings.Contains(from, tt.from) {
+				t.Fatalf("zebraBuffer = %d, %q; want %d, %q", size, from, tt.size, tt.from)
+			}
+		})
+	}
+}
