@@ -8,8 +8,9 @@ import (
 
 // NLBufSizeArg finds zebra's netlink buffer on its command line: -s N,
 // -sN, --nl-bufsize N or --nl-bufsize=N (the last one wins, as with
-// getopt). set is false when none is given: zebra then uses
-// DefaultNLBufSize. A value that is not a number counts as not set.
+// getopt). set is false when none is given: zebra then uses its default
+// (scenario.FRRDefaultNLBufSize). A value that is not a number counts as
+// not set.
 func NLBufSizeArg(args []string) (size int64, set bool) {
 	for i := 0; i < len(args); i++ {
 		a := args[i]

@@ -15,21 +15,18 @@ import (
 	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
-// frrLab is a lab with FRR's macvlans (bridge mode, random link-local),
-// each holding its instance's virtual address, and the instances for it.
+// frrLab is a lab with FRR's macvlans (bridge mode, random link-local,
+// each holding its instance's virtual address), and the instances for it.
 func frrLab(t *testing.T, n, version int, interval time.Duration) (*lab.Lab, []Instance) {
 	t.Helper()
-	l, err := lab.Build(context.Background(), lab.Spec{Instances: n, VMAC: true, VMACMode: lab.MacvlanBridge, VMACRandomLinkLocal: true})
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: n, VMAC: true, VMACMode: lab.MacvlanBridge, VMACRandomLinkLocal: true, VMACVIPs: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { l.Teardown() })
 	var ins []Instance
 	for _, in := range l.Instances {
-		vip := lab.VIP(4, in.Index, 0, 1)
-		if err := lab.AddAddress(l.Subject.Conn, in.VMACIndex, netip.PrefixFrom(vip, 32)); err != nil {
-			t.Fatal(err)
-		}
+		vip := lab.VIP(4, in.Index, 0, 1) // on its macvlan (VMACVIPs)
 		ins = append(ins, Instance{Interface: l.Interfaces[in.Interface].Name, VRID: in.VRID, Priority: 200, Version: version, Interval: interval, VIPs: []netip.Addr{vip}})
 	}
 	return l, ins

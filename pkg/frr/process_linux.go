@@ -29,12 +29,6 @@ var ErrOverrun = errors.New("zebra died of a netlink overrun")
 // DefaultBinDir is where Debian's frr package installs its daemons.
 const DefaultBinDir = "/usr/lib/frr"
 
-// DefaultNLBufSize is zebra 8.4's netlink receive buffer when --nl-bufsize
-// is not given (RCVBUFSIZE_MIN, zebra/main.c), set with SO_RCVBUFFORCE on
-// each of its netlink sockets; the kernel doubles it. Debian's
-// /etc/frr/daemons starts zebra with -s 90000000 instead.
-const DefaultNLBufSize = 4 << 20
-
 // startTimeout bounds the wait for each daemon's vty socket.
 const startTimeout = 15 * time.Second
 
@@ -55,7 +49,7 @@ type Options struct {
 	// Config is vrrpd's configuration.
 	Config Config
 	// NLBufSize is zebra's --nl-bufsize, bytes; 0 leaves zebra's default
-	// (DefaultNLBufSize).
+	// (scenario.FRRDefaultNLBufSize).
 	NLBufSize int64
 }
 
@@ -73,8 +67,8 @@ func Binaries(dir string) (zebra, vrrpd string, err error) {
 		}
 		paths = append(paths, p)
 	}
-	if _, err := user.Lookup(runAs); err != nil {
-		return "", "", fmt.Errorf("%w: no user %q for the daemons to run as (apt-get install frr creates it)", ErrStart, runAs)
+	if _, _, err := ids(); err != nil {
+		return "", "", err
 	}
 	return paths[0], paths[1], nil
 }
@@ -142,7 +136,7 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 func ids() (uid, gid int, err error) {
 	u, err := user.Lookup(runAs)
 	if err != nil {
-		return 0, 0, fmt.Errorf("%w: %v", ErrStart, err)
+		return 0, 0, fmt.Errorf("%w: no user %q for the daemons to run as (apt-get install frr creates it)", ErrStart, runAs)
 	}
 	uid, _ = strconv.Atoi(u.Uid)
 	gid, _ = strconv.Atoi(u.Gid)

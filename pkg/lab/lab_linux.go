@@ -210,7 +210,8 @@ func (l *Lab) addVeth(ifc Interface) error {
 	return nil
 }
 
-// addVMAC creates an instance's macvlan on the subject side, up.
+// addVMAC creates an instance's macvlan on the subject side, up, with its
+// virtual addresses when the spec asks for them there.
 func (l *Lab) addVMAC(inst Instance) error {
 	ifc := l.Interfaces[inst.Interface]
 	mode := l.Spec.VMACMode
@@ -231,6 +232,12 @@ func (l *Lab) addVMAC(inst Instance) error {
 	})
 	if err != nil {
 		return fmt.Errorf("lab %s: create macvlan %s on %s: %w", l.RunID, inst.VMAC, ifc.Name, err)
+	}
+	for j := range l.Spec.VMACVIPs {
+		vip := VIP(l.Spec.Family, inst.Index, j, l.Spec.VMACVIPs)
+		if err := AddAddress(l.Subject.Conn, inst.VMACIndex, netip.PrefixFrom(vip, vip.BitLen())); err != nil {
+			return fmt.Errorf("lab %s: add %s to %s: %w", l.RunID, vip, inst.VMAC, err)
+		}
 	}
 	return nil
 }

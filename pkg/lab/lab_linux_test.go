@@ -199,11 +199,12 @@ func TestBuild255VMAC(t *testing.T) {
 	}
 }
 
-// FRR's macvlans: bridge mode, and a random link-local address rather
-// than the one the shared virtual MAC would give every router.
+// FRR's macvlans: bridge mode, a random link-local address rather than
+// the one the shared virtual MAC would give every router, and the
+// instance's virtual addresses.
 func TestBuildBridgeVMACsWithRandomLinkLocal(t *testing.T) {
 	roottest.Require(t)
-	l, err := Build(context.Background(), Spec{Instances: 2, VMAC: true, VMACMode: MacvlanBridge, VMACRandomLinkLocal: true, Family: 6})
+	l, err := Build(context.Background(), Spec{Instances: 2, VMAC: true, VMACMode: MacvlanBridge, VMACRandomLinkLocal: true, VMACVIPs: 2, Family: 6})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,9 +241,20 @@ func TestBuildBridgeVMACsWithRandomLinkLocal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	vips := map[netip.Addr]uint32{}
 	for _, a := range addrs {
-		if a.Index == l.Instances[0].VMACIndex && netip.MustParseAddr(a.Attributes.Address.String()) == eui {
+		ip := netip.MustParseAddr(a.Attributes.Address.String())
+		if a.Index == l.Instances[0].VMACIndex && ip == eui {
 			t.Fatalf("%s has the virtual MAC's EUI-64 link-local %s", l.Instances[0].VMAC, eui)
+		}
+		vips[ip] = a.Index
+	}
+	// Each VMAC holds its instance's virtual addresses (VMACVIPs).
+	for _, in := range l.Instances {
+		for j := range 2 {
+			if vip := VIP(6, in.Index, j, 2); vips[vip] != in.VMACIndex {
+				t.Fatalf("%s on link %d, want on %s (%d)", vip, vips[vip], in.VMAC, in.VMACIndex)
+			}
 		}
 	}
 }

@@ -85,6 +85,11 @@ type Spec struct {
 	// MAC, which two routers share: FRR's vrrpd advertises from it over
 	// IPv6 and elects by it.
 	VMACRandomLinkLocal bool
+	// VMACVIPs puts each instance's virtual addresses on its VMAC, that
+	// many per instance (VIP's, of Family), as FRR's vrrpd requires them
+	// there before it starts; 0 puts none (keepalived and the engine add
+	// their own as master).
+	VMACVIPs int
 	// Family is 4 or 6: the address family of the VRRP instances. 0 means 4.
 	Family int
 	// Layout, when set, lays the lab out by name instead of by count:
@@ -124,8 +129,11 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("%w: %d instances over %d interfaces: want %d to %d interfaces (at most %d instances each, at least one)",
 			ErrInvalidSpec, s.Instances, s.Interfaces, need, min(MaxInterfaces, s.Instances), InstancesPerInterface)
 	}
-	if (s.VMACMode != 0 || s.VMACRandomLinkLocal) && !s.VMAC {
-		return fmt.Errorf("%w: a macvlan mode or link-local style without VMACs", ErrInvalidSpec)
+	if (s.VMACMode != 0 || s.VMACRandomLinkLocal || s.VMACVIPs != 0) && !s.VMAC {
+		return fmt.Errorf("%w: a macvlan mode, link-local style or addresses without VMACs", ErrInvalidSpec)
+	}
+	if s.VMACVIPs < 0 || s.VMACVIPs*s.Instances > MaxVIPs {
+		return fmt.Errorf("%w: %d virtual addresses per VMAC for %d instances: the lab has %d", ErrInvalidSpec, s.VMACVIPs, s.Instances, MaxVIPs)
 	}
 	if m := s.VMACMode; m != 0 && m != MacvlanPrivate && m != MacvlanVEPA && m != MacvlanBridge {
 		return fmt.Errorf("%w: macvlan mode %d: want private (1), vepa (2) or bridge (4)", ErrInvalidSpec, m)

@@ -75,6 +75,9 @@ func TestSpecValidate(t *testing.T) {
 		"macvlan mode without VMACs":     {Instances: 1, VMACMode: MacvlanBridge},
 		"random link-local without VMAC": {Instances: 1, VMACRandomLinkLocal: true},
 		"unknown macvlan mode":           {Instances: 1, VMAC: true, VMACMode: 3},
+		"addresses without VMACs":        {Instances: 1, VMACVIPs: 1},
+		"negative addresses per VMAC":    {Instances: 1, VMAC: true, VMACVIPs: -1},
+		"more addresses than the plan":   {Instances: 255, VMAC: true, VMACVIPs: 255},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := s.Validate(); !errors.Is(err, ErrInvalidSpec) {

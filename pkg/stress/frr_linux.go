@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -23,23 +22,12 @@ import (
 )
 
 // startFRR starts FRR's zebra and vrrpd as the subject. The lab made the
-// macvlans vrrpd needs (bridge mode, random link-local); startFRR puts
-// each instance's virtual addresses on its macvlan, as vrrpd requires,
-// writes one "vrrp N" per instance and runs zebra with --nl-bufsize from
+// macvlans vrrpd needs (bridge mode, random link-local, the instance's
+// virtual addresses on each); startFRR writes one "vrrp N" per instance and runs zebra with --nl-bufsize from
 // the scenario. The monitor under test is zebra's listening socket, found
 // through sockdiag; what zebra believes of the links is read from its vty
 // after each phase.
 func (r *runner) startFRR(ctx context.Context, sc scenario.Scenario, l *lab.Lab, wire *wireSubject) error {
-	if r.frr == nil {
-		// Once per lab: a restarted FRR (sweep) finds them in place.
-		for i, in := range l.Instances {
-			for _, a := range r.subjectSpecs[i].Config.Addrs {
-				if err := lab.AddAddress(l.Subject.Conn, in.VMACIndex, netip.PrefixFrom(a, a.BitLen())); err != nil {
-					return fmt.Errorf("add %s to %s for vrrpd: %w", a, in.VMAC, err)
-				}
-			}
-		}
-	}
 	dir := filepath.Join(l.Dir(), "frr")
 	var ins []frr.Instance
 	for i, s := range r.subjectSpecs {

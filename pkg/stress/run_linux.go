@@ -113,9 +113,10 @@ func labSpec(sc scenario.Scenario, rp *replay.Replay) lab.Spec {
 	}
 	if sc.Target == scenario.TargetFRR {
 		// vrrpd makes no macvlans: it needs them made, in bridge mode
-		// with random link-local addresses, whatever --vmac says.
+		// with random link-local addresses and its virtual addresses,
+		// whatever --vmac says.
 		return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: true, VMACMode: lab.MacvlanBridge, VMACRandomLinkLocal: true,
-			Family: sc.Family, ChurnLink: sc.Churns()}
+			VMACVIPs: sc.VIPsPerVRID, Family: sc.Family, ChurnLink: sc.Churns()}
 	}
 	return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family, ChurnLink: sc.Churns()}
 }

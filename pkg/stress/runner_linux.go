@@ -250,7 +250,7 @@ func (r *runner) setMonitor(m monitorView) {
 }
 
 // setBuffer gives the monitor under test sc's buffer (sc.RcvBuf, forced
-// or not): the engine's socket is resized in place; keepalived is
+// or not): the engine's socket is resized in place; keepalived or FRR is
 // restarted with the new value, and its new monitor found. An exec
 // target's buffer is its own.
 func (r *runner) setBuffer(ctx context.Context, sc scenario.Scenario) error {
@@ -258,17 +258,15 @@ func (r *runner) setBuffer(ctx context.Context, sc scenario.Scenario) error {
 	switch sc.Target {
 	case scenario.TargetBuiltin:
 		return r.monitor.(builtinMonitor).Socket().SetRcvBuf(sc.RcvBuf, sc.Force)
-	case scenario.TargetKeepalived:
+	case scenario.TargetKeepalived, scenario.TargetFRR:
 		if err := r.stopTarget(daemon.StopGrace); err != nil {
-			return fmt.Errorf("stop keepalived: %w", err)
+			return fmt.Errorf("stop %s: %w", sc.Target, err)
+		}
+		if sc.Target == scenario.TargetFRR {
+			return r.startFRR(ctx, sc, r.lab, r.wire)
 		}
 		r.built = time.Now() // keepalived makes its VMACs anew
 		return r.startKeepalived(ctx, sc, r.lab)
-	case scenario.TargetFRR:
-		if err := r.stopTarget(daemon.StopGrace); err != nil {
-			return fmt.Errorf("stop FRR: %w", err)
-		}
-		return r.startFRR(ctx, sc, r.lab, r.wire)
 	}
 	return fmt.Errorf("%w: an exec target's buffer is its own: nlstress cannot change it", scenario.ErrInvalid)
 }

@@ -170,14 +170,15 @@ func (s *Session) Flap(ctx context.Context) (result.Flap, error) {
 // SetBuffer gives the monitor under test a new receive buffer, forced,
 // for the flaps that follow: the engine's monitor socket is resized in
 // place; keepalived is restarted with the new vrrp_netlink_monitor_rcv_bufs
-// and the session waits for it to converge again. It returns the
+// (FRR with zebra's new --nl-bufsize) and the session waits for it to
+// converge again. It returns the
 // effective size the kernel granted.
 func (s *Session) SetBuffer(ctx context.Context, size bytesize.Size) (int64, error) {
 	s.sc.RcvBuf, s.sc.Force = size, true
 	if err := s.r.setBuffer(ctx, s.sc); err != nil {
 		return 0, fmt.Errorf("set the monitor's buffer to %d: %w", size, err)
 	}
-	if s.sc.Target == scenario.TargetKeepalived || s.sc.Target == scenario.TargetFRR {
+	if s.sc.Outside() { // restarted (an exec target's buffer cannot be set)
 		if err := s.settle(ctx, false); err != nil {
 			return 0, fmt.Errorf("after restarting %s with buffer %d: %w", s.sc.Target, size, err)
 		}

@@ -35,7 +35,7 @@ func TestInteropFRR(t *testing.T) {
 				if frrWins {
 					frrPrio, ourPrio = 200, 100
 				}
-				l, err := lab.Build(context.Background(), lab.Spec{Instances: n, Family: family, VMAC: true, VMACMode: lab.MacvlanBridge, VMACRandomLinkLocal: true})
+				l, err := lab.Build(context.Background(), lab.Spec{Instances: n, Family: family, VMAC: true, VMACMode: lab.MacvlanBridge, VMACRandomLinkLocal: true, VMACVIPs: 1})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -48,10 +48,7 @@ func TestInteropFRR(t *testing.T) {
 				var frrInst []frr.Instance
 				var ours []InstanceSpec
 				for _, in := range l.Instances {
-					vip := lab.VIP(family, in.Index, 0, 1)
-					if err := lab.AddAddress(l.Subject.Conn, in.VMACIndex, netip.PrefixFrom(vip, vip.BitLen())); err != nil {
-						t.Fatal(err)
-					}
+					vip := lab.VIP(family, in.Index, 0, 1) // on its macvlan (VMACVIPs)
 					frrInst = append(frrInst, frr.Instance{Interface: ifc.Name, VRID: in.VRID, Priority: frrPrio, Version: version, Interval: interval, VIPs: []netip.Addr{vip}})
 					ours = append(ours, InstanceSpec{Interface: ifc.Index, Config: Config{VRID: in.VRID, Priority: ourPrio,
 						Version: version, AdvertisementInterval: interval, Preempt: true, Primary: ours6, Addrs: []netip.Addr{vip}}})
