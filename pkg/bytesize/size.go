@@ -133,8 +133,13 @@ func (s Size) MarshalJSON() ([]byte, error) {
 }
 
 // UnmarshalJSON accepts a JSON number of bytes or a string that Parse
-// accepts ("1M").
+// accepts ("1M"). The number 0 is a size not set (the kernel's default),
+// as MarshalJSON writes it: a saved result reads back.
 func (s *Size) UnmarshalJSON(b []byte) error {
+	if string(b) == "0" {
+		*s = 0
+		return nil
+	}
 	if len(b) > 0 && b[0] == '"' {
 		u, err := strconv.Unquote(string(b))
 		if err != nil {

@@ -122,14 +122,14 @@ func TestJSON(t *testing.T) {
 	if err != nil || string(b) != "131072" {
 		t.Fatalf("MarshalJSON = %s, %v", b, err)
 	}
-	for in, want := range map[string]Size{`131072`: 131072, `"1M"`: 1 << 20, `"1MB"`: 1000000} {
+	for in, want := range map[string]Size{`131072`: 131072, `"1M"`: 1 << 20, `"1MB"`: 1000000, `0`: 0} {
 		var s Size
 		if err := s.UnmarshalJSON([]byte(in)); err != nil || s != want {
 			t.Errorf("UnmarshalJSON(%s) = %d, %v; want %d", in, s, err, want)
 		}
 	}
 	var s Size
-	for _, bad := range []string{`0`, `"1Q"`, `-1`, `"x`} {
+	for _, bad := range []string{`"0"`, `"1Q"`, `-1`, `"x`} {
 		if err := s.UnmarshalJSON([]byte(bad)); !errors.Is(err, ErrInvalid) {
 			t.Errorf("UnmarshalJSON(%s) = %v, want ErrInvalid", bad, err)
 		}
