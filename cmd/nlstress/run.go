@@ -1,6 +1,8 @@
 package main
 
 import (
+	"io"
+
 	"github.com/spf13/cobra"
 
 	"github.com/nlstress/nlstress/pkg/outfile"
@@ -12,7 +14,7 @@ import (
 
 func newRunCmd(g *globals) *cobra.Command {
 	sc := scenario.Default()
-	var save, file string
+	var save, file, chart string
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Build a lab, run VRRP instances, flap links and measure netlink loss",
@@ -43,7 +45,8 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
   nlstress run --vrids 255 --vmac --target keepalived --rcvbuf 1000000 --force
   nlstress run --vrids 64 --vmac --keep-lab
   nlstress run --vrids 64 --advert-int 100ms -o json --save /tmp/run.json
-  nlstress run -f scenarios/vmac-255.yaml --rcvbuf 1M`,
+  nlstress run -f scenarios/vmac-255.yaml --rcvbuf 1M
+  nlstress run -f scenarios/incident.yaml --target builtin --chart loss.svg`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			f, err := scenario.FromCommandLine(file, cmd.Flags().Changed("file"), sc, scenario.DefaultSweep(), cmd.Flags().Changed)
@@ -51,8 +54,10 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
 				return err
 			}
 			run := f.Scenario
-			if err := outfile.Check(save); err != nil {
-				return err
+			for _, p := range []string{save, chart} {
+				if err := outfile.Check(p); err != nil {
+					return err
+				}
 			}
 			res, err := stress.Run(cmd.Context(), run)
 			if res.Lab.RunID != "" && cmd.Context().Err() == nil {
@@ -64,6 +69,11 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
 						err = serr
 					}
 				}
+				if chart != "" && len(res.Flaps) > 0 {
+					if cerr := outfile.Write(chart, func(w io.Writer) error { return report.LossPositionSVG(w, res) }); cerr != nil && err == nil {
+						err = cerr
+					}
+				}
 			}
 			return err
 		},
@@ -73,5 +83,6 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
 	completeScenarioFlags(cmd)
 	f.StringVarP(&file, "file", "f", "", "read the scenario from this YAML file (scenarios/*.yaml); flags given as well override it")
 	f.StringVar(&save, "save", "", "also write the JSON result to this file (a baseline for 'nlstress gate')")
+	f.StringVar(&chart, "chart", "", "also write an SVG chart of where in each flap's storms the monitor's losses fell, per instance, and which instances stayed in FAULT")
 	return cmd
 }
