@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nlstress/nlstress/pkg/engineproc"
 	"github.com/nlstress/nlstress/pkg/result"
 )
 
@@ -38,6 +39,7 @@ func (i interrupt) Error() string { return "interrupted by " + unix.SignalName(i
 func (i interrupt) exitCode() int { return 128 + int(i.sig) }
 
 func main() {
+	engineproc.Main() // nlstress started again as the engine's process
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)

@@ -174,14 +174,15 @@ func (m *Monitor) handle(ev *Event, msg []byte, h Handler) {
 	if int(ev.Type) < len(m.byType) {
 		m.byType[ev.Type].Add(1)
 	}
-	spin(m.Cost)
+	Spin(m.Cost)
 	if h != nil {
 		h(ev)
 	}
 }
 
-// spin busy-waits for d, as a daemon's CPU work would take.
-func spin(d time.Duration) {
+// Spin busy-waits for d, as a daemon's CPU work would take: the consumer
+// models' cost (a monitor's per message, a router's per transition).
+func Spin(d time.Duration) {
 	if d <= 0 {
 		return
 	}
@@ -321,7 +322,7 @@ func (m *Monitor) resync(h Handler) error {
 			ev.nameLen = uint8(copy(ev.name[:], l.Attributes.Name))
 			ev.OperState = uint8(l.Attributes.OperationalState)
 		}
-		spin(m.Cost)
+		Spin(m.Cost)
 		if h != nil {
 			h(&ev)
 		}
@@ -337,7 +338,7 @@ func (m *Monitor) resync(h Handler) error {
 				ev.Addr = v
 			}
 		}
-		spin(m.Cost)
+		Spin(m.Cost)
 		if h != nil {
 			h(&ev)
 		}

@@ -107,9 +107,6 @@ func comparable(s scenario.Scenario) scenario.Scenario {
 	if s.FlapPattern.Kind == "" {
 		s.FlapPattern.Kind = flap.Single // and before flap patterns
 	}
-	if s.Target == scenario.TargetBuiltin || s.Target == "" {
-		s.HarnessProcs = 0 // the engine runs inside nlstress: never limited
-	}
 	return s
 }
 

@@ -122,10 +122,11 @@ type Flap struct {
 	// Shutdown is, for a restart, what the daemon's shutdown sent: to a
 	// monitor that closed with it, so not part of Up.
 	Shutdown *Storm `json:"shutdown_storm,omitempty"`
-	// HarnessCPU is, for an outside target, nlstress's own CPU (sampler,
-	// oracle, observers, peer) in the first 200 ms after the last down,
-	// percent of one core: what it took from the daemon draining its
-	// storm. 0 for the built-in engine, which runs inside nlstress.
+	// HarnessCPU is nlstress's own CPU (sampler, oracle, observers, peer)
+	// in the first 200 ms after the last down, percent of one core: what
+	// it took from the daemon (or the engine's process) draining its
+	// storm. Results from before the engine ran in a process of its own
+	// have 0 for the built-in engine.
 	HarnessCPU float64 `json:"harness_cpu_200ms_pct,omitempty"`
 	// Churn is what each background churn generator did during the flap.
 	Churn []churn.Stats `json:"churn,omitempty"`
@@ -188,6 +189,8 @@ type Monitor struct {
 	NoENOBUFS bool          `json:"no_enobufs"`
 	Policy    string        `json:"policy"`
 	Cost      time.Duration `json:"cost_ns"`
+	// TransitionCost is the engine's busy work per state change.
+	TransitionCost time.Duration `json:"transition_cost_ns,omitempty"`
 	// SampleInterval is how often the queue was sampled for its peak; 0:
 	// not sampled, so peak_queue is unknown (0).
 	SampleInterval time.Duration `json:"sample_interval_ns"`

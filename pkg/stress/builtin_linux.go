@@ -2,62 +2,122 @@ package stress
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
 
+	"golang.org/x/sys/unix"
+
+	"github.com/nlstress/nlstress/pkg/engineproc"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
-	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
-// builtinMonitor is the engine's own monitor: every counter is read
-// directly (Counts, Idle and WaitMarker are the monitor's own).
-type builtinMonitor struct{ *nlmon.Monitor }
-
-func (b builtinMonitor) memInfo() (sockdiag.MemInfo, error) { return b.Monitor.Socket().MemInfo() }
-
-func (b builtinMonitor) inferred() bool { return false }
-
-func (b builtinMonitor) describe(m *result.Monitor) {
-	s := b.Monitor.Socket()
-	m.Effective, m.Capped = int64(s.Effective()), s.Capped()
-	st := b.Monitor.Stats()
-	m.Resyncs, m.ResyncTime, m.Restarts = st.Resyncs, st.ResyncTime, st.Restarts
+// engineMonitor is the engine's monitor, in the engine's own process: its
+// reads are counted there (Counts, Idle and WaitMarker are asked of it);
+// its queue is read here, through a borrowed descriptor, so that the
+// sampler never wakes the engine.
+type engineMonitor struct {
+	e *engineproc.Engine
+	// mu guards the borrowed socket: fd, of inode (-1 before the first
+	// sample; the restart policy replaces the socket).
+	mu    sync.Mutex
+	fd    int
+	inode uint32
 }
 
-// startBuiltin opens the monitor under test and starts the engine as the
-// subject, its monitor's reader feeding it link events.
+func (m *engineMonitor) Counts() (nlmon.Counts, error) { return m.e.Counts() }
+
+func (m *engineMonitor) Idle() (bool, error) { return m.e.Idle() }
+
+func (m *engineMonitor) WaitMarker(ctx context.Context, k uint32) (nlmon.Counts, error) {
+	return m.e.WaitMarker(ctx, k)
+}
+
+func (m *engineMonitor) inferred() bool { return false }
+
+func (m *engineMonitor) memInfo() (sockdiag.MemInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if inode := m.e.Socket().Inode; m.fd < 0 || inode != m.inode {
+		if m.fd >= 0 {
+			unix.Close(m.fd)
+		}
+		fd, err := sockdiag.Borrow(m.e.PID(), inode)
+		if err != nil {
+			m.fd = -1
+			return sockdiag.MemInfo{}, fmt.Errorf("the engine's monitor: %w", err)
+		}
+		m.fd, m.inode = fd, inode
+	}
+	return sockdiag.ReadMemInfo(m.fd)
+}
+
+// Close gives the borrowed socket back.
+func (m *engineMonitor) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.fd < 0 {
+		return nil
+	}
+	fd := m.fd
+	m.fd = -1
+	return unix.Close(fd)
+}
+
+func (m *engineMonitor) describe(d *result.Monitor) {
+	s := m.e.Socket()
+	d.Effective, d.Capped = int64(s.Effective), s.Capped
+	d.PID, d.Inode = m.e.PID(), s.Inode
+	if st, err := m.e.Stats(); err == nil {
+		d.Resyncs, d.ResyncTime, d.Restarts = st.Resyncs, st.ResyncTime, st.Restarts
+	}
+}
+
+// startBuiltin starts the engine as the subject, in a process of its own
+// in the subject's namespace, with the monitor under test.
 func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.Lab) error {
 	size, force, _ := sc.MonitorBuffer()
-	sock, err := nlmon.Open(nlmon.Config{NetNS: l.Subject.NS.Fd(), Groups: r.groups, RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS})
+	dir := filepath.Join(l.Dir(), "engine")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	e, err := engineproc.Start(l.Subject.NS, dir, engineproc.Spec{Instances: r.subjectSpecs, Groups: r.groups,
+		RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS, Cost: sc.ConsumerCost, Policy: sc.OnOverrun, TransitionCost: sc.TransitionCost})
 	if err != nil {
 		return err
 	}
-	mon := nlmon.NewMonitor(sock, sc.ConsumerCost, sc.OnOverrun)
-	subject, err := vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: l.Subject.NS, Instances: r.subjectSpecs, Track: true})
-	if err != nil {
-		sock.Close()
-		return err
-	}
+	r.stopTarget = e.Stop
 	if r.marker, err = nlmon.OpenMarker(l.Subject.NS.Fd()); err != nil {
-		sock.Close()
-		subject.Close()
 		return err
 	}
-	r.subject, r.engine = subject, subject
-	r.setMonitor(builtinMonitor{mon})
-	r.spawn(ctx, "subject router", subject.Run)
-	r.spawn(ctx, "monitor", func(ctx context.Context) error {
-		defer func() { mon.Socket().Close() }()
-		return mon.Run(ctx, func(ev *nlmon.Event) {
-			link := ev.Type == nlmon.TypeNewLink || ev.Type == nlmon.TypeDelLink
-			up := ev.Type == nlmon.TypeNewLink && ev.LinkUp()
-			if link {
-				r.believe(ev.Index, up)
-			}
-			subject.Notify(vrrp.LinkEvent{Link: link, Index: ev.Index, Up: up})
-		})
-	})
+	r.subject, r.engine = e, e
+	r.learn = r.learnFromEngine(e)
+	r.setMonitor(&engineMonitor{e: e, fd: -1})
+	r.spawn(ctx, "subject engine", e.Watch)
 	return nil
+}
+
+// learnFromEngine brings belief up to date from what the engine's monitor
+// read since the last phase.
+func (r *runner) learnFromEngine(e *engineproc.Engine) func() error {
+	return func() error {
+		got, err := e.Links()
+		if err != nil {
+			return err
+		}
+		r.beliefMu.Lock()
+		defer r.beliefMu.Unlock()
+		for _, idx := range got.Read {
+			r.read[idx] = true
+		}
+		for idx, up := range got.Belief {
+			r.belief[idx] = up
+		}
+		return nil
+	}
 }

@@ -352,16 +352,11 @@ func later(a, b time.Time) time.Time {
 // and the peer, beside the daemon draining its queue.
 const harnessWindow = 200 * time.Millisecond
 
-// harnessCPU measures, for an outside target, nlstress's own CPU (user and
-// system, all its threads, not its children) over harnessWindow from now,
-// as a percentage of one core, and sends it; for the built-in engine, which
-// runs inside nlstress, it sends 0.
+// harnessCPU measures nlstress's own CPU (user and system, all its
+// threads, not its children: not the engine's process) over harnessWindow
+// from now, as a percentage of one core, and sends it.
 func (r *runner) harnessCPU(ctx context.Context) <-chan float64 {
 	out := make(chan float64, 1)
-	if r.engine != nil {
-		out <- 0
-		return out
-	}
 	cpu0, err := procstat.SelfCPU()
 	t0 := time.Now()
 	go func() {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/daemon"
+	"github.com/nlstress/nlstress/pkg/engineproc"
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/frr"
 	"github.com/nlstress/nlstress/pkg/keepalived"
@@ -31,7 +32,7 @@ type runner struct {
 	// subject is the router under test; engine is the same router when it
 	// is nlstress's own (nil for an external target).
 	subject subjectView
-	engine  *vrrp.Router
+	engine  *engineproc.Engine
 	peer    *vrrp.Router
 	// keepalived is the subject when it is keepalived, else nil.
 	keepalived *keepalived.Process
@@ -257,7 +258,7 @@ func (r *runner) setBuffer(ctx context.Context, sc scenario.Scenario) error {
 	r.sc = sc
 	switch sc.Target {
 	case scenario.TargetBuiltin:
-		return r.monitor.(builtinMonitor).Socket().SetRcvBuf(sc.RcvBuf, sc.Force)
+		return r.engine.SetRcvBuf(sc.RcvBuf, sc.Force)
 	case scenario.TargetKeepalived, scenario.TargetFRR:
 		if err := r.stopTarget(daemon.StopGrace); err != nil {
 			return fmt.Errorf("stop %s: %w", sc.Target, err)
@@ -285,7 +286,7 @@ func closeMonitor(m monitorView) {
 func (r *runner) describeMonitor() *result.Monitor {
 	size, force, dflt := r.sc.MonitorBuffer()
 	m := &result.Monitor{Requested: int64(size), Force: force, Default: dflt, NoENOBUFS: r.sc.NoENOBUFS,
-		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost, SampleInterval: r.sc.SampleInterval}
+		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost, TransitionCost: r.sc.TransitionCost, SampleInterval: r.sc.SampleInterval}
 	for _, g := range r.groups {
 		m.Groups = append(m.Groups, g.String())
 	}
@@ -323,6 +324,13 @@ func (r *runner) failed() error {
 // stop stops everything and, with res, records the routers' final
 // counters.
 func (r *runner) stop(res *result.Result) error {
+	if res != nil && r.engine != nil {
+		// Asked before it stops; a dead engine's failure is already the
+		// run's.
+		if c, err := r.engine.Counters(); err == nil {
+			res.Subject = counters(c)
+		}
+	}
 	if r.stopTarget != nil {
 		grace := daemon.StopGrace
 		if r.ctx.Err() != nil {
@@ -342,9 +350,6 @@ func (r *runner) stop(res *result.Result) error {
 		r.marker.Close()
 	}
 	if res != nil {
-		if r.engine != nil {
-			res.Subject = counters(r.engine.Counters())
-		}
 		if r.peer != nil {
 			res.Peer = counters(r.peer.Counters())
 		}

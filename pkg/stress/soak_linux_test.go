@@ -4,10 +4,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"testing"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/daemon"
+	"github.com/nlstress/nlstress/pkg/engineproc"
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
@@ -101,27 +102,25 @@ func soakEngineVsKeepalived(b *testing.B, n int, interval time.Duration) {
 	peer, peerNames := start(l.Peer, "peer", peerSpecs)
 	peerBackup := func(ctx context.Context) error { return peer.WaitAll(ctx, peerNames, "BACKUP") }
 
-	// The engine as the subject; its own heap is what the Go heap grew by
-	// from before it was made to the end of its soak (RSS also holds the
-	// Go runtime and this benchmark's harness).
-	heap0 := heapInuse()
-	engine, err := vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: l.Subject.NS, Instances: subjectSpecs})
+	// The engine as the subject, in its own process as in a run, with its
+	// monitor at keepalived's groups and the kernel's default buffer.
+	engineDir := filepath.Join(l.Dir(), "engine")
+	if err := os.MkdirAll(engineDir, 0o755); err != nil {
+		b.Fatal(err)
+	}
+	engine, err := engineproc.Start(l.Subject.NS, engineDir, engineproc.Spec{Instances: subjectSpecs})
 	if err != nil {
 		b.Fatal(err)
 	}
-	ectx, stopEngine := context.WithCancel(context.Background())
-	engineDone := make(chan error, 1)
-	go func() { engineDone <- engine.Run(ectx) }()
+	b.Cleanup(func() { engine.Stop(0) })
 	var ours soakSide
 	ours.converged = wait("engine all MASTER", func(ctx context.Context) error { return engine.WaitAll(ctx, vrrp.Master) })
 	ours.converged += wait("peer all BACKUP", peerBackup)
 	transitions := func() int { return len(engine.Transitions()) + len(peer.History()) }
 	b.ResetTimer()
-	ours.soak(b, l, transitions, func() time.Duration { return cpuOf(b) }, func() float64 { return rssOf(b, 0) })
+	ours.soak(b, l, transitions, func() time.Duration { return cpuOf(b, engine.PID()) }, func() float64 { return rssOf(b, engine.PID()) })
 	b.StopTimer()
-	engineHeap := float64(heapInuse()-min(heap0, heapInuse())) / (1 << 20)
-	stopEngine()
-	if err := <-engineDone; err != nil {
+	if err := engine.Stop(daemon.StopGrace); err != nil {
 		b.Fatalf("engine: %v", err)
 	}
 
@@ -148,7 +147,6 @@ func soakEngineVsKeepalived(b *testing.B, n int, interval time.Duration) {
 		b.ReportMetric(float64(s.side.spurious), s.name+"-spurious")
 		b.ReportMetric(s.side.converged.Seconds(), s.name+"-converge-s")
 	}
-	b.ReportMetric(engineHeap, "engine-heap-MB")
 	b.ReportMetric(ours.usPerAdvert()/theirs.usPerAdvert(), "cpu-per-advert-ratio")
 	b.ReportMetric(ours.rssMB/theirs.rssMB, "rss-ratio")
 }
@@ -161,14 +159,6 @@ func (s *soakSide) soak(b *testing.B, l *lab.Lab, transitions func() int, cpu fu
 	flap.Hold(context.Background(), t0.Add(soakFor(b))) // the soak: a steady state watched for a fixed time
 	s.wall, s.cpu, s.sent, s.spurious = time.Since(t0), cpu()-cpu0, txPackets(b, l)-sent0, transitions()-before
 	s.rssMB = rss()
-}
-
-// heapInuse is the Go heap in use now, after a collection.
-func heapInuse() uint64 {
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return m.HeapInuse
 }
 
 // txPackets is what the subject's lab interfaces sent so far.
@@ -187,16 +177,9 @@ func txPackets(b *testing.B, l *lab.Lab) uint64 {
 	return n
 }
 
-// cpuOf is the CPU processes used so far (none given: this process).
+// cpuOf is the CPU processes used so far.
 func cpuOf(b *testing.B, pids ...int) time.Duration {
 	b.Helper()
-	if len(pids) == 0 {
-		d, err := procstat.SelfCPU()
-		if err != nil {
-			b.Fatal(err)
-		}
-		return d
-	}
 	var total time.Duration
 	for _, pid := range pids {
 		d, err := procstat.CPU(pid)
@@ -208,7 +191,7 @@ func cpuOf(b *testing.B, pids ...int) time.Duration {
 	return total
 }
 
-// rssOf is the resident set of processes (0: this process), MB.
+// rssOf is the resident set of processes, MB.
 func rssOf(b *testing.B, pids ...int) float64 {
 	b.Helper()
 	var total uint64

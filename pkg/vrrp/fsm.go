@@ -1,6 +1,7 @@
 package vrrp
 
 import (
+	"fmt"
 	"net/netip"
 	"time"
 )
@@ -29,6 +30,17 @@ func (s State) String() string {
 
 // MarshalText names the state in JSON.
 func (s State) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads a state's name back; an unknown name is an error.
+func (s *State) UnmarshalText(b []byte) error {
+	for i, n := range stateNames {
+		if n == string(b) {
+			*s = State(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown VRRP state %q", b)
+}
 
 // EventKind is what happened to a virtual router.
 type EventKind int

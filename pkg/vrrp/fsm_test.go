@@ -302,3 +302,20 @@ func TestElectionAndRecovery(t *testing.T) {
 		t.Fatalf("after link up: subject %v, peer %v", subject.State(), peer.State())
 	}
 }
+
+func TestStateTextRoundTrip(t *testing.T) {
+	for _, s := range []State{Initialize, Backup, Master, Fault} {
+		b, err := s.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got State
+		if err := got.UnmarshalText(b); err != nil || got != s {
+			t.Errorf("%v: round trip gave %v, %v", s, got, err)
+		}
+	}
+	var s State
+	if err := s.UnmarshalText([]byte("STANDBY")); err == nil {
+		t.Error("STANDBY: want an error")
+	}
+}

@@ -3,6 +3,8 @@ package vrrp
 import (
 	"context"
 	"fmt"
+
+	"github.com/nlstress/nlstress/pkg/nlmon"
 )
 
 // hear notes the last advertisement an instance received, and wakes the
@@ -30,6 +32,10 @@ func (r *Router) record(t Transition) {
 	r.transitions = append(r.transitions, t)
 	r.wake()
 	r.mu.Unlock()
+	if r.cfg.OnTransition != nil {
+		r.cfg.OnTransition(t)
+	}
+	nlmon.Spin(r.cfg.TransitionCost)
 }
 
 // States returns every instance's current state, by instance.

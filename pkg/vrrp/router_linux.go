@@ -32,6 +32,15 @@ type RouterConfig struct {
 	// advertisement an instance accepts: a wire observer's hook. It must
 	// not block or call the router.
 	Observe func(instance int, h Heard)
+	// OnTransition, if set, is called from the event loop after every
+	// state change is recorded: a daemon's notify script or FIFO. It may
+	// block (the loop waits, as keepalived's does on its FIFO) but must
+	// not call the router.
+	OnTransition func(Transition)
+	// TransitionCost is busy work done in the event loop at every state
+	// change: a model of what a daemon does there (keepalived writes its
+	// notify FIFO and logs, about 75 us a transition, measured).
+	TransitionCost time.Duration
 }
 
 // ErrRouterConfig is wrapped by NewRouter's configuration errors.
