@@ -69,7 +69,7 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.AddrChurn }},
 	{Key: "consumer_cost", Flag: "consumer-cost", Help: "processing time per netlink message (busy work), 0 to 1s, e.g. 20us, to model a slower daemon",
 		Ptr: func(s *Scenario) any { return &s.ConsumerCost }},
-	{Key: "transition_cost", Flag: "transition-cost", Help: "the built-in engine's processing time per state change (busy work in its event loop), 0 to 1s; the default is keepalived 2.2.7's, measured",
+	{Key: "transition_cost", Flag: "transition-cost", Help: "the built-in engine's processing time per state change (busy work in its event loop), 0 to 1s, e.g. 1ms for a daemon that runs a notify script at each transition; 0: the engine's own work only",
 		Ptr: func(s *Scenario) any { return &s.TransitionCost }},
 	{Key: "sample_interval", Flag: "sample-interval", Help: "how often the sampler reads the monitor's queue through sock_diag (peak queue), 0 to 1s; 0: off, to measure without it",
 		Ptr: func(s *Scenario) any { return &s.SampleInterval }},

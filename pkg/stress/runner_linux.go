@@ -77,20 +77,21 @@ type runner struct {
 	// from outside.
 	ctx context.Context
 	// truth is the kernel's last link state per ifindex (from the oracle)
-	// and belief what the engine's monitor last read: links absent are up,
-	// as every link is when a run starts.
+	// and belief what the subject's monitor last read, as far as it tells
+	// (learn): links absent are up, as every link is when a run starts.
 	truth    map[uint32]bool
 	beliefMu sync.Mutex
 	belief   map[uint32]bool
 	// read are the links the engine's monitor read a message about in the
-	// current phase.
+	// current phase (only the engine tells).
 	read map[uint32]bool
 	// vmacs are, per instance, the ifindex of its VMAC on the subject (0
 	// for none): the lab's, or keepalived's own once learn found them.
 	vmacs []uint32
-	// learn brings belief up to date from an external daemon's own account
-	// of what it read (keepalived's log); nil when the engine's monitor
-	// keeps belief itself, or when nothing tells (exec).
+	// learn brings belief (and, for the engine, read) up to date from the
+	// subject's own account of what it read: the engine's answer,
+	// keepalived's log, zebra's interfaces; nil when nothing tells (exec,
+	// keepalived logging to syslog).
 	learn func() error
 
 	cancel context.CancelFunc
@@ -365,7 +366,8 @@ func counters(c vrrp.Counters) *result.RouterCounters {
 	}
 }
 
-// believe records the link state the engine's monitor just read.
+// believe records the link state a daemon's monitor read, as its own
+// account tells.
 func (r *runner) believe(index uint32, up bool) {
 	r.beliefMu.Lock()
 	r.belief[index] = up

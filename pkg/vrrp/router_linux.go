@@ -38,8 +38,7 @@ type RouterConfig struct {
 	// not call the router.
 	OnTransition func(Transition)
 	// TransitionCost is busy work done in the event loop at every state
-	// change: a model of what a daemon does there (keepalived writes its
-	// notify FIFO and logs, about 75 us a transition, measured).
+	// change: a model of what a daemon does there (notify scripts, logs).
 	TransitionCost time.Duration
 }
 
