@@ -91,8 +91,16 @@ func LossPositionSVG(w io.Writer, r result.Result) error {
 		mark(f.Stuck, cellStuck)
 		y := top + rowH*float64(i)
 		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" fill="#f4f4f4"/>`+"\n", left, y, plotW, rowH-1)
-		for _, c := range slices.Sorted(maps.Keys(cells)) {
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.2f" height="%.1f" fill="%s"/>`+"\n", left+cellW*float64(c), y, cellW, rowH-1, cellColours[cells[c]])
+		// Adjacent cells of one kind are one rectangle.
+		keys := slices.Sorted(maps.Keys(cells))
+		for i := 0; i < len(keys); {
+			j := i + 1
+			for j < len(keys) && keys[j] == keys[j-1]+1 && cells[keys[j]] == cells[keys[i]] {
+				j++
+			}
+			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="%.2f" height="%.1f" fill="%s"/>`+"\n",
+				left+cellW*float64(keys[i]), y, cellW*float64(j-i), rowH-1, cellColours[cells[keys[i]]])
+			i = j
 		}
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" text-anchor="end" font-size="8">%d</text>`+"\n", left-4, y+rowH-2, f.Index)
 		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="8">%d / %d dropped, %d stuck</text>`+"\n", left+plotW+6, y+rowH-2, f.Down.Drops, f.Up.Drops, len(f.Stuck))
