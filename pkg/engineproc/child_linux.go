@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -20,6 +21,9 @@ import (
 // envSpec names the environment variable that makes a process the
 // engine's child: the path of its Spec, as JSON.
 const envSpec = "NLS_ENGINE_SPEC"
+
+// gcPercent is the engine's GOGC.
+const gcPercent = 25
 
 // connFD is the child's end of the socket pair: the first of
 // exec.Cmd.ExtraFiles.
@@ -89,6 +93,15 @@ func serve(path string, conn *os.File) error {
 		sock.Close()
 		return err
 	}
+	// What reading the spec and building the router left behind goes back
+	// to the system now, not over minutes: the engine's memory is then its
+	// running set, as a C daemon's is.
+	// It then collects when the heap grew by a quarter, not doubled: a
+	// router's garbage is the adverts it decoded, and its live set is
+	// small; measured at 4080 instances (BenchmarkSoakEngineVsKeepalived4080At1s).
+	b, spec.Instances = nil, nil
+	debug.SetGCPercent(gcPercent)
+	debug.FreeOSMemory()
 	writeDone := make(chan error, 1)
 	go func() { writeDone <- c.write(conn) }()
 	c.send(message{Ready: true, Socket: c.socketInfo()})
