@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -241,13 +243,7 @@ func (c *child) reply(ctx context.Context, q request) message {
 func (c *child) links() *Links {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	l := &Links{Belief: make(map[uint32]bool, len(c.belief))}
-	for idx := range c.read {
-		l.Read = append(l.Read, idx)
-	}
-	for idx, up := range c.belief {
-		l.Belief[idx] = up
-	}
+	l := &Links{Read: slices.Collect(maps.Keys(c.read)), Belief: maps.Clone(c.belief)}
 	clear(c.read)
 	return l
 }

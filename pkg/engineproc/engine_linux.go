@@ -86,13 +86,12 @@ func Start(ns *netns.NS, dir string, spec Spec) (*Engine, error) {
 	}
 	e := &Engine{p: p, conn: ours, enc: json.NewEncoder(ours), pending: map[uint64]chan message{},
 		states: make([]vrrp.State, len(spec.Instances)), changed: make(chan struct{}), gone: make(chan struct{})}
-	ready := make(chan SocketInfo, 1)
+	ready := make(chan struct{}, 1)
 	go e.receive(ready)
 	t := time.NewTimer(readyTimeout)
 	defer t.Stop()
 	select {
-	case s := <-ready:
-		e.socket = s
+	case <-ready:
 		return e, nil
 	case <-e.gone:
 		err = fmt.Errorf("%w at start: %s", ErrExited, e.LastWords())
@@ -113,9 +112,10 @@ func (e *Engine) LastWords() string {
 	return daemon.Head(e.p.Log(), 5)
 }
 
-// receive reads the child's messages until its end closes: transitions
-// into the states, answers to their askers.
-func (e *Engine) receive(ready chan<- SocketInfo) {
+// receive reads the child's messages until its end closes: the socket
+// any of them reports into e.socket, transitions into the states, answers
+// to their askers; ready is told of the ready message.
+func (e *Engine) receive(ready chan<- struct{}) {
 	defer close(e.gone)
 	dec := json.NewDecoder(e.conn)
 	for {
@@ -137,8 +137,8 @@ func (e *Engine) receive(ready chan<- SocketInfo) {
 			if ch != nil {
 				ch <- m
 			}
-		case m.Ready && m.Socket != nil:
-			ready <- *m.Socket
+		case m.Ready:
+			ready <- struct{}{}
 		case m.Transition != nil:
 			t := *m.Transition
 			e.mu.Lock()
@@ -188,10 +188,20 @@ func (e *Engine) ask(ctx context.Context, q request) (message, error) {
 const askTimeout = 10 * time.Second
 
 // quick asks a question that should be answered at once.
-func (e *Engine) quick(op string) (message, error) {
+func (e *Engine) quick(q request) (message, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
 	defer cancel()
-	return e.ask(ctx, request{Op: op})
+	return e.ask(ctx, q)
+}
+
+// value is what an answer holds (p), or T's zero value with the error; an
+// answer without it and without an error is the zero value.
+func value[T any](p *T, err error) (T, error) {
+	var zero T
+	if err != nil || p == nil {
+		return zero, err
+	}
+	return *p, nil
 }
 
 // PID is the engine's process id.
@@ -249,16 +259,13 @@ func (e *Engine) WaitAll(ctx context.Context, s vrrp.State) error {
 
 // Counts are the monitor's counters now.
 func (e *Engine) Counts() (nlmon.Counts, error) {
-	m, err := e.quick(opCounts)
-	if err != nil || m.Counts == nil {
-		return nlmon.Counts{}, err
-	}
-	return *m.Counts, nil
+	m, err := e.quick(request{Op: opCounts})
+	return value(m.Counts, err)
 }
 
 // Idle reports whether the monitor handled everything queued for it.
 func (e *Engine) Idle() (bool, error) {
-	m, err := e.quick(opIdle)
+	m, err := e.quick(request{Op: opIdle})
 	return m.Idle, err
 }
 
@@ -270,44 +277,30 @@ func (e *Engine) WaitMarker(ctx context.Context, k uint32) (nlmon.Counts, error)
 		timeout = time.Until(d)
 	}
 	m, err := e.ask(ctx, request{Op: opMarker, Marker: k, Timeout: timeout})
-	if err != nil || m.Counts == nil {
-		return nlmon.Counts{}, err
-	}
-	return *m.Counts, nil
+	return value(m.Counts, err)
 }
 
 // Stats are the monitor's statistics.
 func (e *Engine) Stats() (nlmon.Stats, error) {
-	m, err := e.quick(opStats)
-	if err != nil || m.Stats == nil {
-		return nlmon.Stats{}, err
-	}
-	return *m.Stats, nil
+	m, err := e.quick(request{Op: opStats})
+	return value(m.Stats, err)
 }
 
 // Counters are the router's counters.
 func (e *Engine) Counters() (vrrp.Counters, error) {
-	m, err := e.quick(opCounters)
-	if err != nil || m.Counters == nil {
-		return vrrp.Counters{}, err
-	}
-	return *m.Counters, nil
+	m, err := e.quick(request{Op: opCounters})
+	return value(m.Counters, err)
 }
 
 // Links is what the monitor read about links since the last call.
 func (e *Engine) Links() (Links, error) {
-	m, err := e.quick(opLinks)
-	if err != nil || m.Links == nil {
-		return Links{}, err
-	}
-	return *m.Links, nil
+	m, err := e.quick(request{Op: opLinks})
+	return value(m.Links, err)
 }
 
 // SetRcvBuf resizes the monitor's receive buffer in place.
 func (e *Engine) SetRcvBuf(size bytesize.Size, force bool) error {
-	ctx, cancel := context.WithTimeout(context.Background(), askTimeout)
-	defer cancel()
-	_, err := e.ask(ctx, request{Op: opRcvBuf, RcvBuf: size, Force: force})
+	_, err := e.quick(request{Op: opRcvBuf, RcvBuf: size, Force: force})
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -91,7 +92,7 @@ func TestEngineFlap(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if up, ok := got.Belief[eth.Index]; !ok || up || !containsIndex(got.Read, eth.Index) {
+	if up, ok := got.Belief[eth.Index]; !ok || up || !slices.Contains(got.Read, eth.Index) {
 		t.Errorf("after link down: read %v, belief %v; want %d read and believed down", got.Read, got.Belief, eth.Index)
 	}
 	if _, err := links.Set(true); err != nil {
@@ -164,15 +165,6 @@ func TestEngineStartFails(t *testing.T) {
 	if !errors.Is(err, ErrExited) || !strings.Contains(err.Error(), "priority 0") {
 		t.Fatalf("Start: %v; want ErrExited quoting the refusal", err)
 	}
-}
-
-func containsIndex(s []uint32, idx uint32) bool {
-	for _, v := range s {
-		if v == idx {
-			return true
-		}
-	}
-	return false
 }
 
 // TestEngineTransitionCost: the router spends its transition cost at every
