@@ -93,9 +93,15 @@ func (l *Lab) build(ctx context.Context) error {
 			return err
 		}
 	}
+	// Interfaces made from here on (the VMACs) inherit the namespace's
+	// defaults.
 	if l.Spec.VMACRandomLinkLocal {
-		// Interfaces made from here on inherit the namespace's default.
 		if err := l.Subject.NS.Do(func() error { return writeSysctl("/proc/sys/net/ipv6/conf/default/addr_gen_mode", "3") }); err != nil {
+			return fmt.Errorf("lab %s: subject: %w", l.RunID, err)
+		}
+	}
+	if l.Spec.VMACNoIPv6 {
+		if err := l.Subject.NS.Do(func() error { return writeSysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") }); err != nil {
 			return fmt.Errorf("lab %s: subject: %w", l.RunID, err)
 		}
 	}

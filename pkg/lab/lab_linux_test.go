@@ -259,6 +259,45 @@ func TestBuildBridgeVMACsWithRandomLinkLocal(t *testing.T) {
 	}
 }
 
+// The engine's IPv4 VMACs, as keepalived makes its own: IPv6 off, so no
+// link-local address; the parent keeps its own.
+func TestBuildVMACsWithoutIPv6(t *testing.T) {
+	roottest.Require(t)
+	l, err := Build(context.Background(), Spec{Instances: 2, VMAC: true, VMACNoIPv6: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	for _, in := range l.Instances {
+		var off []byte
+		err := l.Subject.NS.Do(func() (err error) {
+			off, err = os.ReadFile("/proc/sys/net/ipv6/conf/" + in.VMAC + "/disable_ipv6")
+			return err
+		})
+		if err != nil || strings.TrimSpace(string(off)) != "1" {
+			t.Fatalf("%s disable_ipv6 = %q, %v; want 1", in.VMAC, off, err)
+		}
+	}
+	addrs, err := l.Subject.Conn.Address.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v6 := map[uint32]int{}
+	for _, a := range addrs {
+		if a.Family == syscall.AF_INET6 {
+			v6[a.Index]++
+		}
+	}
+	for _, in := range l.Instances {
+		if v6[in.VMACIndex] != 0 {
+			t.Errorf("%s has %d IPv6 addresses, want none", in.VMAC, v6[in.VMACIndex])
+		}
+	}
+	if eth := l.Interfaces[0]; v6[eth.Index] == 0 {
+		t.Errorf("%s lost its IPv6 link-local address", eth.Name)
+	}
+}
+
 func TestBuildTwoInterfacesAndTwoRunsAtOnce(t *testing.T) {
 	roottest.Require(t)
 	a, err := Build(context.Background(), Spec{Instances: 300, VMAC: true})

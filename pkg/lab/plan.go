@@ -85,6 +85,14 @@ type Spec struct {
 	// MAC, which two routers share: FRR's vrrpd advertises from it over
 	// IPv6 and elects by it.
 	VMACRandomLinkLocal bool
+	// VMACNoIPv6 turns IPv6 off on the macvlans (disable_ipv6), as
+	// keepalived does on the VMACs of its IPv4 instances: no link-local
+	// address, no multicast listener reports, no duplicate address
+	// detection when the parent's carrier comes back. With IPv6 on, the
+	// kernel's linkwatch took 2.4 times as long to bring a hundred VMACs
+	// up, and a monitor reading that storm kept up where keepalived's
+	// did not (results/FINDINGS.md). IPv4 only.
+	VMACNoIPv6 bool
 	// VMACVIPs puts each instance's virtual addresses on its VMAC, that
 	// many per instance (VIP's, of Family), as FRR's vrrpd requires them
 	// there before it starts; 0 puts none (keepalived and the engine add
@@ -129,8 +137,11 @@ func (s Spec) Validate() error {
 		return fmt.Errorf("%w: %d instances over %d interfaces: want %d to %d interfaces (at most %d instances each, at least one)",
 			ErrInvalidSpec, s.Instances, s.Interfaces, need, min(MaxInterfaces, s.Instances), InstancesPerInterface)
 	}
-	if (s.VMACMode != 0 || s.VMACRandomLinkLocal || s.VMACVIPs != 0) && !s.VMAC {
+	if (s.VMACMode != 0 || s.VMACRandomLinkLocal || s.VMACNoIPv6 || s.VMACVIPs != 0) && !s.VMAC {
 		return fmt.Errorf("%w: a macvlan mode, link-local style or addresses without VMACs", ErrInvalidSpec)
+	}
+	if s.VMACNoIPv6 && (s.VMACRandomLinkLocal || s.Family == 6) {
+		return fmt.Errorf("%w: VMACs without IPv6 for IPv6 instances or with a link-local style", ErrInvalidSpec)
 	}
 	if s.VMACVIPs < 0 || s.VMACVIPs*s.Instances > MaxVIPs {
 		return fmt.Errorf("%w: %d virtual addresses per VMAC for %d instances: the lab has %d", ErrInvalidSpec, s.VMACVIPs, s.Instances, MaxVIPs)

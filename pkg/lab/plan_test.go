@@ -78,6 +78,9 @@ func TestSpecValidate(t *testing.T) {
 		"addresses without VMACs":        {Instances: 1, VMACVIPs: 1},
 		"negative addresses per VMAC":    {Instances: 1, VMAC: true, VMACVIPs: -1},
 		"more addresses than the plan":   {Instances: 255, VMAC: true, VMACVIPs: 255},
+		"no IPv6 without VMACs":          {Instances: 1, VMACNoIPv6: true},
+		"no IPv6 for IPv6 instances":     {Instances: 1, VMAC: true, VMACNoIPv6: true, Family: 6},
+		"no IPv6 and a link-local style": {Instances: 1, VMAC: true, VMACNoIPv6: true, VMACRandomLinkLocal: true},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if err := s.Validate(); !errors.Is(err, ErrInvalidSpec) {

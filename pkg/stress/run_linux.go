@@ -105,7 +105,8 @@ func describe(l *lab.Lab) result.Lab {
 }
 
 // labSpec is the lab a scenario runs in.
-// keepalived makes its own VMACs, so its lab has none.
+// keepalived makes its own VMACs, so its lab has none; the engine's IPv4
+// VMACs are made as keepalived makes its own, without IPv6.
 // A replayed configuration lays its lab out itself.
 func labSpec(sc scenario.Scenario, rp *replay.Replay) lab.Spec {
 	if rp != nil {
@@ -118,7 +119,9 @@ func labSpec(sc scenario.Scenario, rp *replay.Replay) lab.Spec {
 		return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: true, VMACMode: lab.MacvlanBridge, VMACRandomLinkLocal: true,
 			VMACVIPs: sc.VIPsPerVRID, Family: sc.Family, ChurnLink: sc.Churns()}
 	}
-	return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: sc.VMAC && sc.Target != scenario.TargetKeepalived, Family: sc.Family, ChurnLink: sc.Churns()}
+	vmac := sc.VMAC && sc.Target != scenario.TargetKeepalived
+	return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: vmac, VMACNoIPv6: vmac && sc.Target == scenario.TargetBuiltin && sc.Family != 6,
+		Family: sc.Family, ChurnLink: sc.Churns()}
 }
 
 // endpoints are a side's primary address on an interface, for family 4
