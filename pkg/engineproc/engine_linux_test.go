@@ -167,23 +167,36 @@ func TestEngineStartFails(t *testing.T) {
 	}
 }
 
-// TestEngineTransitionCost: the router spends its transition cost at every
-// state change, in its event loop: a link-down that takes n instances to
-// FAULT keeps the loop busy at least n-1 costs before the last one is
-// told (a lower bound; the machine's load only adds to it).
-func TestEngineTransitionCost(t *testing.T) {
-	const n, cost = 4, 25 * time.Millisecond
-	l, specs := engineLab(t, n, 200)
-	e := startEngine(t, l, Spec{Instances: specs, TransitionCost: cost})
-	waitAll(t, e, vrrp.Master)
-	eth := l.Interfaces[0]
-	links := flap.Links{Conn: l.Subject.Conn, Names: []string{eth.Name}, Indexes: []uint32{eth.Index}}
-	down, err := links.Set(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	waitAll(t, e, vrrp.Fault)
-	if took := time.Since(down); took < (n-1)*cost {
-		t.Errorf("all %d FAULT %v after the link-down; the transition cost alone is %v", n, took, (n-1)*cost)
+// TestEngineCosts: the router spends its modelled costs in its event
+// loop. A link-down that takes n instances to FAULT keeps the loop busy
+// n-1 transition costs before the last one is told, and n tracking costs
+// (the walk over the link's tracking instances) before the first one is
+// (lower bounds; the machine's load only adds to them).
+func TestEngineCosts(t *testing.T) {
+	const n = 4
+	for _, tc := range []struct {
+		name  string
+		spec  Spec
+		bound time.Duration
+	}{
+		{"transition", Spec{TransitionCost: 25 * time.Millisecond}, (n - 1) * 25 * time.Millisecond},
+		{"track", Spec{TrackCost: 10 * time.Millisecond}, n * 10 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l, specs := engineLab(t, n, 200)
+			tc.spec.Instances = specs
+			e := startEngine(t, l, tc.spec)
+			waitAll(t, e, vrrp.Master)
+			eth := l.Interfaces[0]
+			links := flap.Links{Conn: l.Subject.Conn, Names: []string{eth.Name}, Indexes: []uint32{eth.Index}}
+			down, err := links.Set(false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitAll(t, e, vrrp.Fault)
+			if took := time.Since(down); took < tc.bound {
+				t.Errorf("all %d FAULT %v after the link-down; the %s cost alone is %v", n, took, tc.name, tc.bound)
+			}
+		})
 	}
 }

@@ -40,6 +40,9 @@ type Spec struct {
 	// TransitionCost is the router's busy work per state change
 	// (vrrp.RouterConfig.TransitionCost).
 	TransitionCost time.Duration `json:"transition_cost"`
+	// TrackCost is the router's busy work per tracking instance on a
+	// link change (vrrp.RouterConfig.TrackCost).
+	TrackCost time.Duration `json:"track_cost"`
 }
 
 // SocketInfo is the child's monitor socket as the parent needs it.

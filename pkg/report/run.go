@@ -79,8 +79,8 @@ func Run(w io.Writer, f Format, r result.Result) error {
 		ew.printf("monitor: %s socket (pid %d, inode %d), watched through sock_diag; groups %s; %s -> effective %d%s\n\n",
 			owner+"'s", m.PID, m.Inode, strings.Join(m.Groups, ","), how, m.Effective, capped)
 	} else {
-		ew.printf("monitor: groups %s; %s -> effective %d%s; on overrun: %s; cost %v/message, %v/transition\n\n",
-			strings.Join(m.Groups, ","), how, m.Effective, capped, m.Policy, m.Cost, m.TransitionCost)
+		ew.printf("monitor: groups %s; %s -> effective %d%s; on overrun: %s; cost %v/message, %v/transition, %v/tracking instance\n\n",
+			strings.Join(m.Groups, ","), how, m.Effective, capped, m.Policy, m.Cost, m.TransitionCost, m.TrackCost)
 	}
 	if ew.err != nil {
 		return ew.err

@@ -191,6 +191,9 @@ type Monitor struct {
 	Cost      time.Duration `json:"cost_ns"`
 	// TransitionCost is the engine's busy work per state change.
 	TransitionCost time.Duration `json:"transition_cost_ns,omitempty"`
+	// TrackCost is the engine's busy work per tracking instance on a
+	// tracked link's change.
+	TrackCost time.Duration `json:"track_cost_ns,omitempty"`
 	// SampleInterval is how often the queue was sampled for its peak; 0:
 	// not sampled, so peak_queue is unknown (0).
 	SampleInterval time.Duration `json:"sample_interval_ns"`

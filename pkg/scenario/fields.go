@@ -71,6 +71,8 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.ConsumerCost }},
 	{Key: "transition_cost", Flag: "transition-cost", Help: "the built-in engine's processing time per state change (busy work in its event loop), 0 to 1s, e.g. 1ms for a daemon that runs a notify script at each transition; 0: the engine's own work only",
 		Ptr: func(s *Scenario) any { return &s.TransitionCost }},
+	{Key: "track_cost", Flag: "track-cost", Help: "the built-in engine's processing time per instance that tracks a link, when the link goes up or down (busy work in its event loop), 0 to 1ms: keepalived walks an interface's tracking list before it reads on",
+		Ptr: func(s *Scenario) any { return &s.TrackCost }},
 	{Key: "sample_interval", Flag: "sample-interval", Help: "how often the sampler reads the monitor's queue through sock_diag (peak queue), 0 to 1s; 0: off, to measure without it",
 		Ptr: func(s *Scenario) any { return &s.SampleInterval }},
 	{Key: "harness_procs", Flag: "harness-procs", Help: "how many CPUs nlstress's own work (sampler, oracle, observers, peer) may run on at once, 1 to 64; 0: as many as the host has (nlstress's threads then take CPU from the daemon while it drains its storm, and it strands fewer instances than alone)",

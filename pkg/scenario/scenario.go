@@ -67,7 +67,13 @@ const DefaultHarnessProcs = 1
 // DefaultConsumerCost is the per-message processing time the subject's
 // monitor spends by default: a model of a daemon that parses each message
 // and writes a log line for it, as keepalived does for link changes.
-const DefaultConsumerCost = 50 * time.Microsecond
+// keepalived 2.2.7 spent 16 to 29 us per VMAC link message here (perf, its
+// recvmsg calls); with 20 us (and the engine's own read, about 7 us) the
+// engine's stuck rate in the seed incident lies inside keepalived's
+// interval at 96K and at the default buffer (results/FINDINGS.md, "Stuck
+// in FAULT is a rate"). It was 50 us until the engine's VMACs were made
+// without IPv6, as keepalived's are.
+const DefaultConsumerCost = 20 * time.Microsecond
 
 // DefaultTransitionCost is the engine's busy work per state change by
 // default: none beyond its own. With 25, 50 or 75 us the engine left
@@ -76,6 +82,14 @@ const DefaultConsumerCost = 50 * time.Microsecond
 // FAULT is a rate"); the knob is for daemons whose transitions do more
 // (a notify script is a fork and an exec).
 const DefaultTransitionCost = 0
+
+// DefaultTrackCost is the engine's busy work per tracking instance when a
+// tracked link changes, by default. keepalived 2.2.7 walks the tracking
+// list of an interface whose flags changed (process_if_status_change);
+// with 255 VMAC instances on eth2 the walk at eth2's link-up held its
+// reader for 0.5 to 2.3 ms of CPU while linkwatch sent the first hundred
+// VMACs' "up" (perf, results/FINDINGS.md), about 2 us per instance.
+const DefaultTrackCost = 2 * time.Microsecond
 
 // Scenario is the options of one run.
 type Scenario struct {
@@ -123,6 +137,10 @@ type Scenario struct {
 	// TransitionCost is the engine's processing time per state change, in
 	// its event loop (busy work): what a daemon's notify and logging cost.
 	TransitionCost time.Duration `json:"transition_cost_ns"`
+	// TrackCost is the engine's processing time per tracking instance
+	// when a tracked link goes up or down (busy work): keepalived's walk
+	// of the interface's tracking list.
+	TrackCost time.Duration `json:"track_cost_ns"`
 	// SampleInterval is how often the sampler reads the monitor's queue
 	// (sock_diag) for its peak; 0 turns it off, so that its cost can be
 	// told apart from the subject's (the observer effect).
@@ -303,7 +321,7 @@ func Default() Scenario {
 	return Scenario{
 		VRIDs: 255, Family: 4, Version: 3, AdvertInterval: time.Second, VIPsPerVRID: 1,
 		Force: true, OnOverrun: PolicyNone, Flaps: 1, FlapMode: FlapAdmin, FlapPattern: flap.Pattern{Kind: flap.Single}, KeepalivedLog: LogSyslog,
-		ConsumerCost: DefaultConsumerCost, TransitionCost: DefaultTransitionCost, SampleInterval: DefaultSampleInterval, HarnessProcs: DefaultHarnessProcs, Target: TargetBuiltin,
+		ConsumerCost: DefaultConsumerCost, TransitionCost: DefaultTransitionCost, TrackCost: DefaultTrackCost, SampleInterval: DefaultSampleInterval, HarnessProcs: DefaultHarnessProcs, Target: TargetBuiltin,
 	}
 }
 
@@ -400,6 +418,8 @@ func (s Scenario) Validate() error {
 		return fieldErr("consumer_cost", s.ConsumerCost.String(), "want 0 to 1s per message")
 	case s.TransitionCost < 0 || s.TransitionCost > time.Second:
 		return fieldErr("transition_cost", s.TransitionCost.String(), "want 0 to 1s per state change")
+	case s.TrackCost < 0 || s.TrackCost > time.Millisecond:
+		return fieldErr("track_cost", s.TrackCost.String(), "want 0 to 1ms per tracking instance")
 	case s.SampleInterval < 0 || s.SampleInterval > time.Second:
 		return fieldErr("sample_interval", s.SampleInterval.String(), "want 0 (off) to 1s")
 	case s.HarnessProcs < 0 || s.HarnessProcs > 64:

@@ -87,7 +87,7 @@ func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.
 		return fmt.Errorf("engine: %w", err)
 	}
 	e, err := engineproc.Start(l.Subject.NS, dir, engineproc.Spec{Instances: r.subjectSpecs, Groups: r.groups,
-		RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS, Cost: sc.ConsumerCost, Policy: sc.OnOverrun, TransitionCost: sc.TransitionCost})
+		RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS, Cost: sc.ConsumerCost, Policy: sc.OnOverrun, TransitionCost: sc.TransitionCost, TrackCost: sc.TrackCost})
 	if err != nil {
 		return err
 	}

@@ -401,6 +401,6 @@ func (k *externalMonitor) describe(m *result.Monitor) {
 	}
 	m.Effective = int64(k.sock.RcvBuf)
 	m.Capped = nlmon.Capped(m.Requested, m.Effective, m.Force)
-	m.Policy, m.Cost, m.TransitionCost, m.External = k.policy, 0, 0, true
+	m.Policy, m.Cost, m.TransitionCost, m.TrackCost, m.External = k.policy, 0, 0, 0, true
 	m.PID, m.Inode = k.sock.PID, k.sock.Inode
 }

@@ -287,7 +287,7 @@ func closeMonitor(m monitorView) {
 func (r *runner) describeMonitor() *result.Monitor {
 	size, force, dflt := r.sc.MonitorBuffer()
 	m := &result.Monitor{Requested: int64(size), Force: force, Default: dflt, NoENOBUFS: r.sc.NoENOBUFS,
-		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost, TransitionCost: r.sc.TransitionCost, SampleInterval: r.sc.SampleInterval}
+		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost, TransitionCost: r.sc.TransitionCost, TrackCost: r.sc.TrackCost, SampleInterval: r.sc.SampleInterval}
 	for _, g := range r.groups {
 		m.Groups = append(m.Groups, g.String())
 	}

@@ -3,6 +3,8 @@ package vrrp
 import (
 	"context"
 	"time"
+
+	"github.com/nlstress/nlstress/pkg/nlmon"
 )
 
 // loop is the single-threaded event loop: timers, advertisements and
@@ -75,6 +77,7 @@ func (r *Router) linkEvent(ev LinkEvent) {
 	if !r.cfg.Track {
 		return
 	}
+	nlmon.Spin(r.cfg.TrackCost * time.Duration(len(r.track[ev.Index])))
 	now := time.Now()
 	for _, i := range r.track[ev.Index] {
 		in := r.inst[i]

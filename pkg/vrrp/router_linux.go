@@ -40,6 +40,12 @@ type RouterConfig struct {
 	// TransitionCost is busy work done in the event loop at every state
 	// change: a model of what a daemon does there (notify scripts, logs).
 	TransitionCost time.Duration
+	// TrackCost is busy work done in the event loop for each instance
+	// that tracks a link, when the link goes up or down: a model of
+	// keepalived walking an interface's tracking list (try_up_instance,
+	// down_instance) before it reads the next message. 255 instances on
+	// one parent interface make it a pause of 255 times this.
+	TrackCost time.Duration
 }
 
 // ErrRouterConfig is wrapped by NewRouter's configuration errors.
