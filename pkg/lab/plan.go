@@ -89,9 +89,9 @@ type Spec struct {
 	// keepalived does on the VMACs of its IPv4 instances: no link-local
 	// address, no multicast listener reports, no duplicate address
 	// detection when the parent's carrier comes back. With IPv6 on, the
-	// kernel's linkwatch took 2.4 times as long to bring a hundred VMACs
-	// up, and a monitor reading that storm kept up where keepalived's
-	// did not (results/FINDINGS.md). IPv4 only.
+	// kernel's linkwatch took two to three times as long to bring a
+	// hundred VMACs up, and a monitor reading that storm kept up where
+	// keepalived's did not (results/FINDINGS.md). IPv4 only.
 	VMACNoIPv6 bool
 	// VMACVIPs puts each instance's virtual addresses on its VMAC, that
 	// many per instance (VIP's, of Family), as FRR's vrrpd requires them
