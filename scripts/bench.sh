@@ -104,6 +104,15 @@ for target in builtin keepalived; do
 	fi
 	check "sweep 255 VMACs at 1 s, 30-flap confirmation: $target, seconds" "$secs" "<=" 600 "-"
 done
+
+# The observer effect: nlstress's own CPU (sampler, oracle, FIFO reader,
+# peer, runtime) in the first 200 ms after each link-down, beside
+# keepalived at a buffer near its threshold, 10 flaps. Target: 10 % of
+# one core on average.
+echo "== nlstress run --target keepalived --vrids 255 --vmac --vrrp-version 2 --advert-int 1s --rcvbuf 360K --flaps 10" >&2
+"$log.nlstress" run --target keepalived --vrids 255 --vmac --vrrp-version 2 --advert-int 1s --rcvbuf 360K --flaps 10 -o json >"$log.observer.json" 2>>"$log"
+harness=$(jq -r '[.flaps[].harness_cpu_200ms_pct] | if length > 0 then add / length * 100 | round / 100 else empty end' "$log.observer.json" 2>/dev/null)
+check "nlstress's own CPU, first 200 ms of a storm beside keepalived: % of one core, mean of 10 flaps" "$harness" "<=" 10 "-"
 rm -f "$log.nlstress"
 
 echo

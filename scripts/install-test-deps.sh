@@ -4,8 +4,9 @@
 # keepalived and frr (the real daemons the engine is tested against, and
 # what --target keepalived and --target frr run), rsvg-convert (which
 # renders the sweep's chart in a test), xmllint (which validates the gate's
-# JUnit against pkg/report/testdata/junit.xsd) and promtool (which checks
-# the Prometheus exposition). Debian starts neither keepalived nor frr on
+# JUnit against pkg/report/testdata/junit.xsd), jq (which the measuring
+# scripts read run results with) and promtool (which checks the Prometheus
+# exposition). Debian starts neither keepalived nor frr on
 # install where policy-rc.d forbids it; nlstress only ever runs them inside
 # its own lab namespaces, from its own run directories (never /etc/frr).
 # promtool is taken out of Debian's prometheus package without installing
@@ -17,6 +18,7 @@ command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
 [ -x /usr/lib/frr/zebra ] && [ -x /usr/lib/frr/vrrpd ] || need+=(frr)
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+command -v jq >/dev/null 2>&1 || need+=(jq)
 if ((${#need[@]})); then
 	echo "installing: ${need[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
