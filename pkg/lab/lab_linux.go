@@ -95,15 +95,15 @@ func (l *Lab) build(ctx context.Context) error {
 	}
 	// Interfaces made from here on (the VMACs) inherit the namespace's
 	// defaults.
+	var vmacDefaults [][2]string
 	if l.Spec.VMACRandomLinkLocal {
-		if err := l.Subject.NS.Do(func() error { return writeSysctl("/proc/sys/net/ipv6/conf/default/addr_gen_mode", "3") }); err != nil {
-			return fmt.Errorf("lab %s: subject: %w", l.RunID, err)
-		}
+		vmacDefaults = append(vmacDefaults, [2]string{"addr_gen_mode", "3"})
 	}
 	if l.Spec.VMACNoIPv6 {
-		if err := l.Subject.NS.Do(func() error { return writeSysctl("/proc/sys/net/ipv6/conf/default/disable_ipv6", "1") }); err != nil {
-			return fmt.Errorf("lab %s: subject: %w", l.RunID, err)
-		}
+		vmacDefaults = append(vmacDefaults, [2]string{"disable_ipv6", "1"})
+	}
+	if err := setIPv6Conf(l.Subject, []string{"default"}, vmacDefaults); err != nil {
+		return fmt.Errorf("lab %s: subject: %w", l.RunID, err)
 	}
 	for _, inst := range l.Instances {
 		if inst.VMAC == "" {
@@ -130,10 +130,20 @@ func (l *Lab) build(ctx context.Context) error {
 // namespace's own sysctls (net.ipv6.conf.{all,default}.*), never the
 // host's.
 func ipv6Settings(s *Side) error {
+	return setIPv6Conf(s, []string{"all", "default"}, [][2]string{{"accept_dad", "0"}, {"keep_addr_on_down", "1"}})
+}
+
+// setIPv6Conf writes, inside a side's namespace, each of settings (a
+// name under net.ipv6.conf.SCOPE and its value) for each of scopes; no
+// settings, nothing.
+func setIPv6Conf(s *Side, scopes []string, settings [][2]string) error {
+	if len(settings) == 0 {
+		return nil
+	}
 	return s.NS.Do(func() error {
-		for _, k := range []string{"all", "default"} {
-			for _, kv := range [][2]string{{"accept_dad", "0"}, {"keep_addr_on_down", "1"}} {
-				if err := writeSysctl("/proc/sys/net/ipv6/conf/"+k+"/"+kv[0], kv[1]); err != nil {
+		for _, scope := range scopes {
+			for _, kv := range settings {
+				if err := writeSysctl("/proc/sys/net/ipv6/conf/"+scope+"/"+kv[0], kv[1]); err != nil {
 					return err
 				}
 			}

@@ -87,8 +87,9 @@ const DefaultTransitionCost = 0
 // tracked link changes, by default. keepalived 2.2.7 walks the tracking
 // list of an interface whose flags changed (process_if_status_change);
 // with 255 VMAC instances on eth2 the walk at eth2's link-up held its
-// reader for 0.5 to 0.75 ms of CPU (2.3 ms once in four) while linkwatch sent the first hundred
-// VMACs' "up" (perf, results/FINDINGS.md), about 2 us per instance.
+// reader for 0.5 to 0.75 ms of CPU (2.3 ms once in four) while linkwatch
+// sent the first hundred VMACs' "up" (perf, results/FINDINGS.md), about
+// 2 us per instance.
 const DefaultTrackCost = 2 * time.Microsecond
 
 // Scenario is the options of one run.
