@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/frr"
 	"github.com/nlstress/nlstress/pkg/kaconf"
@@ -17,7 +18,7 @@ const fixtures = "../../scenarios/keepalived"
 
 func analyzeFile(t *testing.T, path string, rmemMax int64) (kaconf.Config, Estimate, []Finding) {
 	t.Helper()
-	k, err := analyzeConf(path, rmemMax)
+	k, err := analyzeConf(path, "", rmemMax)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,8 +69,53 @@ func TestIncidentConfig(t *testing.T) {
 		}
 	}
 	advice := findings(fs, "advice")
-	if !contains(advice, "255 instances run notify scripts") || !contains(advice, "vrrp_rt_priority 50; vrrp_no_swap") {
-		t.Errorf("advice lacks notify and priority lines:\n%s", strings.Join(advice, "\n"))
+	if !contains(advice, "255 instances run notify scripts") {
+		t.Errorf("advice lacks the notify line:\n%s", strings.Join(advice, "\n"))
+	}
+	// The incident thread's vrrp_rt_priority advice is never pasted: alone
+	// it has keepalived killed at start at this scale.
+	for _, f := range fs {
+		for _, p := range f.Paste {
+			if strings.Contains(p, "vrrp_rt_priority") || strings.Contains(p, "vrrp_no_swap") {
+				t.Errorf("diagnose pastes %q (%s)", p, f.Text)
+			}
+		}
+	}
+}
+
+// TestRealTimeWithoutItsLimit: a vrrp_rt_priority under a real-time limit
+// below the one measured to let keepalived start is a problem with the
+// limit to paste; a limit at or above it, or no real-time priority, says
+// nothing.
+func TestRealTimeWithoutItsLimit(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		priority int
+		limit    time.Duration
+		n        int
+		want     string // part of the problem; "" for none
+	}{
+		{"no real-time priority", 0, 0, 255, ""},
+		{"keepalived's default limit", 50, 0, 255, "vrrp_rt_priority 50 with a real-time limit of 10ms"},
+		{"a limit below the measured one", 50, 50 * time.Millisecond, 255, "real-time limit of 50ms"},
+		{"the measured limit", 50, 100 * time.Millisecond, 255, ""},
+		{"the pasted limit", 50, time.Second, 255, ""},
+		{"one instance: still the default limit", 10, 0, 1, "while it starts 1 instance(s)"},
+		{"beyond what was measured says so", 50, 0, 300, "not beyond"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := realTime(kaconf.Config{Instances: make([]kaconf.Instance, tt.n), RTPriority: tt.priority, RlimitRTTime: tt.limit})
+			switch {
+			case tt.want == "" && len(fs) != 0:
+				t.Fatalf("findings %+v; want none", fs)
+			case tt.want == "":
+				return
+			case len(fs) != 1 || fs[0].Severity != "problem" || !strings.Contains(fs[0].Text, tt.want):
+				t.Fatalf("findings %+v; want one problem with %q", fs, tt.want)
+			case fs[0].Where != "global_defs" || len(fs[0].Paste) != 1 || fs[0].Paste[0] != "vrrp_rlimit_rttime 1000000":
+				t.Fatalf("paste %q in %q; want vrrp_rlimit_rttime 1000000 in global_defs", fs[0].Paste, fs[0].Where)
+			}
+		})
 	}
 }
 
@@ -115,7 +161,7 @@ func TestIncludesAndRmemCap(t *testing.T) {
 func TestMalformedConfigIsOneLine(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "bad.conf")
 	os.WriteFile(p, []byte("global_defs {\n  vrrp_netlink_monitor_rcv_bufs lots\n}\n"), 0o644)
-	_, err := analyzeConf(p, 212992)
+	_, err := analyzeConf(p, "", 212992)
 	if !errors.Is(err, kaconf.ErrConfig) || !strings.Contains(err.Error(), "bad.conf:2: vrrp_netlink_monitor_rcv_bufs \"lots\"") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("err = %v; want one line wrapping kaconf.ErrConfig with file:line", err)
 	}
