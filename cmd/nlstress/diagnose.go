@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -57,6 +58,7 @@ Exit codes: 0 nothing found; 1 drops on a socket or a problem in the
 configuration; 2 a configuration that cannot be read, or bad usage.`,
 		Example: `  nlstress diagnose
   nlstress diagnose --keepalived-conf /etc/keepalived/keepalived.conf
+  nlstress diagnose --keepalived-conf fleet.conf --config-id lb1
   nlstress diagnose --frr-conf /etc/frr/frr.conf
   nlstress diagnose --all-namespaces --watch 30s
   nlstress diagnose --netns nls-1a2b3c-subject -o json
@@ -66,6 +68,9 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opt.ConfGiven = cmd.Flags().Changed("keepalived-conf")
 			opt.FRRConfGiven = cmd.Flags().Changed("frr-conf")
+			if strings.ContainsAny(opt.ConfigID, " \t") {
+				return fmt.Errorf("--config-id %q: an id is one word, as keepalived's @ID lines write it", opt.ConfigID)
+			}
 			out := cmd.OutOrStdout()
 			if listen != "" {
 				if watch > 0 || textfile != "" {
@@ -108,6 +113,7 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opt.Conf, "keepalived-conf", diagnose.DefaultConf, "keepalived configuration to analyse (skipped when the default is absent)")
+	f.StringVar(&opt.ConfigID, "config-id", "", "keepalived's --config-id for the configuration's @ID lines (read) and @^ID lines (dropped); unset: the host's name up to its first dot, as keepalived does")
 	f.StringVar(&opt.FRRConf, "frr-conf", diagnose.DefaultFRRConf, "FRR configuration whose vrrp routers to size against zebra's --nl-bufsize (skipped when the default is absent)")
 	f.StringVar(&opt.Namespace, "netns", "", "look into this named network namespace (ip netns list) instead of the current one")
 	f.BoolVar(&opt.AllNamespaces, "all-namespaces", false, "also look into every named namespace and every process's namespace")

@@ -136,7 +136,7 @@ func Resolve(base scenario.Scenario, sw scenario.Sweep) (scenario.Sweep, error) 
 	if base.KeepalivedConf == "" {
 		return sw, nil
 	}
-	c, err := kaconf.Read(base.KeepalivedConf, kaconf.Options{})
+	c, err := kaconf.Read(base.KeepalivedConf, kaconf.Options{ConfigID: base.ConfigID})
 	if err != nil {
 		return sw, err
 	}

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/kaconf"
 	"github.com/nlstress/nlstress/pkg/nlmon"
@@ -70,19 +71,6 @@ func vipRoutes(vip string) (n int, v6 bool) {
 	return 3, false
 }
 
-// routeIs6 reports whether a virtual route as written is an IPv6 one.
-func routeIs6(route string) bool {
-	for _, w := range strings.Fields(route) {
-		if p, err := netip.ParsePrefix(w); err == nil {
-			return p.Addr().Is6()
-		}
-		if a, err := netip.ParseAddr(w); err == nil {
-			return a.Is6()
-		}
-	}
-	return false
-}
-
 // Analysis is a keepalived configuration's analysis.
 type Analysis struct {
 	Conf      string        `json:"conf"`
@@ -103,16 +91,22 @@ type Estimate struct {
 	Interface  string `json:"interface"`
 	Interfaces int    `json:"interfaces"`
 	Instances  int    `json:"instances"`
-	VMACs      int    `json:"vmacs"`
+	// VMACs counts use_vmac and use_ipvlan interfaces: each sends its
+	// RTM_NEWLINK when its parent changes state (an ipvlan's charged as a
+	// VMAC's, not measured on its own).
+	VMACs int `json:"vmacs"`
 	// VMACAddrs are the extra address messages of IPv6 VMACs.
 	VMACAddrs int `json:"vmac_addrs"`
 	VIPs      int `json:"vips"`
 	Routes    int `json:"routes"`
 	Rules     int `json:"rules"`
-	// VIPRoutes are the route messages the virtual addresses bring, when
-	// keepalived listens to the route groups (any virtual route or rule
-	// in the configuration); 0 otherwise.
+	// VIPRoutes are the route messages the virtual addresses bring, for
+	// the families whose route group keepalived joins (RouteGroups).
 	VIPRoutes int `json:"vip_routes"`
+	// RouteGroups are the route and rule groups keepalived's monitor
+	// joins; Routes and Rules count only those of joined groups, which are
+	// all that reach it.
+	RouteGroups kaconf.RouteGroups `json:"route_groups"`
 	// Routes6 is how many of Routes and VIPRoutes are IPv6, charged at
 	// BytesPerRoute6.
 	Routes6 int `json:"routes6"`
@@ -130,47 +124,61 @@ type Estimate struct {
 // failing together and whether the configured buffer holds it, for a host
 // whose net.core.rmem_max is rmemMax.
 func EstimateStorm(c kaconf.Config, rmemMax int64) Estimate {
-	// keepalived joins the route and rule groups when anything has
-	// virtual routes or rules: every address change then also brings
-	// route messages.
-	routeGroups := false
-	for _, in := range c.Instances {
-		routeGroups = routeGroups || len(in.Routes)+len(in.Rules) > 0
-	}
 	var e Estimate
+	e.RouteGroups = c.MonitorRouteGroups()
 	var names []string
 	seen := map[string]bool{}
-	for _, in := range c.Instances {
-		for _, ifc := range append([]string{in.Interface}, in.TrackIfaces...) {
+	flapped := func(ifaces ...string) {
+		for _, ifc := range ifaces {
 			if ifc != "" && !seen[ifc] {
 				seen[ifc] = true
 				names = append(names, ifc)
 			}
 		}
+	}
+	for _, in := range c.Instances {
+		flapped(in.Interface)
+		flapped(in.TrackIfaces...)
 		e.Instances++
-		if in.VMAC {
+		if in.VMAC || in.IPVLAN {
 			e.VMACs++
 			if in.Family == 6 {
 				e.VMACAddrs += VMAC6Addrs
 			}
 		}
 		e.VIPs += len(in.AllVIPs())
-		if routeGroups {
-			for _, v := range in.AllVIPs() {
-				n, v6 := vipRoutes(v)
-				e.VIPRoutes += n
-				if v6 {
-					e.Routes6 += n
-				}
+		for _, v := range in.AllVIPs() {
+			n, v6 := vipRoutes(v)
+			fam := 4
+			if v6 {
+				fam = 6
+			}
+			if !e.RouteGroups.Routes(fam) {
+				continue
+			}
+			e.VIPRoutes += n
+			if v6 {
+				e.Routes6 += n
 			}
 		}
-		e.Routes += len(in.Routes)
 		for _, r := range in.Routes {
-			if routeIs6(r) {
+			f := kaconf.RouteFamily(r)
+			if !e.RouteGroups.Routes(f) {
+				continue
+			}
+			e.Routes++
+			if f == 6 {
 				e.Routes6++
 			}
 		}
-		e.Rules += len(in.Rules)
+		for _, r := range in.Rules {
+			if e.RouteGroups.Rules(kaconf.RuleFamily(r)) {
+				e.Rules++
+			}
+		}
+	}
+	for _, g := range c.SyncGroups {
+		flapped(g.TrackIfaces...)
 	}
 	e.Interface, e.Interfaces = strings.Join(names, ", "), len(names)
 	if e.Interfaces > 1 {
@@ -240,12 +248,41 @@ func Advise(c kaconf.Config, e Estimate) []Finding {
 		out = append(out, Finding{Severity: "advice",
 			Text: fmt.Sprintf("%d instances run notify scripts: a flap forks them all at once, while the monitor is not being read; prefer one notify_fifo reader", notify)})
 	}
-	if len(c.Instances) > 100 {
-		out = append(out, Finding{Severity: "advice",
-			Text:  fmt.Sprintf("%d instances in one process: give keepalived real-time priority and keep it in memory, as the incident thread advises", len(c.Instances)),
-			Paste: []string{"vrrp_rt_priority 50", "vrrp_no_swap"}, Where: "global_defs"})
-	}
+	out = append(out, realTime(c)...)
 	return out
+}
+
+// SafeRlimitRTTime is the vrrp_rlimit_rttime diagnose pastes beside a
+// vrrp_rt_priority: with it keepalived 2.2.7 started 255 use_vmac
+// instances at priority 50 in every try, where its default limit
+// (kaconf.DefaultRlimitRTTime) had the VRRP process killed at start
+// (scripts/rt-priority-start.sh).
+const SafeRlimitRTTime = time.Second
+
+// measuredRlimitRTTime is the smallest limit measured to let 255 use_vmac
+// instances start at real-time priority; below it diagnose warns.
+const measuredRlimitRTTime = 100 * time.Millisecond
+
+// realTime finds a vrrp_rt_priority whose time limit keepalived's VRRP
+// process cannot start within. The incident thread's advice to add
+// vrrp_rt_priority is not repeated: alone it kills keepalived at the scale
+// it is advised for, and its effect on the loss has not been measured.
+func realTime(c kaconf.Config) []Finding {
+	limit := c.RlimitRTTime
+	if limit == 0 {
+		limit = kaconf.DefaultRlimitRTTime
+	}
+	if c.RTPriority == 0 || limit >= measuredRlimitRTTime {
+		return nil
+	}
+	scale := "measured with 8 to 255 use_vmac instances on keepalived 2.2.7"
+	if len(c.Instances) > 255 {
+		scale = "measured up to 255 use_vmac instances on keepalived 2.2.7; not beyond"
+	}
+	return []Finding{{Severity: "problem",
+		Text: fmt.Sprintf("vrrp_rt_priority %d with a real-time limit of %v: keepalived's VRRP process uses more CPU than that without sleeping while it starts %d instance(s), and the kernel kills it (\"has rlimit_rttime been exceeded?\"), again at every respawn, with no instance MASTER (%s)",
+			c.RTPriority, limit, len(c.Instances), scale),
+		Paste: []string{fmt.Sprintf("vrrp_rlimit_rttime %d", SafeRlimitRTTime.Microseconds())}, Where: "global_defs"}}
 }
 
 // duplicates finds routes and rules that more than one instance manages:
@@ -323,15 +360,19 @@ func first(s []string, n int) []string {
 	return s
 }
 
-// analyzeConf parses and analyses a keepalived configuration.
-func analyzeConf(path string, rmemMax int64) (Analysis, error) {
-	c, err := kaconf.Read(path, kaconf.Options{})
+// analyzeConf parses and analyses a keepalived configuration, reading its
+// @ID lines with configID ("" for the host's short name).
+func analyzeConf(path, configID string, rmemMax int64) (Analysis, error) {
+	c, err := kaconf.Read(path, kaconf.Options{ConfigID: configID})
 	if err != nil {
 		return Analysis{}, err
 	}
 	e := EstimateStorm(c, rmemMax)
-	return Analysis{Conf: path, Instances: len(c.Instances), Config: c, Estimate: e, Findings: Advise(c, e),
-		Measure: "nlstress sweep --target keepalived --keepalived-conf " + shellQuote(path)}, nil
+	measure := "nlstress sweep --target keepalived --keepalived-conf " + shellQuote(path)
+	if configID != "" {
+		measure += " --config-id " + shellQuote(configID)
+	}
+	return Analysis{Conf: path, Instances: len(c.Instances), Config: c, Estimate: e, Findings: Advise(c, e), Measure: measure}, nil
 }
 
 // shellQuote quotes a path for a command line when it needs it.

@@ -91,7 +91,9 @@ func TestEstimateCountsTheRoutesVIPsBring(t *testing.T) {
 		for j := range 4 {
 			in.VIPs = append(in.VIPs, fmt.Sprintf("198.19.%d.%d/32", j, i))
 		}
-		in.Routes = []string{fmt.Sprintf("10.%d.0.0/24 via 192.168.2.2", i), fmt.Sprintf("10.%d.1.0/24 via 192.168.2.2", i)}
+		// As nlstress's generated configuration writes them: with their
+		// interface, so keepalived tracks them.
+		in.Routes = []string{fmt.Sprintf("10.%d.0.0/24 via 192.168.2.2 dev eth2", i), fmt.Sprintf("10.%d.1.0/24 via 192.168.2.2 dev eth2", i)}
 		c.Instances = append(c.Instances, in)
 	}
 	e := EstimateStorm(c, 4194304)
@@ -104,5 +106,63 @@ func TestEstimateCountsTheRoutesVIPsBring(t *testing.T) {
 	}
 	if e.Recommendation.Request < 1_000_000 {
 		t.Errorf("advice %d: below the 1000000 that lost nothing (790528 lost 144 messages)", e.Recommendation.Request)
+	}
+}
+
+// TestEstimateJoinsOnlyKeepalivedsGroups: route and rule messages count
+// only for the groups keepalived's monitor joins (vrrp.c): a family's
+// route group for a tracked virtual route of that family (not no_track,
+// with a dev) or a static route with a track_group; the rule groups
+// alike. 255 instances with 4 /32 VIPs each.
+func TestEstimateJoinsOnlyKeepalivedsGroups(t *testing.T) {
+	for _, tt := range []struct {
+		name          string
+		routes, rules []string
+		static        []string
+		vipRoutes     int
+		nroutes       int
+		nrules        int
+	}{
+		{name: "no routes", vipRoutes: 0},
+		{name: "a tracked IPv4 route", routes: []string{"10.9.0.0/24 via 10.0.0.254 dev eth2"}, vipRoutes: 1020, nroutes: 255},
+		{name: "no_track", routes: []string{"10.9.0.0/24 via 10.0.0.254 dev eth2 no_track"}},
+		{name: "no dev: not tracked", routes: []string{"10.9.0.0/24 via 10.0.0.254"}},
+		{name: "an IPv6 route joins only IPv6's group", routes: []string{"fd00:9::/64 via fd00::1 dev eth2"}, nroutes: 255},
+		{name: "a tracked rule joins the rule group only", rules: []string{"from 10.2.1.0/24 table 101"}, nrules: 255},
+		{name: "a static route with a track_group", static: []string{"10.50.0.0/16 via 10.0.0.254 dev eth2 track_group G"}, vipRoutes: 1020},
+		{name: "a static route without one", static: []string{"10.50.0.0/16 via 10.0.0.254 dev eth2"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := kaconf.Config{StaticRoutes: tt.static}
+			for i := 1; i <= 255; i++ {
+				in := kaconf.Instance{Name: fmt.Sprintf("VI_%d", i), Interface: "eth2", VRID: i, Family: 4, Routes: tt.routes, Rules: tt.rules}
+				for j := range 4 {
+					in.VIPs = append(in.VIPs, fmt.Sprintf("198.19.%d.%d/32", j, i))
+				}
+				c.Instances = append(c.Instances, in)
+			}
+			e := EstimateStorm(c, 4194304)
+			if e.VIPRoutes != tt.vipRoutes || e.Routes != tt.nroutes || e.Rules != tt.nrules {
+				t.Fatalf("groups %+v: VIP routes %d, routes %d, rules %d; want %d, %d, %d",
+					e.RouteGroups, e.VIPRoutes, e.Routes, e.Rules, tt.vipRoutes, tt.nroutes, tt.nrules)
+			}
+		})
+	}
+}
+
+// TestEstimateCountsIPVLANsAndSyncGroupTracks: an ipvlan changes state
+// with its parent as a VMAC does, and a sync group's track_interface is
+// flapped with the rest.
+func TestEstimateCountsIPVLANsAndSyncGroupTracks(t *testing.T) {
+	c := kaconf.Config{
+		Instances: []kaconf.Instance{
+			{Name: "A", Interface: "eth2", VRID: 1, Family: 4, IPVLAN: true, VIPs: []string{"10.0.0.1/32"}},
+			{Name: "B", Interface: "eth2", VRID: 2, Family: 4, VMAC: true, VIPs: []string{"10.0.0.2/32"}},
+		},
+		SyncGroups: []kaconf.SyncGroup{{Name: "G", Members: []string{"A", "B"}, TrackIfaces: []string{"eth9"}}},
+	}
+	e := EstimateStorm(c, 4194304)
+	if e.VMACs != 2 || e.Interfaces != 2 || e.Interface != "eth2, eth9 together" {
+		t.Fatalf("estimate %+v: want 2 VMACs (one an ipvlan) and eth2 with eth9", e)
 	}
 }

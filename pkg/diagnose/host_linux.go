@@ -36,6 +36,9 @@ type Options struct {
 	// user named it (then a missing file is an error, not a skip).
 	Conf      string
 	ConfGiven bool
+	// ConfigID is keepalived's --config-id for Conf's @ID lines; empty:
+	// the host's name up to its first dot, as keepalived does.
+	ConfigID string
 	// FRRConf is the frr.conf to analyse (empty: DefaultFRRConf, skipped
 	// when absent); FRRConfGiven says the user named it. FRRDaemons is
 	// FRR's daemons file, read for zebra's options when no zebra runs
@@ -61,7 +64,7 @@ func Run(opt Options) (Report, error) {
 		opt.Conf = DefaultConf
 	}
 	if _, err := os.Stat(opt.Conf); err == nil || opt.ConfGiven {
-		a, err := analyzeConf(opt.Conf, h.RmemMax)
+		a, err := analyzeConf(opt.Conf, opt.ConfigID, h.RmemMax)
 		if err != nil {
 			return rep, err
 		}

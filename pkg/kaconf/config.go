@@ -21,8 +21,9 @@ type Instance struct {
 	State string `json:"state,omitempty"`
 	// AdvertInt is advert_int; 0 when not set (keepalived's default 1 s).
 	AdvertInt time.Duration `json:"advert_int_ns,omitempty"`
-	// Version is the instance's VRRP version, 2 or 3; 0 when neither it
-	// nor global_defs sets one (keepalived's default is 2).
+	// Version is the instance's VRRP version, 2 or 3, as keepalived
+	// settles it: its own version line, else 3 for IPv6, else global_defs'
+	// vrrp_version, else 2.
 	Version int `json:"version,omitempty"`
 	// Family is 4 or 6: native_ipv6, or the family of the first virtual
 	// address, as keepalived decides it.
@@ -30,7 +31,10 @@ type Instance struct {
 	VMAC   bool `json:"vmac"`
 	// VMACName is use_vmac's interface name; "" means keepalived's own
 	// ("vrrp.<vrid>", "vrrp6.<vrid>" for IPv6).
-	VMACName     string   `json:"vmac_name,omitempty"`
+	VMACName string `json:"vmac_name,omitempty"`
+	// IPVLAN is use_ipvlan: keepalived makes an ipvlan interface for the
+	// instance, which changes state with its parent as a VMAC does.
+	IPVLAN       bool     `json:"ipvlan,omitempty"`
 	VIPs         []string `json:"vips"`
 	ExcludedVIPs []string `json:"excluded_vips,omitempty"`
 	Routes       []string `json:"routes"`
@@ -40,8 +44,11 @@ type Instance struct {
 	NotifyScript bool     `json:"notify_script"`
 	UnicastSrc   string   `json:"unicast_src_ip,omitempty"`
 	UnicastPeers []string `json:"unicast_peers,omitempty"`
-	File         string   `json:"file"`
-	Line         int      `json:"line"`
+	// McastDst is mcast_dst_ip; "" for the global group (224.0.0.18,
+	// ff02::12, or global_defs' vrrp_mcast_group4/6).
+	McastDst string `json:"mcast_dst_ip,omitempty"`
+	File     string `json:"file"`
+	Line     int    `json:"line"`
 }
 
 // AllVIPs is the instance's virtual addresses, excluded ones included, as
@@ -83,14 +90,36 @@ type Config struct {
 	// vrrp_netlink_monitor_rcv_bufs_force.
 	RcvBufs int64 `json:"vrrp_netlink_monitor_rcv_bufs"`
 	Force   bool  `json:"vrrp_netlink_monitor_rcv_bufs_force"`
+	// StaticRoutes and StaticRules are the static_routes and
+	// static_rules entries as written ("10.9.0.0/16 dev eth2 track_group
+	// G"): one with a track_group makes keepalived join its family's
+	// route or rule group (MonitorRouteGroups).
+	StaticRoutes []string `json:"static_routes,omitempty"`
+	StaticRules  []string `json:"static_rules,omitempty"`
 	// OtherRcvBufs are the other *_rcv_bufs keywords as written.
 	OtherRcvBufs map[string]string `json:"other_rcv_bufs,omitempty"`
 	NotifyFIFO   bool              `json:"notify_fifo"`
 	// Version is global_defs' vrrp_version; 0 when not set.
 	Version int `json:"vrrp_version,omitempty"`
+	// RTPriority is vrrp_rt_priority, the SCHED_RR priority of keepalived's
+	// VRRP process (1..99); 0 when not set.
+	RTPriority int `json:"vrrp_rt_priority,omitempty"`
+	// RlimitRTTime is vrrp_rlimit_rttime (or its old spelling
+	// vrrp_rlimit_rtime): the CPU time the VRRP process may use at
+	// real-time priority without sleeping before the kernel kills it; 0
+	// when not set, which keepalived reads as DefaultRlimitRTTime.
+	RlimitRTTime time.Duration `json:"vrrp_rlimit_rttime_ns,omitempty"`
 	// Warnings are what keepalived would warn about and go on.
 	Warnings []string `json:"warnings,omitempty"`
+	// ConfigID is the configuration id @ID lines were read with
+	// (Options.ConfigID, or the host's short name).
+	ConfigID string `json:"config_id,omitempty"`
 }
+
+// DefaultRlimitRTTime is keepalived's RLIMIT_RTTIME for a process at
+// real-time priority when no *_rlimit_rttime line sets one
+// (RT_RLIMIT_DEFAULT, 10000 us, in lib/process.h of 2.2.7).
+const DefaultRlimitRTTime = 10 * time.Millisecond
 
 // Read parses a keepalived configuration and extracts its instances and
 // settings, rejecting what keepalived 2.2.7 rejects: errors wrap
@@ -109,6 +138,7 @@ func ReadWithNodes(path string, opt Options) (File, Config, error) {
 	}
 	c, err := Extract(f.Nodes)
 	c.Warnings = append(f.Warnings, c.Warnings...)
+	c.ConfigID = f.ConfigID
 	return f, c, err
 }
 
@@ -116,6 +146,7 @@ func ReadWithNodes(path string, opt Options) (File, Config, error) {
 // statements, with keepalived's checks.
 func Extract(nodes []*Node) (Config, error) {
 	c := Config{OtherRcvBufs: map[string]string{}}
+	trackGroups := map[string]bool{} // track_group blocks read so far
 	for _, n := range nodes {
 		var err error
 		switch n.Keyword {
@@ -128,6 +159,19 @@ func Extract(nodes []*Node) (Config, error) {
 			}
 		case "vrrp_sync_group":
 			c.SyncGroups = append(c.SyncGroups, syncGroup(n))
+		case "track_group":
+			trackGroups[n.Arg(0)] = true
+		case "static_routes", "static_rules":
+			for _, r := range n.Block {
+				if g := word(r.Text(), "track_group"); g != "" && !trackGroups[g] {
+					return c, errorf(r.File, r.Line, "track_group %s not found (a track_group block must come before its use)", g)
+				}
+				if n.Keyword == "static_routes" {
+					c.StaticRoutes = append(c.StaticRoutes, r.Text())
+				} else {
+					c.StaticRules = append(c.StaticRules, r.Text())
+				}
+			}
 		}
 		if err != nil {
 			return c, err
@@ -135,11 +179,22 @@ func Extract(nodes []*Node) (Config, error) {
 	}
 	for i := range c.Instances {
 		in := &c.Instances[i]
-		if in.Version == 0 {
+		// keepalived's vrrp_complete_instance: an IPv6 instance without
+		// its own version line is VRRPv3 whatever global_defs says.
+		switch {
+		case in.Version != 0:
+		case in.Family == 6:
+			in.Version = 3
+		case c.Version != 0:
 			in.Version = c.Version
+		default:
+			in.Version = 2
 		}
-		if in.Version != 3 && in.AdvertInt%time.Second != 0 {
+		switch {
+		case in.Version == 2 && in.AdvertInt%time.Second != 0:
 			return c, errorf(in.File, in.Line, "vrrp_instance %s: VRRPv2 advert_int %v: want whole seconds (or version 3)", in.Name, in.AdvertInt)
+		case in.Version == 3 && in.AdvertInt%(10*time.Millisecond) != 0:
+			return c, errorf(in.File, in.Line, "vrrp_instance %s: VRRPv3 advert_int %v: want a multiple of 10ms", in.Name, in.AdvertInt)
 		}
 	}
 	return c, c.check()
@@ -165,6 +220,20 @@ func (c *Config) global(n *Node) error {
 			c.OtherRcvBufs[g.Keyword] = strings.Join(g.Args, " ")
 		case g.Keyword == "notify_fifo" || g.Keyword == "vrrp_notify_fifo":
 			c.NotifyFIFO = true
+		case g.Keyword == "vrrp_rt_priority":
+			// keepalived reads any int and reports one outside its
+			// SCHED_RR range as a configuration error (-t fails).
+			v, err := unsignedArg(g, 0, 1, 99)
+			if err != nil {
+				return err
+			}
+			c.RTPriority = int(v)
+		case g.Keyword == "vrrp_rlimit_rttime" || g.Keyword == "vrrp_rlimit_rtime":
+			v, err := unsignedArg(g, 0, 1, math.MaxUint32)
+			if err != nil {
+				return err
+			}
+			c.RlimitRTTime = time.Duration(v) * time.Microsecond
 		case g.Keyword == "vrrp_version":
 			v, err := unsignedArg(g, 0, 2, 3)
 			if err != nil {
@@ -237,6 +306,8 @@ func instance(n *Node) (Instance, error) {
 					in.VMACName = a
 				}
 			}
+		case "use_ipvlan":
+			in.IPVLAN = true
 		case "virtual_ipaddress":
 			in.VIPs, err = addresses(in.VIPs, s.Block)
 		case "virtual_ipaddress_excluded":
@@ -253,6 +324,8 @@ func instance(n *Node) (Instance, error) {
 			in.TrackScripts += len(s.Block)
 		case "notify", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify_deleted":
 			in.NotifyScript = true
+		case "mcast_dst_ip":
+			in.McastDst = s.Arg(0)
 		case "unicast_src_ip":
 			in.UnicastSrc = s.Arg(0)
 		case "unicast_peer":
@@ -297,22 +370,17 @@ func syncGroup(n *Node) SyncGroup {
 	return g
 }
 
-// check applies keepalived's checks across instances: one VRID per
-// interface and family, sync group members that exist.
+// check applies keepalived's checks across instances: no two instances of
+// one family share a VRID where they would hear each other (see
+// conflict), and sync group members exist.
 func (c *Config) check() error {
-	type key struct {
-		ifc    string
-		family int
-		vrid   int
-	}
-	seen := map[key]Instance{}
 	names := map[string]bool{}
-	for _, in := range c.Instances {
-		k := key{in.Interface, in.Family, in.VRID}
-		if o, dup := seen[k]; dup {
-			return errorf(in.File, in.Line, "%s and %s both use VRID %d with IPv%d on interface %s", o.Name, in.Name, in.VRID, in.Family, in.Interface)
+	for i, in := range c.Instances {
+		for _, o := range c.Instances[:i] {
+			if msg := conflict(o, in); msg != "" {
+				return errorf(in.File, in.Line, "%s", msg)
+			}
 		}
-		seen[k] = in
 		names[in.Name] = true
 	}
 	for _, g := range c.SyncGroups {
@@ -323,6 +391,62 @@ func (c *Config) check() error {
 		}
 	}
 	return nil
+}
+
+// conflict is keepalived's check_vrid_conflicts for two instances: "" when
+// they may share their VRID. Unicast and multicast instances are separate
+// VRID spaces; multicast ones conflict on one interface and multicast
+// group, unicast ones on one interface and source address with a peer in
+// common. An instance without unicast_src_ip sends from its interface's
+// address, which two instances on one interface share.
+func conflict(a, b Instance) string {
+	if a.Family != b.Family || a.VRID != b.VRID || a.Interface != b.Interface {
+		return ""
+	}
+	unicast := len(a.UnicastPeers) > 0
+	if unicast != (len(b.UnicastPeers) > 0) {
+		return ""
+	}
+	if !unicast {
+		if !sameAddr(a.mcastGroup(), b.mcastGroup()) {
+			return ""
+		}
+		return fmt.Sprintf("%s and %s both use VRID %d with IPv%d on interface %s", a.Name, b.Name, b.VRID, b.Family, b.Interface)
+	}
+	if !sameAddr(a.UnicastSrc, b.UnicastSrc) {
+		return ""
+	}
+	for _, p := range a.UnicastPeers {
+		for _, q := range b.UnicastPeers {
+			if sameAddr(p, q) {
+				return fmt.Sprintf("%s: duplicate VRID conflict with %s VRID %d (unicast peer %s in both)", b.Name, a.Name, b.VRID, q)
+			}
+		}
+	}
+	return ""
+}
+
+// mcastGroup is the instance's multicast group: mcast_dst_ip, else
+// keepalived's default for its family.
+func (in Instance) mcastGroup() string {
+	switch {
+	case in.McastDst != "":
+		return in.McastDst
+	case in.Family == 6:
+		return "ff02::12"
+	}
+	return "224.0.0.18"
+}
+
+// sameAddr compares two addresses as written ("" for a default), by value
+// where both parse.
+func sameAddr(a, b string) bool {
+	x, errx := netip.ParseAddr(a)
+	y, erry := netip.ParseAddr(b)
+	if errx == nil && erry == nil {
+		return x == y
+	}
+	return a == b
 }
 
 // addresses appends a virtual_ipaddress block's lines to list; the first
@@ -349,8 +473,8 @@ func texts(block []*Node) []string {
 // seconds reads a timer in seconds with up to six decimals (advert_int 0.01).
 func seconds(n *Node) (time.Duration, error) {
 	v, err := strconv.ParseFloat(n.Arg(0), 64)
-	if err != nil || v <= 0 || v > 255 || math.IsNaN(v) {
-		return 0, errorf(n.File, n.Line, "%s %q: want seconds, more than 0 and at most 255", n.Keyword, n.Arg(0))
+	if err != nil || v < 0.01 || v > 255 || math.IsNaN(v) {
+		return 0, errorf(n.File, n.Line, "%s %q: want seconds, from 0.01 to 255", n.Keyword, n.Arg(0))
 	}
 	return time.Duration(math.Round(v*1e6)) * time.Microsecond, nil
 }

@@ -115,6 +115,47 @@ var corpus = []corpusCase{
 			t.Errorf("VI_2 %+v", two)
 		}
 	}},
+	// An IPv6 instance without a version line is VRRPv3, so a fraction
+	// of a second is valid.
+	{file: "v6-fraction.conf", check: func(t *testing.T, c Config) {
+		if in := c.Instances[0]; in.Version != 3 || in.AdvertInt != 500*time.Millisecond || in.Family != 6 {
+			t.Errorf("instance %+v: want VRRPv3 IPv6 at 500ms", in)
+		}
+	}},
+	{file: "v3-advert-15ms.conf", wantErr: ":1: vrrp_instance VI_1: VRRPv3 advert_int 15ms"},
+	// One VRID twice on one interface is allowed for unicast instances
+	// without a peer in common, and for multicast ones to other groups.
+	{file: "dup-vrid-unicast.conf", check: func(t *testing.T, c Config) {
+		if !reflect.DeepEqual(vrids(c), []int{9, 9}) {
+			t.Errorf("vrids %v", vrids(c))
+		}
+	}},
+	{file: "dup-vrid-unicast-peer.conf", wantErr: ":12: VI_2: duplicate VRID conflict with VI_1 VRID 9"},
+	{file: "dup-vrid-mcast.conf", check: func(t *testing.T, c Config) {
+		if c.Instances[1].McastDst != "224.0.0.100" {
+			t.Errorf("instances %+v", c.Instances)
+		}
+	}},
+	{file: "dup-vrid-mcast-default.conf", wantErr: ":9: VI_1 and VI_2 both use VRID 9 with IPv4 on interface eth2"},
+	// A static route with a track_group joins its family's route group;
+	// a no_track virtual route and rule join nothing; IPv6 routes join
+	// IPv6's group only.
+	{file: "static-track.conf", check: func(t *testing.T, c Config) {
+		want := RouteGroups{IPv4Routes: true, IPv6Routes: true}
+		if g := c.MonitorRouteGroups(); g != want || len(c.StaticRoutes) != 2 || len(c.StaticRules) != 1 || !c.Instances[0].IPVLAN {
+			t.Errorf("groups %+v (want %+v), static %q %q, ipvlan %v", g, want, c.StaticRoutes, c.StaticRules, c.Instances[0].IPVLAN)
+		}
+	}},
+	{file: "static-track-unknown.conf", wantErr: ":7: track_group G not found"},
+	// The old spelling of the limit is still read (and logged as
+	// deprecated).
+	{file: "rt-priority.conf", check: func(t *testing.T, c Config) {
+		if c.RTPriority != 50 || c.RlimitRTTime != 200*time.Millisecond {
+			t.Errorf("rt priority %d, rlimit %v; want 50 and 200ms", c.RTPriority, c.RlimitRTTime)
+		}
+	}},
+	{file: "rt-priority-range.conf", wantErr: `:2: vrrp_rt_priority "120"`},
+	{file: "rt-rlimit-unit.conf", wantErr: `:3: vrrp_rlimit_rttime "10ms"`},
 }
 
 func wantForce(force bool) func(t *testing.T, c Config) {

@@ -21,7 +21,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 )
@@ -36,9 +35,29 @@ var ErrConfig = errors.New("keepalived configuration")
 type Options struct {
 	// ConfigID is keepalived's --config-id: lines starting "@ID " are
 	// read only when it is ID, lines starting "@^ID " only when it is not.
-	// Empty, as keepalived started without the option: every @ID line is
-	// dropped and every @^ID line kept.
+	// Empty means what keepalived does without the option: the host's
+	// name up to its first dot (HostConfigID).
 	ConfigID string
+}
+
+// HostConfigID is the configuration id keepalived uses when started
+// without --config-id: the host's name (uname's nodename) up to its first
+// dot, "lb1" on lb1.example.net. It is "" when the name cannot be read.
+func HostConfigID() string {
+	name, err := os.Hostname()
+	if err != nil {
+		return ""
+	}
+	id, _, _ := strings.Cut(name, ".")
+	return id
+}
+
+// configID is the id the options stand for.
+func (o Options) configID() string {
+	if o.ConfigID == "" {
+		return HostConfigID()
+	}
+	return o.ConfigID
 }
 
 // maxIncludeDepth stops include loops.
@@ -69,7 +88,7 @@ type definition struct {
 
 // reader turns files into logical lines.
 type reader struct {
-	opt      Options
+	id       string // the configuration id, for @ID lines
 	defs     map[string]*definition
 	out      []line
 	warnings []string
@@ -81,7 +100,7 @@ func errorf(file string, num int, format string, args ...any) error {
 }
 
 func newReader(opt Options) *reader {
-	return &reader{opt: opt, defs: map[string]*definition{
+	return &reader{id: opt.configID(), defs: map[string]*definition{
 		// keepalived's standard definitions that do not depend on the
 		// running process.
 		"_HASH": {lines: []string{"#"}},
@@ -198,8 +217,8 @@ func (r *reader) logical(s, path string, num, depth, expansions int) (*definitio
 	if s == "" {
 		return nil, nil
 	}
-	if pat, ok := includePattern(s); ok {
-		return nil, r.include(pat, path, num, depth)
+	if pat, check, ok := includePattern(s); ok {
+		return nil, r.include(pat, check, path, num, depth)
 	}
 	if len(r.out) >= maxLines {
 		return nil, errorf(path, num, "more than %d lines after expansion", maxLines)
@@ -217,7 +236,7 @@ func (r *reader) configID(s string) (string, bool) {
 	if end < 0 {
 		return "", false // nothing after the id
 	}
-	match := r.opt.ConfigID != "" && id[:end] == r.opt.ConfigID
+	match := r.id != "" && id[:end] == r.id
 	if match == rev {
 		return "", false
 	}
@@ -353,41 +372,93 @@ func (r *reader) seq(s, path string, num, depth, expansions int) error {
 	return nil
 }
 
-// includePattern recognises "include PATTERN" (and keepalived's includer,
-// includem, includew, includeb, includea variants, read alike here).
-func includePattern(s string) (string, bool) {
+// includeCheck is what makes an include statement's problems errors
+// rather than warnings (keepalived's include_t), by the letter after
+// "include".
+type includeCheck uint8
+
+const (
+	includeR includeCheck = 1 << iota // a match that is a directory, executable or unreadable
+	includeM                          // a name or directory that does not exist
+	includeW                          // a wildcard that matches nothing
+	includeB                          // a brace alternative that matches nothing (then none is read)
+)
+
+// includeChecks are the include variants: include, includer, includem,
+// includew, includeb and includea.
+var includeChecks = map[byte]includeCheck{
+	' ': 0, 'r': includeR, 'm': includeR | includeM, 'w': includeR | includeM | includeW,
+	'b': includeR | includeB, 'a': includeR | includeM | includeW | includeB,
+}
+
+// includePattern recognises "include PATTERN" and its variants: the
+// pattern is the rest of the line, spaces and all, as keepalived globs it.
+func includePattern(s string) (string, includeCheck, bool) {
 	if !strings.HasPrefix(s, "include") || len(s) < 9 {
-		return "", false
+		return "", 0, false
 	}
-	switch {
-	case s[7] == ' ' || s[7] == '\t':
-		return strings.TrimSpace(s[8:]), true
-	case strings.ContainsRune("rmwba", rune(s[7])) && (s[8] == ' ' || s[8] == '\t'):
-		return strings.TrimSpace(s[9:]), true
+	c, i := s[7], 8
+	if c == '\t' {
+		c = ' '
 	}
-	return "", false
+	if c != ' ' {
+		if s[8] != ' ' && s[8] != '\t' {
+			return "", 0, false
+		}
+		i = 9
+	}
+	check, ok := includeChecks[c]
+	if !ok {
+		return "", 0, false
+	}
+	return strings.TrimLeft(s[i:], " \t"), check, true
 }
 
 // include reads the files a pattern matches, relative to the including
-// file, in name order. Like keepalived, a pattern matching nothing is a
-// warning, not an error.
-func (r *reader) include(pattern, path string, num, depth int) error {
-	for _, pat := range strings.Fields(pattern) {
-		if !filepath.IsAbs(pat) {
-			pat = filepath.Join(filepath.Dir(path), pat)
+// file, as keepalived does: braces expanded, each alternative's matches in
+// name order, directories and executable files skipped. What the include
+// variant does not make an error is a warning, and keepalived goes on.
+func (r *reader) include(pattern string, check includeCheck, path string, num, depth int) error {
+	pat := pattern
+	if !filepath.IsAbs(pat) {
+		pat = filepath.Join(filepath.Dir(path), pat)
+	}
+	problem := func(kind includeCheck, format string, args ...any) error {
+		msg := fmt.Sprintf("include %s: ", pattern) + fmt.Sprintf(format, args...)
+		if check&kind != 0 {
+			return errorf(path, num, "%s", msg)
 		}
-		matches, err := filepath.Glob(pat)
-		if err != nil {
-			return errorf(path, num, "include %s: %v", pat, err)
+		r.warnings = append(r.warnings, fmt.Sprintf("%s:%d: %s (keepalived goes on without it)", path, num, msg))
+		return nil
+	}
+	g := glob(pat)
+	switch {
+	case len(g.Paths) == 0 && g.Missing > 0 && g.Brace:
+		return problem(includeB, "a file or directory it names does not exist")
+	case len(g.Paths) == 0 && g.Missing > 0:
+		return problem(includeM, "a file or directory it names does not exist")
+	case len(g.Paths) == 0:
+		return problem(includeW, "no file matches")
+	case g.Missing > 0:
+		if err := problem(includeB, "some files it names do not exist"); err != nil || check&includeB != 0 {
+			return err
 		}
-		if len(matches) == 0 {
-			r.warnings = append(r.warnings, fmt.Sprintf("%s:%d: include %s: no file matches (keepalived goes on without it)", path, num, pat))
-		}
-		sort.Strings(matches)
-		for _, m := range matches {
-			if err := r.readFile(m, depth+1); err != nil {
+	}
+	for _, m := range g.Paths {
+		if strings.HasSuffix(m, "/") {
+			if err := problem(includeR, "%s is a directory: skipped", m); err != nil {
 				return err
 			}
+			continue
+		}
+		if st, err := os.Stat(m); err != nil || !st.Mode().IsRegular() || st.Mode()&0o111 != 0 {
+			if err := problem(includeR, "%s is not a regular non-executable file: skipped", m); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := r.readFile(m, depth+1); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package kaconf
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -56,7 +57,7 @@ func TestReader(t *testing.T) {
 		{"seq leaves its variable", "~SEQ(N, 2)\nv $N", []string{"v 2"}},
 		{"seq of a block", "$B=i ${N} { \\\n x ${N} \\\n}\n\n~SEQ(N, 2) $B", []string{"i 1", "i/x 1", "i 2", "i/x 2"}},
 		{"seq bounds from definitions", "$M=2\n~SEQ(N, $M) v $N", []string{"v 1", "v 2"}},
-		{"config id without one", "@a x\n@^a y", []string{"y"}},
+		{"another host's id", "@nls-not-this-host x\n@^nls-not-this-host y", []string{"y"}},
 		{"backslash kept outside definitions", "a b\\", []string{`a b\`}},
 		{"crlf", "a {\r\n b\r\n}\r\n", []string{"a", "a/b"}},
 	}
@@ -121,6 +122,27 @@ func TestConfigIDOption(t *testing.T) {
 	}
 	if got := flat(f.Nodes, ""); !reflect.DeepEqual(got, []string{"x"}) {
 		t.Fatalf("with config id a: %q", got)
+	}
+}
+
+// TestConfigIDDefaultsToHostName: without --config-id keepalived's id is
+// the host's name up to its first dot, so "@<host>" lines are read and
+// "@^<host>" lines dropped.
+func TestConfigIDDefaultsToHostName(t *testing.T) {
+	host := HostConfigID()
+	if host == "" || strings.Contains(host, ".") {
+		t.Fatalf("HostConfigID() = %q: want the host's name up to its first dot", host)
+	}
+	p := filepath.Join(t.TempDir(), "a.conf")
+	if err := writeFile(p, "@"+host+" x\n@^"+host+" y\n@nls-other z\n"); err != nil {
+		t.Fatal(err)
+	}
+	f, err := ParseFile(p, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := flat(f.Nodes, ""); !reflect.DeepEqual(got, []string{"x"}) || f.ConfigID != host {
+		t.Fatalf("on host %q: %q read with id %q; want [x] with id %q", host, got, f.ConfigID, host)
 	}
 }
 

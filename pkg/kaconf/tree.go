@@ -34,6 +34,8 @@ type File struct {
 	// Warnings are what keepalived would warn about and go on: an
 	// include that matches no file.
 	Warnings []string
+	// ConfigID is the configuration id @ID lines were read with.
+	ConfigID string
 }
 
 // ParseFile reads a keepalived configuration and its includes into
@@ -47,7 +49,7 @@ func ParseFile(path string, opt Options) (File, error) {
 	if err != nil {
 		return File{}, err
 	}
-	return File{Nodes: nodes, Warnings: r.warnings}, nil
+	return File{Nodes: nodes, Warnings: r.warnings, ConfigID: r.id}, nil
 }
 
 // build nests logical lines into statements: a "{" opens a block for the

@@ -242,5 +242,5 @@ func (r *Replay) Summary() string {
 	for _, ifc := range r.Layout.Interfaces {
 		parts = append(parts, fmt.Sprintf("%s (%d)", ifc.Name, counts[ifc.Name]))
 	}
-	return fmt.Sprintf("%s: %d instances on %s; peer: nlstress's built-in engine mirroring every instance at priority %d", r.Conf, len(r.Instances), strings.Join(parts, ", "), PeerPriority)
+	return fmt.Sprintf("%s (read with config id %q): %d instances on %s; peer: nlstress's built-in engine mirroring every instance at priority %d", r.Conf, r.Config.ConfigID, len(r.Instances), strings.Join(parts, ", "), PeerPriority)
 }

@@ -101,6 +101,39 @@ func TestRenderReadsBack(t *testing.T) {
 	}
 }
 
+// TestRenderOverridesEveryGlobalDefs: keepalived applies global_defs
+// blocks in order, so a buffer set in a later block (here from an
+// included file) wins; the lab's buffer must win over all of them, or a
+// sweep probes the user's buffer at every step.
+func TestRenderOverridesEveryGlobalDefs(t *testing.T) {
+	r, err := Load(Options{Conf: filepath.Join("testdata", "two-globals", "keepalived.conf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Config.RcvBufs != 4194304 || !r.Config.Force {
+		t.Fatalf("read %d force %v: want the later block's 4194304 with force", r.Config.RcvBufs, r.Config.Force)
+	}
+	for _, b := range []Buffer{{Set: true, Bytes: 65536}, {Set: true, Bytes: 500000, Force: true}} {
+		text := r.Render("/run/x/notify.fifo", b)
+		p := filepath.Join(t.TempDir(), "out.conf")
+		if err := os.WriteFile(p, text, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		back, err := kaconf.Read(p, kaconf.Options{})
+		if err != nil {
+			t.Fatalf("%v\n%s", err, text)
+		}
+		if back.RcvBufs != b.Bytes || back.Force != b.Force || strings.Count(string(text), "vrrp_netlink_monitor_rcv_bufs ") != 1 {
+			t.Fatalf("lab buffer %+v read back as %d force %v:\n%s", b, back.RcvBufs, back.Force, text)
+		}
+	}
+	// Without a lab buffer, the user's lines stay as they are.
+	back := r.Render("/run/x/notify.fifo", Buffer{})
+	if strings.Count(string(back), "vrrp_netlink_monitor_rcv_bufs ") != 2 {
+		t.Fatalf("the user's buffer lines were touched:\n%s", back)
+	}
+}
+
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
 	inst := func(name, ifc string, vrid int, extra string) string {

@@ -96,7 +96,9 @@ type Buffer struct {
 
 // Render writes the rewritten configuration for keepalived in the lab:
 // its notify_fifo at fifo, and the monitor buffer when b.Set (replacing
-// the configuration's own lines).
+// the configuration's own lines in every global_defs block). keepalived
+// applies global_defs blocks in order, so nlstress's lines go into the
+// last one, where nothing after them can override them.
 func (r *Replay) Render(fifo string, b Buffer) []byte {
 	var sb strings.Builder
 	r.origin = r.origin[:0]
@@ -115,16 +117,24 @@ func (r *Replay) Render(fifo string, b Buffer) []byte {
 			global = append(global, &kaconf.Node{Keyword: "vrrp_netlink_monitor_rcv_bufs_force"})
 		}
 	}
-	wrote := false
-	for _, n := range r.nodes {
-		if n.Keyword == "global_defs" && !wrote {
+	last := -1
+	for i, n := range r.nodes {
+		if n.Keyword == "global_defs" {
+			last = i
+		}
+	}
+	for i, n := range r.nodes {
+		if n.Keyword == "global_defs" {
 			c := *n
-			c.Block = append(keep(n.Block, b.Set), global...)
-			n, wrote = &c, true
+			c.Block = keep(n.Block, b.Set)
+			if i == last {
+				c.Block = append(c.Block, global...)
+			}
+			n = &c
 		}
 		r.write(&sb, n, 0)
 	}
-	if !wrote {
+	if last < 0 {
 		r.write(&sb, &kaconf.Node{Keyword: "global_defs", Block: global}, 0)
 	}
 	return []byte(sb.String())

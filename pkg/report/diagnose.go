@@ -41,7 +41,7 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 	if k := rep.Keepalived; k != nil {
 		if k.Conf != "" {
 			e := k.Estimate
-			ew.printf("\nkeepalived configuration %s: %d instances\n", k.Conf, k.Instances)
+			ew.printf("\nkeepalived configuration %s (read with config id %q): %d instances\n", k.Conf, k.Config.ConfigID, k.Instances)
 			for _, w := range k.Config.Warnings {
 				ew.printf("  warning: %s\n", w)
 			}

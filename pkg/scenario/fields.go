@@ -91,6 +91,8 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.KeepalivedConfExtra }},
 	{Key: "keepalived_conf", Flag: "keepalived-conf", Help: "replay this keepalived.conf with --target keepalived: its interfaces, instances, VIPs, routes and VMACs make the lab (--vrids, --vmac, --family, --vrrp-version, --advert-int, --vips-per-vrid and --routes-per-vrid then come from the file); what the lab cannot run as written is listed",
 		Ptr: func(s *Scenario) any { return &s.KeepalivedConf }},
+	{Key: "config_id", Flag: "config-id", Help: "with --keepalived-conf: keepalived's --config-id, which selects the file's @ID lines (read) and @^ID lines (dropped); unset: the host's name up to its first dot, as keepalived does",
+		Ptr: func(s *Scenario) any { return &s.ConfigID }},
 	{Key: "interface_address", Flag: "interface-address", Help: "with --keepalived-conf: the subject's address on an interface, replacing the one inferred, e.g. eth2=10.0.0.1/16 (comma-separated for several)",
 		Ptr: func(s *Scenario) any { return &s.InterfaceAddress }},
 	{Key: "no_peer", Flag: "no-peer", Help: "run no peer router: the subject alone on its links, as in a flap by hand (no takeover measured, nothing heard on the wire)",

@@ -196,6 +196,10 @@ type Scenario struct {
 	// KeepalivedConf is a user's keepalived.conf to replay with
 	// TargetKeepalived; the instance fields are then derived from it.
 	KeepalivedConf string `json:"keepalived_conf,omitempty"`
+	// ConfigID is keepalived's --config-id for reading KeepalivedConf's
+	// @ID and @^ID lines; empty means what keepalived does without it:
+	// the host's name up to its first dot.
+	ConfigID string `json:"config_id,omitempty"`
 	// InterfaceAddress gives the subject's addresses for a replay:
 	// "eth2=10.0.0.1/16,eth3=10.1.0.1/24".
 	InterfaceAddress string `json:"interface_address,omitempty"`
@@ -463,6 +467,10 @@ func (s Scenario) Validate() error {
 		return bad("--keepalived-conf-extra adds to the configuration nlstress writes; with --keepalived-conf, put the lines in that file")
 	case s.Interfaces != 0 && s.KeepalivedConf != "":
 		return bad("--interfaces lays out a generated lab; a replayed configuration names its own interfaces")
+	case s.ConfigID != "" && s.KeepalivedConf == "":
+		return bad("--config-id selects the @ID lines of a replayed configuration: it needs --keepalived-conf")
+	case strings.ContainsAny(s.ConfigID, " \t"):
+		return fieldErr("config_id", strconv.Quote(s.ConfigID), "an id is one word, as keepalived's @ID lines write it")
 	case s.InterfaceAddress != "" && s.KeepalivedConf == "":
 		return bad("--interface-address places the addresses of a replayed configuration: it needs --keepalived-conf")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:

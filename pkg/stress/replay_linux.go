@@ -22,7 +22,7 @@ func loadReplay(sc scenario.Scenario) (*replay.Replay, scenario.Scenario, error)
 	if err != nil {
 		return nil, sc, err
 	}
-	rp, err := replay.Load(replay.Options{Conf: sc.KeepalivedConf, Addresses: addrs})
+	rp, err := replay.Load(replay.Options{Conf: sc.KeepalivedConf, ConfigID: sc.ConfigID, Addresses: addrs})
 	if err != nil {
 		return nil, sc, err
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/engineproc"
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/frr"
+	"github.com/nlstress/nlstress/pkg/kaconf"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
@@ -100,16 +101,42 @@ type runner struct {
 	errs   []error
 }
 
-// groups are the monitor's groups: keepalived's, plus the route and rule
-// groups when virtual routes are tracked; zebra's listening socket's for
-// FRR.
-func groups(sc scenario.Scenario) []nlmon.Group {
+// groups are the monitor's groups, which the oracle joins too, so that it
+// counts exactly what the monitor is sent: zebra's listening socket's for
+// FRR; for keepalived, its link and address groups and the route and rule
+// groups it joins for its configuration (a replayed one as kaconf reads
+// it; nlstress's own writes tracked virtual routes of the lab's family);
+// for the engine and an exec daemon, the link and address groups, and
+// every route and rule group when there are virtual routes.
+func groups(sc scenario.Scenario, rp *replay.Replay) []nlmon.Group {
 	if sc.Target == scenario.TargetFRR {
 		return append([]nlmon.Group(nil), nlmon.ZebraGroups...)
 	}
 	g := append([]nlmon.Group(nil), nlmon.KeepalivedGroups...)
-	if sc.RoutesPerVRID > 0 {
+	switch {
+	case sc.Target == scenario.TargetKeepalived && rp != nil:
+		g = append(g, routeGroups(rp.Config.MonitorRouteGroups())...)
+	case sc.Target == scenario.TargetKeepalived && sc.RoutesPerVRID > 0:
+		g = append(g, routeGroups(kaconf.RouteGroups{IPv4Routes: sc.Family == 4, IPv6Routes: sc.Family == 6})...)
+	case sc.RoutesPerVRID > 0:
 		g = append(g, nlmon.RouteGroups...)
+	}
+	return g
+}
+
+// routeGroups is the netlink groups keepalived joins for rg.
+func routeGroups(rg kaconf.RouteGroups) []nlmon.Group {
+	var g []nlmon.Group
+	for _, x := range []struct {
+		joined bool
+		group  nlmon.Group
+	}{
+		{rg.IPv4Routes, nlmon.GroupIPv4Route}, {rg.IPv6Routes, nlmon.GroupIPv6Route},
+		{rg.IPv4Rules, nlmon.GroupIPv4Rule}, {rg.IPv6Rules, nlmon.GroupIPv6Rule},
+	} {
+		if x.joined {
+			g = append(g, x.group)
+		}
 	}
 	return g
 }
@@ -118,7 +145,7 @@ func groups(sc scenario.Scenario) []nlmon.Group {
 // an external target) with its monitor, and the sampler. On error it
 // stops what it started.
 func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Replay) (_ *runner, err error) {
-	r := &runner{sc: sc, lab: l, replay: rp, built: time.Now(), ctx: ctx, groups: groups(sc), truth: map[uint32]bool{}, belief: map[uint32]bool{}, read: map[uint32]bool{}}
+	r := &runner{sc: sc, lab: l, replay: rp, built: time.Now(), ctx: ctx, groups: groups(sc, rp), truth: map[uint32]bool{}, belief: map[uint32]bool{}, read: map[uint32]bool{}}
 	if rp != nil {
 		r.subjectSpecs, r.peerSpecs = replaySpecs(rp, l, lab.RoleSubject), replaySpecs(rp, l, lab.RolePeer)
 	} else {
