@@ -101,7 +101,7 @@ func TestRealTimeWithoutItsLimit(t *testing.T) {
 		{"the measured limit", 50, 100 * time.Millisecond, 255, ""},
 		{"the pasted limit", 50, time.Second, 255, ""},
 		{"one instance: still the default limit", 10, 0, 1, "while it starts 1 instance(s)"},
-		{"beyond what was measured says so", 50, 0, 300, "not beyond"},
+		{"beyond what was measured says so", 50, 0, 300, "not measured beyond 255"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			fs := realTime(kaconf.Config{Instances: make([]kaconf.Instance, tt.n), RTPriority: tt.priority, RlimitRTTime: tt.limit})
@@ -189,5 +189,20 @@ func TestAnalyzeFRR(t *testing.T) {
 	}
 	if a.Measure != "nlstress sweep --target frr --vrids 255" {
 		t.Fatalf("measure %q", a.Measure)
+	}
+}
+
+// TestForcedBufferPastIntMax: 2^31 or more, forced, reaches the kernel as
+// a negative int and buys its minimum (nlmon.TestGrantedIsTheKernels):
+// diagnose must not say it holds the storm.
+func TestForcedBufferPastIntMax(t *testing.T) {
+	c := kaconf.Config{RcvBufs: 1 << 31, Force: true, Instances: []kaconf.Instance{{Name: "VI_1", Interface: "eth2", VRID: 1, Family: 4, VIPs: []string{"10.0.0.1"}}}}
+	e := EstimateStorm(c, 212992)
+	fs := Advise(c, e)
+	if e.Configured != 2304 || e.Recommendation.Enough {
+		t.Fatalf("configured %d enough %v: want the kernel's minimum, 2304, and not enough", e.Configured, e.Recommendation.Enough)
+	}
+	if !contains(findings(fs, "problem"), "negative from 2^31 on") {
+		t.Fatalf("no problem names the wrap: %+v", fs)
 	}
 }

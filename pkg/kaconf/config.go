@@ -111,6 +111,11 @@ type Config struct {
 	RlimitRTTime time.Duration `json:"vrrp_rlimit_rttime_ns,omitempty"`
 	// Warnings are what keepalived would warn about and go on.
 	Warnings []string `json:"warnings,omitempty"`
+	// Complaints are what keepalived -t reports as configuration errors
+	// (so that it exits non-zero) while keepalived still runs the file:
+	// a route it cannot track for want of a dev, a rule without a
+	// preference. Each names file:line.
+	Complaints []string `json:"complaints,omitempty"`
 	// ConfigID is the configuration id @ID lines were read with
 	// (Options.ConfigID, or the host's short name).
 	ConfigID string `json:"config_id,omitempty"`
@@ -157,11 +162,24 @@ func Extract(nodes []*Node) (Config, error) {
 			if in, err = instance(n); err == nil {
 				c.Instances = append(c.Instances, in)
 			}
+			for _, b := range n.Block {
+				switch b.Keyword {
+				case "virtual_routes":
+					c.Complaints = append(c.Complaints, routeComplaints(b.Block)...)
+				case "virtual_rules":
+					c.Complaints = append(c.Complaints, ruleComplaints(b.Block)...)
+				}
+			}
 		case "vrrp_sync_group":
 			c.SyncGroups = append(c.SyncGroups, syncGroup(n))
 		case "track_group":
 			trackGroups[n.Arg(0)] = true
 		case "static_routes", "static_rules":
+			if n.Keyword == "static_routes" {
+				c.Complaints = append(c.Complaints, routeComplaints(n.Block)...)
+			} else {
+				c.Complaints = append(c.Complaints, ruleComplaints(n.Block)...)
+			}
 			for _, r := range n.Block {
 				if g := word(r.Text(), "track_group"); g != "" && !trackGroups[g] {
 					return c, errorf(r.File, r.Line, "track_group %s not found (a track_group block must come before its use)", g)
@@ -350,6 +368,32 @@ func instance(n *Node) (Instance, error) {
 		in.Family = 6
 	}
 	return in, nil
+}
+
+// routeComplaints are keepalived -t's complaints about routes as
+// written: one it would track (no no_track) without a dev, which it then
+// does not track (vrrp_iproute.c, alloc_route).
+func routeComplaints(block []*Node) []string {
+	var out []string
+	for _, r := range block {
+		if t := r.Text(); !hasWord(t, "no_track") && !RouteTracked(t) {
+			out = append(out, fmt.Sprintf("%s:%d: cannot track route %s with no interface specified, not tracking (add dev or no_track)", r.File, r.Line, r.Keyword))
+		}
+	}
+	return out
+}
+
+// ruleComplaints are keepalived -t's complaints about rules as written:
+// one without a preference, which keepalived numbers itself
+// (vrrp_iprule.c, alloc_rule).
+func ruleComplaints(block []*Node) []string {
+	var out []string
+	for _, r := range block {
+		if t := r.Text(); word(t, "priority") == "" && word(t, "preference") == "" && word(t, "order") == "" {
+			out = append(out, fmt.Sprintf("%s:%d: rule has no preference specified: keepalived sets one, probably not what you want", r.File, r.Line))
+		}
+	}
+	return out
 }
 
 // syncGroup reads one vrrp_sync_group block.

@@ -46,10 +46,12 @@ type Monitor struct {
 
 	// marker is the last marker read and atMarker the counters when it
 	// was; markerSeen is closed and replaced when it changes.
-	markerMu   sync.Mutex
-	marker     uint32
-	atMarker   Counts
-	markerSeen chan struct{}
+	markerMu sync.Mutex
+	marker   uint32
+	atMarker Counts
+	// atMarkerErr is the error reading the counters at the marker.
+	atMarkerErr error
+	markerSeen  chan struct{}
 }
 
 // Counts are a monitor's running counters at one instant.
@@ -62,15 +64,25 @@ type Counts struct {
 	Markers uint64
 }
 
+// Since reports whether c could follow earlier: no counter smaller.
+// Counters only grow, so a window's figures (c less earlier) are then
+// what happened between the two.
+func (c Counts) Since(earlier Counts) bool {
+	return c.Messages >= earlier.Messages && c.ENOBUFS >= earlier.ENOBUFS && c.Drops >= earlier.Drops && c.Markers >= earlier.Markers
+}
+
 // sawMarker records, on the reader's thread, that marker k was read and
 // the counters at that moment: every message queued before the marker is
 // in them, none queued after it.
 func (m *Monitor) sawMarker(k uint32) {
 	m.markers.Add(1)
-	c, _ := m.Counts() // a failed sk_drops read leaves Drops 0; the books then say so
+	// A failed sk_drops read is kept for WaitMarker to return: counters
+	// stored as if nothing were counted would make the next window's
+	// received wrap around.
+	c, err := m.Counts()
 	m.markerMu.Lock()
 	defer m.markerMu.Unlock()
-	m.marker, m.atMarker = k, c
+	m.marker, m.atMarker, m.atMarkerErr = k, c, err
 	if m.markerSeen != nil {
 		close(m.markerSeen)
 		m.markerSeen = nil
@@ -85,7 +97,7 @@ func (m *Monitor) WaitMarker(ctx context.Context, k uint32) (Counts, error) {
 		m.markerMu.Lock()
 		if m.marker >= k {
 			defer m.markerMu.Unlock()
-			return m.atMarker, nil
+			return m.atMarker, m.atMarkerErr
 		}
 		if m.markerSeen == nil {
 			m.markerSeen = make(chan struct{})
@@ -388,11 +400,13 @@ func (m *Monitor) Stats() Stats {
 // Counts returns the running counters now: messages, ENOBUFS episodes and
 // the kernel's drops (see Drops).
 func (m *Monitor) Counts() (Counts, error) {
+	c := Counts{Messages: m.messages.Load(), ENOBUFS: m.enobufs.Load(), Markers: m.markers.Load()}
 	d, err := m.Drops()
 	if err != nil {
-		return Counts{}, fmt.Errorf("monitor drops: %w", err)
+		return c, fmt.Errorf("monitor drops: %w", err)
 	}
-	return Counts{Messages: m.messages.Load(), ENOBUFS: m.enobufs.Load(), Drops: d, Markers: m.markers.Load()}, nil
+	c.Drops = d
+	return c, nil
 }
 
 // Drops is the kernel's sk_drops for the monitor: the current socket's,

@@ -66,6 +66,9 @@ func (r *runner) phase(ctx context.Context, m *nlmon.Counts) (result.Phase, erro
 	if err != nil {
 		return result.Phase{}, err
 	}
+	if !now.Since(*m) {
+		return result.Phase{}, fmt.Errorf("the monitor's counters went back (%+v, then %+v): a failed read counted as zero?", *m, now)
+	}
 	p := result.Phase{
 		Storm:     r.stormResult(storm),
 		Received:  now.Messages - m.Messages,
