@@ -155,14 +155,36 @@ func TestSweepRecommendsTheWholeStormBound(t *testing.T) {
 	}
 }
 
+// TestSweepNothingSafe: one lossy flap at the largest buffer does not end
+// the sweep on its own: a series there measures the rate it reports.
 func TestSweepNothingSafe(t *testing.T) {
-	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 64 * bytesize.KiB, Confirm: 1, Margin: 0.25}
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 64 * bytesize.KiB, Confirm: 5, Margin: 0.25}
 	rep, err := Sweep(context.Background(), scenario.Default(), sw, opener(func(int) bytesize.Size { return bytesize.MiB }, nil, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Rows[0].Found || rep.Rows[0].Flaps != 1 || len(rep.Probes) != 1 || rep.Probes[0].Loss.K != 1 {
-		t.Fatalf("row %+v, probes %+v: want not found after one lossy flap at the maximum", rep.Rows[0], rep.Probes)
+	r := rep.Rows[0]
+	if r.Found || r.Flaps != 6 || len(rep.Probes) != 2 || r.AtMax == nil || r.AtMax.K != 5 || r.AtMax.N != 5 {
+		t.Fatalf("row %+v, probes %+v: want not found, with 5 of 5 flaps lossy at the maximum", r, rep.Probes)
+	}
+}
+
+// TestProcedureAtMost: the i-th confirmation series is held to 5 %/2^i,
+// so 30 clean flaps bound P(loss) at 1-(0.05/2^i)^(1/30).
+func TestProcedureAtMost(t *testing.T) {
+	for _, tt := range []struct {
+		n, i int
+		want float64
+	}{
+		{30, 1, 0.1157}, {30, 2, 0.1361}, {30, 3, 0.1556}, {60, 1, 0.0596}, {0, 1, 1}, {30, 0, 1},
+	} {
+		if got := ProcedureAtMost(tt.n, tt.i); math.Abs(got-tt.want) > 0.0005 {
+			t.Errorf("ProcedureAtMost(%d, %d) = %.4f, want %.4f", tt.n, tt.i, got, tt.want)
+		}
+	}
+	// Never below what one buffer tested alone allows (9.5 % for 30).
+	if got := ProcedureAtMost(30, 1); got <= 0.095 {
+		t.Errorf("ProcedureAtMost(30, 1) = %.4f: below the single-buffer bound", got)
 	}
 }
 
@@ -183,8 +205,13 @@ func TestSweepConfirmRejectsALuckyPass(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := rep.Rows[0]; !r.Found || r.Smallest < 100000 {
+	r := rep.Rows[0]
+	if !r.Found || r.Smallest < 100000 {
 		t.Fatalf("row %+v: a lucky pass below 100000 survived confirmation", r)
+	}
+	// The bound stated is the procedure's: weaker with every series run.
+	if r.Confirmations < 2 || r.ProcedureAtMost != ProcedureAtMost(30, r.Confirmations) || r.ProcedureAtMost <= r.Confirmed.AtMost {
+		t.Fatalf("row %+v: want the procedure's bound after %d series, above the single buffer's %.3f", r, r.Confirmations, r.Confirmed.AtMost)
 	}
 	caught := false
 	for _, p := range rep.Probes {

@@ -253,6 +253,26 @@ func Advise(c kaconf.Config, e Estimate) []Finding {
 			Text: fmt.Sprintf("%d instances run notify scripts: a flap forks them all at once, while the monitor is not being read; prefer one notify_fifo reader", notify)})
 	}
 	out = append(out, realTime(c)...)
+	out = append(out, complaints(c)...)
+	return out
+}
+
+// maxComplaints is how many of keepalived -t's complaints diagnose lists
+// one by one.
+const maxComplaints = 5
+
+// complaints are what keepalived -t reports about the file while it still
+// runs it (kaconf.Config.Complaints), as advice: a route it cannot track
+// also makes no route messages reach its monitor.
+func complaints(c kaconf.Config) []Finding {
+	var out []Finding
+	for i, m := range c.Complaints {
+		if i == maxComplaints {
+			out = append(out, Finding{Severity: "advice", Text: fmt.Sprintf("keepalived -t: %d more complaints like these", len(c.Complaints)-i)})
+			break
+		}
+		out = append(out, Finding{Severity: "advice", Text: "keepalived -t: " + m})
+	}
 	return out
 }
 

@@ -2,6 +2,7 @@ package diagnose
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -204,5 +205,16 @@ func TestForcedBufferPastIntMax(t *testing.T) {
 	}
 	if !contains(findings(fs, "problem"), "negative from 2^31 on") {
 		t.Fatalf("no problem names the wrap: %+v", fs)
+	}
+}
+
+func TestComplaintsBecomeAdvice(t *testing.T) {
+	c := kaconf.Config{Instances: []kaconf.Instance{{Name: "VI_1", Interface: "eth2", VRID: 1, Family: 4, VIPs: []string{"10.0.0.1"}}}}
+	for i := range 7 {
+		c.Complaints = append(c.Complaints, fmt.Sprintf("k.conf:%d: cannot track route", i+1))
+	}
+	advice := findings(Advise(c, EstimateStorm(c, 212992)), "advice")
+	if !contains(advice, "keepalived -t: k.conf:5: cannot track route") || contains(advice, "k.conf:6:") || !contains(advice, "2 more complaints") {
+		t.Fatalf("advice %q: want the first 5 complaints and a count of the rest", advice)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/capacity"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stats"
@@ -36,12 +37,13 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 			paste = r.Zebra
 		}
 		if !r.Found {
-			rows = append(rows, []string{strconv.Itoa(r.VRIDs), fmt.Sprintf("none up to %d", rep.Sweep.RcvBufMax), storm, "-", "-", strconv.Itoa(r.Flaps)})
+			rows = append(rows, []string{strconv.Itoa(r.VRIDs), notFound(r, rep.Sweep.RcvBufMax), storm, "-", "-", strconv.Itoa(r.Flaps)})
 			continue
 		}
 		rows = append(rows, []string{
 			strconv.Itoa(r.VRIDs),
-			fmt.Sprintf("%d (effective %d): lost nothing in %d flaps in a row, P(loss) < %s", r.Smallest, r.SmallestEffective, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost)),
+			fmt.Sprintf("%d (effective %d): lost nothing in %d flaps in a row, P(loss) < %s for this buffer alone, < %s for the sweep (confirmation series %d)",
+				r.Smallest, r.SmallestEffective, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost), stats.Percent(r.ProcedureAtMost), r.Confirmations),
 			storm, fmt.Sprintf("%d (%s bound)", r.Recommended, r.Bound), paste, strconv.Itoa(r.Flaps),
 		})
 	}
@@ -63,7 +65,7 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 		return err
 	}
 	ew.printf("\nThe whole-storm bound holds the largest storm whole: it loses nothing however slow the reader. The measured bound is the " +
-		"smallest buffer that lost nothing in --confirm flaps in a row; it carries that confidence only. The recommendation is the larger, plus the margin.\n")
+		"smallest buffer that lost nothing in --confirm flaps in a row; it carries that confidence only: for the buffer alone, and weaker for the sweep, which confirms candidate after candidate until one passes (series i is held to 5 %%/2^i, so that all together err at most 5 %%). The recommendation is the larger, plus the margin.\n")
 	ew.printf("model: smallest safe buffer (effective) ≈ %.0f + %.0f × VRIDs bytes; storm truesize ≈ %.0f + %.0f × VRIDs bytes per link transition\n",
 		rep.SafeFit.A, rep.SafeFit.B, rep.StormFit.A, rep.StormFit.B)
 	return ew.err
@@ -379,6 +381,15 @@ func SweepComparison(w io.Writer, f Format, reps map[scenario.Target]capacity.Re
 		rows = append(rows, row)
 	}
 	return Table(w, f, header, rows)
+}
+
+// notFound says why a row has no measured bound: the largest buffer lost,
+// at the rate measured there.
+func notFound(r capacity.Row, max bytesize.Size) string {
+	if r.AtMax != nil {
+		return fmt.Sprintf("none up to %d: there %s lost messages", max, r.AtMax.Of("flaps"))
+	}
+	return fmt.Sprintf("none up to %d", max)
 }
 
 func smallestText(r capacity.Row) string {
