@@ -14,6 +14,7 @@
 # the advice lost messages.
 #
 #   scripts/calibrate.sh [FLAPS] [OUT.tsv]     (defaults: 3, results/calibration.tsv)
+#   ONLY="rules-64 static-track-64" scripts/calibrate.sh 3 /tmp/some.tsv   (those shapes only)
 #
 # Exit 1 when any shape fails. Needs root, keepalived and a built nlstress
 # (go build -o /tmp/nlstress ./cmd/nlstress, or NLSTRESS=path).
@@ -26,16 +27,26 @@ NLSTRESS=${NLSTRESS:-/tmp/nlstress}
 work=$(mktemp -d /tmp/nls-calibrate.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# conf INSTANCES VMAC VIPS FAMILY ROUTES RULES IFACES VERSION: a
+# conf INSTANCES VMAC VIPS FAMILY ROUTES RULES IFACES VERSION EXTRA: a
 # keepalived.conf of that shape on stdout. Instances are spread evenly over
 # eth2, eth3, ...; routes go through a gateway on the instance's interface.
+# EXTRA: - (nothing), nodev (virtual routes without dev: keepalived tracks
+# none, so joins no route group), static (one static route with a
+# track_group: keepalived joins the IPv4 route group for it), synctrack (a
+# sync group of all instances that tracks eth3 too).
 conf() {
-	local n=$1 vmac=$2 vips=$3 fam=$4 routes=$5 rules=$6 ifaces=$7 ver=$8
-	local per=$((n / ifaces)) k i j
+	local n=$1 vmac=$2 vips=$3 fam=$4 routes=$5 rules=$6 ifaces=$7 ver=$8 extra=$9
+	local per=$((n / ifaces)) k i j dev
+	dev=" dev eth2"
+	[ "$extra" = nodev ] && dev=""
 	echo "global_defs {"
 	echo "    router_id calibrate"
 	echo "    vrrp_version $ver"
 	echo "}"
+	if [ "$extra" = static ]; then
+		printf 'track_group TG {\n    group {\n        VI_1\n    }\n}\n'
+		printf 'static_routes {\n    10.250.0.0/16 via 192.168.50.1 dev eth2 track_group TG\n}\n'
+	fi
 	for ((k = 0; k < ifaces; k++)); do
 		for ((i = 1; i <= per; i++)); do
 			local id=$((k * per + i))
@@ -60,7 +71,7 @@ conf() {
 					if [ "$fam" = 6 ]; then
 						printf '        2001:db8:%x:%x::/64 via 2001:db8:50:%x::1 dev eth%d\n' $((0x200 + j)) "$id" "$k" $((k + 2))
 					else
-						echo "        10.$((200 + j)).$((id % 256)).0/24 via 192.168.$((50 + k)).1 dev eth$((k + 2))"
+						echo "        10.$((200 + j)).$((id % 256)).0/24 via 192.168.$((50 + k)).1${dev:+ dev eth$((k + 2))}"
 					fi
 				done
 				echo "    }"
@@ -77,34 +88,48 @@ conf() {
 			echo "}"
 		done
 	done
+	if [ "$extra" = synctrack ]; then
+		echo "vrrp_sync_group SG {"
+		echo "    group {"
+		for ((i = 1; i <= n; i++)); do echo "        VI_$i"; done
+		echo "    }"
+		echo "    track_interface {"
+		echo "        eth3"
+		echo "    }"
+		echo "}"
+	fi
 }
 
 # The matrix: a base shape, each factor changed alone, and the two shapes
 # from the field (4 VIPs + 2 routes; 1 VIP + 1 route + 1 rule).
-#        name              n   vmac vips fam routes rules ifaces ver
+#        name              n   vmac vips fam routes rules ifaces ver extra
 shapes=(
-	"base-64            64   0    1    4   0      0     1      2"
-	"vmac-64            64   1    1    4   0      0     1      2"
-	"vips4-64           64   0    4    4   0      0     1      2"
-	"ipv6-64            64   0    1    6   0      0     1      3"
-	"routes2-64         64   0    1    4   2      0     1      2"
-	"rules-64           64   0    1    4   0      1     1      2"
-	"ifaces2-64         64   0    1    4   0      0     2      2"
-	"v3-64              64   0    1    4   0      0     1      3"
-	"vmac-255           255  1    1    4   0      0     1      2"
-	"vips4-routes2-255  255  0    4    4   2      0     1      2"
-	"vip-route-rule-255 255  0    1    4   1      1     1      2"
-	"ipv6-vmac-255      255  1    1    6   0      0     1      3"
-	"vmac-ifaces2-255   254  1    1    4   0      0     2      2"
-	"ipv6-routes2-64    64   0    4    6   2      0     1      3"
+	"base-64            64   0    1    4   0      0     1      2   -"
+	"vmac-64            64   1    1    4   0      0     1      2   -"
+	"vips4-64           64   0    4    4   0      0     1      2   -"
+	"ipv6-64            64   0    1    6   0      0     1      3   -"
+	"routes2-64         64   0    1    4   2      0     1      2   -"
+	"rules-64           64   0    1    4   0      1     1      2   -"
+	"ifaces2-64         64   0    1    4   0      0     2      2   -"
+	"v3-64              64   0    1    4   0      0     1      3   -"
+	"vmac-255           255  1    1    4   0      0     1      2   -"
+	"vips4-routes2-255  255  0    4    4   2      0     1      2   -"
+	"vip-route-rule-255 255  0    1    4   1      1     1      2   -"
+	"ipv6-vmac-255      255  1    1    6   0      0     1      3   -"
+	"vmac-ifaces2-255   254  1    1    4   0      0     2      2   -"
+	"ipv6-routes2-64    64   0    4    6   2      0     1      3   -"
+	"routes2-nodev-64   64   0    4    4   2      0     1      2   nodev"
+	"static-track-64    64   0    4    4   0      0     1      2   static"
+	"sync-track-64      64   0    1    4   0      0     1      2   synctrack"
 )
 
 printf 'shape\tmode\tinstances\testimate\tstorm\testimate/storm\tadvice_effective\tflaps_with_loss\tok\n' >"$OUT.tmp"
 fail=0
 for s in "${shapes[@]}"; do
-	read -r name n vmac vips fam routes rules ifaces ver <<<"$s"
+	read -r name n vmac vips fam routes rules ifaces ver extra <<<"$s"
+	[ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]] && continue
 	f="$work/$name.conf"
-	conf "$n" "$vmac" "$vips" "$fam" "$routes" "$rules" "$ifaces" "$ver" >"$f"
+	conf "$n" "$vmac" "$vips" "$fam" "$routes" "$rules" "$ifaces" "$ver" "$extra" >"$f"
 	est=$("$NLSTRESS" diagnose --keepalived-conf "$f" -o json 2>/dev/null || true)
 	estimate=$(jq -r '.keepalived.estimate.storm' <<<"$est")
 	request=$(jq -r '.keepalived.estimate.recommendation.request' <<<"$est")

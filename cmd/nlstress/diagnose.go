@@ -14,6 +14,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/diagnose"
 	"github.com/nlstress/nlstress/pkg/exporter"
+	"github.com/nlstress/nlstress/pkg/outfile"
 	"github.com/nlstress/nlstress/pkg/report"
 	"github.com/nlstress/nlstress/pkg/result"
 )
@@ -68,6 +69,9 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			opt.ConfGiven = cmd.Flags().Changed("keepalived-conf")
 			opt.FRRConfGiven = cmd.Flags().Changed("frr-conf")
+			if err := outfile.Check(textfile); err != nil {
+				return fmt.Errorf("--textfile: %w", err)
+			}
 			if strings.ContainsAny(opt.ConfigID, " \t") {
 				return fmt.Errorf("--config-id %q: an id is one word, as keepalived's @ID lines write it", opt.ConfigID)
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 
 	"github.com/nlstress/nlstress/pkg/diagnose"
+	"github.com/nlstress/nlstress/pkg/outfile"
 )
 
 // Collector is a prometheus.Collector of a host's netlink sockets, read
@@ -114,10 +115,10 @@ func Write(w io.Writer, reg prometheus.Gatherer) error {
 
 // WriteTextfile writes one scrape of reg to path atomically (a temporary
 // file in the same directory, renamed over path), as node_exporter's
-// textfile collector needs: it never reads a half-written file.
+// textfile collector needs: it never reads a half-written file. Only a
+// regular file (or a path that does not exist yet) is written: a device
+// such as /dev/full or /dev/null, or a link to one, is refused with
+// outfile.ErrNotRegular and left as it is.
 func WriteTextfile(path string, reg prometheus.Gatherer) error {
-	if err := prometheus.WriteToTextfile(path, reg); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return outfile.Write(path, func(w io.Writer) error { return Write(w, reg) })
 }

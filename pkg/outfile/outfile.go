@@ -47,11 +47,7 @@ func resolve(path string) (string, fs.FileMode, error) {
 	case err != nil:
 		return "", 0, err
 	case !fi.Mode().IsRegular():
-		what := "a directory"
-		if !fi.IsDir() {
-			what = "a " + fi.Mode().Type().String() + " file"
-		}
-		return "", 0, fmt.Errorf("%w: it is %s", ErrNotRegular, what)
+		return "", 0, fmt.Errorf("%w: it is %s", ErrNotRegular, kind(fi.Mode()))
 	}
 	return target, fi.Mode().Perm(), nil
 }
@@ -115,4 +111,21 @@ func Write(path string, fn func(io.Writer) error) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
+}
+
+// kind names what a file that is not a regular one is, in words.
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe (FIFO)"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "not a regular file"
 }
