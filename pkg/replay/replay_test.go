@@ -59,15 +59,11 @@ func TestLoadEdge(t *testing.T) {
 	}
 }
 
-// The rendered configuration reads back as the same instances, with the
-// lab's FIFO and buffer and without what was removed, and its lines point
-// back into the user's file.
-func TestRenderReadsBack(t *testing.T) {
-	r, err := Load(Options{Conf: filepath.Join("testdata", "edge.conf")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := r.Render("/run/x/notify.fifo", Buffer{Set: true, Bytes: 500000, Force: true})
+// renderAndRead renders r with the lab's buffer b and reads the text back
+// as keepalived would.
+func renderAndRead(t *testing.T, r *Replay, b Buffer) ([]byte, kaconf.Config) {
+	t.Helper()
+	text := r.Render("/run/x/notify.fifo", b)
 	p := filepath.Join(t.TempDir(), "out.conf")
 	if err := os.WriteFile(p, text, 0o644); err != nil {
 		t.Fatal(err)
@@ -76,6 +72,18 @@ func TestRenderReadsBack(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, text)
 	}
+	return text, back
+}
+
+// The rendered configuration reads back as the same instances, with the
+// lab's FIFO and buffer and without what was removed, and its lines point
+// back into the user's file.
+func TestRenderReadsBack(t *testing.T) {
+	r, err := Load(Options{Conf: filepath.Join("testdata", "edge.conf")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, back := renderAndRead(t, r, Buffer{Set: true, Bytes: 500000, Force: true})
 	if len(back.Instances) != 9 || back.RcvBufs != 500000 || !back.Force || !back.NotifyFIFO || back.Instances[0].NotifyScript || back.Instances[0].TrackScripts != 0 {
 		t.Fatalf("read back %+v", back)
 	}
@@ -114,15 +122,7 @@ func TestRenderOverridesEveryGlobalDefs(t *testing.T) {
 		t.Fatalf("read %d force %v: want the later block's 4194304 with force", r.Config.RcvBufs, r.Config.Force)
 	}
 	for _, b := range []Buffer{{Set: true, Bytes: 65536}, {Set: true, Bytes: 500000, Force: true}} {
-		text := r.Render("/run/x/notify.fifo", b)
-		p := filepath.Join(t.TempDir(), "out.conf")
-		if err := os.WriteFile(p, text, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		back, err := kaconf.Read(p, kaconf.Options{})
-		if err != nil {
-			t.Fatalf("%v\n%s", err, text)
-		}
+		text, back := renderAndRead(t, r, b)
 		if back.RcvBufs != b.Bytes || back.Force != b.Force || strings.Count(string(text), "vrrp_netlink_monitor_rcv_bufs ") != 1 {
 			t.Fatalf("lab buffer %+v read back as %d force %v:\n%s", b, back.RcvBufs, back.Force, text)
 		}
