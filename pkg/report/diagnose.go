@@ -97,6 +97,13 @@ func diagnoseFRR(ew *errWriter, f Format, r diagnose.FRRReport) {
 	for _, rt := range a.Routers {
 		macvlans += rt.Macvlans()
 	}
+	if len(a.Routers) == 0 {
+		// Nothing to size: say so, without a flap of no interface.
+		ew.printf("\nFRR configuration %s: no vrrp router\n", a.Conf)
+		ew.printf("  zebra's buffer: --nl-bufsize %d (%s), granted %d\n", a.NLBufSize, a.NLBufFrom, a.Configured)
+		findings(ew, f, a.Findings)
+		return
+	}
 	ew.printf("\nFRR configuration %s: %d vrrp routers needing %d macvlans; the most on %s: %d macvlans, %d further addresses\n",
 		a.Conf, len(a.Routers), macvlans, a.Largest, a.Macvlans, a.ExtraAddrs)
 	ew.printf("  flap of %s: about %d bytes of truesize on zebra's listening socket (%d B per macvlan, %d B per further address, measured; plus %.0f%% headroom)\n",

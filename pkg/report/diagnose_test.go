@@ -53,3 +53,18 @@ func TestWatchJSONIsOneObjectPerLine(t *testing.T) {
 		}
 	}
 }
+
+// A frr.conf without vrrp routers says so, and no "flap of :" with no
+// interface.
+func TestFRRWithoutRouters(t *testing.T) {
+	rep := diagnose.Report{FRR: &diagnose.FRRReport{Analysis: &diagnose.FRRAnalysis{Conf: "/etc/frr/frr.conf", NLBufSize: 4194304, NLBufFrom: "zebra's default", Configured: 8388608,
+		Findings: []diagnose.Finding{{Severity: "advice", Text: "no vrrp router in the configuration: nothing to size"}}}}}
+	var b bytes.Buffer
+	if err := Diagnose(&b, FormatTable, rep); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "FRR configuration /etc/frr/frr.conf: no vrrp router") || strings.Contains(out, "flap of :") || strings.Contains(out, "the most on ") {
+		t.Fatalf("output:\n%s", out)
+	}
+}
