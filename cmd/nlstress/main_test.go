@@ -118,6 +118,7 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"an output the command does not write", []string{"version", "-o", "prometheus"}, "--output prometheus: version writes table, json, markdown"},
 		{"zero watch interval", []string{"diagnose", "--interval", "0", "--watch", "1s"}, "--interval 0s: want a positive"},
 		{"missing keepalived", []string{"run", "--target", "keepalived", "--keepalived-bin", "/nonexistent/keepalived"}, "not found"},
+		{"a keepalived that is not", []string{"run", "--target", "keepalived", "--keepalived-bin", "/bin/echo"}, "/bin/echo is not keepalived: its --version said"},
 		{"replay on the engine", []string{"run", "--keepalived-conf", "../../scenarios/keepalived/multi-vip-routes.conf"}, "need --target keepalived"},
 		{"addresses without a replay", []string{"run", "--target", "keepalived", "--interface-address", "eth2=10.0.0.1/24"}, "it needs --keepalived-conf"},
 		{"replay of a file keepalived rejects", []string{"run", "--target", "keepalived", "--keepalived-conf", "../../pkg/kaconf/testdata/corpus/dup-vrid.conf"}, "dup-vrid.conf:9: VI_1 and VI_2 both use VRID 5"},

@@ -144,7 +144,30 @@ func Binary(bin string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%w: %s not found (apt-get install keepalived, or give --keepalived-bin)", ErrStart, bin)
 	}
+	if _, err := Version(path); err != nil {
+		return "", err
+	}
 	return path, nil
+}
+
+// versionTimeout bounds keepalived --version, which answers at once.
+const versionTimeout = 5 * time.Second
+
+// Version is the first line of path --version ("Keepalived v2.2.7
+// (01/16,2022)"). A program that does not say it is keepalived is an
+// error wrapping ErrStart: nlstress refuses it before building a lab.
+func Version(path string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), versionTimeout)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, path, "--version").CombinedOutput()
+	first, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if !strings.HasPrefix(first, "Keepalived v") {
+		if len(first) > 60 {
+			first = first[:60] + "..."
+		}
+		return "", fmt.Errorf("%w: %s is not keepalived: its --version said %q, not \"Keepalived v...\"", ErrStart, path, first)
+	}
+	return first, nil
 }
 
 // checkConfig runs keepalived -t on the configuration inside ns. On
