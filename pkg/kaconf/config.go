@@ -44,8 +44,8 @@ type Instance struct {
 	NotifyScript bool     `json:"notify_script"`
 	UnicastSrc   string   `json:"unicast_src_ip,omitempty"`
 	UnicastPeers []string `json:"unicast_peers,omitempty"`
-	// McastDst is mcast_dst_ip; "" for the global group (224.0.0.18,
-	// ff02::12, or global_defs' vrrp_mcast_group4/6).
+	// McastDst is mcast_dst_ip; "" for the default group (224.0.0.18,
+	// ff02::12; global_defs' vrrp_mcast_group4/6 is not read).
 	McastDst string `json:"mcast_dst_ip,omitempty"`
 	File     string `json:"file"`
 	Line     int    `json:"line"`
@@ -174,22 +174,12 @@ func Extract(nodes []*Node) (Config, error) {
 			c.SyncGroups = append(c.SyncGroups, syncGroup(n))
 		case "track_group":
 			trackGroups[n.Arg(0)] = true
-		case "static_routes", "static_rules":
-			if n.Keyword == "static_routes" {
-				c.Complaints = append(c.Complaints, routeComplaints(n.Block)...)
-			} else {
-				c.Complaints = append(c.Complaints, ruleComplaints(n.Block)...)
-			}
-			for _, r := range n.Block {
-				if g := word(r.Text(), "track_group"); g != "" && !trackGroups[g] {
-					return c, errorf(r.File, r.Line, "track_group %s not found (a track_group block must come before its use)", g)
-				}
-				if n.Keyword == "static_routes" {
-					c.StaticRoutes = append(c.StaticRoutes, r.Text())
-				} else {
-					c.StaticRules = append(c.StaticRules, r.Text())
-				}
-			}
+		case "static_routes":
+			c.Complaints = append(c.Complaints, routeComplaints(n.Block)...)
+			c.StaticRoutes, err = static(c.StaticRoutes, n.Block, trackGroups)
+		case "static_rules":
+			c.Complaints = append(c.Complaints, ruleComplaints(n.Block)...)
+			c.StaticRules, err = static(c.StaticRules, n.Block, trackGroups)
 		}
 		if err != nil {
 			return c, err
@@ -368,6 +358,18 @@ func instance(n *Node) (Instance, error) {
 		in.Family = 6
 	}
 	return in, nil
+}
+
+// static appends a static_routes or static_rules block's entries to list
+// as written; a track_group must name a block read before it.
+func static(list []string, block []*Node, trackGroups map[string]bool) ([]string, error) {
+	for _, r := range block {
+		if g := word(r.Text(), "track_group"); g != "" && !trackGroups[g] {
+			return list, errorf(r.File, r.Line, "track_group %s not found (a track_group block must come before its use)", g)
+		}
+		list = append(list, r.Text())
+	}
+	return list, nil
 }
 
 // routeComplaints are keepalived -t's complaints about routes as

@@ -221,9 +221,7 @@ func asDumped(c Config) dumped {
 				x.Tracked = append(x.Tracked, t)
 			}
 		}
-		for _, p := range in.UnicastPeers {
-			x.Unicast = append(x.Unicast, p)
-		}
+		x.Unicast = append(x.Unicast, in.UnicastPeers...)
 		d.Instances = append(d.Instances, x)
 	}
 	for _, g := range c.SyncGroups {

@@ -18,9 +18,6 @@ type globResult struct {
 	// Missing counts literal names and directories that do not exist
 	// (keepalived's missing_files and missing_directories).
 	Missing int
-	// Wildcards reports that a directory was read to match a wildcard
-	// (keepalived's have_wildcards).
-	Wildcards bool
 	// Brace reports an unescaped "{" in the pattern (keepalived's
 	// have_brace).
 	Brace bool
@@ -80,7 +77,6 @@ func (g *globResult) matchDir(dir, pattern string) []string {
 	if !hasMeta(pattern) {
 		return g.one(escapeMeta(dir) + pattern)
 	}
-	g.Wildcards = true
 	open := dir
 	if open == "" {
 		open = "."
@@ -135,25 +131,18 @@ func splitLast(pattern string) (dir, file string) {
 }
 
 // hasMeta reports an unescaped *, ? or [ in a pattern.
-func hasMeta(p string) bool {
-	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '\\':
-			i++
-		case '*', '?', '[':
-			return true
-		}
-	}
-	return false
-}
+func hasMeta(p string) bool { return hasUnescaped(p, "*?[") }
 
 // hasBrace reports an unescaped "{" in a pattern.
-func hasBrace(p string) bool {
+func hasBrace(p string) bool { return hasUnescaped(p, "{") }
+
+// hasUnescaped reports a byte of set in p that no backslash escapes.
+func hasUnescaped(p, set string) bool {
 	for i := 0; i < len(p); i++ {
-		switch p[i] {
-		case '\\':
+		switch {
+		case p[i] == '\\':
 			i++
-		case '{':
+		case strings.IndexByte(set, p[i]) >= 0:
 			return true
 		}
 	}

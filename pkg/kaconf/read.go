@@ -440,7 +440,8 @@ func (r *reader) include(pattern string, check includeCheck, path string, num, d
 	case len(g.Paths) == 0:
 		return problem(includeW, "no file matches")
 	case g.Missing > 0:
-		if err := problem(includeB, "some files it names do not exist"); err != nil || check&includeB != 0 {
+		// With includeb keepalived reads none of the pattern's files.
+		if err := problem(includeB, "some files it names do not exist"); err != nil {
 			return err
 		}
 	}
