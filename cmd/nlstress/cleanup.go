@@ -9,8 +9,33 @@ import (
 	"github.com/nlstress/nlstress/pkg/report"
 )
 
-func newCleanupCmd(g *globals) *cobra.Command {
-	var force bool
+// cleanupOptions are what "nlstress cleanup" was asked.
+type cleanupOptions struct {
+	cmdIO
+	// Force removes the labs of runs still in progress too.
+	Force bool
+}
+
+// Validate checks that nlstress runs as root, which removing namespaces
+// needs.
+func (o *cleanupOptions) Validate() error { return requireRoot() }
+
+// Run removes the labs left behind and says what it removed.
+func (o *cleanupOptions) Run() error {
+	found, err := lab.Cleanup(o.Force)
+	if rerr := report.Cleanup(o.out, o.g.output, found); rerr != nil && err == nil {
+		err = rerr
+	}
+	if err != nil {
+		return fmt.Errorf("cleanup: %w", err)
+	}
+	return nil
+}
+
+// newCleanupCmd is "nlstress cleanup"; runF, when set, is called with the
+// validated options instead of Run.
+func newCleanupCmd(g *globals, runF func(*cleanupOptions) error) *cobra.Command {
+	o := &cleanupOptions{cmdIO: cmdIO{g: g}}
 	cmd := &cobra.Command{
 		Use:   "cleanup",
 		Short: "Remove labs left behind by killed or --keep-lab runs",
@@ -21,20 +46,8 @@ progress are kept unless --force is given. It prints what it removed.`,
 		Example: `  nlstress cleanup
   nlstress cleanup --output json`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := requireRoot(); err != nil {
-				return err
-			}
-			found, err := lab.Cleanup(force)
-			if rerr := report.Cleanup(cmd.OutOrStdout(), g.output, found); rerr != nil && err == nil {
-				err = rerr
-			}
-			if err != nil {
-				return fmt.Errorf("cleanup: %w", err)
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return execOptions(cmd, &o.cmdIO, o, runF) },
 	}
-	cmd.Flags().BoolVar(&force, "force", false, "also remove labs of runs that are still in progress")
+	cmd.Flags().BoolVar(&o.Force, "force", false, "also remove labs of runs that are still in progress")
 	return cmd
 }

@@ -19,10 +19,75 @@ import (
 	"github.com/nlstress/nlstress/pkg/result"
 )
 
-func newDiagnoseCmd(g *globals) *cobra.Command {
-	var opt diagnose.Options
-	var watch, interval time.Duration
-	var textfile, listen string
+// diagnoseOptions are what "nlstress diagnose" was asked.
+type diagnoseOptions struct {
+	cmdIO
+	diagnose.Options
+	// Watch samples for this long, every Interval; Textfile also writes
+	// the metrics there; Listen serves them at this address instead.
+	Watch, Interval  time.Duration
+	Textfile, Listen string
+}
+
+// Validate checks the combination of flags and the file to write.
+func (o *diagnoseOptions) Validate() error {
+	o.ConfGiven, o.FRRConfGiven = o.changed("keepalived-conf"), o.changed("frr-conf")
+	if err := outfile.Check(o.Textfile); err != nil {
+		return fmt.Errorf("--textfile: %w", err)
+	}
+	if strings.ContainsAny(o.ConfigID, " \t") {
+		return fmt.Errorf("--config-id %q: an id is one word, as keepalived's @ID lines write it", o.ConfigID)
+	}
+	if o.Listen != "" && (o.Watch > 0 || o.Textfile != "") {
+		return errors.New("--listen serves metrics until stopped: it takes neither --watch nor --textfile")
+	}
+	return nil
+}
+
+// Run serves the metrics (--listen), watches (--watch) or looks once and
+// reports, exiting 1 on a problem found.
+func (o *diagnoseOptions) Run() error {
+	switch {
+	case o.Listen != "":
+		ln, err := net.Listen("tcp", o.Listen)
+		if err != nil {
+			return fmt.Errorf("--listen %s: %w", o.Listen, err)
+		}
+		return exporter.Serve(o.ctx, ln, o.Options)
+	case o.Watch > 0:
+		ctx, cancel := context.WithTimeout(o.ctx, o.Watch)
+		defer cancel()
+		f, ok := o.out.(*os.File)
+		terminal := ok && term.IsTerminal(int(f.Fd()))
+		return diagnose.Watch(ctx, o.Options, o.Interval, report.Watch(o.out, o.g.output, terminal))
+	}
+	rep, err := diagnose.Run(o.Options)
+	if err != nil {
+		return err
+	}
+	if o.Textfile != "" {
+		reg, err := exporter.Registry(exporter.Static(rep.Sockets))
+		if err != nil {
+			return err
+		}
+		if err := exporter.WriteTextfile(o.Textfile, reg); err != nil {
+			return fmt.Errorf("--textfile: %w", err)
+		}
+	}
+	if err := report.Diagnose(o.out, o.g.output, rep); err != nil {
+		return err
+	}
+	if n := diagnose.Problems(rep); n > 0 {
+		return fmt.Errorf("%w: %d problem(s): netlink drops, or a monitor buffer (keepalived's, zebra's) too small for its configuration", result.ErrFinding, n)
+	}
+	return nil
+}
+
+// newDiagnoseCmd is "nlstress diagnose"; runF, when set, is called with
+// the validated options instead of Run.
+func newDiagnoseCmd(g *globals, runF func(*diagnoseOptions) error) *cobra.Command {
+	o := &diagnoseOptions{cmdIO: cmdIO{g: g}}
+	opt := &o.Options
 	cmd := &cobra.Command{
 		Use:         "diagnose",
 		Annotations: map[string]string{annFormats: defaultFormats + ",prometheus"},
@@ -66,54 +131,7 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
   nlstress diagnose --textfile /var/lib/node_exporter/textfile/nlstress.prom
   nlstress diagnose --listen :9917`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			opt.ConfGiven = cmd.Flags().Changed("keepalived-conf")
-			opt.FRRConfGiven = cmd.Flags().Changed("frr-conf")
-			if err := outfile.Check(textfile); err != nil {
-				return fmt.Errorf("--textfile: %w", err)
-			}
-			if strings.ContainsAny(opt.ConfigID, " \t") {
-				return fmt.Errorf("--config-id %q: an id is one word, as keepalived's @ID lines write it", opt.ConfigID)
-			}
-			out := cmd.OutOrStdout()
-			if listen != "" {
-				if watch > 0 || textfile != "" {
-					return errors.New("--listen serves metrics until stopped: it takes neither --watch nor --textfile")
-				}
-				ln, err := net.Listen("tcp", listen)
-				if err != nil {
-					return fmt.Errorf("--listen %s: %w", listen, err)
-				}
-				return exporter.Serve(cmd.Context(), ln, opt)
-			}
-			if watch > 0 {
-				ctx, cancel := context.WithTimeout(cmd.Context(), watch)
-				defer cancel()
-				f, ok := out.(*os.File)
-				terminal := ok && term.IsTerminal(int(f.Fd()))
-				return diagnose.Watch(ctx, opt, interval, report.Watch(out, g.output, terminal))
-			}
-			rep, err := diagnose.Run(opt)
-			if err != nil {
-				return err
-			}
-			if textfile != "" {
-				reg, err := exporter.Registry(exporter.Static(rep.Sockets))
-				if err != nil {
-					return err
-				}
-				if err := exporter.WriteTextfile(textfile, reg); err != nil {
-					return fmt.Errorf("--textfile: %w", err)
-				}
-			}
-			if err := report.Diagnose(out, g.output, rep); err != nil {
-				return err
-			}
-			if n := diagnose.Problems(rep); n > 0 {
-				return fmt.Errorf("%w: %d problem(s): netlink drops, or a monitor buffer (keepalived's, zebra's) too small for its configuration", result.ErrFinding, n)
-			}
-			return nil
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return execOptions(cmd, &o.cmdIO, o, runF) },
 	}
 	f := cmd.Flags()
 	f.StringVar(&opt.Conf, "keepalived-conf", diagnose.DefaultConf, "keepalived configuration to analyse (skipped when the default is absent)")
@@ -121,9 +139,9 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 	f.StringVar(&opt.FRRConf, "frr-conf", diagnose.DefaultFRRConf, "FRR configuration whose vrrp routers to size against zebra's --nl-bufsize (skipped when the default is absent)")
 	f.StringVar(&opt.Namespace, "netns", "", "look into this named network namespace (ip netns list) instead of the current one")
 	f.BoolVar(&opt.AllNamespaces, "all-namespaces", false, "also look into every named namespace and every process's namespace")
-	f.DurationVar(&watch, "watch", 0, "sample for this long and show drops per second per socket, e.g. 30s")
-	f.DurationVar(&interval, "interval", time.Second, "sampling interval for --watch")
-	f.StringVar(&textfile, "textfile", "", "also write the metrics to this file, atomically, for node_exporter's textfile collector (e.g. /var/lib/node_exporter/textfile/nlstress.prom)")
-	f.StringVar(&listen, "listen", "", "serve the metrics at http://ADDR/metrics until stopped, as an exporter (e.g. :9917 or 127.0.0.1:9917)")
+	f.DurationVar(&o.Watch, "watch", 0, "sample for this long and show drops per second per socket, e.g. 30s")
+	f.DurationVar(&o.Interval, "interval", time.Second, "sampling interval for --watch")
+	f.StringVar(&o.Textfile, "textfile", "", "also write the metrics to this file, atomically, for node_exporter's textfile collector (e.g. /var/lib/node_exporter/textfile/nlstress.prom)")
+	f.StringVar(&o.Listen, "listen", "", "serve the metrics at http://ADDR/metrics until stopped, as an exporter (e.g. :9917 or 127.0.0.1:9917)")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // addScenarioFlags binds a flag for every scenario field (scenario.Fields)
@@ -36,7 +37,7 @@ func addScenarioFlags(f *pflag.FlagSet, sc *scenario.Scenario, sweep bool) {
 // addScenarioFlags binds, for shell completion.
 func completeScenarioFlags(cmd *cobra.Command) {
 	for flag, values := range map[string][]string{
-		"target":         {string(scenario.TargetBuiltin), string(scenario.TargetKeepalived), string(scenario.TargetFRR), string(scenario.TargetExec)},
+		"target":         target.Names(),
 		"on-overrun":     {string(scenario.PolicyNone), string(scenario.PolicyResync), string(scenario.PolicyRestart)},
 		"family":         {"4", "6"},
 		"vrrp-version":   {"2", "3"},

@@ -13,9 +13,55 @@ import (
 	"github.com/nlstress/nlstress/pkg/stress"
 )
 
-func newGateCmd(g *globals) *cobra.Command {
-	opt := gate.Options{BaselineDir: "results"}
-	var junit string
+// gateOptions are what "nlstress gate" was asked.
+type gateOptions struct {
+	cmdIO
+	gate.Options
+	// Files are the scenario files to gate; junit the JUnit file to
+	// write.
+	Files []string
+	junit string
+}
+
+// Validate checks that the JUnit file can be written.
+func (o *gateOptions) Validate() error { return outfile.Check(o.junit) }
+
+// Run gates each scenario against its baseline, writes the JUnit file
+// whatever happened, and the table.
+func (o *gateOptions) Run() error {
+	out, err := gate.Run(o.ctx, o.Files, o.Options, stress.Run)
+	checks, times, regressed := gate.Summary(out)
+	// The JUnit file is written whatever happened: a gate that stopped on
+	// an error reports it as an error testcase.
+	if werr := outfile.Write(o.junit, func(w io.Writer) error {
+		return report.JUnit(w, report.GateRun{Checks: checks, Times: times, Err: err})
+	}); werr != nil && err == nil {
+		err = werr
+	}
+	if err != nil {
+		return err
+	}
+	for _, g := range out {
+		if g.Updated {
+			fmt.Fprintf(o.errOut, "baseline %s written: %s\n", g.Baseline, g.Verdict)
+		}
+	}
+	if !o.Update {
+		if err := report.Gate(o.out, o.g.output, checks); err != nil {
+			return err
+		}
+	}
+	if regressed > 0 {
+		return fmt.Errorf("%w: %d of %d scenarios regressed", result.ErrFinding, regressed, len(out))
+	}
+	return nil
+}
+
+// newGateCmd is "nlstress gate"; runF, when set, is called with the
+// validated options instead of Run.
+func newGateCmd(g *globals, runF func(*gateOptions) error) *cobra.Command {
+	o := &gateOptions{cmdIO: cmdIO{g: g}, Options: gate.Options{BaselineDir: "results"}}
+	opt := &o.Options
 	cmd := &cobra.Command{
 		Use:   "gate SCENARIO.yaml...",
 		Short: "Run scenarios and fail on a regression against committed baselines (CI gate)",
@@ -36,40 +82,13 @@ missing baseline, or a run that could not measure.`,
   nlstress gate --update-baseline scenarios/ci-gate.yaml`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, files []string) error {
-			if err := outfile.Check(junit); err != nil {
-				return err
-			}
-			out, err := gate.Run(cmd.Context(), files, opt, stress.Run)
-			checks, times, regressed := gate.Summary(out)
-			// The JUnit file is written whatever happened: a gate that
-			// stopped on an error reports it as an error testcase.
-			if werr := outfile.Write(junit, func(w io.Writer) error {
-				return report.JUnit(w, report.GateRun{Checks: checks, Times: times, Err: err})
-			}); werr != nil && err == nil {
-				err = werr
-			}
-			if err != nil {
-				return err
-			}
-			for _, o := range out {
-				if o.Updated {
-					fmt.Fprintf(cmd.ErrOrStderr(), "baseline %s written: %s\n", o.Baseline, o.Verdict)
-				}
-			}
-			if !opt.Update {
-				if err := report.Gate(cmd.OutOrStdout(), g.output, checks); err != nil {
-					return err
-				}
-			}
-			if regressed > 0 {
-				return fmt.Errorf("%w: %d of %d scenarios regressed", result.ErrFinding, regressed, len(out))
-			}
-			return nil
+			o.Files = files
+			return execOptions(cmd, &o.cmdIO, o, runF)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&opt.BaselineDir, "baseline-dir", opt.BaselineDir, "where baselines <name>.json live")
 	f.BoolVar(&opt.Update, "update-baseline", false, "record each run as the new baseline instead of comparing")
-	f.StringVar(&junit, "junit", "", "also write JUnit XML (one testcase per scenario and metric) to this file")
+	f.StringVar(&o.junit, "junit", "", "also write JUnit XML (one testcase per scenario and metric) to this file")
 	return cmd
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -36,6 +37,39 @@ func formatsOf(cmd *cobra.Command) []string {
 	return strings.Split(formats, ",")
 }
 
+// cmdIO is what every command's options hold of the command line they
+// came from: the shared flags, the context, where to write, and which
+// flags were given.
+type cmdIO struct {
+	g       *globals
+	ctx     context.Context
+	out     io.Writer
+	errOut  io.Writer
+	changed func(flag string) bool
+}
+
+// validator is a command's options: Validate checks them and resolves
+// what they make (a scenario), Run does the command's work.
+type validator interface {
+	Validate() error
+	Run() error
+}
+
+// execOptions fills in c from cmd, validates o and runs it: through runF when set
+// (tests), else o.Run.
+func execOptions[O validator](cmd *cobra.Command, c *cmdIO, o O, runF func(O) error) error {
+	c.ctx, c.out, c.errOut, c.changed = cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.Flags().Changed
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	if runF != nil {
+		return runF(o)
+	}
+	return o.Run()
+}
+
+// newRootCmd is nlstress's root command, with every command running for
+// real.
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
 	cobra.EnableTraverseRunHooks = true
 	g := &globals{output: report.FormatTable}
@@ -74,12 +108,12 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 	root.SetErr(stderr)
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details (host rmem sysctls, lab steps) to stderr")
 	root.AddCommand(
-		newRunCmd(g),
-		newCleanupCmd(g),
-		newVersionCmd(g),
-		newSweepCmd(g),
-		newGateCmd(g),
-		newDiagnoseCmd(g),
+		newRunCmd(g, nil),
+		newCleanupCmd(g, nil),
+		newVersionCmd(g, nil),
+		newSweepCmd(g, nil),
+		newGateCmd(g, nil),
+		newDiagnoseCmd(g, nil),
 	)
 	// -o is each command's own, so that its help and its completion list
 	// only the formats that command writes.

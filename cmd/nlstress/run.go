@@ -12,9 +12,62 @@ import (
 	"github.com/nlstress/nlstress/pkg/stress"
 )
 
-func newRunCmd(g *globals) *cobra.Command {
-	sc := scenario.Default()
-	var save, file, chart string
+// runOptions are what "nlstress run" was asked: the flags as given,
+// and the scenario they make once validated.
+type runOptions struct {
+	cmdIO
+	// flags are the scenario flags as given; file the scenario file.
+	flags       scenario.Scenario
+	file        string
+	save, chart string
+	// Scenario is the scenario to run: the file's, with the flags given
+	// on top (Validate).
+	Scenario scenario.Scenario
+}
+
+// Validate makes the scenario from the file and the flags given and
+// checks it, and that the files to write can be written.
+func (o *runOptions) Validate() error {
+	f, err := scenario.FromCommandLine(o.file, o.changed("file"), o.flags, scenario.DefaultSweep(), o.changed)
+	if err != nil {
+		return err
+	}
+	o.Scenario = f.Scenario
+	for _, p := range []string{o.save, o.chart} {
+		if err := outfile.Check(p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Run runs the scenario and writes what it measured: the report, and the
+// result and the chart when asked.
+func (o *runOptions) Run() error {
+	res, err := stress.Run(o.ctx, o.Scenario)
+	if res.Lab.RunID == "" || o.ctx.Err() != nil {
+		return err
+	}
+	keep := func(e error) {
+		if e != nil && err == nil {
+			err = e
+		}
+	}
+	keep(report.Run(o.out, o.g.output, res))
+	if o.save != "" {
+		keep(result.Save(o.save, res))
+	}
+	if o.chart != "" && len(res.Flaps) > 0 {
+		keep(outfile.Write(o.chart, func(w io.Writer) error { return report.LossPositionSVG(w, res) }))
+	}
+	return err
+}
+
+// newRunCmd is "nlstress run"; runF, when set, is called with the
+// validated options instead of Run (tests: the flags' wiring without a
+// lab).
+func newRunCmd(g *globals, runF func(*runOptions) error) *cobra.Command {
+	o := &runOptions{cmdIO: cmdIO{g: g}, flags: scenario.Default()}
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Build a lab, run VRRP instances, flap links and measure netlink loss",
@@ -48,41 +101,13 @@ Exit codes: 0 every instance recovered and no netlink loss; 1 a finding
   nlstress run -f scenarios/vmac-255.yaml --rcvbuf 1M
   nlstress run -f scenarios/incident.yaml --target builtin --chart loss.svg`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := scenario.FromCommandLine(file, cmd.Flags().Changed("file"), sc, scenario.DefaultSweep(), cmd.Flags().Changed)
-			if err != nil {
-				return err
-			}
-			run := f.Scenario
-			for _, p := range []string{save, chart} {
-				if err := outfile.Check(p); err != nil {
-					return err
-				}
-			}
-			res, err := stress.Run(cmd.Context(), run)
-			if res.Lab.RunID != "" && cmd.Context().Err() == nil {
-				if rerr := report.Run(cmd.OutOrStdout(), g.output, res); rerr != nil && err == nil {
-					err = rerr
-				}
-				if save != "" {
-					if serr := result.Save(save, res); serr != nil && err == nil {
-						err = serr
-					}
-				}
-				if chart != "" && len(res.Flaps) > 0 {
-					if cerr := outfile.Write(chart, func(w io.Writer) error { return report.LossPositionSVG(w, res) }); cerr != nil && err == nil {
-						err = cerr
-					}
-				}
-			}
-			return err
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return execOptions(cmd, &o.cmdIO, o, runF) },
 	}
 	f := cmd.Flags()
-	addScenarioFlags(f, &sc, false)
+	addScenarioFlags(f, &o.flags, false)
 	completeScenarioFlags(cmd)
-	f.StringVarP(&file, "file", "f", "", "read the scenario from this YAML file (scenarios/*.yaml); flags given as well override it")
-	f.StringVar(&save, "save", "", "also write the JSON result to this file (a baseline for 'nlstress gate')")
-	f.StringVar(&chart, "chart", "", "also write an SVG chart of where in each flap's storms the monitor's losses fell, per instance, and which instances stayed in FAULT")
+	f.StringVarP(&o.file, "file", "f", "", "read the scenario from this YAML file (scenarios/*.yaml); flags given as well override it")
+	f.StringVar(&o.save, "save", "", "also write the JSON result to this file (a baseline for 'nlstress gate')")
+	f.StringVar(&o.chart, "chart", "", "also write an SVG chart of where in each flap's storms the monitor's losses fell, per instance, and which instances stayed in FAULT")
 	return cmd
 }

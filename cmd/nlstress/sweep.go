@@ -11,13 +11,78 @@ import (
 	"github.com/nlstress/nlstress/pkg/report"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stress"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
-func newSweepCmd(g *globals) *cobra.Command {
-	sc := scenario.Default()
-	sw := scenario.DefaultSweep()
-	var file, csvPath, chartPath string
-	var compare bool
+// sweepOptions are what "nlstress sweep" was asked.
+type sweepOptions struct {
+	cmdIO
+	// flags and sweepFlags are the flags as given; file the scenario
+	// file.
+	flags              scenario.Scenario
+	sweepFlags         scenario.Sweep
+	file               string
+	csvPath, chartPath string
+	compare            bool
+	// Scenario and Sweep are the lab and the sweep to run (Validate).
+	Scenario scenario.Scenario
+	Sweep    scenario.Sweep
+}
+
+// Validate makes the scenario and the sweep from the file and the flags,
+// resolves the VRID counts (a replayed configuration's own), and checks
+// the combination and the files to write.
+func (o *sweepOptions) Validate() error {
+	f, err := scenario.FromCommandLine(o.file, o.changed("file"), o.flags, o.sweepFlags, o.changed)
+	if err != nil {
+		return err
+	}
+	o.Scenario = f.Scenario
+	for _, p := range []string{o.csvPath, o.chartPath} {
+		if err := outfile.Check(p); err != nil {
+			return err
+		}
+	}
+	if o.compare && o.csvPath != "" {
+		return errors.New("--csv writes one sweep's probes: it does not go with --compare (use -o json for every target's)")
+	}
+	o.Sweep, err = capacity.Resolve(o.Scenario, f.Sweep)
+	return err
+}
+
+// Run sweeps, or compares the targets, and writes the answer.
+func (o *sweepOptions) Run() error {
+	progress := report.SweepProgress(o.errOut, capacity.Estimate(o.Sweep))
+	if o.compare {
+		// Every target whose buffer nlstress sets between flaps.
+		targets := target.Where(func(t target.Traits) bool { return !t.OwnBuffer })
+		reps, err := capacity.Compare(o.ctx, o.Scenario, o.Sweep, targets, stress.OpenLab, progress)
+		if err != nil {
+			return err
+		}
+		if err := outfile.Write(o.chartPath, func(w io.Writer) error { return report.SweepComparisonSVG(w, reps, targets) }); err != nil {
+			return err
+		}
+		return report.SweepComparison(o.out, o.g.output, reps, targets)
+	}
+	rep, err := capacity.Sweep(o.ctx, o.Scenario, o.Sweep, stress.OpenLab, progress)
+	if err != nil {
+		return err
+	}
+	if err := outfile.Write(o.csvPath, func(w io.Writer) error { return report.SweepCSV(w, rep) }); err != nil {
+		return err
+	}
+	if err := outfile.Write(o.chartPath, func(w io.Writer) error { return report.SweepSVG(w, rep) }); err != nil {
+		return err
+	}
+	return report.Sweep(o.out, o.g.output, rep)
+}
+
+// newSweepCmd is "nlstress sweep"; runF, when set, is called with the
+// validated options instead of Run.
+func newSweepCmd(g *globals, runF func(*sweepOptions) error) *cobra.Command {
+	o := &sweepOptions{cmdIO: cmdIO{g: g}, flags: scenario.Default(), sweepFlags: scenario.DefaultSweep()}
+	sw := &o.sweepFlags
 	cmd := &cobra.Command{
 		Use:         "sweep",
 		Annotations: map[string]string{annQuietLogs: "true"},
@@ -48,60 +113,19 @@ Flaps of the sweep are full flaps with the same options as run (--vmac,
   nlstress sweep --compare --vrids 64,128,255 --vmac --advert-int 100ms
   nlstress sweep --target keepalived --keepalived-conf scenarios/keepalived/multi-vip-routes.conf --confirm 10`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			f, err := scenario.FromCommandLine(file, cmd.Flags().Changed("file"), sc, sw, cmd.Flags().Changed)
-			if err != nil {
-				return err
-			}
-			base, plan := f.Scenario, f.Sweep
-			for _, p := range []string{csvPath, chartPath} {
-				if err := outfile.Check(p); err != nil {
-					return err
-				}
-			}
-			plan, err = capacity.Resolve(base, plan)
-			if err != nil {
-				return err
-			}
-			progress := report.SweepProgress(cmd.ErrOrStderr(), capacity.Estimate(plan))
-			if compare && csvPath != "" {
-				return errors.New("--csv writes one sweep's probes: it does not go with --compare (use -o json for every target's)")
-			}
-			if compare {
-				targets := []scenario.Target{scenario.TargetBuiltin, scenario.TargetKeepalived, scenario.TargetFRR}
-				reps, err := capacity.Compare(cmd.Context(), base, plan, targets, stress.OpenLab, progress)
-				if err != nil {
-					return err
-				}
-				if err := outfile.Write(chartPath, func(w io.Writer) error { return report.SweepComparisonSVG(w, reps, targets) }); err != nil {
-					return err
-				}
-				return report.SweepComparison(cmd.OutOrStdout(), g.output, reps, targets)
-			}
-			rep, err := capacity.Sweep(cmd.Context(), base, plan, stress.OpenLab, progress)
-			if err != nil {
-				return err
-			}
-			if err := outfile.Write(csvPath, func(w io.Writer) error { return report.SweepCSV(w, rep) }); err != nil {
-				return err
-			}
-			if err := outfile.Write(chartPath, func(w io.Writer) error { return report.SweepSVG(w, rep) }); err != nil {
-				return err
-			}
-			return report.Sweep(cmd.OutOrStdout(), g.output, rep)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return execOptions(cmd, &o.cmdIO, o, runF) },
 	}
 	f := cmd.Flags()
-	addScenarioFlags(f, &sc, true)
+	addScenarioFlags(f, &o.flags, true)
 	completeScenarioFlags(cmd)
 	f.IntSliceVar(&sw.VRIDs, "vrids", sw.VRIDs, "VRID counts to sweep, e.g. 64,128,255")
 	f.Var(&sw.RcvBufMin, "rcvbuf-min", "smallest buffer request to try")
 	f.Var(&sw.RcvBufMax, "rcvbuf-max", "largest buffer request to try")
 	f.IntVar(&sw.Confirm, "confirm", sw.Confirm, "flaps in a row that must lose nothing before a buffer is called safe (30: loss rate below 10 % at 95 % confidence)")
 	f.Float64Var(&sw.Margin, "margin", sw.Margin, "head-room added to the smallest safe buffer (0.25 = 25 %)")
-	f.StringVarP(&file, "file", "f", "", "read the scenario and its sweep section from this YAML file")
-	f.BoolVar(&compare, "compare", false, "run the sweep on the built-in engine, keepalived and FRR, and print them side by side")
-	f.StringVar(&csvPath, "csv", "", "also write every buffer probed (flaps, loss rate and its 95 % interval) as CSV to this file")
-	f.StringVar(&chartPath, "chart", "", "also write an SVG chart (loss probability vs buffer; smallest safe buffer vs VRIDs) to this file")
+	f.StringVarP(&o.file, "file", "f", "", "read the scenario and its sweep section from this YAML file")
+	f.BoolVar(&o.compare, "compare", false, "run the sweep on the built-in engine, keepalived and FRR, and print them side by side")
+	f.StringVar(&o.csvPath, "csv", "", "also write every buffer probed (flaps, loss rate and its 95 % interval) as CSV to this file")
+	f.StringVar(&o.chartPath, "chart", "", "also write an SVG chart (loss probability vs buffer; smallest safe buffer vs VRIDs) to this file")
 	return cmd
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stats"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // Lab is a converged lab that can be flapped again and again, with the
@@ -92,10 +93,9 @@ type Row struct {
 	// Recommended is the larger bound with the margin, as the request to
 	// configure (the kernel doubles it), rounded up to 4 KiB.
 	Recommended bytesize.Size `json:"recommended_bytes"`
-	Keepalived  []string      `json:"keepalived"`
-	// Zebra is FRR zebra's option for the recommendation.
-	Zebra string `json:"zebra"`
-	Flaps int    `json:"flaps"`
+	// Paste is where the daemon under test sets it, and the lines.
+	Paste target.Paste `json:"paste"`
+	Flaps int          `json:"flaps"`
 }
 
 // Fit is a line y = A + B × VRIDs.
@@ -165,9 +165,9 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open 
 	if err := sw.Validate(); err != nil {
 		return Report{}, err
 	}
-	if base.Target == scenario.TargetExec {
+	if target.Of(base.Target).OwnBuffer {
 		// Checked before any lab is built: nothing half-done.
-		return Report{}, fmt.Errorf("%w: sweep --target exec: the daemon sets its own buffer, which a sweep cannot change between flaps", scenario.ErrInvalid)
+		return Report{}, fmt.Errorf("%w: sweep --target %s: the daemon sets its own buffer, which a sweep cannot change between flaps", scenario.ErrInvalid, base.Target)
 	}
 	rep := Report{SchemaVersion: result.SchemaVersion, Scenario: base, Sweep: sw, Started: time.Now().UTC()}
 	total, done := Estimate(sw), 0
@@ -349,8 +349,8 @@ func (p *prober) smallest(sw scenario.Sweep) (row Row, err error) {
 	row.Confirmed = stats.Binomial(0, sw.Confirm)
 	row.ProcedureAtMost = ProcedureAtMost(sw.Confirm, row.Confirmations)
 	var rec result.Recommendation
-	row.Bound, rec = recommend(row.SmallestEffective, p.storm, sw.Margin)
-	row.Recommended, row.Keepalived, row.Zebra = bytesize.Size(rec.Request), rec.Keepalived, rec.Zebra
+	row.Bound, rec = recommend(row.SmallestEffective, p.storm, sw.Margin, target.Of(p.rep.Scenario.Target).Paste)
+	row.Recommended, row.Paste = bytesize.Size(rec.Request), rec.Paste
 	return row, nil
 }
 
@@ -378,12 +378,12 @@ func stormRequest(truesize uint64, margin float64) bytesize.Size {
 // recommend is the larger of the measured bound (an effective buffer)
 // and the whole-storm bound, with the margin (the request rounded up to 4
 // KiB, and its keepalived lines), and which bound it rests on.
-func recommend(measured int64, storm uint64, margin float64) (string, result.Recommendation) {
+func recommend(measured int64, storm uint64, margin float64, paste func(int64) target.Paste) (string, result.Recommendation) {
 	bound, need := "measured", float64(measured)
 	if float64(storm) >= need {
 		bound, need = "whole storm", float64(storm)
 	}
-	return bound, result.Recommend(uint64(need), margin, 0)
+	return bound, result.Recommend(uint64(need), margin, 0, paste)
 }
 
 // fits fits the safe buffers and the storms to VRIDs by least squares.

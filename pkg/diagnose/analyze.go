@@ -16,6 +16,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // Per-message truesize of one link transition, per VRID, as measured by
@@ -195,7 +196,7 @@ func EstimateStorm(c kaconf.Config, rmemMax int64) Estimate {
 	}
 	e.Configured = nlmon.Granted(request, force, rmemMax)
 	e.CappedByRmem = nlmon.Capped(request, e.Configured, force)
-	e.Recommendation = result.Recommend(uint64(e.Storm), result.DefaultMargin, e.Configured)
+	e.Recommendation = result.Recommend(uint64(e.Storm), result.DefaultMargin, e.Configured, target.KeepalivedLines)
 	return e
 }
 
@@ -235,7 +236,7 @@ func Advise(c kaconf.Config, e Estimate) []Finding {
 		out = append(out, Finding{Severity: "problem",
 			Text: fmt.Sprintf("a flap of %s (%d instances, %d VMACs, %d VIPs and the %d route messages they bring, %d routes, %d rules) makes a storm of about %d bytes; %s gives the monitor %d: it will overrun, and keepalived never re-reads what it lost",
 				e.Interface, e.Instances, e.VMACs, e.VIPs, e.VIPRoutes, e.Routes, e.Rules, e.Storm, setting, e.Configured),
-			Paste: e.Recommendation.Keepalived, Where: "global_defs"})
+			Paste: e.Recommendation.Paste.Lines, Where: "global_defs"})
 	} else {
 		out = append(out, Finding{Severity: "advice",
 			Text: fmt.Sprintf("a flap of %s makes a storm of about %d bytes; %s gives the monitor %d, which holds it with %d%% margin", e.Interface, e.Storm, setting, e.Configured, int(e.Recommendation.Margin*100))})

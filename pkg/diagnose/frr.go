@@ -8,6 +8,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/frr"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // Where FRR keeps its configuration and the options its init script
@@ -96,7 +97,7 @@ func AnalyzeFRR(conf string, routers []frr.ConfRouter, nlbuf int64, from string)
 	}
 	sum := int64(a.Macvlans)*ZebraBytesPerMacvlan + int64(a.ExtraAddrs)*ZebraBytesPerAddress + BytesBase
 	a.Storm = int64(math.Ceil(float64(sum) * Headroom))
-	a.Recommendation = result.Recommend(uint64(a.Storm), result.DefaultMargin, a.Configured)
+	a.Recommendation = result.Recommend(uint64(a.Storm), result.DefaultMargin, a.Configured, target.ZebraOption)
 	a.Measure = fmt.Sprintf("nlstress sweep --target frr --vrids %d", max(a.Macvlans, 1))
 	a.Findings = adviseFRR(a)
 	return a
@@ -119,7 +120,7 @@ func adviseFRR(a FRRAnalysis) []Finding {
 			Text: fmt.Sprintf("a flap of %s (%d macvlans) makes a storm of about %d bytes on zebra's listening socket; --nl-bufsize %d (%s) gives it %d: it will overrun, "+
 				"and zebra 8.4 then either loses the messages unknowingly (its MSG_PEEK takes the ENOBUFS) or exits on it",
 				a.Largest, a.Macvlans, a.Storm, a.NLBufSize, a.NLBufFrom, a.Configured),
-			Paste: []string{a.Recommendation.Zebra}, Where: "zebra's options (zebra_options in /etc/frr/daemons)"})
+			Paste: a.Recommendation.Paste.Lines, Where: "zebra's options (zebra_options in /etc/frr/daemons)"})
 	}
 	if a.NLBufSize < int64(scenario.FRRDefaultNLBufSize) {
 		out = append(out, Finding{Severity: "advice",

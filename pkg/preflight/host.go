@@ -1,5 +1,11 @@
 package preflight
 
+import "errors"
+
+// ErrEnvironment is wrapped by every failed check: the host cannot run a
+// lab, and the message says what is missing.
+var ErrEnvironment = errors.New("environment")
+
 // Host is what nlstress records about the machine it runs on (ReadHost
 // reads it).
 type Host struct {

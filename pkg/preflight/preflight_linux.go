@@ -6,7 +6,6 @@
 package preflight
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
@@ -19,10 +18,6 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/netns"
 )
-
-// ErrEnvironment is wrapped by every failed check: the host cannot run a
-// lab, and the message says what is missing.
-var ErrEnvironment = errors.New("environment")
 
 // Needs says which optional kernel features a run uses.
 type Needs struct {

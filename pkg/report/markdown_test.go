@@ -12,6 +12,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // gfm renders Markdown as GitHub does (tables included) and returns the
@@ -30,7 +31,7 @@ func gfm(t *testing.T, md []byte) string {
 // and the lines to paste are a code block.
 func TestRunMarkdownIsGFM(t *testing.T) {
 	sc := scenario.Default()
-	rec := result.Recommend(800000, result.DefaultMargin, 131072)
+	rec := result.Recommend(800000, result.DefaultMargin, 131072, target.KeepalivedLines)
 	r := result.Result{
 		Scenario: sc, Target: sc.Target,
 		Lab:     result.Lab{RunID: "abc123", Interfaces: []string{"eth2"}, Instances: 255},

@@ -22,8 +22,27 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if r.Verdict == nil {
 		return labTable(w, f, r)
 	}
-	sc := r.Scenario
 	ew := &errWriter{w: w}
+	runHeader(ew, r)
+	if ew.err != nil {
+		return ew.err
+	}
+	if err := stormTable(w, f, r); err != nil {
+		return err
+	}
+	ew.printf("\n")
+	if err := instanceTable(w, f, r); err != nil {
+		return err
+	}
+	runNotes(ew, r)
+	recommendation(ew, f, r)
+	return ew.err
+}
+
+// runHeader writes what ran: the lab and its options, the replay, the
+// monitor under test.
+func runHeader(ew *errWriter, r result.Result) {
+	sc := r.Scenario
 	opts := []string{fmt.Sprintf("VRRPv%d every %v", sc.Version, sc.AdvertInterval)}
 	if sc.FlapMode == scenario.FlapCarrier {
 		opts = append(opts, "carrier flaps (the peer's end goes down)")
@@ -34,31 +53,12 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if fl := r.Lab.Flapped; len(fl) > 0 && len(fl) < len(r.Lab.Interfaces) {
 		opts = append(opts, fmt.Sprintf("flapping %s only (%d instances)", strings.Join(fl, ","), r.Lab.FlappedInstances))
 	}
-	if r.Lab.VMACs > 0 { // FRR's lab has them whatever --vmac says
+	if r.Lab.VMACs > 0 { // some targets' labs have them whatever --vmac says
 		opts = append(opts, "VMAC")
 	}
 	opts = append(opts, fmt.Sprintf("%d VIP/VRID", sc.VIPsPerVRID), fmt.Sprintf("%d routes/VRID", sc.RoutesPerVRID))
 	ew.printf("nlstress run %s (target %s): %d VRIDs on %s, %s; %d flap(s); lab %s\n", r.Lab.RunID, r.Target, r.Lab.Instances,
 		strings.Join(r.Lab.Interfaces, ","), strings.Join(opts, ", "), len(r.Flaps), keptText(r.Lab))
-	m := r.Monitor
-	how := fmt.Sprintf("SO_RCVBUF %d", m.Requested)
-	if m.Force {
-		how = fmt.Sprintf("SO_RCVBUFFORCE %d", m.Requested)
-	}
-	switch {
-	case r.Target == scenario.TargetFRR && m.Default:
-		how = fmt.Sprintf("zebra's default --nl-bufsize (SO_RCVBUFFORCE %d)", m.Requested)
-	case r.Target == scenario.TargetFRR:
-		how = fmt.Sprintf("zebra --nl-bufsize %d (SO_RCVBUFFORCE)", m.Requested)
-	case m.Default && m.External:
-		how = "keepalived's default buffer (no vrrp_netlink_monitor_rcv_bufs)"
-	case m.Default:
-		how = fmt.Sprintf("keepalived's default buffer (SO_RCVBUF %d)", m.Requested)
-	}
-	capped := ""
-	if m.Capped {
-		capped = fmt.Sprintf(" (CAPPED by net.core.rmem_max %d)", r.Host.RmemMax)
-	}
 	if rp := r.Replay; rp != nil {
 		ew.printf("replay: %s\n", rp.Summary)
 		for _, a := range rp.Addresses {
@@ -71,21 +71,24 @@ func Run(w io.Writer, f Format, r result.Result) error {
 			ew.printf("  warning %s\n", w)
 		}
 	}
+	m := r.Monitor
+	capped := ""
+	if m.Capped {
+		capped = fmt.Sprintf(" (CAPPED by net.core.rmem_max %d)", r.Host.RmemMax)
+	}
 	if m.External {
-		owner := string(r.Target)
-		if r.Target == scenario.TargetFRR {
-			owner = "zebra's listening (netlink-listen)"
-		}
 		ew.printf("monitor: %s socket (pid %d, inode %d), watched through sock_diag; groups %s; %s -> effective %d%s\n\n",
-			owner+"'s", m.PID, m.Inode, strings.Join(m.Groups, ","), how, m.Effective, capped)
+			m.Owner, m.PID, m.Inode, strings.Join(m.Groups, ","), m.Setting, m.Effective, capped)
 	} else {
 		ew.printf("monitor: groups %s; %s -> effective %d%s; on overrun: %s; cost %v/message, %v/transition, %v/tracking instance\n\n",
-			strings.Join(m.Groups, ","), how, m.Effective, capped, m.Policy, m.Cost, m.TransitionCost, m.TrackCost)
+			strings.Join(m.Groups, ","), m.Setting, m.Effective, capped, m.Policy, m.Cost, m.TransitionCost, m.TrackCost)
 	}
-	if ew.err != nil {
-		return ew.err
-	}
+}
 
+// stormTable is the netlink side of each flap: what the kernel sent, what
+// the monitor received and lost, the queue's peak, the books.
+func stormTable(w io.Writer, f Format, r result.Result) error {
+	sc, m := r.Scenario, r.Monitor
 	var rows [][]string
 	for _, fl := range r.Flaps {
 		for _, ph := range phases(fl, sc.FlapPattern) {
@@ -108,10 +111,14 @@ func Run(w io.Writer, f Format, r result.Result) error {
 			})
 		}
 	}
-	if err := Table(w, f, []string{"flap", "link", "kernel sent", "storm truesize", "received", "kernel drops", "ENOBUFS", "peak queue / rcvbuf", "books"}, rows); err != nil {
-		return err
-	}
-	rows = rows[:0]
+	return Table(w, f, []string{"flap", "link", "kernel sent", "storm truesize", "received", "kernel drops", "ENOBUFS", "peak queue / rcvbuf", "books"}, rows)
+}
+
+// instanceTable is the VRRP side of each flap: FAULT, the peer's takeover,
+// the recovery, the instances stuck, what the wire heard.
+func instanceTable(w io.Writer, f Format, r result.Result) error {
+	sc := r.Scenario
+	var rows [][]string
 	judged := r.Lab.Instances
 	if r.Lab.FlappedInstances > 0 {
 		judged = r.Lab.FlappedInstances
@@ -134,10 +141,14 @@ func Run(w io.Writer, f Format, r result.Result) error {
 			strconv.Itoa(len(fl.Stuck)), wire,
 		})
 	}
-	ew.printf("\n")
-	if err := Table(w, f, []string{"flap", "down -> all FAULT", "peer takeover", "back to MASTER", "p50", "p95", "max", "stuck", "advertising (wire)"}, rows); err != nil {
-		return err
-	}
+	return Table(w, f, []string{"flap", "down -> all FAULT", "peer takeover", "back to MASTER", "p50", "p95", "max", "stuck", "advertising (wire)"}, rows)
+}
+
+// runNotes are the lines under the tables: link changes, a restart's
+// shutdown, churn, the instances whose messages were lost or stuck, the
+// rates over the flaps, nlstress's own CPU, the overrun policy's work.
+func runNotes(ew *errWriter, r result.Result) {
+	sc, m := r.Scenario, r.Monitor
 	for _, fl := range r.Flaps {
 		if fl.Changes > 2*len(r.Lab.Flapped) {
 			var admin, carrier uint64
@@ -177,6 +188,12 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	if m.Resyncs > 0 {
 		ew.printf("overrun policy %s: %d resync(s), %v in all\n", m.Policy, m.Resyncs, m.ResyncTime.Round(time.Microsecond))
 	}
+}
+
+// recommendation is the buffer that holds the largest storm, where it is
+// set and the lines that do, and the verdict.
+func recommendation(ew *errWriter, f Format, r result.Result) {
+	sc := r.Scenario
 	rec := r.Recommendation
 	enough := "the buffer under test is smaller"
 	if rec.Enough {
@@ -188,15 +205,9 @@ func Run(w io.Writer, f Format, r result.Result) error {
 	}
 	ew.printf("\nlargest storm: %s of truesize%s; a buffer that holds it whole with %d%% margin is %d bytes effective (%s).\n",
 		kb(r.Totals.LargestStorm), churned, int(rec.Margin*100), rec.Needed, enough)
-	if r.Target == scenario.TargetFRR {
-		ew.printf("zebra's command line (the kernel doubles the value):\n")
-		paste(ew, f, "    ", []string{rec.Zebra})
-	} else {
-		ew.printf("keepalived global_defs (the kernel doubles the value):\n")
-		paste(ew, f, "    ", rec.Keepalived)
-	}
+	ew.printf("%s (the kernel doubles the value):\n", rec.Paste.Where)
+	paste(ew, f, "    ", rec.Paste.Lines)
 	ew.printf("\n%s\n", r.Verdict.Line)
-	return ew.err
 }
 
 // namedPhase is a flap's window with its name in the tables.

@@ -14,6 +14,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/capacity"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stats"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // Sweep writes a sweep's answer: per VRID count the smallest buffer that
@@ -26,15 +27,12 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 	}
 	ew := &errWriter{w: w}
 	rows := make([][]string, 0, len(rep.Rows))
-	where := "keepalived global_defs"
-	if rep.Scenario.Target == scenario.TargetFRR {
-		where = "zebra's command line"
-	}
+	where := "lines to paste"
 	for _, r := range rep.Rows {
 		storm := fmt.Sprintf("%s (request %d)", kb(r.Storm), (r.Storm+1)/2)
-		paste := strings.Join(r.Keepalived, "; ")
-		if rep.Scenario.Target == scenario.TargetFRR {
-			paste = r.Zebra
+		paste := strings.Join(r.Paste.Lines, "; ")
+		if r.Paste.Where != "" {
+			where = r.Paste.Where
 		}
 		if !r.Found {
 			rows = append(rows, []string{strconv.Itoa(r.VRIDs), notFound(r, rep.Sweep.RcvBufMax), storm, "-", "-", strconv.Itoa(r.Flaps)})
@@ -108,8 +106,20 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" font-size="11">`+"\n", int(2*W), int(H+legendH+captionH))
 	b.WriteString(`<rect width="100%" height="100%" fill="white"/>` + "\n")
+	lossPanel(&b, rep)
+	lossLegend(&b, rep)
+	sizePanel(&b, rep)
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#333">%s</text>`+"\n", pad, H+legendH+captionH/2+4, html.EscapeString(caption(rep)))
+	b.WriteString("</svg>\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
 
-	// Left: observed loss probability vs effective buffer.
+// lossPanel is the left chart: the loss probability observed at each
+// effective buffer, per VRID count, with its interval and the recommended
+// buffer.
+func lossPanel(b *strings.Builder, rep capacity.Report) {
+	const W, H, pad = chartW, chartH, chartPad
 	var xs []float64
 	for _, p := range rep.Probes {
 		if p.StartFailed == "" { // a daemon that did not start has no buffer to draw
@@ -125,15 +135,15 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 	x0, x1 = math.Floor(x0), math.Max(math.Ceil(x1), math.Floor(x0)+1)
 	px := func(v float64) float64 { return pad + (v-x0)/(x1-x0)*(W-1.5*pad) }
 	py := func(v float64) float64 { return H - pad - v*(H-1.7*pad) }
-	title(&b, W/2, "Probability that a flap loses messages")
+	title(b, W/2, "Probability that a flap loses messages")
 	for _, v := range []float64{0, 0.25, 0.5, 0.75, 1} {
-		gridY(&b, pad, W-pad/2, py(v), fmt.Sprintf("%.0f %%", 100*v))
+		gridY(b, pad, W-pad/2, py(v), fmt.Sprintf("%.0f %%", 100*v))
 	}
 	step := math.Max(1, math.Ceil((x1-x0)/6)) // about six labels, powers of two
 	for e := x0; e <= x1; e += step {
-		gridX(&b, px(e), py(0), py(1), kib(uint64(math.Exp2(e))))
+		gridX(b, px(e), py(0), py(1), kib(uint64(math.Exp2(e))))
 	}
-	axes(&b, 0, W, H, pad, "effective receive buffer (log scale; the kernel doubles the request)", "flaps that lost messages (95 % CI)")
+	axes(b, 0, W, H, pad, "effective receive buffer (log scale; the kernel doubles the request)", "flaps that lost messages (95 % CI)")
 	for si, r := range rep.Rows {
 		col := palette[si%len(palette)]
 		var pts []capacity.Probe
@@ -147,32 +157,42 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 		for _, p := range pts {
 			x := px(math.Log2(float64(max(p.Effective, 1))))
 			path = append(path, fmt.Sprintf("%.1f,%.1f", x, py(p.Loss.Rate)))
-			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/>`+"\n", x, py(p.Loss.Lower), x, py(p.Loss.Upper), col)
-			marker(&b, x, py(p.Loss.Rate), col, p.Loss.K == 0)
+			fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/>`+"\n", x, py(p.Loss.Lower), x, py(p.Loss.Upper), col)
+			marker(b, x, py(p.Loss.Rate), col, p.Loss.K == 0)
 		}
-		fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1"/>`+"\n", strings.Join(path, " "), col)
+		fmt.Fprintf(b, `<polyline points="%s" fill="none" stroke="%s" stroke-width="1"/>`+"\n", strings.Join(path, " "), col)
 		if r.Found {
 			x := px(math.Log2(float64(2 * r.Recommended)))
-			fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5" stroke-dasharray="6,3"/>`+"\n", x, py(0), x, py(1), col)
-			fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="%s" transform="rotate(-90 %.1f %.1f)">recommended %s</text>`+"\n", x-4, py(0.02), col, x-4, py(0.02), kib(uint64(2*r.Recommended)))
+			fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="1.5" stroke-dasharray="6,3"/>`+"\n", x, py(0), x, py(1), col)
+			fmt.Fprintf(b, `<text x="%.1f" y="%.1f" fill="%s" transform="rotate(-90 %.1f %.1f)">recommended %s</text>`+"\n", x-4, py(0.02), col, x-4, py(0.02), kib(uint64(2*r.Recommended)))
 		}
 	}
-	// Legend under the left panel.
+}
+
+// lossLegend is the legend under the left chart.
+func lossLegend(b *strings.Builder, rep capacity.Report) {
+	const H, pad = chartH, chartPad
 	ly := H + 8
 	for si, r := range rep.Rows {
 		col := palette[si%len(palette)]
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/><text x="%.1f" y="%.1f">%d VRIDs</text>`+"\n",
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s"/><text x="%.1f" y="%.1f">%d VRIDs</text>`+"\n",
 			pad, ly+4+14*float64(si), pad+18, ly+4+14*float64(si), col, pad+24, ly+8+14*float64(si), r.VRIDs)
 	}
 	lx := pad + 110
-	marker(&b, lx, ly+4, "#333", true)
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">no flap lost messages at this buffer</text>`+"\n", lx+8, ly+8)
-	marker(&b, lx, ly+18, "#333", false)
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">some flaps lost messages</text>`+"\n", lx+8, ly+22)
-	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333"/><text x="%.1f" y="%.1f">95 %% interval of the loss probability</text>`+"\n", lx, ly+28, lx, ly+38, lx+8, ly+36)
-	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333" stroke-dasharray="6,3"/><text x="%.1f" y="%.1f">recommended buffer (effective)</text>`+"\n", lx-6, ly+46, lx+6, ly+46, lx+8, ly+50)
+	marker(b, lx, ly+4, "#333", true)
+	fmt.Fprintf(b, `<text x="%.1f" y="%.1f">no flap lost messages at this buffer</text>`+"\n", lx+8, ly+8)
+	marker(b, lx, ly+18, "#333", false)
+	fmt.Fprintf(b, `<text x="%.1f" y="%.1f">some flaps lost messages</text>`+"\n", lx+8, ly+22)
+	fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333"/><text x="%.1f" y="%.1f">95 %% interval of the loss probability</text>`+"\n", lx, ly+28, lx, ly+38, lx+8, ly+36)
+	fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#333" stroke-dasharray="6,3"/><text x="%.1f" y="%.1f">recommended buffer (effective)</text>`+"\n", lx-6, ly+46, lx+6, ly+46, lx+8, ly+50)
 
-	// Right: smallest safe buffer and storm vs VRIDs.
+}
+
+// sizePanel is the right chart: the smallest safe buffer, the storm and
+// the recommendation against VRIDs, with the fitted lines and a legend.
+func sizePanel(b *strings.Builder, rep capacity.Report) {
+	const W, H, pad = chartW, chartH, chartPad
+	ly := H + 8
 	off := W
 	var vx, vy []float64
 	for _, r := range rep.Rows {
@@ -185,25 +205,25 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 	vx1, vy1 := xticks[len(xticks)-1], yticks[len(yticks)-1]
 	qx := func(v float64) float64 { return off + pad + v/vx1*(W-1.5*pad) }
 	qy := func(v float64) float64 { return H - pad - v/vy1*(H-1.7*pad) }
-	title(&b, off+W/2, "Smallest safe buffer and storm vs VRIDs")
+	title(b, off+W/2, "Smallest safe buffer and storm vs VRIDs")
 	for _, v := range yticks {
-		gridY(&b, off+pad, off+W-pad/2, qy(v), kib(uint64(v)))
+		gridY(b, off+pad, off+W-pad/2, qy(v), kib(uint64(v)))
 	}
 	for _, v := range xticks {
-		gridX(&b, qx(v), qy(0), qy(vy1), strconv.Itoa(int(v)))
+		gridX(b, qx(v), qy(0), qy(vy1), strconv.Itoa(int(v)))
 	}
-	axes(&b, off, W, H, pad, "VRRP instances (VRIDs)", "bytes of truesize (effective buffer)")
+	axes(b, off, W, H, pad, "VRRP instances (VRIDs)", "bytes of truesize (effective buffer)")
 	fitLine := func(fit capacity.Fit, dash, col string) {
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="%s"/>`+"\n",
+		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="%s"/>`+"\n",
 			qx(0), qy(math.Max(fit.At(0), 0)), qx(vx1), qy(math.Min(fit.At(int(vx1)), vy1)), col, dash)
 	}
 	fitLine(rep.SafeFit, "none", "#1f77b4")
 	fitLine(rep.StormFit, "4,3", "#d62728")
 	for _, r := range rep.Rows {
-		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="#d62728"/>`+"\n", qx(float64(r.VRIDs)), qy(float64(r.Storm)))
+		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="#d62728"/>`+"\n", qx(float64(r.VRIDs)), qy(float64(r.Storm)))
 		if r.Found {
-			fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="4" fill="#1f77b4"/>`+"\n", qx(float64(r.VRIDs)), qy(float64(r.SmallestEffective)))
-			fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="7" height="7" fill="#2ca02c"/>`+"\n", qx(float64(r.VRIDs))-3.5, qy(float64(2*r.Recommended))-3.5)
+			fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="4" fill="#1f77b4"/>`+"\n", qx(float64(r.VRIDs)), qy(float64(r.SmallestEffective)))
+			fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="7" height="7" fill="#2ca02c"/>`+"\n", qx(float64(r.VRIDs))-3.5, qy(float64(2*r.Recommended))-3.5)
 		}
 	}
 	legend := []struct{ sym, text string }{
@@ -214,16 +234,12 @@ func SweepSVG(w io.Writer, rep capacity.Report) error {
 	for i, l := range legend {
 		x, y := off+pad, ly+4+16*float64(i)
 		if strings.HasPrefix(l.sym, "<rect") {
-			fmt.Fprintf(&b, l.sym+"\n", x-3.5, y-3.5)
+			fmt.Fprintf(b, l.sym+"\n", x-3.5, y-3.5)
 		} else {
-			fmt.Fprintf(&b, l.sym+"\n", x, y)
+			fmt.Fprintf(b, l.sym+"\n", x, y)
 		}
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", x+10, y+4, html.EscapeString(l.text))
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f">%s</text>`+"\n", x+10, y+4, html.EscapeString(l.text))
 	}
-	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" fill="#333">%s</text>`+"\n", pad, H+legendH+captionH/2+4, html.EscapeString(caption(rep)))
-	b.WriteString("</svg>\n")
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // caption is the conditions of a sweep, for its chart.
@@ -233,7 +249,7 @@ func caption(rep capacity.Report) string {
 	if sc.KeepalivedConf != "" {
 		parts = append(parts, "replaying "+sc.KeepalivedConf)
 	}
-	if sc.VMAC || sc.Target == scenario.TargetFRR { // vrrpd needs them: FRR's lab always has them
+	if sc.VMAC || target.Of(sc.Target).NeedsMacvlans != "" { // the lab makes them whatever --vmac says
 		parts = append(parts, "VMACs")
 	}
 	parts = append(parts, fmt.Sprintf("VRRPv%d every %v", sc.Version, sc.AdvertInterval), fmt.Sprintf("%d VIP/VRID", sc.VIPsPerVRID))

@@ -18,6 +18,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stats"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 func sampleSweep() capacity.Report {
@@ -28,7 +29,7 @@ func sampleSweep() capacity.Report {
 		Rows: []capacity.Row{{
 			VRIDs: 255, Found: true, Smallest: 401664, SmallestEffective: 803328, Confirmed: stats.Binomial(0, 30),
 			Storm: 806093, Bound: "whole storm", Recommended: 507904, Flaps: 45,
-			Keepalived: []string{"vrrp_netlink_monitor_rcv_bufs 507904", "vrrp_netlink_monitor_rcv_bufs_force"},
+			Paste: target.KeepalivedLines(507904),
 		}},
 		Probes: []capacity.Probe{
 			{VRIDs: 255, RcvBuf: 16 * bytesize.MiB, Effective: 32 << 20, Loss: stats.Binomial(0, 1), Stuck: stats.Binomial(0, 1)},

@@ -22,8 +22,8 @@ func Save(path string, r Result) error {
 	})
 }
 
-// Load reads a result saved by Save. A result of another schema version is
-// an error.
+// Load reads a result saved by Save. A result of a schema version before
+// OldestReadable or after SchemaVersion is an error.
 func Load(path string) (Result, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -33,8 +33,8 @@ func Load(path string) (Result, error) {
 	if err := json.Unmarshal(b, &r); err != nil {
 		return Result{}, fmt.Errorf("load result %s: %w", path, err)
 	}
-	if r.SchemaVersion != SchemaVersion {
-		return Result{}, fmt.Errorf("load result %s: schema_version %d, this nlstress reads %d", path, r.SchemaVersion, SchemaVersion)
+	if r.SchemaVersion < OldestReadable || r.SchemaVersion > SchemaVersion {
+		return Result{}, fmt.Errorf("load result %s: schema_version %d, this nlstress reads %d to %d", path, r.SchemaVersion, OldestReadable, SchemaVersion)
 	}
 	return r, nil
 }

@@ -13,7 +13,12 @@ import (
 
 // SchemaVersion is the version of the JSON result format; it changes when a
 // field changes meaning or disappears (adding fields does not change it).
-const SchemaVersion = 2
+const SchemaVersion = 3
+
+// OldestReadable is the oldest schema version Load reads: version 2 wrote
+// a recommendation's lines as "keepalived" and "zebra" instead of "paste",
+// which nothing that loads a result reads.
+const OldestReadable = 2
 
 // ErrFinding is wrapped by the error a run returns when it found a problem
 // (loss, stuck instances): exit code 1, not a usage or environment error.

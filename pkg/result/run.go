@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/churn"
-
 	"github.com/nlstress/nlstress/pkg/stats"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // Verdict statuses.
@@ -181,6 +181,12 @@ type Monitor struct {
 	Requested int64    `json:"requested"` // --rcvbuf, bytes
 	Effective int64    `json:"effective"` // SO_RCVBUF read back
 	Force     bool     `json:"force"`
+	// Setting says in words how the buffer was asked for, as the target
+	// under test sets it ("zebra --nl-bufsize 65536 (SO_RCVBUFFORCE)").
+	Setting string `json:"setting,omitempty"`
+	// Owner names the socket's owner, for an external daemon's monitor:
+	// "keepalived's", "zebra's listening (netlink-listen)".
+	Owner string `json:"owner,omitempty"`
 	// Default says no --rcvbuf was given: the monitor has the daemon's
 	// own default (keepalived's, for the built-in engine).
 	Default bool `json:"default,omitempty"`
@@ -261,11 +267,8 @@ type Recommendation struct {
 	// doubles it, rounded up to 4 KiB.
 	Request int64   `json:"request"`
 	Margin  float64 `json:"margin"`
-	// Keepalived are the global_defs lines that set it.
-	Keepalived []string `json:"keepalived"`
-	// Zebra is FRR zebra's command-line option that sets it, never below
-	// zebra's own default (which a smaller -s would only lower).
-	Zebra string `json:"zebra"`
+	// Paste is where the daemon under test sets it and the lines that do.
+	Paste target.Paste `json:"paste"`
 	// Enough says the buffer under test was already at least Needed.
 	Enough bool `json:"enough"`
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/target"
 	"github.com/nlstress/nlstress/pkg/stats"
 )
 
@@ -32,8 +32,9 @@ func percentile(s []time.Duration, p float64) time.Duration {
 }
 
 // Recommend returns the buffer that holds a storm of truesize bytes whole,
-// with margin (0.25 = 25 %) on top, and whether effective already does.
-func Recommend(truesize uint64, margin float64, effective int64) Recommendation {
+// with margin (0.25 = 25 %) on top, whether effective already does, and
+// the lines that set it (paste, a target's, of the request).
+func Recommend(truesize uint64, margin float64, effective int64, paste func(request int64) target.Paste) Recommendation {
 	needed := int64(math.Ceil(float64(truesize) * (1 + margin)))
 	// The kernel doubles the request; round the request up to 4 KiB.
 	const page = 4096
@@ -42,22 +43,8 @@ func Recommend(truesize uint64, margin float64, effective int64) Recommendation 
 		request = page
 	}
 	return Recommendation{
-		Needed: needed, Request: request, Margin: margin, Enough: effective >= needed,
-		Keepalived: []string{
-			fmt.Sprintf("vrrp_netlink_monitor_rcv_bufs %d", request),
-			"vrrp_netlink_monitor_rcv_bufs_force",
-		},
-		Zebra: zebraOption(request),
+		Needed: needed, Request: request, Margin: margin, Enough: effective >= needed, Paste: paste(request),
 	}
-}
-
-// zebraOption is the zebra option that asks for request bytes, or zebra's
-// default when that is larger.
-func zebraOption(request int64) string {
-	if dflt := int64(scenario.FRRDefaultNLBufSize); request <= dflt {
-		return fmt.Sprintf("(no --nl-bufsize: zebra's default, %d, is larger)", dflt)
-	}
-	return fmt.Sprintf("--nl-bufsize %d", request)
 }
 
 // Total adds the flaps up. recovered is the per-instance recovery of every

@@ -2,9 +2,12 @@ package result
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 func TestSummarize(t *testing.T) {
@@ -40,15 +43,15 @@ func TestRecommend(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := Recommend(tt.truesize, DefaultMargin, tt.effective)
+			r := Recommend(tt.truesize, DefaultMargin, tt.effective, target.KeepalivedLines)
 			if r.Needed != tt.needed || r.Request != tt.request || r.Enough != tt.enough {
 				t.Fatalf("Recommend = %+v, want needed %d request %d enough %v", r, tt.needed, tt.request, tt.enough)
 			}
 			if 2*r.Request < r.Needed {
 				t.Fatalf("request %d doubled is below needed %d", r.Request, r.Needed)
 			}
-			if !strings.Contains(r.Keepalived[0], "vrrp_netlink_monitor_rcv_bufs ") || r.Keepalived[1] != "vrrp_netlink_monitor_rcv_bufs_force" {
-				t.Fatalf("keepalived lines %q", r.Keepalived)
+			if want := fmt.Sprintf("vrrp_netlink_monitor_rcv_bufs %d", r.Request); r.Paste.Lines[0] != want || r.Paste.Lines[1] != "vrrp_netlink_monitor_rcv_bufs_force" {
+				t.Fatalf("keepalived lines %q, want %q and the force line", r.Paste.Lines, want)
 			}
 		})
 	}

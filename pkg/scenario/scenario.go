@@ -7,7 +7,6 @@ package scenario
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/churn"
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/target"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
@@ -38,18 +38,13 @@ const (
 // ErrInvalid is wrapped by every validation error: bad input, exit code 2.
 var ErrInvalid = errors.New("invalid scenario")
 
-// KeepalivedDefaultRcvBuf is the monitor buffer keepalived 2.2.7 asks for
-// when its configuration sets no vrrp_netlink_monitor_rcv_bufs: 64 KiB with
-// plain SO_RCVBUF (so capped by net.core.rmem_max); the kernel doubles it
-// to 131072. Measured: ss -m shows rb131072 on keepalived's monitor socket
-// with no rcv_bufs lines.
-const KeepalivedDefaultRcvBuf = 64 * bytesize.KiB
+// KeepalivedDefaultRcvBuf is the monitor buffer keepalived asks for with
+// no vrrp_netlink_monitor_rcv_bufs (target.KeepalivedDefaultRcvBuf).
+const KeepalivedDefaultRcvBuf bytesize.Size = target.KeepalivedDefaultRcvBuf
 
-// FRRDefaultNLBufSize is the netlink buffer zebra 8.4 asks for on each
-// of its netlink sockets when started without --nl-bufsize: 4 MiB with
-// SO_RCVBUFFORCE (RCVBUFSIZE_MIN, zebra/main.c); the kernel doubles it.
-// Debian's /etc/frr/daemons starts zebra with -s 90000000 instead.
-const FRRDefaultNLBufSize = 4 * bytesize.MiB
+// FRRDefaultNLBufSize is the netlink buffer zebra asks for without
+// --nl-bufsize (target.FRRDefaultNLBufSize).
+const FRRDefaultNLBufSize bytesize.Size = target.FRRDefaultNLBufSize
 
 // DefaultSampleInterval is how often the sampler reads the monitor's
 // queue unless told.
@@ -179,22 +174,20 @@ type Scenario struct {
 	// recovering (stuck means nothing moved for 2 Master_Down_Intervals,
 	// at least 5 s).
 	RecoveryTimeout time.Duration `json:"recovery_timeout_ns"`
-	// Target is the router under test: TargetBuiltin (nlstress's engine),
-	// TargetKeepalived (the real daemon, in the subject namespace),
-	// TargetFRR (FRR's zebra and vrrpd, there) or TargetExec (any daemon,
-	// started by TargetCmd).
+	// Target is the router under test: one of package target's (the
+	// built-in engine unless set).
 	Target Target `json:"target"`
 	// TargetCmd is the shell command that starts the daemon under test for
-	// TargetExec, run with /bin/sh -c inside the subject namespace.
+	// the exec target, run with /bin/sh -c inside the subject namespace.
 	TargetCmd string `json:"target_cmd,omitempty"`
-	// KeepalivedBin is the keepalived binary for TargetKeepalived; empty
+	// KeepalivedBin is the keepalived binary for the keepalived target; empty
 	// means keepalived from PATH.
 	KeepalivedBin string `json:"keepalived_bin,omitempty"`
 	// KeepalivedConfExtra is a file whose lines go into keepalived's
-	// global_defs, for TargetKeepalived.
+	// global_defs, for the keepalived target.
 	KeepalivedConfExtra string `json:"keepalived_conf_extra,omitempty"`
 	// KeepalivedConf is a user's keepalived.conf to replay with
-	// TargetKeepalived; the instance fields are then derived from it.
+	// the keepalived target; the instance fields are then derived from it.
 	KeepalivedConf string `json:"keepalived_conf,omitempty"`
 	// ConfigID is keepalived's --config-id for reading KeepalivedConf's
 	// @ID and @^ID lines; empty means what keepalived does without it:
@@ -207,28 +200,11 @@ type Scenario struct {
 	// alone on its links, as in a flap by hand. No takeover is measured
 	// then, and nothing is heard on the wire.
 	NoPeer bool `json:"no_peer,omitempty"`
-	// KeepalivedLog is where keepalived logs, for TargetKeepalived.
+	// KeepalivedLog is where keepalived logs, for the keepalived target.
 	KeepalivedLog KeepalivedLog `json:"keepalived_log,omitempty"`
 	// KeepLab leaves the lab in place after the run, for inspection.
 	KeepLab bool `json:"keep_lab,omitempty"`
 }
-
-// Target is the router under test: a flag value (--target) with its own
-// parser.
-type Target string
-
-// The targets a run can stress.
-const (
-	TargetBuiltin    Target = "builtin"
-	TargetKeepalived Target = "keepalived"
-	// TargetFRR is FRR's vrrpd, which learns links from zebra: zebra's
-	// listening socket is the monitor under test, --rcvbuf its
-	// --nl-bufsize.
-	TargetFRR Target = "frr"
-	// TargetExec is any VRRP daemon, started by TargetCmd and observed
-	// only from outside: on the wire and through sock_diag.
-	TargetExec Target = "exec"
-)
 
 // FlapMode is how a flap takes links down.
 type FlapMode string
@@ -298,27 +274,6 @@ func (m *KeepalivedLog) String() string { return string(*m) }
 // Type names the flag's value type in help output.
 func (*KeepalivedLog) Type() string { return "mode" }
 
-// Targets are the valid targets, in the order help lists them.
-var Targets = []Target{TargetBuiltin, TargetKeepalived, TargetFRR, TargetExec}
-
-// Set parses a target name; with String and Type it makes *Target a
-// pflag.Value.
-func (t *Target) Set(s string) error {
-	for _, v := range Targets {
-		if Target(s) == v {
-			*t = v
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown target %q: want builtin, keepalived, frr or exec", s)
-}
-
-// String returns the target's name.
-func (t *Target) String() string { return string(*t) }
-
-// Type names the flag's value type in help output.
-func (*Target) Type() string { return "target" }
-
 // Default is the scenario that "nlstress run" runs with no flags: the
 // incident's 255 VRIDs on eth2, with keepalived's default buffer and
 // overrun behaviour, one VIP per instance, 1 s adverts, one flap.
@@ -326,7 +281,7 @@ func Default() Scenario {
 	return Scenario{
 		VRIDs: 255, Family: 4, Version: 3, AdvertInterval: time.Second, VIPsPerVRID: 1,
 		Force: true, OnOverrun: PolicyNone, Flaps: 1, FlapMode: FlapAdmin, FlapPattern: flap.Pattern{Kind: flap.Single}, KeepalivedLog: LogSyslog,
-		ConsumerCost: DefaultConsumerCost, TransitionCost: DefaultTransitionCost, TrackCost: DefaultTrackCost, SampleInterval: DefaultSampleInterval, HarnessProcs: DefaultHarnessProcs, Target: TargetBuiltin,
+		ConsumerCost: DefaultConsumerCost, TransitionCost: DefaultTransitionCost, TrackCost: DefaultTrackCost, SampleInterval: DefaultSampleInterval, HarnessProcs: DefaultHarnessProcs, Target: DefaultTarget,
 	}
 }
 
@@ -348,27 +303,22 @@ func (s Scenario) ChurnRate(k churn.Kind) int {
 func (s Scenario) Churns() bool { return s.RouteChurn+s.NeighChurn+s.AddrChurn > 0 }
 
 // MonitorBuffer is the buffer the subject's monitor asks for: RcvBuf and
-// Force, or with RcvBuf unset the daemon's default (dflt true), which for
-// the built-in engine is keepalived's (KeepalivedDefaultRcvBuf, plain
-// SO_RCVBUF, whatever Force says) and for keepalived itself means writing
-// no setting at all. zebra (TargetFRR) always forces its buffer, its
-// default FRRDefaultNLBufSize.
+// Force, or with RcvBuf unset the target's default (dflt true): for the
+// built-in engine keepalived's (plain SO_RCVBUF, whatever Force says), for
+// keepalived itself no setting at all, zebra's for FRR. A target that
+// forces its buffer (zebra) forces any.
 func (s Scenario) MonitorBuffer() (size bytesize.Size, force, dflt bool) {
-	switch {
-	case s.Target == TargetFRR && s.RcvBuf == 0:
-		return FRRDefaultNLBufSize, true, true
-	case s.Target == TargetFRR:
-		return s.RcvBuf, true, false
-	case s.RcvBuf == 0:
-		return KeepalivedDefaultRcvBuf, false, true
+	t := target.Of(s.Target)
+	if s.RcvBuf == 0 {
+		return t.DefaultBuffer, t.Forced, true
 	}
-	return s.RcvBuf, s.Force, false
+	return s.RcvBuf, s.Force || t.Forced, false
 }
 
 // Outside says the router under test is a daemon nlstress starts and
 // watches from outside (keepalived, FRR, an exec target), not its own
 // engine.
-func (s Scenario) Outside() bool { return s.Target != TargetBuiltin }
+func (s Scenario) Outside() bool { return target.Of(s.Target).Outside }
 
 // MasterDownInterval is RFC 5798 §6.1's Master_Down_Interval for an
 // instance of the given priority in this scenario.
@@ -435,8 +385,6 @@ func (s Scenario) Validate() error {
 		return fieldErr("interfaces", itoa(s.Interfaces), "with %d VRIDs want %d to %d (at most 255 VRIDs on one interface, at least one)", s.VRIDs, (s.VRIDs+254)/255, min(MaxInterfaces, s.VRIDs))
 	case s.FlapPattern.Validate() != nil:
 		return fieldErr("flap_pattern", s.FlapPattern.String(), "%v", s.FlapPattern.Validate())
-	case s.FlapPattern.Daemon() && s.Target != TargetKeepalived:
-		return fieldErr("flap_pattern", s.FlapPattern.String(), "reload and restart are events of an outside daemon: they need --target keepalived")
 	case s.FlapPattern.Daemon() && s.FlapInterfaces != "" && s.FlapInterfaces != "all":
 		return fieldErr("flap_pattern", s.FlapPattern.String(), "a reload or restart takes no link down: --flap-interfaces does not apply")
 	case s.RouteChurn < 0 || s.RouteChurn > churn.MaxRate:
@@ -451,18 +399,6 @@ func (s Scenario) Validate() error {
 		return fieldErr("flaps", itoa(s.Flaps), "want 1 to %d", MaxFlaps)
 	case s.DownFor < 0 || s.DownFor > 10*time.Minute:
 		return fieldErr("down_for", s.DownFor.String(), "want 0 (until all FAULT) to 10m")
-	case !slices.Contains(Targets, s.Target):
-		return fieldErr("target", strconv.Quote(string(s.Target)), "want builtin, keepalived, frr or exec")
-	case s.NoPeer && (s.Target == TargetExec || s.Target == TargetFRR):
-		return fieldErr("no_peer", "true", "an %s target is watched through the peer's ears: it needs the peer", s.Target)
-	case s.Target == TargetFRR && s.VIPsPerVRID == 0:
-		return fieldErr("vips_per_vrid", "0", "FRR's vrrpd starts a virtual router at its first address: --target frr needs at least 1")
-	case (s.Target == TargetExec) != (s.TargetCmd != ""):
-		return bad("--target exec and --target-cmd go together: exec runs the command, and only exec runs one")
-	case s.Outside() && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
-		return bad("--target %s: --on-overrun and --no-enobufs model the built-in engine; the daemon's own behaviour is what is measured", s.Target)
-	case s.Target != TargetKeepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != "" || s.KeepalivedConf != ""):
-		return bad("--keepalived-bin, --keepalived-conf and --keepalived-conf-extra need --target keepalived")
 	case s.KeepalivedConf != "" && s.KeepalivedConfExtra != "":
 		return bad("--keepalived-conf-extra adds to the configuration nlstress writes; with --keepalived-conf, put the lines in that file")
 	case s.Interfaces != 0 && s.KeepalivedConf != "":
@@ -477,6 +413,36 @@ func (s Scenario) Validate() error {
 		return fieldErr("recovery_timeout", s.RecoveryTimeout.String(), "want 0 (automatic) to 30m")
 	case 2*s.StormBound() > OracleMaxRcvBuf:
 		return bad("a storm of up to %d bytes per link transition is more than the oracle can count (%d): use fewer --vrids, --vips-per-vrid or --routes-per-vrid", s.StormBound(), OracleMaxRcvBuf/2)
+	}
+	return s.validateTarget()
+}
+
+// validateTarget checks what the scenario's target asks of it, from the
+// target's traits.
+func (s Scenario) validateTarget() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, args...)...)
+	}
+	t, ok := target.Lookup(s.Target)
+	all := func(target.Traits) bool { return true }
+	switch {
+	case !ok:
+		return fieldErr("target", strconv.Quote(string(s.Target)), "want %s", target.Either(target.Where(all)))
+	case s.FlapPattern.Daemon() && !t.Keepalived:
+		return fieldErr("flap_pattern", s.FlapPattern.String(), "reload and restart are events of an outside daemon: they need --target %s",
+			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
+	case s.NoPeer && t.Wire:
+		return fieldErr("no_peer", "true", "an %s target is watched through the peer's ears: it needs the peer", s.Target)
+	case t.NeedsVIPs != "" && s.VIPsPerVRID == 0:
+		return fieldErr("vips_per_vrid", "0", "%s", t.NeedsVIPs)
+	case t.Command != (s.TargetCmd != ""):
+		return bad("--target %s and --target-cmd go together: only %[1]s runs a command, and it needs one",
+			target.Either(target.Where(func(t target.Traits) bool { return t.Command })))
+	case t.Outside && (s.OnOverrun != PolicyNone || s.NoENOBUFS):
+		return bad("--target %s: --on-overrun and --no-enobufs model the built-in engine; the daemon's own behaviour is what is measured", s.Target)
+	case !t.Keepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != "" || s.KeepalivedConf != ""):
+		return bad("--keepalived-bin, --keepalived-conf and --keepalived-conf-extra need --target %s",
+			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/procstat"
 	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
@@ -158,34 +159,70 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 
 	var lastUp []time.Time
 	if sc.FlapPattern.Daemon() {
-		if err := r.daemonEvent(ctx, &f, m); err != nil {
-			return f, nil, err
-		}
+		err = r.daemonEvent(ctx, &f, m)
 	} else {
-		// Down: every instance on a flapped link should go FAULT, the
-		// peer take over.
-		if f.DownAt, _, err = r.links.Apply(ctx, downs); err != nil {
-			return f, nil, err
-		}
-		// From the last down on: the kernel's own work of taking the
-		// links down runs in the flapper's system calls, before.
-		cpu := r.harnessCPU(ctx)
-		if f.OneWindow {
-			flap.Hold(ctx, f.DownAt.Add(sc.FlapPattern.LastUpAfter()))
-		} else if err := r.holdDown(ctx, &f, m); err != nil {
-			return f, nil, err
-		}
-		// Up: every instance should see its link and preempt back.
-		var upAt time.Time
-		if upAt, lastUp, err = r.links.Apply(ctx, ups); err != nil {
-			return f, nil, err
-		}
-		f.UpAt = upAt
-		for _, t := range lastUp {
-			f.UpAt = later(f.UpAt, t)
-		}
-		f.HarnessCPU = <-cpu
+		lastUp, err = r.downAndUp(ctx, &f, m, downs, ups)
 	}
+	if err != nil {
+		return f, nil, err
+	}
+	if err := r.awaitRecovery(ctx, &f); err != nil {
+		return f, nil, err
+	}
+	rec := r.judge(&f, lastUp)
+	if f.Churn, err = stopChurn(gens); err != nil {
+		return f, nil, err
+	}
+	for _, st := range f.Churn {
+		slog.Info("churn", "flap", k, "kind", st.Kind, "asked", st.Asked, "achieved", int(st.Achieved), "changes", st.Changes)
+		if !st.Reached() {
+			slog.Warn("churn below the asked rate", "flap", k, "kind", st.Kind, "asked", st.Asked, "achieved", int(st.Achieved))
+		}
+	}
+	if f.Up, err = r.phase(ctx, m); err != nil {
+		return f, nil, err
+	}
+	slog.Info("link up", "flap", k, "recovered", len(rec), "stuck", len(f.Stuck), "p95", f.Recovery.P95.Round(time.Millisecond),
+		"storm", f.Up.Storm.Messages, "drops", f.Up.Drops)
+	return f, rec, nil
+}
+
+// downAndUp takes the flapped links down (downs), holds them and closes
+// the window of the downs unless the pattern measures one window, and
+// brings them up (ups). It returns when each link came up.
+func (r *runner) downAndUp(ctx context.Context, f *result.Flap, m *nlmon.Counts, downs, ups []flap.Step) (lastUp []time.Time, err error) {
+	// Down: every instance on a flapped link should go FAULT, the peer
+	// take over.
+	if f.DownAt, _, err = r.links.Apply(ctx, downs); err != nil {
+		return nil, err
+	}
+	// From the last down on: the kernel's own work of taking the links
+	// down runs in the flapper's system calls, before.
+	cpu := r.harnessCPU(ctx)
+	if f.OneWindow {
+		flap.Hold(ctx, f.DownAt.Add(r.sc.FlapPattern.LastUpAfter()))
+	} else if err := r.holdDown(ctx, f, m); err != nil {
+		return nil, err
+	}
+	// Up: every instance should see its link and preempt back.
+	var upAt time.Time
+	if upAt, lastUp, err = r.links.Apply(ctx, ups); err != nil {
+		return nil, err
+	}
+	f.UpAt = upAt
+	for _, t := range lastUp {
+		f.UpAt = later(f.UpAt, t)
+	}
+	f.HarnessCPU = <-cpu
+	return lastUp, nil
+}
+
+// awaitRecovery waits after the last up for the flapped instances to be
+// MASTER again (under the user's hard limit, or as long as they keep
+// recovering), then for the peer to step back, and counts the instances
+// the peer heard advertise at the subject's priority since.
+func (r *runner) awaitRecovery(ctx context.Context, f *result.Flap) error {
+	sc := r.sc
 	mdi := sc.MasterDownInterval(peerPriority)
 	if sc.RecoveryTimeout > 0 {
 		// The user's own limit is a hard one.
@@ -197,22 +234,30 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		_ = waitProgress(ctx, r.flapped.of(r.subject), vrrp.Master, sc.Recovery(), quietPeriod(mdi))
 	}
 	if err := ctx.Err(); err != nil {
-		return f, nil, err
+		return err
 	}
-	if r.peer != nil {
-		// The peer steps back at the first advert of each recovered
-		// instance; give it a few intervals, then read what it heard on
-		// the wire.
-		pctx, cancel := context.WithTimeout(ctx, 3*sc.AdvertInterval+time.Second)
-		_ = r.flapped.of(r.peer).WaitAll(pctx, vrrp.Backup)
-		cancel()
-		heard := r.peer.Heard()
-		for _, i := range r.flapped.instances {
-			if h := heard[i]; !h.At.Before(f.UpAt) && h.Priority == r.subjectSpecs[i].Config.Priority {
-				f.Advertising++
-			}
+	if r.peer == nil {
+		return nil
+	}
+	// The peer steps back at the first advert of each recovered instance;
+	// give it a few intervals, then read what it heard on the wire.
+	pctx, cancel := context.WithTimeout(ctx, peerStepBack(sc.AdvertInterval))
+	_ = r.flapped.of(r.peer).WaitAll(pctx, vrrp.Backup)
+	cancel()
+	heard := r.peer.Heard()
+	for _, i := range r.flapped.instances {
+		if h := heard[i]; !h.At.Before(f.UpAt) && h.Priority == r.subjectSpecs[i].Config.Priority {
+			f.Advertising++
 		}
 	}
+	return nil
+}
+
+// judge is each flapped instance's recovery from the last up of its own
+// link (lastUp, per flapped link; nil for a daemon event: from f.UpAt),
+// summarised in f, and the instances not MASTER now, which f lists as
+// stuck.
+func (r *runner) judge(f *result.Flap, lastUp []time.Time) []time.Duration {
 	// Each instance recovers from the last up of its own link: under a
 	// stagger the first links are back before the last.
 	upOf := func(i int) (time.Time, bool) {
@@ -234,21 +279,7 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 			f.Stuck = append(f.Stuck, result.Instance{VRID: in.VRID, Interface: r.lab.Interfaces[in.Interface].Name, State: s.String()})
 		}
 	}
-	if f.Churn, err = stopChurn(gens); err != nil {
-		return f, nil, err
-	}
-	for _, st := range f.Churn {
-		slog.Info("churn", "flap", k, "kind", st.Kind, "asked", st.Asked, "achieved", int(st.Achieved), "changes", st.Changes)
-		if !st.Reached() {
-			slog.Warn("churn below the asked rate", "flap", k, "kind", st.Kind, "asked", st.Asked, "achieved", int(st.Achieved))
-		}
-	}
-	if f.Up, err = r.phase(ctx, m); err != nil {
-		return f, nil, err
-	}
-	slog.Info("link up", "flap", k, "recovered", len(rec), "stuck", len(f.Stuck), "p95", f.Recovery.P95.Round(time.Millisecond),
-		"storm", f.Up.Storm.Messages, "drops", f.Up.Drops)
-	return f, rec, nil
+	return rec
 }
 
 // daemonEvent reloads or restarts the daemon under test in place of a
@@ -261,13 +292,17 @@ func (r *runner) daemonEvent(ctx context.Context, f *result.Flap, m *nlmon.Count
 	f.DownAt = time.Now()
 	switch r.sc.FlapPattern.Kind {
 	case flap.Reload:
-		if err := r.keepalived.Reload(); err != nil {
-			return fmt.Errorf("reload keepalived: %w", err)
+		d, ok := r.daemon.(reloader)
+		if !ok {
+			return fmt.Errorf("%w: --target %s cannot be reloaded", scenario.ErrInvalid, r.sc.Target)
+		}
+		if err := d.reload(); err != nil {
+			return fmt.Errorf("reload %s: %w", r.sc.Target, err)
 		}
 		f.UpAt = f.DownAt
 	case flap.Restart:
-		if err := r.stopTarget(daemon.StopGrace); err != nil {
-			return fmt.Errorf("stop keepalived: %w", err)
+		if err := r.daemon.stop(daemon.StopGrace); err != nil {
+			return fmt.Errorf("stop %s: %w", r.sc.Target, err)
 		}
 		// What keepalived's shutdown sent (its VMACs and addresses
 		// removed) went to a monitor that closed with it: counted apart.
@@ -277,9 +312,11 @@ func (r *runner) daemonEvent(ctx context.Context, f *result.Flap, m *nlmon.Count
 		}
 		shutdown := r.stormResult(down)
 		f.Shutdown = &shutdown
-		if err := r.startKeepalived(ctx, r.sc, r.lab); err != nil {
-			return fmt.Errorf("start keepalived again: %w", err)
+		w, err := r.daemon.start(ctx, r)
+		if err != nil {
+			return fmt.Errorf("start %s again: %w", r.sc.Target, err)
 		}
+		r.watch(w)
 		// The new monitor socket counts from zero; the old one's drops
 		// went with it.
 		*m = nlmon.Counts{}
@@ -408,6 +445,12 @@ func stopChurn(gens []*churn.Generator) ([]churn.Stats, error) {
 	}
 	return out, errors.Join(errs...)
 }
+
+// peerStepBack is how long the peer is given to step back to BACKUP once
+// the subject recovered: it does at the first advert of a higher priority
+// (RFC 5798 §6.4.3), so three advertisement intervals, and a second for
+// a loaded host.
+func peerStepBack(advert time.Duration) time.Duration { return 3*advert + time.Second }
 
 // restAfterTransition is how long a flap waits after the subject's last
 // state transition before it takes the links down.

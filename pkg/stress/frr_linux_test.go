@@ -143,7 +143,7 @@ func openFRR(t *testing.T, rcvbuf bytesize.Size) (context.Context, *Session, res
 // nothing is left behind.
 func TestFRRZebraDeath(t *testing.T) {
 	ctx, s, res := openFRR(t, 4*bytesize.MiB)
-	zebra := s.r.frr.Zebra
+	zebra := s.r.daemon.(*frrTarget).p.Zebra
 	if err := zebra.Signal(syscall.SIGKILL); err != nil {
 		s.Close(ctx, err)
 		t.Fatal(err)
@@ -170,7 +170,7 @@ func TestFRRZebraDeath(t *testing.T) {
 	if names, _ := netns.List(lab.Prefix + res.Lab.RunID + "-"); len(names) != 0 {
 		t.Fatalf("run left namespaces %v", names)
 	}
-	for _, d := range []*daemon.Process{zebra, s.r.frr.VRRPD} {
+	for _, d := range []*daemon.Process{zebra, s.r.daemon.(*frrTarget).p.VRRPD} {
 		left := daemon.HostLeftover(filepath.Base(d.Path()), d.PID())
 		if _, err := os.Stat(left); !errors.Is(err, os.ErrNotExist) {
 			t.Fatalf("%s left behind (%v)", left, err)
@@ -183,15 +183,15 @@ func TestFRRZebraDeath(t *testing.T) {
 // session flaps on.
 func TestFRRSetBuffer(t *testing.T) {
 	ctx, s, res := openFRR(t, 0)
-	before := s.r.frr.Zebra.PID()
+	before := s.r.daemon.(*frrTarget).p.Zebra.PID()
 	eff, err := s.SetBuffer(ctx, 2*bytesize.MiB)
 	if err != nil {
 		s.Close(ctx, err)
 		t.Fatal(err)
 	}
-	if eff != 4*int64(bytesize.MiB) || s.r.frr.Zebra.PID() == before {
+	if eff != 4*int64(bytesize.MiB) || s.r.daemon.(*frrTarget).p.Zebra.PID() == before {
 		s.Close(ctx, nil)
-		t.Fatalf("after SetBuffer: effective %d, zebra pid %d (was %d); want 4 MiB from a new zebra", eff, s.r.frr.Zebra.PID(), before)
+		t.Fatalf("after SetBuffer: effective %d, zebra pid %d (was %d); want 4 MiB from a new zebra", eff, s.r.daemon.(*frrTarget).p.Zebra.PID(), before)
 	}
 	if _, err := s.Flap(ctx); err != nil {
 		s.Close(ctx, err)

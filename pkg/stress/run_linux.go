@@ -1,35 +1,16 @@
-// Package stress runs a scenario end to end: pre-flight checks, the lab,
-// the two VRRP routers, the monitor under test, the oracle, the sampler and
-// the flapper, and turns what they saw into a result. Run is the one entry
-// point; commands only map their flags to a scenario.Scenario.
 package stress
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/netip"
-	"os"
 
-	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/flap"
-	"github.com/nlstress/nlstress/pkg/frr"
-	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/replay"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/vrrp"
-)
-
-// ErrNotConverged is returned when the routers never reach the starting
-// position (subject all MASTER, peer all BACKUP): nothing was measured.
-var ErrNotConverged = errors.New("routers did not converge")
-
-// Priorities of the two routers.
-const (
-	subjectPriority = 200
-	peerPriority    = 100
 )
 
 // Run validates sc, checks the host, builds the lab, runs the routers and
@@ -51,38 +32,14 @@ func Run(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
 	return s.Close(ctx, err)
 }
 
-// checkTarget checks, before anything is built, what an outside target
-// needs: the keepalived binary and the file of extra lines, or a command
-// that /bin/sh can run.
-func checkTarget(sc scenario.Scenario) error {
-	switch sc.Target {
-	case scenario.TargetKeepalived:
-		if _, err := keepalived.Binary(sc.KeepalivedBin); err != nil {
-			return err
-		}
-		if sc.KeepalivedConfExtra != "" {
-			if _, err := os.ReadFile(sc.KeepalivedConfExtra); err != nil {
-				return fmt.Errorf("%w: --keepalived-conf-extra: %w", scenario.ErrInvalid, err)
-			}
-		}
-	case scenario.TargetFRR:
-		if _, _, err := frr.Binaries(""); err != nil {
-			return err
-		}
-	case scenario.TargetExec:
-		return daemon.CheckCommand(sc.TargetCmd)
-	}
-	return nil
-}
-
 // checkFlapInterfaces checks, before anything is built, that the
-// interfaces to flap are the lab's.
-func checkFlapInterfaces(sc scenario.Scenario, rp *replay.Replay) error {
-	plan, err := lab.NewPlan(labSpec(sc, rp))
+// interfaces to flap (--flap-interfaces) are the lab's.
+func checkFlapInterfaces(spec lab.Spec, flapInterfaces string) error {
+	plan, err := lab.NewPlan(spec)
 	if err != nil {
 		return fmt.Errorf("%w: %w", scenario.ErrInvalid, err)
 	}
-	if _, err := flap.Select(sc.FlapInterfaces, plan.InterfaceNames()); err != nil {
+	if _, err := flap.Select(flapInterfaces, plan.InterfaceNames()); err != nil {
 		return fmt.Errorf("%w: %w", scenario.ErrInvalid, err)
 	}
 	return nil
@@ -104,24 +61,13 @@ func describe(l *lab.Lab) result.Lab {
 	return d
 }
 
-// labSpec is the lab a scenario runs in.
-// keepalived makes its own VMACs, so its lab has none; the engine's IPv4
-// VMACs are made as keepalived makes its own, without IPv6.
-// A replayed configuration lays its lab out itself.
-func labSpec(sc scenario.Scenario, rp *replay.Replay) lab.Spec {
+// labSpec is the lab a scenario runs in: the one its daemon under test
+// needs, or the one a replayed configuration lays out.
+func labSpec(d daemonUnderTest, sc scenario.Scenario, rp *replay.Replay) lab.Spec {
 	if rp != nil {
 		return lab.Spec{Instances: len(rp.Instances), Family: sc.Family, Layout: &rp.Layout, ChurnLink: sc.Churns()}
 	}
-	if sc.Target == scenario.TargetFRR {
-		// vrrpd makes no macvlans: it needs them made, in bridge mode
-		// with random link-local addresses and its virtual addresses,
-		// whatever --vmac says.
-		return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: true, VMACMode: lab.MacvlanBridge, VMACRandomLinkLocal: true,
-			VMACVIPs: sc.VIPsPerVRID, Family: sc.Family, ChurnLink: sc.Churns()}
-	}
-	vmac := sc.VMAC && sc.Target != scenario.TargetKeepalived
-	return lab.Spec{Instances: sc.VRIDs, Interfaces: sc.Interfaces, VMAC: vmac, VMACNoIPv6: vmac && sc.Target == scenario.TargetBuiltin && sc.Family != 6,
-		Family: sc.Family, ChurnLink: sc.Churns()}
+	return d.labSpec(sc)
 }
 
 // endpoints are a side's primary address on an interface, for family 4

@@ -10,34 +10,31 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/daemon"
-	"github.com/nlstress/nlstress/pkg/engineproc"
 	"github.com/nlstress/nlstress/pkg/flap"
-	"github.com/nlstress/nlstress/pkg/frr"
-	"github.com/nlstress/nlstress/pkg/kaconf"
-	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/replay"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"github.com/nlstress/nlstress/pkg/target"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
 // runner holds the moving parts of one run.
 type runner struct {
-	sc  scenario.Scenario
+	// sc is the scenario, the session's own: a new buffer set between
+	// flaps is seen here at once.
+	sc  *scenario.Scenario
 	lab *lab.Lab
 	// built is when the lab was finished.
 	built time.Time
-	// subject is the router under test; engine is the same router when it
-	// is nlstress's own (nil for an external target).
+	// daemon is the router under test; subject is how the run sees its
+	// instances.
+	daemon  daemonUnderTest
 	subject subjectView
-	engine  *engineproc.Engine
 	peer    *vrrp.Router
-	// keepalived is the subject when it is keepalived, else nil.
-	keepalived *keepalived.Process
-	monitor    monitorView
+	monitor monitorView
 	// monitorMu guards monitor against the sampler while a restarted
 	// target's monitor replaces it (setBuffer).
 	monitorMu sync.Mutex
@@ -63,16 +60,9 @@ type runner struct {
 	// an external target, whose reads are not visible.
 	marker  *nlmon.Marker
 	sampler *sockdiag.Sampler
-	// stopTarget stops an external target, if any, giving it grace to
-	// shut down on SIGTERM before SIGKILL.
-	stopTarget func(grace time.Duration) error
-	// wire is the peer's view of an outside target that is watched on the
-	// wire (exec, FRR); nil otherwise.
+	// wire is the peer's view of a target that is watched on the wire
+	// (exec, FRR: its traits say Wire); nil otherwise.
 	wire *wireSubject
-	// frr is FRR's zebra and vrrpd, for TargetFRR, and zebraLog how much
-	// of zebra's log the flaps have read.
-	frr      *frr.Process
-	zebraLog int
 
 	// ctx is the run's own context: cancelled when the run is stopped
 	// from outside.
@@ -89,10 +79,8 @@ type runner struct {
 	// vmacs are, per instance, the ifindex of its VMAC on the subject (0
 	// for none): the lab's, or keepalived's own once learn found them.
 	vmacs []uint32
-	// learn brings belief (and, for the engine, read) up to date from the
-	// subject's own account of what it read: the engine's answer,
-	// keepalived's log, zebra's interfaces; nil when nothing tells (exec,
-	// keepalived logging to syslog).
+	// learn brings belief up to date from the daemon's own account of
+	// what it read (watched.learn); nil when nothing tells.
 	learn func() error
 
 	cancel context.CancelFunc
@@ -101,55 +89,15 @@ type runner struct {
 	errs   []error
 }
 
-// groups are the monitor's groups, which the oracle joins too, so that it
-// counts exactly what the monitor is sent: zebra's listening socket's for
-// FRR; for keepalived, its link and address groups and the route and rule
-// groups it joins for its configuration (a replayed one as kaconf reads
-// it; nlstress's own writes tracked virtual routes of the lab's family);
-// for the engine and an exec daemon, the link and address groups, and
-// every route and rule group when there are virtual routes.
-func groups(sc scenario.Scenario, rp *replay.Replay) []nlmon.Group {
-	if sc.Target == scenario.TargetFRR {
-		return append([]nlmon.Group(nil), nlmon.ZebraGroups...)
-	}
-	g := append([]nlmon.Group(nil), nlmon.KeepalivedGroups...)
-	switch {
-	case sc.Target == scenario.TargetKeepalived && rp != nil:
-		g = append(g, routeGroups(rp.Config.MonitorRouteGroups())...)
-	case sc.Target == scenario.TargetKeepalived && sc.RoutesPerVRID > 0:
-		g = append(g, routeGroups(kaconf.RouteGroups{IPv4Routes: sc.Family == 4, IPv6Routes: sc.Family == 6})...)
-	case sc.RoutesPerVRID > 0:
-		g = append(g, nlmon.RouteGroups...)
-	}
-	return g
-}
-
-// routeGroups is the netlink groups keepalived joins for rg.
-func routeGroups(rg kaconf.RouteGroups) []nlmon.Group {
-	var g []nlmon.Group
-	for _, x := range []struct {
-		joined bool
-		group  nlmon.Group
-	}{
-		{rg.IPv4Routes, nlmon.GroupIPv4Route}, {rg.IPv6Routes, nlmon.GroupIPv6Route},
-		{rg.IPv4Rules, nlmon.GroupIPv4Rule}, {rg.IPv6Rules, nlmon.GroupIPv6Rule},
-	} {
-		if x.joined {
-			g = append(g, x.group)
-		}
-	}
-	return g
-}
-
-// start opens the oracle, starts the peer, the subject (the engine or
-// an external target) with its monitor, and the sampler. On error it
-// stops what it started.
-func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Replay) (_ *runner, err error) {
-	r := &runner{sc: sc, lab: l, replay: rp, built: time.Now(), ctx: ctx, groups: groups(sc, rp), truth: map[uint32]bool{}, belief: map[uint32]bool{}, read: map[uint32]bool{}}
+// start opens the oracle, starts the peer, the daemon under test d with
+// its monitor, and the sampler. On error it stops what it started.
+func start(ctx context.Context, sc *scenario.Scenario, l *lab.Lab, rp *replay.Replay, d daemonUnderTest) (_ *runner, err error) {
+	r := &runner{sc: sc, lab: l, replay: rp, daemon: d, built: time.Now(), ctx: ctx, groups: d.groups(*sc, rp),
+		truth: map[uint32]bool{}, belief: map[uint32]bool{}, read: map[uint32]bool{}}
 	if rp != nil {
 		r.subjectSpecs, r.peerSpecs = replaySpecs(rp, l, lab.RoleSubject), replaySpecs(rp, l, lab.RolePeer)
 	} else {
-		r.subjectSpecs, r.peerSpecs = instanceSpecs(sc, l, lab.RoleSubject), instanceSpecs(sc, l, lab.RolePeer)
+		r.subjectSpecs, r.peerSpecs = instanceSpecs(*sc, l, lab.RoleSubject), instanceSpecs(*sc, l, lab.RolePeer)
 	}
 	for _, in := range l.Instances {
 		r.vmacs = append(r.vmacs, in.VMACIndex)
@@ -168,13 +116,11 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Rep
 		r.oracle.ChurnLink = l.Churn.Index
 	}
 	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: r.peerSpecs}
-	var wire *wireSubject
-	if sc.Target == scenario.TargetExec || sc.Target == scenario.TargetFRR {
-		if wire, err = newWireSubject(sc, l); err != nil {
+	if target.Of(sc.Target).Wire {
+		if r.wire, err = newWireSubject(*sc, l); err != nil {
 			return nil, err
 		}
-		peerCfg.Observe = wire.observe
-		r.wire = wire
+		peerCfg.Observe = r.wire.observe
 	}
 	if !sc.NoPeer {
 		if r.peer, err = vrrp.NewRouter(peerCfg); err != nil {
@@ -182,19 +128,11 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Rep
 		}
 		r.spawn(rctx, "peer router", r.peer.Run)
 	}
-	switch sc.Target {
-	case scenario.TargetKeepalived:
-		err = r.startKeepalived(rctx, sc, l)
-	case scenario.TargetExec:
-		err = r.startExec(rctx, sc, l, wire)
-	case scenario.TargetFRR:
-		err = r.startFRR(rctx, sc, l, wire)
-	default:
-		err = r.startBuiltin(rctx, sc, l)
-	}
+	w, err := d.start(rctx, r)
 	if err != nil {
 		return nil, err
 	}
+	r.watch(w)
 	r.win = &flap.Window{Oracle: r.oracle, Monitor: r.monitor, Marker: r.marker, Failed: r.failed,
 		Busy: fmt.Sprintf(" (consumer cost %v too high?)", sc.ConsumerCost)}
 	// An admin flap sets the subject's ends down; a carrier flap the
@@ -214,6 +152,23 @@ func start(ctx context.Context, sc scenario.Scenario, l *lab.Lab, rp *replay.Rep
 	slog.Info("monitor open", "target", sc.Target, "groups", m.Groups, "requested", m.Requested, "default", m.Default, "effective", m.Effective,
 		"force", m.Force, "capped", m.Capped, "policy", m.Policy, "cost", m.Cost)
 	return r, nil
+}
+
+// watch makes w what the run watches: the subject, the monitor under test
+// (the one it replaces is closed), its marker and its account of what it
+// read.
+func (r *runner) watch(w watched) {
+	r.subject, r.learn = w.subject, w.learn
+	if w.marker != nil {
+		if r.marker != nil {
+			r.marker.Close()
+		}
+		r.marker = w.marker
+		if r.win != nil {
+			r.win.Marker = w.marker
+		}
+	}
+	r.setMonitor(w.monitor)
 }
 
 // flapped is what a flap concerns.
@@ -278,26 +233,18 @@ func (r *runner) setMonitor(m monitorView) {
 	}
 }
 
-// setBuffer gives the monitor under test sc's buffer (sc.RcvBuf, forced
-// or not): the engine's socket is resized in place; keepalived or FRR is
-// restarted with the new value, and its new monitor found. An exec
-// target's buffer is its own.
-func (r *runner) setBuffer(ctx context.Context, sc scenario.Scenario) error {
-	r.sc = sc
-	switch sc.Target {
-	case scenario.TargetBuiltin:
-		return r.engine.SetRcvBuf(sc.RcvBuf, sc.Force)
-	case scenario.TargetKeepalived, scenario.TargetFRR:
-		if err := r.stopTarget(daemon.StopGrace); err != nil {
-			return fmt.Errorf("stop %s: %w", sc.Target, err)
-		}
-		if sc.Target == scenario.TargetFRR {
-			return r.startFRR(ctx, sc, r.lab, r.wire)
-		}
-		r.built = time.Now() // keepalived makes its VMACs anew
-		return r.startKeepalived(ctx, sc, r.lab)
+// setBuffer gives the monitor under test r.sc's buffer (set by the
+// session): the engine's socket is resized in place; an outside daemon is
+// restarted with it and its new monitor watched. restarted says it was.
+func (r *runner) setBuffer(ctx context.Context) (restarted bool, err error) {
+	w, err := r.daemon.setBuffer(ctx, r)
+	if err != nil {
+		return w != nil, err
 	}
-	return fmt.Errorf("%w: an exec target's buffer is its own: nlstress cannot change it", scenario.ErrInvalid)
+	if w != nil {
+		r.watch(*w)
+	}
+	return w != nil, nil
 }
 
 // closeMonitor closes what a monitor view holds (an external monitor's
@@ -313,7 +260,8 @@ func closeMonitor(m monitorView) {
 // (effective size, cap, the daemon's socket, the policy's work so far).
 func (r *runner) describeMonitor() *result.Monitor {
 	size, force, dflt := r.sc.MonitorBuffer()
-	m := &result.Monitor{Requested: int64(size), Force: force, Default: dflt, NoENOBUFS: r.sc.NoENOBUFS,
+	t := target.Of(r.sc.Target)
+	m := &result.Monitor{Requested: int64(size), Force: force, Default: dflt, Setting: t.Setting(int64(size), force, dflt), Owner: t.Owner, NoENOBUFS: r.sc.NoENOBUFS,
 		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost, TransitionCost: r.sc.TransitionCost, TrackCost: r.sc.TrackCost, SampleInterval: r.sc.SampleInterval}
 	for _, g := range r.groups {
 		m.Groups = append(m.Groups, g.String())
@@ -352,21 +300,19 @@ func (r *runner) failed() error {
 // stop stops everything and, with res, records the routers' final
 // counters.
 func (r *runner) stop(res *result.Result) error {
-	if res != nil && r.engine != nil {
+	if c, ok := r.daemon.(counted); ok && res != nil {
 		// Asked before it stops; a dead engine's failure is already the
 		// run's.
-		if c, err := r.engine.Counters(); err == nil {
+		if c, err := c.counters(); err == nil {
 			res.Subject = counters(c)
 		}
 	}
-	if r.stopTarget != nil {
-		grace := daemon.StopGrace
-		if r.ctx.Err() != nil {
-			grace = 0 // interrupted: the lab goes at once, and the daemon with it
-		}
-		if err := r.stopTarget(grace); err != nil {
-			r.fail(err)
-		}
+	grace := daemon.StopGrace
+	if r.ctx.Err() != nil {
+		grace = 0 // interrupted: the lab goes at once, and the daemon with it
+	}
+	if err := r.daemon.stop(grace); err != nil {
+		r.fail(err)
 	}
 	r.cancel()
 	r.wg.Wait()

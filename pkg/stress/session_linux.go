@@ -16,6 +16,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/preflight"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // Session is a built lab whose routers have converged, counting from a
@@ -47,14 +48,15 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 	if err := sc.Validate(); err != nil {
 		return nil, res, err
 	}
-	if err := checkTarget(sc); err != nil {
+	d, err := newDaemon(sc)
+	if err != nil {
 		return nil, res, err
 	}
 	rp, sc, err := loadReplay(sc)
 	if err != nil {
 		return nil, res, err
 	}
-	if err := checkFlapInterfaces(sc, rp); err != nil {
+	if err := checkFlapInterfaces(labSpec(d, sc, rp), sc.FlapInterfaces); err != nil {
 		return nil, res, err
 	}
 	if err := preflight.Check(preflight.Needs{Macvlan: sc.VMAC}); err != nil {
@@ -83,7 +85,7 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 
 	s := &Session{sc: sc, t0: time.Now()}
 	s.unlimit = limitHarness(sc)
-	l, err := lab.Build(ctx, labSpec(sc, rp))
+	l, err := lab.Build(ctx, labSpec(d, sc, rp))
 	if err != nil {
 		s.unlimit()
 		if ctx.Err() != nil && !errors.Is(err, lab.ErrTeardown) {
@@ -93,14 +95,14 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 	}
 	s.lab = l
 	res.Lab = describe(l)
-	if sc.Target == scenario.TargetKeepalived && sc.VMAC {
-		res.Lab.VMACs = res.Lab.Instances // keepalived's own (use_vmac)
+	if target.Of(sc.Target).OwnVMACs && sc.VMAC {
+		res.Lab.VMACs = res.Lab.Instances // the daemon's own (keepalived's use_vmac)
 	}
 	res.Lab.BuildTime = time.Since(s.t0)
 	s.res = res
 	slog.Info("lab built", "run", l.RunID, "instances", res.Lab.Instances, "vmacs", res.Lab.VMACs, "took", res.Lab.BuildTime.Round(time.Millisecond))
 
-	if s.r, err = start(ctx, sc, l, rp); err == nil {
+	if s.r, err = start(ctx, &s.sc, l, rp, d); err == nil {
 		s.res.Monitor = s.r.describeMonitor()
 		s.res.Lab.Flapped, s.res.Lab.FlappedInstances = s.r.links.Names, len(s.r.flapped.instances)
 		if rp != nil {
@@ -156,7 +158,9 @@ func (s *Session) Flap(ctx context.Context) (result.Flap, error) {
 	if err != nil {
 		return f, fmt.Errorf("flap %d: %w", k, err)
 	}
-	s.r.daemonReport(&f)
+	if d, ok := s.r.daemon.(flapReporter); ok {
+		d.afterFlap(&f)
+	}
 	for _, x := range f.Exited {
 		slog.Error("the daemon under test died", "flap", k, "daemon", x.Daemon, "pid", x.PID, "status", x.Status, "last_words", x.LastWords)
 	}
@@ -175,10 +179,11 @@ func (s *Session) Flap(ctx context.Context) (result.Flap, error) {
 // effective size the kernel granted.
 func (s *Session) SetBuffer(ctx context.Context, size bytesize.Size) (int64, error) {
 	s.sc.RcvBuf, s.sc.Force = size, true
-	if err := s.r.setBuffer(ctx, s.sc); err != nil {
+	restarted, err := s.r.setBuffer(ctx)
+	if err != nil {
 		return 0, fmt.Errorf("set the monitor's buffer to %d: %w", size, err)
 	}
-	if s.sc.Outside() { // restarted (an exec target's buffer cannot be set)
+	if restarted {
 		if err := s.settle(ctx, false); err != nil {
 			return 0, fmt.Errorf("after restarting %s with buffer %d: %w", s.sc.Target, size, err)
 		}
@@ -249,7 +254,7 @@ func (s *Session) finish() {
 	totals.RunTime = time.Since(s.t0)
 	res.Totals = &totals
 	res.Monitor = s.r.describeMonitor() // again: the policy's work is counted now
-	rec := result.Recommend(totals.LargestStorm, result.DefaultMargin, res.Monitor.Effective)
+	rec := result.Recommend(totals.LargestStorm, result.DefaultMargin, res.Monitor.Effective, target.Of(s.sc.Target).Paste)
 	res.Recommendation = &rec
 	v := result.Judge(totals, res.Flaps, *res.Monitor)
 	res.Verdict = &v

@@ -68,7 +68,7 @@ func soakEngineVsKeepalived(b *testing.B, n int, interval time.Duration) {
 	roottest.RequireKeepalived(b)
 	sc := scenario.Default()
 	sc.VRIDs, sc.AdvertInterval, sc.Version = n, interval, 3
-	l, err := lab.Build(context.Background(), labSpec(sc, nil))
+	l, err := lab.Build(context.Background(), labSpec(&engineTarget{}, sc, nil))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,15 +6,19 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/nlstress/nlstress/pkg/engineproc"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/replay"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"github.com/nlstress/nlstress/pkg/target"
+	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
 // engineMonitor is the engine's monitor, in the engine's own process: its
@@ -78,33 +82,66 @@ func (m *engineMonitor) describe(d *result.Monitor) {
 	}
 }
 
-// startBuiltin starts the engine as the subject, in a process of its own
-// in the subject's namespace, with the monitor under test.
-func (r *runner) startBuiltin(ctx context.Context, sc scenario.Scenario, l *lab.Lab) error {
-	size, force, _ := sc.MonitorBuffer()
-	dir := filepath.Join(l.Dir(), "engine")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("engine: %w", err)
-	}
-	e, err := engineproc.Start(l.Subject.NS, dir, engineproc.Spec{Instances: r.subjectSpecs, Groups: r.groups,
-		RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS, Cost: sc.ConsumerCost, Policy: sc.OnOverrun, TransitionCost: sc.TransitionCost, TrackCost: sc.TrackCost})
-	if err != nil {
-		return err
-	}
-	r.stopTarget = e.Stop
-	if r.marker, err = nlmon.OpenMarker(l.Subject.NS.Fd()); err != nil {
-		return err
-	}
-	r.subject, r.engine = e, e
-	r.learn = r.learnFromEngine(e)
-	r.setMonitor(&engineMonitor{e: e, fd: -1})
-	r.spawn(ctx, "subject engine", e.Watch)
-	return nil
+func init() {
+	targets[target.Builtin] = func(scenario.Scenario) (daemonUnderTest, error) { return &engineTarget{}, nil }
 }
 
-// learnFromEngine brings belief up to date from what the engine's monitor
-// read since the last phase.
-func (r *runner) learnFromEngine(e *engineproc.Engine) func() error {
+// engineTarget is nlstress's own engine as the subject, in a process of
+// its own in the subject's namespace, with the monitor under test.
+type engineTarget struct {
+	e *engineproc.Engine
+}
+
+// labSpec makes the engine's IPv4 VMACs as keepalived makes its own,
+// without IPv6.
+func (*engineTarget) labSpec(sc scenario.Scenario) lab.Spec {
+	s := baseLab(sc, sc.VMAC)
+	s.VMACNoIPv6 = sc.VMAC && sc.Family != 6
+	return s
+}
+
+func (*engineTarget) groups(sc scenario.Scenario, _ *replay.Replay) []nlmon.Group {
+	return linkGroups(sc)
+}
+
+func (t *engineTarget) start(ctx context.Context, r *runner) (watched, error) {
+	size, force, _ := r.sc.MonitorBuffer()
+	dir := filepath.Join(r.lab.Dir(), "engine")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return watched{}, fmt.Errorf("engine: %w", err)
+	}
+	sc := r.sc
+	e, err := engineproc.Start(r.lab.Subject.NS, dir, engineproc.Spec{Instances: r.subjectSpecs, Groups: r.groups,
+		RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS, Cost: sc.ConsumerCost, Policy: sc.OnOverrun, TransitionCost: sc.TransitionCost, TrackCost: sc.TrackCost})
+	if err != nil {
+		return watched{}, err
+	}
+	t.e = e
+	marker, err := nlmon.OpenMarker(r.lab.Subject.NS.Fd())
+	if err != nil {
+		return watched{}, err
+	}
+	r.spawn(ctx, "subject engine", e.Watch)
+	return watched{subject: e, monitor: &engineMonitor{e: e, fd: -1}, marker: marker, learn: learnFromEngine(r, e)}, nil
+}
+
+// setBuffer resizes the engine's monitor socket in place.
+func (t *engineTarget) setBuffer(_ context.Context, r *runner) (*watched, error) {
+	return nil, t.e.SetRcvBuf(r.sc.RcvBuf, r.sc.Force)
+}
+
+func (t *engineTarget) stop(grace time.Duration) error {
+	if t.e == nil {
+		return nil
+	}
+	return t.e.Stop(grace)
+}
+
+func (t *engineTarget) counters() (vrrp.Counters, error) { return t.e.Counters() }
+
+// learnFromEngine returns a learn function that brings r's belief up to
+// date from what the engine's monitor read since the last phase.
+func learnFromEngine(r *runner, e *engineproc.Engine) func() error {
 	return func() error {
 		got, err := e.Links()
 		if err != nil {

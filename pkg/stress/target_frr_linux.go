@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,20 +14,53 @@ import (
 	"github.com/nlstress/nlstress/pkg/frr"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/replay"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"github.com/nlstress/nlstress/pkg/target"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
-// startFRR starts FRR's zebra and vrrpd as the subject. The lab made the
+func init() {
+	targets[target.FRR] = func(scenario.Scenario) (daemonUnderTest, error) {
+		if _, _, err := frr.Binaries(""); err != nil {
+			return nil, err
+		}
+		return &frrTarget{}, nil
+	}
+}
+
+// frrTarget is FRR's zebra and vrrpd as the subject. The lab makes the
 // macvlans vrrpd needs (bridge mode, random link-local, the instance's
-// virtual addresses on each); startFRR writes one "vrrp N" per instance and runs zebra with --nl-bufsize from
-// the scenario. The monitor under test is zebra's listening socket, found
-// through sockdiag; what zebra believes of the links is read from its vty
-// after each phase.
-func (r *runner) startFRR(ctx context.Context, sc scenario.Scenario, l *lab.Lab, wire *wireSubject) error {
-	dir := filepath.Join(l.Dir(), "frr")
+// virtual addresses on each); the target writes one "vrrp N" per instance
+// and runs zebra with --nl-bufsize from the scenario. The monitor under
+// test is zebra's listening socket, found through sockdiag; what zebra
+// believes of the links is read from its vty after each phase.
+type frrTarget struct {
+	p *frr.Process
+	// zebraLog is how much of zebra's log the flaps have read.
+	zebraLog int
+}
+
+// labSpec makes the macvlans vrrpd needs, whatever --vmac says.
+func (*frrTarget) labSpec(sc scenario.Scenario) lab.Spec {
+	s := baseLab(sc, true)
+	s.VMACMode, s.VMACRandomLinkLocal, s.VMACVIPs = lab.MacvlanBridge, true, sc.VIPsPerVRID
+	return s
+}
+
+// groups are zebra's listening socket's.
+func (*frrTarget) groups(scenario.Scenario, *replay.Replay) []nlmon.Group {
+	return append([]nlmon.Group(nil), nlmon.ZebraGroups...)
+}
+
+func (t *frrTarget) start(ctx context.Context, r *runner) (watched, error) {
+	sc, l := r.sc, r.lab
+	dir, err := runDir(l, "frr")
+	if err != nil {
+		return watched{}, err
+	}
 	var ins []frr.Instance
 	for i, s := range r.subjectSpecs {
 		ins = append(ins, frr.Instance{Interface: l.Interfaces[l.Instances[i].Interface].Name, VRID: s.Config.VRID,
@@ -38,54 +70,59 @@ func (r *runner) startFRR(ctx context.Context, sc scenario.Scenario, l *lab.Lab,
 	if size, _, dflt := sc.MonitorBuffer(); !dflt {
 		opt.NLBufSize = int64(size)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("FRR's run directory: %w", err)
-	}
 	p, err := frr.Start(l.Subject.NS, opt)
 	if errors.Is(err, frr.ErrOverrun) {
 		// Not a failure to run FRR: zebra cannot take this buffer.
-		return fmt.Errorf("%w: FAIL: %w", result.ErrFinding, err)
+		return watched{}, fmt.Errorf("%w: FAIL: %w", result.ErrFinding, err)
 	}
 	if err != nil {
-		return err
+		return watched{}, err
 	}
-	r.frr, r.stopTarget, r.zebraLog = p, p.Stop, 0
+	t.p, t.zebraLog = p, 0
 	zebra := p.Zebra.PID()
 	// zebra has two sockets with groups: "netlink-dp-in" (addresses and
 	// netconf, for its dataplane thread) and "netlink-listen", which
 	// alone takes links (and routes, neighbours, rules): the one that
 	// tells vrrpd a link's state.
-	sock, err := findMonitorSocket(ctx, l.Subject.NS.Fd(), func(s sockdiag.Socket) bool {
+	m, err := watchOutside(ctx, l, fmt.Sprintf("zebra (pid %d)", zebra), func(s sockdiag.Socket) bool {
 		return s.PID == zebra && slices.Contains(s.Groups, uint32(nlmon.GroupLink)) && slices.Contains(s.Groups, uint32(nlmon.GroupIPv4Route))
-	}, p.Zebra.Exited())
-	switch {
-	case errors.Is(err, errTargetExited):
+	}, p.Zebra.Exited(), result.PolicyZebra, func() error {
 		if x := frrExits(p); len(x) > 0 && strings.Contains(x[0].LastWords, "recvmsg overrun") {
 			return fmt.Errorf("%w: FAIL: %w: %w: %s at start-up", result.ErrFinding, frr.ErrStart, frr.ErrOverrun, x[0])
 		}
 		return fmt.Errorf("%w: zebra exited: %s", frr.ErrStart, daemon.Head(p.Log("zebra"), 5))
-	case err != nil:
-		return fmt.Errorf("zebra (pid %d): %w", zebra, err)
+	})
+	if err != nil {
+		return watched{}, err
 	}
-	fs := &frrSubject{wire: wire, p: p, poll: max(wire.poll, frrPoll), family: sc.Family}
+	m.exited = p.Zebra.Exited()
+	fs := &frrSubject{wire: r.wire, p: p, poll: max(r.wire.poll, frrPoll), family: sc.Family}
 	for i, in := range l.Instances {
 		fs.keys = append(fs.keys, routerKey{l.Interfaces[in.Interface].Name, r.subjectSpecs[i].Config.VRID})
 	}
-	r.subject = fs
-	r.learn = r.learnFromZebra(p)
-	m, err := newExternalMonitor(l.Subject.NS.Fd(), sock, result.PolicyZebra)
-	if err != nil {
-		return err
+	return watched{subject: fs, monitor: m, learn: learnFromZebra(r, p)}, nil
+}
+
+// setBuffer restarts zebra and vrrpd with the new --nl-bufsize.
+func (t *frrTarget) setBuffer(ctx context.Context, r *runner) (*watched, error) {
+	if err := t.stop(daemon.StopGrace); err != nil {
+		return nil, fmt.Errorf("stop FRR: %w", err)
 	}
-	m.exited = p.Zebra.Exited()
-	r.setMonitor(m)
-	return nil
+	w, err := t.start(ctx, r)
+	return &w, err
+}
+
+func (t *frrTarget) stop(grace time.Duration) error {
+	if t.p == nil {
+		return nil
+	}
+	return t.p.Stop(grace)
 }
 
 // learnFromZebra returns a learn function that reads zebra's belief of
 // every link from its vty ("show interface json"). Once zebra is dead
 // its belief is frozen where it died.
-func (r *runner) learnFromZebra(p *frr.Process) func() error {
+func learnFromZebra(r *runner, p *frr.Process) func() error {
 	return func() error {
 		select {
 		case <-p.Zebra.Exited():
@@ -103,20 +140,16 @@ func (r *runner) learnFromZebra(p *frr.Process) func() error {
 	}
 }
 
-// daemonReport adds to a flap what an outside daemon said and did: for
-// FRR, zebra's overrun lines since the last flap and the daemons found
-// dead.
-func (r *runner) daemonReport(f *result.Flap) {
-	if r.frr == nil {
-		return
-	}
-	log := r.frr.Log("zebra")
-	if len(log) >= r.zebraLog {
+// afterFlap adds zebra's overrun lines since the last flap and the FRR
+// daemons found dead.
+func (t *frrTarget) afterFlap(f *result.Flap) {
+	log := t.p.Log("zebra")
+	if len(log) >= t.zebraLog {
 		// A line still being written is read with the next flap.
-		f.Overruns = frr.Overruns(log[r.zebraLog:])
-		r.zebraLog = strings.LastIndexByte(log, '\n') + 1
+		f.Overruns = frr.Overruns(log[t.zebraLog:])
+		t.zebraLog = strings.LastIndexByte(log, '\n') + 1
 	}
-	f.Exited = frrExits(r.frr)
+	f.Exited = frrExits(t.p)
 }
 
 // frrExits are the FRR daemons found dead, each with its last log line.
@@ -227,10 +260,4 @@ func frrState(s string) vrrp.State {
 		return vrrp.Backup
 	}
 	return vrrp.Initialize
-}
-
-// lastLine is the last non-empty line of s.
-func lastLine(s string) string {
-	lines := strings.Split(strings.TrimSpace(s), "\n")
-	return strings.TrimSpace(lines[len(lines)-1])
 }

@@ -1,0 +1,282 @@
+package stress
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/daemon"
+	"github.com/nlstress/nlstress/pkg/kaconf"
+	"github.com/nlstress/nlstress/pkg/keepalived"
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/replay"
+	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"github.com/nlstress/nlstress/pkg/target"
+	"github.com/nlstress/nlstress/pkg/vrrp"
+)
+
+func init() { targets[target.Keepalived] = newKeepalivedTarget }
+
+// keepalivedTarget is a real keepalived as the subject, with a
+// configuration equivalent to the scenario or the user's own, replayed.
+// keepalived creates its own VMACs (use_vmac); its monitor is found
+// through sockdiag.
+type keepalivedTarget struct {
+	// bin is the binary; extra the lines of --keepalived-conf-extra, read
+	// once.
+	bin, extra string
+	p          *keepalived.Process
+}
+
+// newKeepalivedTarget checks the binary and reads the extra lines.
+func newKeepalivedTarget(sc scenario.Scenario) (daemonUnderTest, error) {
+	if _, err := keepalived.Binary(sc.KeepalivedBin); err != nil {
+		return nil, err
+	}
+	k := &keepalivedTarget{bin: sc.KeepalivedBin}
+	if sc.KeepalivedConfExtra != "" {
+		b, err := os.ReadFile(sc.KeepalivedConfExtra)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --keepalived-conf-extra: %w", scenario.ErrInvalid, err)
+		}
+		k.extra = string(b)
+	}
+	return k, nil
+}
+
+// labSpec has no VMACs: keepalived makes its own.
+func (*keepalivedTarget) labSpec(sc scenario.Scenario) lab.Spec { return baseLab(sc, false) }
+
+// groups are keepalived's link and address groups and the route and rule
+// groups it joins for its configuration: a replayed one as kaconf reads
+// it; nlstress's own writes tracked virtual routes of the lab's family.
+func (*keepalivedTarget) groups(sc scenario.Scenario, rp *replay.Replay) []nlmon.Group {
+	g := append([]nlmon.Group(nil), nlmon.KeepalivedGroups...)
+	switch {
+	case rp != nil:
+		g = append(g, routeGroups(rp.Config.MonitorRouteGroups())...)
+	case sc.RoutesPerVRID > 0:
+		g = append(g, routeGroups(kaconf.RouteGroups{IPv4Routes: sc.Family == 4, IPv6Routes: sc.Family == 6})...)
+	}
+	return g
+}
+
+// routeGroups is the netlink groups keepalived joins for rg.
+func routeGroups(rg kaconf.RouteGroups) []nlmon.Group {
+	var g []nlmon.Group
+	for _, x := range []struct {
+		joined bool
+		group  nlmon.Group
+	}{
+		{rg.IPv4Routes, nlmon.GroupIPv4Route}, {rg.IPv6Routes, nlmon.GroupIPv6Route},
+		{rg.IPv4Rules, nlmon.GroupIPv4Rule}, {rg.IPv6Rules, nlmon.GroupIPv6Rule},
+	} {
+		if x.joined {
+			g = append(g, x.group)
+		}
+	}
+	return g
+}
+
+func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error) {
+	dir, err := runDir(r.lab, "keepalived")
+	if err != nil {
+		return watched{}, err
+	}
+	// With no --rcvbuf, no rcv_bufs lines: keepalived's own default (or,
+	// replayed, the configuration's own lines).
+	global := keepalived.Global{RouterID: "nls-" + r.lab.RunID, Extra: k.extra}
+	size, force, dflt := r.sc.MonitorBuffer()
+	if !dflt {
+		global.RcvBuf, global.Force = int64(size), force
+	}
+	opt := keepalived.Options{Bin: k.bin, Dir: dir, Global: global, LogConsole: r.sc.KeepalivedLog == scenario.LogConsole}
+	var names, vmacs []string
+	if rp := r.replay; rp != nil {
+		names = rp.Names()
+		for _, in := range rp.Instances {
+			vmacs = append(vmacs, in.VMAC)
+		}
+		opt.Conf = rp.Render(keepalived.FIFO(dir), replay.Buffer{Set: !dflt, Bytes: int64(size), Force: force})
+		opt.Checked = func(complaints string) {
+			w := "keepalived -t fails on the file but keepalived runs it, as in production; it said: " + rp.Explain(complaints)
+			slog.Warn(w)
+			rp.Warn(w)
+		}
+	} else {
+		names, vmacs, opt.Instances = generated(*r.sc, r.lab, r.subjectSpecs)
+	}
+	p, err := keepalived.Start(r.lab.Subject.NS, opt)
+	if err != nil {
+		if r.replay != nil {
+			return watched{}, explained{msg: r.replay.Explain(err.Error()), err: err}
+		}
+		return watched{}, err
+	}
+	k.p = p
+	// Its monitor is the VRRP process's rtnetlink socket that joined
+	// groups (its command socket joins none).
+	m, err := watchOutside(ctx, r.lab, fmt.Sprintf("keepalived (pid %d)", p.VRRPPID()), func(s sockdiag.Socket) bool { return s.PID == p.VRRPPID() },
+		p.Exited(), "none (keepalived)", func() error { return fmt.Errorf("%w: it exited: %s", keepalived.ErrStart, p.LogHead(5)) })
+	if err != nil {
+		return watched{}, err
+	}
+	w := watched{subject: newKeepalivedSubject(p, names), monitor: m}
+	if opt.LogConsole {
+		w.learn = learnFromLog(r, p, vmacs)
+	}
+	return w, nil
+}
+
+// setBuffer restarts keepalived with the new buffer; it makes its VMACs
+// anew, so the lab counts as built from then.
+func (k *keepalivedTarget) setBuffer(ctx context.Context, r *runner) (*watched, error) {
+	if err := k.stop(daemon.StopGrace); err != nil {
+		return nil, fmt.Errorf("stop keepalived: %w", err)
+	}
+	r.built = time.Now()
+	w, err := k.start(ctx, r)
+	return &w, err
+}
+
+func (k *keepalivedTarget) stop(grace time.Duration) error {
+	if k.p == nil {
+		return nil
+	}
+	return k.p.Stop(grace)
+}
+
+// reload sends keepalived SIGHUP.
+func (k *keepalivedTarget) reload() error { return k.p.Reload() }
+
+// learnFromLog returns a learn function that reads what keepalived logged
+// since its last call and records its "Netlink reports" lines as what its
+// monitor believes. keepalived logs a link only when its belief changes,
+// which is all missed needs. The first call (after convergence: keepalived
+// has made its VMACs) also finds the subject's links by name, VMACs
+// included; this keepalived keeps them until it stops.
+func learnFromLog(r *runner, p *keepalived.Process, vmacs []string) func() error {
+	var off int64
+	var byName map[string]uint32
+	return func() error {
+		if byName == nil {
+			links, err := r.lab.Subject.Conn.Link.List()
+			if err != nil {
+				return fmt.Errorf("list the subject's links: %w", err)
+			}
+			byName = make(map[string]uint32, len(links))
+			for _, l := range links {
+				if l.Attributes != nil {
+					byName[l.Attributes.Name] = l.Index
+				}
+			}
+			for i, name := range vmacs {
+				if name != "" {
+					r.vmacs[i] = byName[name]
+				}
+			}
+		}
+		text, err := p.LogFrom(off)
+		if err != nil {
+			return err
+		}
+		// A line still being written waits for the next call.
+		text = text[:strings.LastIndexByte(text, '\n')+1]
+		off += int64(len(text))
+		for _, rep := range keepalived.LinkReports(text) {
+			if idx, ok := byName[rep.Interface]; ok {
+				r.believe(idx, rep.Up)
+			}
+		}
+		return nil
+	}
+}
+
+// explained is an error whose text points into the user's configuration
+// rather than into the one the lab rendered from it.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e explained) Error() string { return e.msg }
+func (e explained) Unwrap() error { return e.err }
+
+// generated is the configuration nlstress writes for a scenario: the
+// instances' names, their VMACs' names, and the instances.
+func generated(sc scenario.Scenario, l *lab.Lab, specs []vrrp.InstanceSpec) (names, vmacs []string, instances []keepalived.Instance) {
+	for i, s := range specs {
+		in := l.Instances[i]
+		name := keepalived.InstanceName(i)
+		ki := keepalived.Instance{
+			Name: name, Interface: l.Interfaces[in.Interface].Name, VRID: s.Config.VRID, Priority: s.Config.Priority,
+			Version: sc.Version, Interval: sc.AdvertInterval, VIPs: s.Config.Addrs, Routes: s.Routes, Via: s.RouteGateway,
+		}
+		if sc.VMAC {
+			ki.VMAC = lab.VMACName(in.Interface, in.VRID)
+		}
+		names, vmacs, instances = append(names, name), append(vmacs, ki.VMAC), append(instances, ki)
+	}
+	return names, vmacs, instances
+}
+
+// keepalivedSubject sees keepalived's instances through its notify FIFO.
+type keepalivedSubject struct {
+	p     *keepalived.Process
+	names []string
+	index map[string]int // name → instance
+}
+
+func newKeepalivedSubject(p *keepalived.Process, names []string) *keepalivedSubject {
+	k := &keepalivedSubject{p: p, names: names, index: make(map[string]int, len(names))}
+	for i, n := range names {
+		k.index[n] = i
+	}
+	return k
+}
+
+// state maps keepalived's state names to the engine's.
+func state(s string) vrrp.State {
+	switch s {
+	case "MASTER":
+		return vrrp.Master
+	case "BACKUP":
+		return vrrp.Backup
+	case "FAULT":
+		return vrrp.Fault
+	}
+	return vrrp.Initialize
+}
+
+func (k *keepalivedSubject) WaitAll(ctx context.Context, s vrrp.State) error {
+	return k.p.WaitAll(ctx, k.names, s.String())
+}
+
+func (k *keepalivedSubject) States() []vrrp.State {
+	names := k.p.States(k.names)
+	out := make([]vrrp.State, len(names))
+	for i, n := range names {
+		out[i] = state(n)
+	}
+	return out
+}
+
+func (k *keepalivedSubject) Transitions() []vrrp.Transition {
+	last := map[int]vrrp.State{}
+	var out []vrrp.Transition
+	for _, n := range k.p.History() {
+		i, ok := k.index[n.Instance]
+		if !ok {
+			continue
+		}
+		to := state(n.State)
+		out = append(out, vrrp.Transition{At: n.At, Instance: i, From: last[i], To: to})
+		last[i] = to
+	}
+	return out
+}
