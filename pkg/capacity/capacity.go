@@ -8,7 +8,8 @@
 // bound and the whole-storm bound, plus a margin. It fits lines through
 // the results so that users can extrapolate to counts they did not run.
 //
-// It is pure: labs are opened by the function it is given.
+// It builds nothing itself: labs are opened by the function it is given.
+// Resolve reads a replayed keepalived.conf for its instance count.
 package capacity
 
 import (
@@ -130,14 +131,27 @@ type Report struct {
 // total, and the probe the flap belongs to.
 type Progress func(done, total int, p Probe)
 
-// resolved says bisection is close enough: within 5 % or 1 KiB.
+// bisectTolerance is how close bisection brings the two bounds, as a
+// fraction of the lower one, before the confirmation series takes over:
+// 5 %, finer than the flap-to-flap spread of a storm near the threshold.
+// bisectFloor is the absolute closeness at which it stops whatever the
+// fraction: one page of the socket's memory.
+const (
+	bisectTolerance = 0.05
+	bisectFloor     = bytesize.KiB
+)
+
+// resolved says bisection is close enough: within bisectTolerance or
+// bisectFloor.
 func resolved(lo, hi bytesize.Size) bool {
-	return hi-lo <= bytesize.KiB || float64(hi) <= float64(lo)*1.05
+	return hi-lo <= bisectFloor || float64(hi) <= float64(lo)*(1+bisectTolerance)
 }
 
-// Estimate is the number of flaps a sweep is expected to take.
+// Estimate is the number of flaps a sweep is expected to take: per VRID
+// count, the two ends, the bisection's steps down to bisectTolerance, and
+// the confirmation series.
 func Estimate(sw scenario.Sweep) int {
-	steps := int(math.Ceil(math.Log2(float64(sw.RcvBufMax)/float64(sw.RcvBufMin)/0.05))) + 1
+	steps := int(math.Ceil(math.Log2(float64(sw.RcvBufMax)/float64(sw.RcvBufMin)/bisectTolerance))) + 1
 	return len(sw.VRIDs) * (2 + steps + sw.Confirm)
 }
 

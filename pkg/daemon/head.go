@@ -1,5 +1,5 @@
 // Package daemon starts, watches and stops an outside daemon (keepalived,
-// an --target exec command, FRR next) inside a lab namespace: in its own
+// FRR's zebra and vrrpd, an --target exec command) inside a lab namespace: in its own
 // process group, with its output in a log file, stopped with SIGTERM and
 // then SIGKILL under a deadline on every exit path.
 package daemon

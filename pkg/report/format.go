@@ -4,11 +4,11 @@
 package report
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -91,11 +91,4 @@ func paste(ew *errWriter, f Format, indent string, lines []string) {
 }
 
 // JSON writes v as indented JSON followed by a newline.
-func JSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("render json: %w", err)
-	}
-	return nil
-}
+func JSON(w io.Writer, v any) error { return result.WriteJSON(w, v) }

@@ -12,14 +12,19 @@ import (
 // Save writes r as indented JSON to path, atomically and only over a
 // regular file (see package outfile).
 func Save(path string, r Result) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return fmt.Errorf("save result: %w", err)
+	return outfile.Write(path, func(w io.Writer) error { return WriteJSON(w, r) })
+}
+
+// WriteJSON writes v as JSON indented by two spaces, ending in a newline:
+// the one form of every JSON document nlstress writes (results, sweeps,
+// reports on stdout).
+func WriteJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
 	}
-	return outfile.Write(path, func(w io.Writer) error {
-		_, err := w.Write(append(b, '\n'))
-		return err
-	})
+	return nil
 }
 
 // Load reads a result saved by Save. A result of a schema version before

@@ -7,6 +7,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/churn"
 	"github.com/nlstress/nlstress/pkg/stats"
 	"github.com/nlstress/nlstress/pkg/target"
+	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
 // Verdict statuses.
@@ -203,7 +204,8 @@ type Monitor struct {
 	// SampleInterval is how often the queue was sampled for its peak; 0:
 	// not sampled, so peak_queue is unknown (0).
 	SampleInterval time.Duration `json:"sample_interval_ns"`
-	// External says the monitor is an external daemon's (keepalived),
+	// External says the monitor is an outside daemon's (keepalived,
+	// zebra, an exec target's),
 	// watched from outside: received is inferred and its ENOBUFS are not
 	// visible. PID and Inode name its socket.
 	External bool   `json:"external,omitempty"`
@@ -279,20 +281,6 @@ type Verdict struct {
 	Line   string `json:"line"`
 }
 
-// RouterCounters are one VRRP router's totals over the run.
-type RouterCounters struct {
-	AdvertsSent     uint64            `json:"adverts_sent"`
-	AdvertsReceived uint64            `json:"adverts_received"`
-	SendErrors      uint64            `json:"send_errors"`
-	Discarded       map[string]uint64 `json:"discarded,omitempty"`
-	// AddrListMismatch counts VRRPv3 adverts processed although their
-	// address list differs from the configured one (RFC 5798 §7.1).
-	AddrListMismatch uint64 `json:"addr_list_mismatch"`
-	Transitions      uint64 `json:"transitions"`
-	// NetlinkRequests are the router's own VIP and route changes;
-	// NetlinkESRCH those that failed with "No such process".
-	NetlinkRequests uint64 `json:"netlink_requests"`
-	NetlinkErrors   uint64 `json:"netlink_errors"`
-	NetlinkESRCH    uint64 `json:"netlink_esrch"`
-	LinkEvents      uint64 `json:"link_events"`
-}
+// RouterCounters are one VRRP router's totals over the run: the router's
+// own counters, one definition for both (package vrrp's).
+type RouterCounters = vrrp.Counters

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nlstress/nlstress/pkg/target"
 	"github.com/nlstress/nlstress/pkg/stats"
+	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // DefaultMargin is the head-room a recommendation adds above the largest

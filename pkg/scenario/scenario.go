@@ -1,7 +1,7 @@
 // Package scenario describes one stress run: how many VRRP instances, on
 // what kind of lab, with which monitor buffer, consumer model and flaps. It
-// is pure: it validates and fills in defaults, and never touches the
-// system. Package stress runs it.
+// validates and fills in defaults, and reads scenario files (Load); it
+// never changes the system. Package stress runs it.
 package scenario
 
 import (
@@ -326,12 +326,23 @@ func (s Scenario) MasterDownInterval(priority uint8) time.Duration {
 	return vrrp.MasterDownInterval(s.Version, priority, s.AdvertInterval)
 }
 
-// Recovery is the effective recovery timeout.
+// PeerPriority is the priority of the lab's peer router, below the
+// subject's, so that the subject preempts it back after a flap.
+const PeerPriority = 100
+
+// Recovery is the effective recovery timeout: the user's, or three of the
+// peer's Master_Down_Intervals (RFC 5798 §6.1: the longest a recovered
+// subject's first advert can take to matter) and 5 s for a loaded host.
 func (s Scenario) Recovery() time.Duration {
 	if s.RecoveryTimeout > 0 {
 		return s.RecoveryTimeout
 	}
-	return 3*s.MasterDownInterval(100) + 5*time.Second
+	return 3*s.MasterDownInterval(PeerPriority) + 5*time.Second
+}
+
+// minInterfaces is the fewest interfaces that hold s.VRIDs instances.
+func (s Scenario) minInterfaces() int {
+	return (s.VRIDs + lab.InstancesPerInterface - 1) / lab.InstancesPerInterface
 }
 
 // Validate reports the first impossible value as a one-line error wrapping
@@ -381,8 +392,9 @@ func (s Scenario) Validate() error {
 		return fieldErr("harness_procs", itoa(s.HarnessProcs), "want 0 (every CPU) to 64")
 	case s.FlapMode != FlapAdmin && s.FlapMode != FlapCarrier:
 		return fieldErr("flap_mode", strconv.Quote(string(s.FlapMode)), "want admin or carrier")
-	case s.Interfaces != 0 && (s.Interfaces < (s.VRIDs+254)/255 || s.Interfaces > min(MaxInterfaces, s.VRIDs)):
-		return fieldErr("interfaces", itoa(s.Interfaces), "with %d VRIDs want %d to %d (at most 255 VRIDs on one interface, at least one)", s.VRIDs, (s.VRIDs+254)/255, min(MaxInterfaces, s.VRIDs))
+	case s.Interfaces != 0 && (s.Interfaces < s.minInterfaces() || s.Interfaces > min(MaxInterfaces, s.VRIDs)):
+		return fieldErr("interfaces", itoa(s.Interfaces), "with %d VRIDs want %d to %d (at most %d VRIDs on one interface, at least one)",
+			s.VRIDs, s.minInterfaces(), min(MaxInterfaces, s.VRIDs), lab.InstancesPerInterface)
 	case s.FlapPattern.Validate() != nil:
 		return fieldErr("flap_pattern", s.FlapPattern.String(), "%v", s.FlapPattern.Validate())
 	case s.FlapPattern.Daemon() && s.FlapInterfaces != "" && s.FlapInterfaces != "all":

@@ -31,7 +31,7 @@ func (s Scenario) StormBound() int64 {
 	if s.VMAC {
 		per += boundPerVMAC
 	}
-	interfaces := int64(max(s.Interfaces, (s.VRIDs+254)/255))
+	interfaces := int64(max(s.Interfaces, s.minInterfaces()))
 	return int64(s.VRIDs)*per + interfaces*boundPerInterface
 }
 

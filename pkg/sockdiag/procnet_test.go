@@ -1,6 +1,7 @@
 package sockdiag
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -41,6 +42,28 @@ func TestParseProcNetlinkRejects(t *testing.T) {
 func FuzzParseProcNetlink(f *testing.F) {
 	f.Add(procSample)
 	f.Fuzz(func(t *testing.T, s string) {
-		_, _ = ParseProcNetlink(strings.NewReader(s))
+		got, err := ParseProcNetlink(strings.NewReader(s))
+		if err != nil {
+			if got != nil {
+				t.Fatalf("an error (%v) with %d entries: a failed parse returns none", err, len(got))
+			}
+			return
+		}
+		// Every entry is one line of ten fields after the header, and
+		// its numbers print back to what the line said.
+		lines := 0
+		for i, l := range strings.Split(s, "\n") {
+			if i > 0 && len(strings.Fields(l)) > 0 {
+				lines++
+			}
+		}
+		if len(got) > lines {
+			t.Fatalf("%d entries from %d lines after the header", len(got), lines)
+		}
+		for _, e := range got {
+			if !strings.Contains(s, strconv.FormatUint(uint64(e.Inode), 10)) || !strings.Contains(s, strconv.FormatUint(uint64(e.Drops), 10)) {
+				t.Fatalf("entry %+v: its inode or drops are not in the input", e)
+			}
+		}
 	})
 }

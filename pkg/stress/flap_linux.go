@@ -23,7 +23,7 @@ import (
 // arriving (waitProgress).
 func (r *runner) converge(ctx context.Context) error {
 	mdi := r.sc.MasterDownInterval(peerPriority)
-	limit, quiet := 2*mdi+10*time.Second, quietPeriod(mdi)
+	limit, quiet := convergeLimit(mdi), quietPeriod(mdi)
 	t0 := time.Now()
 	wait := func(v stateView, s vrrp.State) error {
 		if err := waitProgress(ctx, v, s, limit, quiet); err != nil {
@@ -352,9 +352,9 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 	} else {
 		// Until all FAULT and the peer took over, however long a big lab
 		// takes, as long as it keeps moving.
-		_ = waitProgress(ctx, subject, vrrp.Fault, mdi+5*time.Second, quietPeriod(mdi))
+		_ = waitProgress(ctx, subject, vrrp.Fault, takeoverLimit(mdi), quietPeriod(mdi))
 		if peer != nil {
-			_ = waitProgress(ctx, peer, vrrp.Master, mdi+5*time.Second, quietPeriod(mdi))
+			_ = waitProgress(ctx, peer, vrrp.Master, takeoverLimit(mdi), quietPeriod(mdi))
 		}
 		flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
 	}
@@ -445,6 +445,18 @@ func stopChurn(gens []*churn.Generator) ([]churn.Stats, error) {
 	}
 	return out, errors.Join(errs...)
 }
+
+// convergeLimit is the least time the routers are given to reach the
+// starting position: two of the peer's Master_Down_Intervals (the subject
+// starts as BACKUP and waits one before it takes over, RFC 5798 §6.4.2)
+// and 10 s for a daemon's start-up (keepalived with 255 VMACs takes a few
+// seconds to make them).
+func convergeLimit(mdi time.Duration) time.Duration { return 2*mdi + 10*time.Second }
+
+// takeoverLimit is the least time a held-down flap gives the subject to
+// go FAULT and the peer to take over: one Master_Down_Interval (RFC 5798
+// §6.4.2) and 5 s for a loaded host.
+func takeoverLimit(mdi time.Duration) time.Duration { return mdi + 5*time.Second }
 
 // peerStepBack is how long the peer is given to step back to BACKUP once
 // the subject recovered: it does at the first advert of a higher priority

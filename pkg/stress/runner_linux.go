@@ -304,7 +304,7 @@ func (r *runner) stop(res *result.Result) error {
 		// Asked before it stops; a dead engine's failure is already the
 		// run's.
 		if c, err := c.counters(); err == nil {
-			res.Subject = counters(c)
+			res.Subject = &c
 		}
 	}
 	grace := daemon.StopGrace
@@ -325,18 +325,11 @@ func (r *runner) stop(res *result.Result) error {
 	}
 	if res != nil {
 		if r.peer != nil {
-			res.Peer = counters(r.peer.Counters())
+			c := r.peer.Counters()
+			res.Peer = &c
 		}
 	}
 	return r.failed()
-}
-
-func counters(c vrrp.Counters) *result.RouterCounters {
-	return &result.RouterCounters{
-		AdvertsSent: c.AdvertsSent, AdvertsReceived: c.AdvertsReceived, SendErrors: c.SendErrors,
-		Discarded: c.Discarded, AddrListMismatch: c.AddrListMismatch, Transitions: c.Transitions, NetlinkRequests: c.NetlinkRequests,
-		NetlinkErrors: c.NetlinkErrors, NetlinkESRCH: c.NetlinkESRCH, LinkEvents: c.LinkEvents,
-	}
 }
 
 // believe records the link state a daemon's monitor read, as its own

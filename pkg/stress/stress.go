@@ -6,7 +6,11 @@
 // Run and OpenLab fail with ErrUnsupported.
 package stress
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/nlstress/nlstress/pkg/scenario"
+)
 
 // ErrNotConverged is returned when the routers never reach the starting
 // position (subject all MASTER, peer all BACKUP): nothing was measured.
@@ -15,5 +19,5 @@ var ErrNotConverged = errors.New("routers did not converge")
 // Priorities of the two routers: the subject's preempts the peer's.
 const (
 	subjectPriority = 200
-	peerPriority    = 100
+	peerPriority    = scenario.PeerPriority
 )

@@ -184,6 +184,10 @@ func frrExits(p *frr.Process) []result.DaemonExit {
 // vrrp json" of 255 routers is some 250 KB for vrrpd to write.
 const frrPoll = 100 * time.Millisecond
 
+// vrrpdShowTimeout bounds one "show vrrp json": vrrpd answers 255
+// routers in about 50 ms; an answer later than this counts as none.
+const vrrpdShowTimeout = 2 * time.Second
+
 // frrSubject sees FRR's instances two ways: on the wire, as the peer
 // hears them, and as vrrpd reports them ("show vrrp json"). An instance is
 // MASTER when both say so; otherwise it is in vrrpd's own state if that is
@@ -229,7 +233,7 @@ func (f *frrSubject) States() []vrrp.State {
 // vrrpd does not answer.
 func (f *frrSubject) vrrpd(n int) []vrrp.State {
 	out := make([]vrrp.State, n)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), vrrpdShowTimeout)
 	defer cancel()
 	rs, err := f.p.Show(ctx)
 	if err != nil {

@@ -8,7 +8,8 @@ import (
 )
 
 // subjectView is how a run sees the router under test: the built-in
-// engine directly, keepalived through its notify FIFO.
+// engine directly, keepalived through its notify FIFO, FRR through vrrpd's
+// own report and the wire, an exec target on the wire alone.
 type subjectView interface {
 	stateView
 	// Transitions are every state change so far, timestamped.

@@ -39,5 +39,12 @@ func newWireSubject(sc scenario.Scenario, l *lab.Lab) (*wireSubject, error) {
 			}
 		}
 	}
-	return newWireObserver(len(l.Instances), from, sc.MasterDownInterval(peerPriority), max(sc.AdvertInterval/4, 5*time.Millisecond), time.Now), nil
+	return newWireObserver(len(l.Instances), from, sc.MasterDownInterval(peerPriority), wirePoll(sc.AdvertInterval), time.Now), nil
+}
+
+// wirePoll is how often a wait on the wire's view looks: four times an
+// advertisement interval, so a transition is seen within a quarter of
+// one, and never more often than every 5 ms.
+func wirePoll(advert time.Duration) time.Duration {
+	return max(advert/4, 5*time.Millisecond)
 }
