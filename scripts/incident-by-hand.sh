@@ -20,6 +20,9 @@
 #   RCVBUF=98304 scripts/incident-by-hand.sh 30 6 # keepalived's monitor
 #       buffer forced to this size (vrrp_netlink_monitor_rcv_bufs and
 #       _force), as 'nlstress run --rcvbuf 96K' does
+#   NOTIFY=1 scripts/incident-by-hand.sh 30 6     # a notify script on every
+#       instance that counts itself and exits at once, as nlstress's
+#       stand-in does (--notify-scripts, scenarios/incident-scripts.yaml)
 #
 # Its namespaces are nls-hand-subject and nls-hand-peer; it removes them on
 # exit ('nlstress cleanup' removes them too, and so does any 'nlstress run'
@@ -56,12 +59,16 @@ ip -n $PNS addr add 192.168.2.2/24 dev eth2
 ip -n $PNS link set lo up
 ip -n $PNS link set eth2 up
 mkfifo $D/fifo
+printf '#!/bin/sh\nprintf . >> %s/notified\nexit 0\n' $D >$D/standin
+chmod 755 $D/standin
 {
 	printf 'global_defs {\n  router_id hand\n  notify_fifo %s\n  vrrp_garp_master_delay 0\n  vrrp_garp_master_repeat 1\n  vrrp_garp_master_refresh 0\n' $D/fifo
 	[ -n "${RCVBUF:-}" ] && printf '  vrrp_netlink_monitor_rcv_bufs %d\n  vrrp_netlink_monitor_rcv_bufs_force\n' "$RCVBUF"
 	printf '}\n'
 	for i in $(seq 1 $N); do
-		printf 'vrrp_instance VI_%d {\n  state BACKUP\n  interface eth2\n  virtual_router_id %d\n  priority 200\n  version 2\n  advert_int 1\n  use_vmac vrrp.%d\n  virtual_ipaddress {\n    198.19.0.%d/32\n  }\n}\n' "$i" "$i" "$i" "$i"
+		printf 'vrrp_instance VI_%d {\n  state BACKUP\n  interface eth2\n  virtual_router_id %d\n  priority 200\n  version 2\n  advert_int 1\n  use_vmac vrrp.%d\n  virtual_ipaddress {\n    198.19.0.%d/32\n  }\n' "$i" "$i" "$i" "$i"
+		[ "${NOTIFY:-0}" = 1 ] && printf '  notify "%s/standin notify"\n' $D
+		printf '}\n'
 	done
 } >$D/k.conf
 if [ "${PEER:-0}" = 1 ]; then
@@ -109,4 +116,5 @@ for k in $(seq 1 "$FLAPS"); do
 	[ "$m" != $N ] && stuck=$((stuck + 1))
 	echo "flap $k: MASTER $m/$N, drops down $((d1 - d0)), up $((d2 - d1))"
 done
-echo "stuck after $stuck of $FLAPS flaps (keepalived options: ${*:-none}; peer: ${PEER:-0}; listener: ${LISTENER:-0}; rcvbuf: ${RCVBUF:-default})"
+notified=$(stat -c %s $D/notified 2>/dev/null || echo 0)
+echo "stuck after $stuck of $FLAPS flaps (keepalived options: ${*:-none}; peer: ${PEER:-0}; listener: ${LISTENER:-0}; rcvbuf: ${RCVBUF:-default}; notify scripts: ${NOTIFY:-0}, ran $notified times)"

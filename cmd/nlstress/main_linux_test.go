@@ -136,6 +136,11 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"negative churn", []string{"run", "--route-churn", "-5"}, "--route-churn -5"},
 		{"reload of the engine", []string{"run", "--flap-pattern", "reload"}, "need --target keepalived"},
 		{"exec program missing", []string{"run", "--target", "exec", "--target-cmd", "no-such-vrrpd -f x"}, "no-such-vrrpd not found"},
+		{"negative script cost", []string{"run", "--target", "keepalived", "--notify-scripts", "--script-cost", "-1s"}, "--script-cost -1s: want 0 to 10s"},
+		{"host load over 100 %", []string{"run", "--host-load", "150"}, "--host-load 150: want 0 (none) to 100 % of each CPU"},
+		{"notify scripts on the engine", []string{"run", "--notify-scripts"}, "the built-in engine does not run scripts"},
+		{"notify scripts on a replay", []string{"run", "--target", "keepalived", "--notify-scripts", "--keepalived-conf", "../../scenarios/keepalived/multi-vip-routes.conf"}, "a replayed one runs its own scripts"},
+		{"check exit out of range", []string{"run", "--target", "keepalived", "--script-exit", "256"}, "--script-exit 256: want 0 to 255"},
 	}
 	pids := map[int]bool{}
 	for _, tt := range tests {

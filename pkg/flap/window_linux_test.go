@@ -2,6 +2,8 @@ package flap
 
 import (
 	"context"
+	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,8 +15,9 @@ import (
 
 // Each window of a flap of 64 VMACs closes, on a marker or on the queue;
 // on a marker the monitor counts (received + dropped) exactly what the
-// oracle counts, with a buffer that loses most of the storm and a slow
-// reader.
+// oracle counts, with a buffer that loses most of the storm: the reader is
+// held while each storm arrives, so that loss is certain, not a matter of
+// how the reader and linkwatch interleave.
 func TestWindowsBalanceAroundFlaps(t *testing.T) {
 	roottest.Require(t)
 	for _, withMarker := range []bool{true, false} {
@@ -40,8 +43,21 @@ func TestWindowsBalanceAroundFlaps(t *testing.T) {
 			m := nlmon.NewMonitor(s, 100*time.Microsecond, nlmon.PolicyNone)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
-			go func() { done <- m.Run(ctx, nil) }()
-			t.Cleanup(func() { cancel(); <-done; s.Close() })
+			// The handler waits while hold holds an open channel.
+			var hold atomic.Pointer[chan struct{}]
+			release := func() {
+				if c := hold.Swap(nil); c != nil {
+					close(*c)
+				}
+			}
+			go func() {
+				done <- m.Run(ctx, func(*nlmon.Event) {
+					if c := hold.Load(); c != nil {
+						<-*c
+					}
+				})
+			}()
+			t.Cleanup(func() { release(); cancel(); <-done; s.Close() })
 			w := &Window{Oracle: o, Monitor: m}
 			if withMarker {
 				mk, err := nlmon.OpenMarker(l.Subject.NS.Fd())
@@ -58,11 +74,19 @@ func TestWindowsBalanceAroundFlaps(t *testing.T) {
 			}
 			lost := uint64(0)
 			for _, up := range []bool{false, true, false, true} {
+				c := make(chan struct{})
+				hold.Store(&c)
 				before := time.Now()
 				at, err := links.Set(up)
 				if err != nil {
 					t.Fatal(err)
 				}
+				// Held until the kernel drops: the storm is about four
+				// times the buffer.
+				if err := waitDrops(m, last.Drops); err != nil {
+					t.Fatalf("up=%v: %v", up, err)
+				}
+				release()
 				if at.Before(before) || time.Since(at) > time.Minute {
 					t.Fatalf("Set's instant %v is not when it ran (%v)", at, before)
 				}
@@ -88,5 +112,21 @@ func TestWindowsBalanceAroundFlaps(t *testing.T) {
 				t.Fatal("a 16 KiB buffer lost nothing: the test storm is too small")
 			}
 		})
+	}
+}
+
+// waitDrops waits, up to 10 s, for the monitor's socket to drop more than
+// since.
+func waitDrops(m *nlmon.Monitor, since uint64) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := m.Drops()
+		if err != nil || d > since {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("a held reader's 16 KiB buffer dropped nothing in 10 s: the storm is too small (%d drops so far)", d)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

@@ -30,6 +30,8 @@ type Instance struct {
 	// Routes are virtual_routes: Dst via Via out of Interface.
 	Routes []netip.Prefix
 	Via    netip.Addr
+	// Notify is the instance's notify script command, "" for none.
+	Notify string
 }
 
 // Global is what goes into global_defs.
@@ -42,6 +44,10 @@ type Global struct {
 	Force bool
 	// NotifyFIFO is notify_fifo's path.
 	NotifyFIFO string
+	// Scripts says the configuration runs scripts (nlstress's stand-ins,
+	// root's files in root's directories): they run as root with
+	// keepalived's script security on, as keepalived -t asks.
+	Scripts bool
 	// Extra is spliced into global_defs as it is (--keepalived-conf-extra).
 	Extra string
 }
@@ -59,6 +65,9 @@ func Render(g Global, instances []Instance) []byte {
 	}
 	if g.NotifyFIFO != "" {
 		fmt.Fprintf(&b, "  notify_fifo %s\n", g.NotifyFIFO)
+	}
+	if g.Scripts {
+		b.WriteString(scriptSecurity)
 	}
 	// Announce once and at once: the lab measures state, not ARP caches.
 	b.WriteString("  vrrp_garp_master_delay 0\n  vrrp_garp_master_repeat 1\n  vrrp_garp_master_refresh 0\n")
@@ -93,10 +102,19 @@ func Render(g Global, instances []Instance) []byte {
 			}
 			b.WriteString("  }\n")
 		}
+		if in.Notify != "" {
+			fmt.Fprintf(&b, "  notify %q\n", in.Notify)
+		}
 		b.WriteString("}\n")
 	}
 	return []byte(b.String())
 }
+
+// scriptSecurity are the global_defs lines under which keepalived runs
+// scripts without complaint: as root, their paths checked (keepalived -t
+// fails with "SECURITY VIOLATION - scripts are being executed but
+// script_security not enabled" otherwise).
+const scriptSecurity = "  script_user root\n  enable_script_security\n"
 
 // seconds prints a duration as keepalived's advert_int reads it: seconds,
 // with decimals for VRRPv3's sub-second intervals.

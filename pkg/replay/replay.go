@@ -66,6 +66,9 @@ type Change struct {
 	Where   string `json:"where"`
 	Count   int    `json:"count"`
 	Why     string `json:"why"`
+	// Standin says the statements stay, their script replaced by a
+	// stand-in, instead of going.
+	Standin bool `json:"standin,omitempty"`
 }
 
 // String is the change as one line.
@@ -74,7 +77,11 @@ func (c Change) String() string {
 	if c.Count > 1 {
 		n = fmt.Sprintf(" (%d times)", c.Count)
 	}
-	return fmt.Sprintf("%s: %s removed%s: %s", c.Where, c.Keyword, n, c.Why)
+	what := "removed"
+	if c.Standin {
+		what = "kept"
+	}
+	return fmt.Sprintf("%s: %s %s%s: %s", c.Where, c.Keyword, what, n, c.Why)
 }
 
 // Replay is a configuration made ready for a lab.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/kaconf"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/standin"
 )
 
 func TestLoadEdge(t *testing.T) {
@@ -44,15 +45,17 @@ func TestLoadEdge(t *testing.T) {
 		changes = append(changes, c.String())
 	}
 	for _, want := range []string{
-		"edge.conf:9: vrrp_script removed",
+		"edge.conf:9: vrrp_script kept: runs nlstress's stand-in",
 		"edge.conf:3: vrrp_strict removed",
-		"track_script removed (8 times)",
-		"notify_master removed (8 times)",
+		"notify_master kept (8 times): runs nlstress's stand-in",
 		"edge.conf:44: nopreempt removed",
 	} {
 		if !strings.Contains(strings.Join(changes, "\n"), want) {
 			t.Errorf("changes lack %q:\n%s", want, strings.Join(changes, "\n"))
 		}
+	}
+	if got := r.Scripts(); len(got) != 2 || got["notify_master"] != 8 || got[standin.Check] != 1 {
+		t.Errorf("scripts %v, want 8 notify_master and 1 check", got)
 	}
 	if _, err := lab.NewPlan(lab.Spec{Instances: len(r.Instances), Layout: &r.Layout}); err != nil {
 		t.Fatalf("the layout is no lab: %v", err)
@@ -63,7 +66,7 @@ func TestLoadEdge(t *testing.T) {
 // as keepalived would.
 func renderAndRead(t *testing.T, r *Replay, b Buffer) ([]byte, kaconf.Config) {
 	t.Helper()
-	text := r.Render("/run/x/notify.fifo", b)
+	text := r.Render("/run/x/notify.fifo", b, testStandins(t))
 	p := filepath.Join(t.TempDir(), "out.conf")
 	if err := os.WriteFile(p, text, 0o644); err != nil {
 		t.Fatal(err)
@@ -75,26 +78,58 @@ func renderAndRead(t *testing.T, r *Replay, b Buffer) ([]byte, kaconf.Config) {
 	return text, back
 }
 
+// testStandins is a stand-in in a directory of the test's.
+func testStandins(t *testing.T) *standin.Set {
+	t.Helper()
+	s, err := standin.Write(t.TempDir(), standin.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // The rendered configuration reads back as the same instances, with the
-// lab's FIFO and buffer and without what was removed, and its lines point
-// back into the user's file.
+// lab's FIFO and buffer, without what was removed, and with every script
+// the stand-in's; its lines point back into the user's file.
 func TestRenderReadsBack(t *testing.T) {
 	r, err := Load(Options{Conf: filepath.Join("testdata", "edge.conf")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	text, back := renderAndRead(t, r, Buffer{Set: true, Bytes: 500000, Force: true})
-	if len(back.Instances) != 9 || back.RcvBufs != 500000 || !back.Force || !back.NotifyFIFO || back.Instances[0].NotifyScript || back.Instances[0].TrackScripts != 0 {
+	if len(back.Instances) != 9 || back.RcvBufs != 500000 || !back.Force || !back.NotifyFIFO || !back.Instances[0].NotifyScript || back.Instances[0].TrackScripts != 1 {
 		t.Fatalf("read back %+v", back)
 	}
 	lines := strings.Split(string(text), "\n")
+	scripts := 0
 	for _, l := range lines {
-		if f := strings.Fields(l); len(f) > 0 && !strings.HasPrefix(f[0], "#") {
-			switch f[0] {
-			case "vrrp_strict", "notification_email", "vrrp_script", "nopreempt", "notify_master", "track_script":
-				t.Errorf("rendered text keeps %q", l)
+		f := strings.Fields(l)
+		if len(f) == 0 || strings.HasPrefix(f[0], "#") {
+			continue
+		}
+		switch f[0] {
+		case "vrrp_strict", "notification_email", "nopreempt":
+			t.Errorf("rendered text keeps %q", l)
+		case "notify_master", "script":
+			scripts++
+			if !strings.Contains(l, "/standin ") || strings.Contains(l, "/etc/keepalived") || strings.Contains(l, "pgrep") {
+				t.Errorf("a script that is not the stand-in's: %q", l)
 			}
 		}
+	}
+	if scripts != 9 {
+		t.Errorf("%d scripts in the rendered text, want 8 notify_master and 1 vrrp_script", scripts)
+	}
+	// The stand-ins run as root under keepalived's script security: the
+	// user's line went, nlstress's is there once.
+	security := 0
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) > 0 && (f[0] == "enable_script_security" || f[0] == "script_user" && len(f) == 2 && f[1] == "root") {
+			security++
+		}
+	}
+	if security != 2 {
+		t.Errorf("script security not set once, as root:\n%s", text)
 	}
 	for i, l := range lines {
 		if strings.TrimSpace(l) == "virtual_router_id 50" {
@@ -128,7 +163,7 @@ func TestRenderOverridesEveryGlobalDefs(t *testing.T) {
 		}
 	}
 	// Without a lab buffer, the user's lines stay as they are.
-	back := r.Render("/run/x/notify.fifo", Buffer{})
+	back := r.Render("/run/x/notify.fifo", Buffer{}, testStandins(t))
 	if strings.Count(string(back), "vrrp_netlink_monitor_rcv_bufs ") != 2 {
 		t.Fatalf("the user's buffer lines were touched:\n%s", back)
 	}

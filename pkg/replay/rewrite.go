@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/nlstress/nlstress/pkg/kaconf"
+	"github.com/nlstress/nlstress/pkg/standin"
 )
 
 // Why statements are removed, by where they stand.
@@ -17,13 +18,24 @@ const (
 	whyFIFO     = "nlstress reads states from a notify_fifo of its own"
 	whyFirewall = "the lab's namespace has no firewall to program"
 	whyLVS      = "the lab runs keepalived's VRRP process only (--vrrp)"
+	whyUser     = "the lab runs its stand-ins as root"
+	// whyStandin is not a removal: the statement stays, its script
+	// replaced.
+	whyStandin = "runs nlstress's stand-in instead (it counts itself; --script-cost, --script-exit)"
 )
+
+// scriptKinds are the instance and sync-group statements whose script
+// runs as a stand-in, each its own kind.
+var scriptKinds = map[string]standin.Kind{
+	"notify": "notify", "notify_master": "notify_master", "notify_backup": "notify_backup", "notify_fault": "notify_fault",
+	"notify_stop": "notify_stop", "notify_deleted": "notify_deleted", "notify_master_rx_lower_pri": "notify_master_rx_lower_pri",
+}
 
 // removed maps keywords to why they go, per level: top-level statements,
 // global_defs, and vrrp_instance or vrrp_sync_group blocks.
 var (
 	removedTop = map[string]string{
-		"vrrp_script": whyScript, "vrrp_track_file": whyScript, "track_file": whyScript,
+		"vrrp_track_file": whyScript, "track_file": whyScript,
 		"track_process": whyScript, "vrrp_track_process": whyScript, "bfd_instance": whyHost,
 		"virtual_server": whyLVS, "virtual_server_group": whyLVS,
 		"static_ipaddress": whyHost, "static_routes": whyHost, "static_rules": whyHost,
@@ -42,30 +54,29 @@ var (
 		"startup_script": whyScript, "shutdown_script": whyScript, "vrrp_startup_delay": whyPreempt,
 	}
 	removedInstance = map[string]string{
-		"notify": whyScript, "notify_master": whyScript, "notify_backup": whyScript, "notify_fault": whyScript,
-		"notify_stop": whyScript, "notify_deleted": whyScript, "notify_master_rx_lower_pri": whyScript,
-		"track_script": whyScript, "track_file": whyScript, "track_process": whyScript, "track_bfd": whyHost,
+		"track_file": whyScript, "track_process": whyScript, "track_bfd": whyHost,
 		"smtp_alert": whyHost, "nopreempt": whyPreempt, "preempt_delay": whyPreempt, "start_delay": whyPreempt,
 	}
 )
 
 // rewrite copies the statements without what the lab cannot run, and
-// records each kind of removal once with the first place and a count.
+// records each kind of removal, and each kind of script that runs as a
+// stand-in, once with the first place and a count.
 func (r *Replay) rewrite(nodes []*kaconf.Node) []*kaconf.Node {
 	seen := map[string]int{} // keyword → index in r.Changes
-	drop := func(n *kaconf.Node, why string) {
+	note := func(n *kaconf.Node, why string, standin bool) {
 		if i, ok := seen[n.Keyword]; ok {
 			r.Changes[i].Count++
 			return
 		}
 		seen[n.Keyword] = len(r.Changes)
-		r.Changes = append(r.Changes, Change{Keyword: n.Keyword, Where: fmt.Sprintf("%s:%d", n.File, n.Line), Count: 1, Why: why})
+		r.Changes = append(r.Changes, Change{Keyword: n.Keyword, Where: fmt.Sprintf("%s:%d", n.File, n.Line), Count: 1, Why: why, Standin: standin})
 	}
 	filter := func(block []*kaconf.Node, removed map[string]string) []*kaconf.Node {
 		out := make([]*kaconf.Node, 0, len(block))
 		for _, n := range block {
 			if why, ok := removed[n.Keyword]; ok {
-				drop(n, why)
+				note(n, why, false)
 				continue
 			}
 			out = append(out, n)
@@ -80,10 +91,59 @@ func (r *Replay) rewrite(nodes []*kaconf.Node) []*kaconf.Node {
 			c.Block = filter(n.Block, removedGlobal)
 		case "vrrp_instance", "vrrp_sync_group":
 			c.Block = filter(n.Block, removedInstance)
+			for _, s := range c.Block {
+				if _, ok := scriptKinds[s.Keyword]; ok {
+					note(s, whyStandin, true)
+				}
+			}
+		case "vrrp_script":
+			c.Block = filter(n.Block, map[string]string{"user": whyUser})
+			note(n, whyStandin, true)
 		}
 		out = append(out, &c)
 	}
 	return out
+}
+
+// Scripts are the statements whose script runs as a stand-in, by kind:
+// each notify keyword, and standin.Check for a vrrp_script.
+func (r *Replay) Scripts() map[standin.Kind]int {
+	out := map[standin.Kind]int{}
+	for _, c := range r.Changes {
+		switch {
+		case !c.Standin:
+		case c.Keyword == "vrrp_script":
+			out[standin.Check] += c.Count
+		default:
+			out[scriptKinds[c.Keyword]] += c.Count
+		}
+	}
+	return out
+}
+
+// withStandins is n with its script replaced by the stand-in's command:
+// a notify statement's, a vrrp_script's "script" line.
+func withStandins(n *kaconf.Node, s *standin.Set) *kaconf.Node {
+	switch n.Keyword {
+	case "vrrp_instance", "vrrp_sync_group", "vrrp_script":
+	default:
+		return n
+	}
+	c := *n
+	c.Block = make([]*kaconf.Node, len(n.Block))
+	for i, x := range n.Block {
+		kind, ok := scriptKinds[x.Keyword]
+		if n.Keyword == "vrrp_script" {
+			kind, ok = standin.Check, x.Keyword == "script"
+		}
+		if ok {
+			y := *x
+			y.Args = []string{s.Command(kind)}
+			x = &y
+		}
+		c.Block[i] = x
+	}
+	return &c
 }
 
 // Buffer is the monitor buffer the lab asks for: Set false keeps what the
@@ -95,11 +155,12 @@ type Buffer struct {
 }
 
 // Render writes the rewritten configuration for keepalived in the lab:
-// its notify_fifo at fifo, and the monitor buffer when b.Set (replacing
-// the configuration's own lines in every global_defs block). keepalived
-// applies global_defs blocks in order, so nlstress's lines go into the
-// last one, where nothing after them can override them.
-func (r *Replay) Render(fifo string, b Buffer) []byte {
+// its notify_fifo at fifo, its scripts replaced by the stand-in s, and the
+// monitor buffer when b.Set (replacing the configuration's own lines in
+// every global_defs block). keepalived applies global_defs blocks in
+// order, so nlstress's lines go into the last one, where nothing after
+// them can override them.
+func (r *Replay) Render(fifo string, b Buffer, s *standin.Set) []byte {
 	var sb strings.Builder
 	r.origin = r.origin[:0]
 	comment := func(format string, args ...any) {
@@ -111,6 +172,11 @@ func (r *Replay) Render(fifo string, b Buffer) []byte {
 		comment("%s", c)
 	}
 	global := []*kaconf.Node{{Keyword: "notify_fifo", Args: []string{fifo}}}
+	if len(r.Scripts()) > 0 {
+		// The stand-ins run as root with keepalived's script security on,
+		// as keepalived -t asks (the user's own lines were removed).
+		global = append(global, &kaconf.Node{Keyword: "script_user", Args: []string{"root"}}, &kaconf.Node{Keyword: "enable_script_security"})
+	}
 	if b.Set {
 		global = append(global, &kaconf.Node{Keyword: "vrrp_netlink_monitor_rcv_bufs", Args: []string{strconv.FormatInt(b.Bytes, 10)}})
 		if b.Force {
@@ -132,7 +198,7 @@ func (r *Replay) Render(fifo string, b Buffer) []byte {
 			}
 			n = &c
 		}
-		r.write(&sb, n, 0)
+		r.write(&sb, withStandins(n, s), 0)
 	}
 	if last < 0 {
 		r.write(&sb, &kaconf.Node{Keyword: "global_defs", Block: global}, 0)

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,6 +71,12 @@ func runHeader(ew *errWriter, r result.Result) {
 		for _, w := range rp.Warnings {
 			ew.printf("  warning %s\n", w)
 		}
+	}
+	if hl := r.HostLoad; hl != nil {
+		ew.printf("host load: %d %% of CPUs %v asked, %.1f %% achieved\n", hl.Asked, hl.CPUs, hl.Achieved)
+	}
+	if sc := r.Scripts; sc != nil {
+		ew.printf("scripts: %s; they ran %s\n", sc.Summary, ranText(sc.Ran))
 	}
 	m := r.Monitor
 	capped := ""
@@ -361,4 +368,24 @@ func Cleanup(w io.Writer, f Format, found []lab.Leftover) error {
 		rows[i] = []string{lo.Kind, lo.Name, lo.RunID, lo.Action}
 	}
 	return Table(w, f, []string{"kind", "name", "run", "action"}, rows)
+}
+
+// ranText is how often each kind of stand-in ran: "765 times (notify
+// 765)", or "never".
+func ranText(ran map[string]uint64) string {
+	var total uint64
+	kinds := make([]string, 0, len(ran))
+	for k, n := range ran {
+		total += n
+		kinds = append(kinds, k)
+	}
+	if total == 0 {
+		return "never"
+	}
+	slices.Sort(kinds)
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s %d", k, ran[k])
+	}
+	return fmt.Sprintf("%d times (%s)", total, strings.Join(parts, ", "))
 }

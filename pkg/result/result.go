@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/hostload"
 	"github.com/nlstress/nlstress/pkg/preflight"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
@@ -58,6 +59,12 @@ type Result struct {
 	Totals         *Totals         `json:"totals,omitempty"`
 	Recommendation *Recommendation `json:"recommendation,omitempty"`
 	Verdict        *Verdict        `json:"verdict,omitempty"`
+	// HostLoad is the competing CPU work asked for and achieved; nil for
+	// none.
+	HostLoad *hostload.Share `json:"host_load,omitempty"`
+	// Scripts says what ran in place of the daemon's scripts; nil when it
+	// has none.
+	Scripts *Scripts `json:"scripts,omitempty"`
 	// Subject and Peer are the routers' own counters.
 	Subject *RouterCounters `json:"subject_counters,omitempty"`
 	Peer    *RouterCounters `json:"peer_counters,omitempty"`
@@ -77,4 +84,19 @@ type Replay struct {
 	// Changes are the rewrites, one line each with file:line and why.
 	Changes  []string `json:"changes"`
 	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Scripts are the stand-ins that ran in place of the daemon's scripts.
+type Scripts struct {
+	// Summary says it in words: "255 notify scripts and 2 vrrp_script
+	// checks run as stand-ins costing 0s".
+	Summary string `json:"summary"`
+	// Statements are how many statements of each kind ("notify",
+	// "notify_master", "check" for a vrrp_script) run a stand-in; Ran how
+	// many times each kind ran, counted by the stand-ins themselves.
+	Statements map[string]int    `json:"statements"`
+	Ran        map[string]uint64 `json:"ran"`
+	// Cost is the CPU each run burnt; CheckExit a check's exit status.
+	Cost      time.Duration `json:"cost_ns"`
+	CheckExit int           `json:"check_exit"`
 }

@@ -14,7 +14,9 @@ import (
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/churn"
 	"github.com/nlstress/nlstress/pkg/flap"
+	"github.com/nlstress/nlstress/pkg/hostload"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/standin"
 	"github.com/nlstress/nlstress/pkg/target"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
@@ -200,6 +202,17 @@ type Scenario struct {
 	// alone on its links, as in a flap by hand. No takeover is measured
 	// then, and nothing is heard on the wire.
 	NoPeer bool `json:"no_peer,omitempty"`
+	// HostLoad is competing CPU work, percent of each CPU the daemon may
+	// run on (package hostload), from convergence to the end of the run.
+	HostLoad int `json:"host_load,omitempty"`
+	// NotifyScripts gives every generated keepalived instance a notify
+	// script, run as a stand-in (package standin); a replayed
+	// configuration's scripts always run as stand-ins.
+	NotifyScripts bool `json:"notify_scripts,omitempty"`
+	// ScriptCost is the CPU time a stand-in script burns per run, and
+	// ScriptExit a vrrp_script stand-in's exit status.
+	ScriptCost time.Duration `json:"script_cost_ns,omitempty"`
+	ScriptExit int           `json:"script_exit,omitempty"`
 	// KeepalivedLog is where keepalived logs, for the keepalived target.
 	KeepalivedLog KeepalivedLog `json:"keepalived_log,omitempty"`
 	// KeepLab leaves the lab in place after the run, for inspection.
@@ -421,6 +434,12 @@ func (s Scenario) Validate() error {
 		return fieldErr("config_id", strconv.Quote(s.ConfigID), "an id is one word, as keepalived's @ID lines write it")
 	case s.InterfaceAddress != "" && s.KeepalivedConf == "":
 		return bad("--interface-address places the addresses of a replayed configuration: it needs --keepalived-conf")
+	case hostload.Validate(s.HostLoad) != nil:
+		return fieldErr("host_load", itoa(s.HostLoad), "want 0 (none) to 100 %% of each CPU")
+	case s.ScriptCost < 0 || s.ScriptCost > standin.MaxCost:
+		return fieldErr("script_cost", s.ScriptCost.String(), "want 0 to %v of CPU per run", standin.MaxCost)
+	case s.ScriptExit < 0 || s.ScriptExit > 255:
+		return fieldErr("script_exit", itoa(s.ScriptExit), "want 0 to 255")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:
 		return fieldErr("recovery_timeout", s.RecoveryTimeout.String(), "want 0 (automatic) to 30m")
 	case 2*s.StormBound() > OracleMaxRcvBuf:
@@ -455,6 +474,11 @@ func (s Scenario) validateTarget() error {
 	case !t.Keepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != "" || s.KeepalivedConf != ""):
 		return bad("--keepalived-bin, --keepalived-conf and --keepalived-conf-extra need --target %s",
 			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
+	case !t.Keepalived && (s.NotifyScripts || s.ScriptCost != 0 || s.ScriptExit != 0):
+		return bad("--notify-scripts, --script-cost and --script-exit need --target %s: the built-in engine does not run scripts",
+			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
+	case s.NotifyScripts && s.KeepalivedConf != "":
+		return bad("--notify-scripts adds scripts to a generated configuration; a replayed one runs its own scripts as stand-ins")
 	}
 	return nil
 }

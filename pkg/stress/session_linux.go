@@ -11,6 +11,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/capacity"
 	"github.com/nlstress/nlstress/pkg/flap"
+	"github.com/nlstress/nlstress/pkg/hostload"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/preflight"
@@ -38,6 +39,8 @@ type Session struct {
 	converged time.Duration
 	// unlimit undoes limitHarness.
 	unlimit func()
+	// load is the competing CPU work, from the first convergence on.
+	load *hostload.Load
 }
 
 // Open validates sc, checks the host, removes the labs of dead runs,
@@ -109,6 +112,9 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 			s.res.Replay = rp.Describe() // with what keepalived -t said
 		}
 		err = s.settle(ctx, true)
+	}
+	if err == nil && sc.HostLoad > 0 {
+		s.load, err = hostload.Start(l.Subject.NS, l.Dir(), sc.HostLoad)
 	}
 	if err != nil {
 		res, err := s.Close(ctx, err)
@@ -208,6 +214,14 @@ func (s *Session) Dead() bool {
 func (s *Session) Close(ctx context.Context, runErr error) (res result.Result, err error) {
 	defer s.unlimit()
 	r, l := s.r, s.lab
+	if s.load != nil {
+		share, lerr := s.load.Stop()
+		s.res.HostLoad = &share
+		if lerr != nil && runErr == nil {
+			runErr = fmt.Errorf("stop the host load: %w", lerr)
+		}
+		slog.Info("host load", "asked_pct", share.Asked, "achieved_pct", fmt.Sprintf("%.1f", share.Achieved), "cpus", share.CPUs)
+	}
 	if r != nil {
 		if runErr == nil && len(s.res.Flaps) > 0 {
 			s.finish()
@@ -254,6 +268,12 @@ func (s *Session) finish() {
 	totals.RunTime = time.Since(s.t0)
 	res.Totals = &totals
 	res.Monitor = s.r.describeMonitor() // again: the policy's work is counted now
+	if d, ok := s.r.daemon.(scripted); ok {
+		var err error
+		if res.Scripts, err = d.scriptsRan(); err != nil {
+			slog.Warn("the stand-ins' counts", "err", err)
+		}
+	}
 	rec := result.Recommend(totals.LargestStorm, result.DefaultMargin, res.Monitor.Effective, target.Of(s.sc.Target).Paste)
 	res.Recommendation = &rec
 	v := result.Judge(totals, res.Flaps, *res.Monitor)

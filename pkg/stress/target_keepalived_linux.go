@@ -14,8 +14,10 @@ import (
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/replay"
+	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"github.com/nlstress/nlstress/pkg/standin"
 	"github.com/nlstress/nlstress/pkg/target"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
@@ -31,6 +33,10 @@ type keepalivedTarget struct {
 	// once.
 	bin, extra string
 	p          *keepalived.Process
+	// standins run in place of the configuration's scripts; scripts are
+	// how many statements of each kind they stand in for.
+	standins *standin.Set
+	scripts  map[standin.Kind]int
 }
 
 // newKeepalivedTarget checks the binary and reads the extra lines.
@@ -96,13 +102,17 @@ func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error
 		global.RcvBuf, global.Force = int64(size), force
 	}
 	opt := keepalived.Options{Bin: k.bin, Dir: dir, Global: global, LogConsole: r.sc.KeepalivedLog == scenario.LogConsole}
+	if k.standins, err = standin.Write(dir, standin.Options{Cost: r.sc.ScriptCost, CheckExit: r.sc.ScriptExit}); err != nil {
+		return watched{}, err
+	}
 	var names, vmacs []string
 	if rp := r.replay; rp != nil {
+		k.scripts = rp.Scripts()
 		names = rp.Names()
 		for _, in := range rp.Instances {
 			vmacs = append(vmacs, in.VMAC)
 		}
-		opt.Conf = rp.Render(keepalived.FIFO(dir), replay.Buffer{Set: !dflt, Bytes: int64(size), Force: force})
+		opt.Conf = rp.Render(keepalived.FIFO(dir), replay.Buffer{Set: !dflt, Bytes: int64(size), Force: force}, k.standins)
 		opt.Checked = func(complaints string) {
 			w := "keepalived -t fails on the file but keepalived runs it, as in production; it said: " + rp.Explain(complaints)
 			slog.Warn(w)
@@ -110,6 +120,13 @@ func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error
 		}
 	} else {
 		names, vmacs, opt.Instances = generated(*r.sc, r.lab, r.subjectSpecs)
+		if r.sc.NotifyScripts {
+			opt.Global.Scripts = true
+			k.scripts = map[standin.Kind]int{"notify": len(opt.Instances)}
+			for i := range opt.Instances {
+				opt.Instances[i].Notify = k.standins.Command("notify")
+			}
+		}
 	}
 	p, err := keepalived.Start(r.lab.Subject.NS, opt)
 	if err != nil {
@@ -149,6 +166,28 @@ func (k *keepalivedTarget) stop(grace time.Duration) error {
 		return nil
 	}
 	return k.p.Stop(grace)
+}
+
+// scriptsRan says what ran in place of keepalived's scripts, counted by
+// the stand-ins; nil when the configuration has none.
+func (k *keepalivedTarget) scriptsRan() (*result.Scripts, error) {
+	if len(k.scripts) == 0 || k.standins == nil {
+		return nil, nil
+	}
+	ran, err := k.standins.Counts()
+	if err != nil {
+		return nil, err
+	}
+	opt := k.standins.Options()
+	s := &result.Scripts{Summary: standin.Describe(k.scripts, opt.Cost), Statements: map[string]int{}, Ran: map[string]uint64{},
+		Cost: opt.Cost, CheckExit: opt.CheckExit}
+	for kind, n := range k.scripts {
+		s.Statements[string(kind)] = n
+	}
+	for kind, n := range ran {
+		s.Ran[string(kind)] = n
+	}
+	return s, nil
 }
 
 // reload sends keepalived SIGHUP.

@@ -55,6 +55,12 @@ type (
 	counted interface {
 		counters() (vrrp.Counters, error)
 	}
+	// scripted says what ran in place of the daemon's scripts
+	// (keepalived's notify scripts and checks, as stand-ins); nil when
+	// none did.
+	scripted interface {
+		scriptsRan() (*result.Scripts, error)
+	}
 )
 
 // watched is what a run watches of a started daemon.
