@@ -73,6 +73,19 @@ func Binaries(dir string) (zebra, vrrpd string, err error) {
 	return paths[0], paths[1], nil
 }
 
+// Version is the first line of zebra --version ("zebra version 8.4.4"),
+// which says the FRR release.
+func Version(zebra string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, zebra, "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("%s --version: %w", zebra, err)
+	}
+	first, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	return first, nil
+}
+
 // Process is a running zebra and vrrpd. Create it with Start.
 type Process struct {
 	Zebra, VRRPD *daemon.Process

@@ -72,6 +72,9 @@ func runHeader(ew *errWriter, r result.Result) {
 			ew.printf("  warning %s\n", w)
 		}
 	}
+	if r.Daemon != "" {
+		ew.printf("daemon: %s\n", r.Daemon)
+	}
 	if hl := r.HostLoad; hl != nil {
 		ew.printf("host load: %d %% of CPUs %v asked, %.1f %% achieved\n", hl.Asked, hl.CPUs, hl.Achieved)
 	}

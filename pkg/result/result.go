@@ -59,6 +59,10 @@ type Result struct {
 	Totals         *Totals         `json:"totals,omitempty"`
 	Recommendation *Recommendation `json:"recommendation,omitempty"`
 	Verdict        *Verdict        `json:"verdict,omitempty"`
+	// Daemon is the daemon under test's own version line, as it says it
+	// ("Keepalived v2.2.7 (01/16,2022)"); empty for the built-in engine
+	// and an exec target.
+	Daemon string `json:"daemon,omitempty"`
 	// HostLoad is the competing CPU work asked for and achieved; nil for
 	// none.
 	HostLoad *hostload.Share `json:"host_load,omitempty"`

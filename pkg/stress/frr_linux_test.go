@@ -50,6 +50,9 @@ func TestFRRTarget(t *testing.T) {
 			if names, _ := netns.List(lab.Prefix + res.Lab.RunID + "-"); len(names) != 0 {
 				t.Fatalf("run left namespaces %v", names)
 			}
+			if !strings.HasPrefix(res.Daemon, "FRR zebra version ") {
+				t.Fatalf("result daemon %q: want zebra's --version line", res.Daemon)
+			}
 			// At a tiny buffer zebra loses messages from the start, and
 			// vrrpd may never bring some instances up: a finding of its
 			// own, before any flap.

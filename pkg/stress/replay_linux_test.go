@@ -136,4 +136,7 @@ func TestNotifyScriptsRunAsStandins(t *testing.T) {
 		sr.Summary != "64 notify scripts run as stand-ins costing 1ms" {
 		t.Fatalf("result scripts %+v", sr)
 	}
+	if !strings.HasPrefix(res.Daemon, "Keepalived v") {
+		t.Fatalf("result daemon %q: want keepalived's --version line", res.Daemon)
+	}
 }

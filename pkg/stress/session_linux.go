@@ -66,6 +66,9 @@ func Open(ctx context.Context, sc scenario.Scenario) (_ *Session, res result.Res
 		return nil, res, err
 	}
 	res = result.Result{SchemaVersion: result.SchemaVersion, Started: time.Now().UTC(), Scenario: sc, Target: sc.Target}
+	if v, ok := d.(versioned); ok {
+		res.Daemon = v.version()
+	}
 	if rp != nil {
 		res.Replay = rp.Describe()
 	}

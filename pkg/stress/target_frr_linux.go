@@ -24,10 +24,15 @@ import (
 
 func init() {
 	targets[target.FRR] = func(scenario.Scenario) (daemonUnderTest, error) {
-		if _, _, err := frr.Binaries(""); err != nil {
+		zebra, _, err := frr.Binaries("")
+		if err != nil {
 			return nil, err
 		}
-		return &frrTarget{}, nil
+		ver, err := frr.Version(zebra)
+		if err != nil {
+			return nil, err
+		}
+		return &frrTarget{ver: "FRR " + ver}, nil
 	}
 }
 
@@ -41,7 +46,11 @@ type frrTarget struct {
 	p *frr.Process
 	// zebraLog is how much of zebra's log the flaps have read.
 	zebraLog int
+	// ver is zebra's --version line.
+	ver string
 }
+
+func (t *frrTarget) version() string { return t.ver }
 
 // labSpec makes the macvlans vrrpd needs, whatever --vmac says.
 func (*frrTarget) labSpec(sc scenario.Scenario) lab.Spec {

@@ -32,7 +32,9 @@ type keepalivedTarget struct {
 	// bin is the binary; extra the lines of --keepalived-conf-extra, read
 	// once.
 	bin, extra string
-	p          *keepalived.Process
+	// ver is its --version line.
+	ver string
+	p   *keepalived.Process
 	// standins run in place of the configuration's scripts; scripts are
 	// how many statements of each kind they stand in for.
 	standins *standin.Set
@@ -41,10 +43,14 @@ type keepalivedTarget struct {
 
 // newKeepalivedTarget checks the binary and reads the extra lines.
 func newKeepalivedTarget(sc scenario.Scenario) (daemonUnderTest, error) {
-	if _, err := keepalived.Binary(sc.KeepalivedBin); err != nil {
+	path, err := keepalived.Binary(sc.KeepalivedBin)
+	if err != nil {
 		return nil, err
 	}
 	k := &keepalivedTarget{bin: sc.KeepalivedBin}
+	if k.ver, err = keepalived.Version(path); err != nil {
+		return nil, err
+	}
 	if sc.KeepalivedConfExtra != "" {
 		b, err := os.ReadFile(sc.KeepalivedConfExtra)
 		if err != nil {
@@ -189,6 +195,8 @@ func (k *keepalivedTarget) scriptsRan() (*result.Scripts, error) {
 	}
 	return s, nil
 }
+
+func (k *keepalivedTarget) version() string { return k.ver }
 
 // reload sends keepalived SIGHUP.
 func (k *keepalivedTarget) reload() error { return k.p.Reload() }

@@ -55,6 +55,11 @@ type (
 	counted interface {
 		counters() (vrrp.Counters, error)
 	}
+	// versioned is the daemon's own version line ("Keepalived v2.2.7
+	// (01/16,2022)"), which the result records.
+	versioned interface {
+		version() string
+	}
 	// scripted says what ran in place of the daemon's scripts
 	// (keepalived's notify scripts and checks, as stand-ins); nil when
 	// none did.
