@@ -87,6 +87,27 @@ func TestFlagsReachTheOptions(t *testing.T) {
 			t.Fatalf("diagnose options %+v", got)
 		}
 	})
+	t.Run("compare", func(t *testing.T) {
+		var got *compareOptions
+		cmd := newCompareCmd(g, func(o *compareOptions) error { got = o; return errCaptured })
+		err := execCmd(t, cmd, "--vrids", "16", "--flaps", "4", "--variant", "small=--rcvbuf 16K", "--variant", "big=--rcvbuf 4M --force")
+		if !errors.Is(err, errCaptured) {
+			t.Fatalf("err = %v", err)
+		}
+		if got.Flaps != 4 || len(got.Variants) != 2 || got.Variants[0].Scenario.VRIDs != 16 || got.Variants[1].Scenario.RcvBuf != 4*bytesize.MiB {
+			t.Fatalf("compare options: flaps %d, variants %+v", got.Flaps, got.Variants)
+		}
+	})
+	t.Run("compare from a file", func(t *testing.T) {
+		var got *compareOptions
+		cmd := newCompareCmd(g, func(o *compareOptions) error { got = o; return errCaptured })
+		if err := execCmd(t, cmd, "-f", "../../scenarios/incident-compare.yaml"); !errors.Is(err, errCaptured) {
+			t.Fatalf("err = %v", err)
+		}
+		if got.Flaps != 30 || len(got.Variants) < 5 || got.Variants[0].Name != "baseline" || got.Variants[0].Scenario.VRIDs != 255 {
+			t.Fatalf("compare options: flaps %d, %d variants", got.Flaps, len(got.Variants))
+		}
+	})
 	t.Run("version", func(t *testing.T) {
 		called := false
 		cmd := newVersionCmd(g, func(*versionOptions) error { called = true; return nil })
@@ -117,6 +138,18 @@ func TestInvalidOptionsNeverRun(t *testing.T) {
 		{"diagnose: a config id of two words", func(ran *bool) *cobra.Command {
 			return newDiagnoseCmd(g, func(*diagnoseOptions) error { *ran = true; return nil })
 		}, []string{"--config-id", "a b"}, "an id is one word"},
+		{"compare: one variant only", func(ran *bool) *cobra.Command {
+			return newCompareCmd(g, func(*compareOptions) error { *ran = true; return nil })
+		}, []string{"--variant", "a="}, "at least two variants"},
+		{"compare: a variant that needs another lab", func(ran *bool) *cobra.Command {
+			return newCompareCmd(g, func(*compareOptions) error { *ran = true; return nil })
+		}, []string{"--variant", "a=", "--variant", "b=--vrids 10"}, "vrids lays out the lab"},
+		{"compare: a keepalived line keepalived refuses", func(ran *bool) *cobra.Command {
+			return newCompareCmd(g, func(*compareOptions) error { *ran = true; return nil })
+		}, []string{"--target", "keepalived", "--variant", "a=", "--variant", "b=global: vrrp_frobnicate 1"}, "keepalived refuses \"vrrp_frobnicate 1\""},
+		{"compare: an unknown option", func(ran *bool) *cobra.Command {
+			return newCompareCmd(g, func(*compareOptions) error { *ran = true; return nil })
+		}, []string{"--variant", "a=", "--variant", "b=--frobnicate 1"}, "unknown option --frobnicate"},
 		{"gate: a JUnit file in a missing directory", func(ran *bool) *cobra.Command {
 			return newGateCmd(g, func(*gateOptions) error { *ran = true; return nil })
 		}, []string{"--junit", "/nonexistent/dir/j.xml", "a.yaml"}, "nonexistent"},

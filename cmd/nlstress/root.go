@@ -114,6 +114,7 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 		newSweepCmd(g, nil),
 		newGateCmd(g, nil),
 		newDiagnoseCmd(g, nil),
+		newCompareCmd(g, nil),
 	)
 	// -o is each command's own, so that its help and its completion list
 	// only the formats that command writes.

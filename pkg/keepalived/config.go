@@ -32,6 +32,8 @@ type Instance struct {
 	Via    netip.Addr
 	// Notify is the instance's notify script command, "" for none.
 	Notify string
+	// Extra are lines added to the block as they are.
+	Extra []string
 }
 
 // Global is what goes into global_defs.
@@ -104,6 +106,9 @@ func Render(g Global, instances []Instance) []byte {
 		}
 		if in.Notify != "" {
 			fmt.Fprintf(&b, "  notify %q\n", in.Notify)
+		}
+		for _, l := range in.Extra {
+			b.WriteString("  " + l + "\n")
 		}
 		b.WriteString("}\n")
 	}

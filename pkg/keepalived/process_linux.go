@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -310,3 +311,64 @@ func (p *Process) Stop(grace time.Duration) error {
 	p.stopped.Do(func() { p.fifo.Close() })
 	return err
 }
+
+// CheckLines has keepalived read lines added to global_defs and to a
+// vrrp_instance, as --keepalived-global and --keepalived-instance add
+// them, before any lab exists: keepalived -t on a scratch configuration
+// (read only; keepalived changes nothing) in which every complaint that
+// names one of the added lines, but that it is deprecated, refuses them,
+// as an error wrapping ErrStart in keepalived's words. (keepalived 2.2.7
+// reads linkbeat_use_polling at the top level or in an instance: inside
+// global_defs it is an unknown keyword, ignored.)
+func CheckLines(bin string, global, instance []string) error {
+	if len(global) == 0 && len(instance) == 0 {
+		return nil
+	}
+	path, err := Binary(bin)
+	if err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("global_defs {\n  router_id nls-check\n")
+	added := map[int]string{}
+	line := 2
+	for _, l := range global {
+		line++
+		added[line] = l
+		b.WriteString("  " + l + "\n")
+	}
+	b.WriteString("}\nvrrp_instance VI_1 {\n  state BACKUP\n  interface lo\n  virtual_router_id 1\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    198.18.0.1/32\n  }\n")
+	line += 10 // the lines above, up to the virtual_ipaddress block's end
+	for _, l := range instance {
+		line++
+		added[line] = l
+		b.WriteString("  " + l + "\n")
+	}
+	b.WriteString("}\n")
+	f, err := os.CreateTemp("", "nls-keepalived-check-*.conf")
+	if err != nil {
+		return fmt.Errorf("check keepalived lines: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.WriteString(b.String()); err != nil {
+		f.Close()
+		return fmt.Errorf("check keepalived lines: %w", err)
+	}
+	f.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), versionTimeout)
+	defer cancel()
+	out, _ := exec.CommandContext(ctx, path, "--config-test", "--use-file", f.Name()).CombinedOutput()
+	for _, m := range lineRef.FindAllStringSubmatchIndex(string(out), -1) {
+		n, _ := strconv.Atoi(string(out)[m[2]:m[3]])
+		said, _, _ := strings.Cut(string(out)[m[1]:], "\n")
+		// A deprecated keyword still works: keepalived says so and runs it.
+		if l, ok := added[n]; ok && !strings.Contains(said, "deprecated") {
+			return fmt.Errorf("%w: keepalived refuses %q:%s", ErrStart, l, said)
+		}
+	}
+	return nil
+}
+
+// lineRef is how keepalived names a line of its configuration in a
+// complaint: "(Line 3)" or "(/path: Line 3)".
+var lineRef = regexp.MustCompile(`\((?:[^():]*: )?Line (\d+)\)`)

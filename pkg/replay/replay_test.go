@@ -66,7 +66,7 @@ func TestLoadEdge(t *testing.T) {
 // as keepalived would.
 func renderAndRead(t *testing.T, r *Replay, b Buffer) ([]byte, kaconf.Config) {
 	t.Helper()
-	text := r.Render("/run/x/notify.fifo", b, testStandins(t))
+	text := r.Render("/run/x/notify.fifo", b, testStandins(t), Lines{})
 	p := filepath.Join(t.TempDir(), "out.conf")
 	if err := os.WriteFile(p, text, 0o644); err != nil {
 		t.Fatal(err)
@@ -163,7 +163,7 @@ func TestRenderOverridesEveryGlobalDefs(t *testing.T) {
 		}
 	}
 	// Without a lab buffer, the user's lines stay as they are.
-	back := r.Render("/run/x/notify.fifo", Buffer{}, testStandins(t))
+	back := r.Render("/run/x/notify.fifo", Buffer{}, testStandins(t), Lines{})
 	if strings.Count(string(back), "vrrp_netlink_monitor_rcv_bufs ") != 2 {
 		t.Fatalf("the user's buffer lines were touched:\n%s", back)
 	}

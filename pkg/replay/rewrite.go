@@ -154,13 +154,31 @@ type Buffer struct {
 	Force bool
 }
 
+// Lines are keepalived.conf lines the lab adds: to the last global_defs
+// block and to every vrrp_instance block (a variant of "nlstress
+// compare", --keepalived-global, --keepalived-instance).
+type Lines struct {
+	Global, Instance []string
+}
+
+// nodes are lines as statements, one per line: a keyword and its words.
+func nodes(lines []string) []*kaconf.Node {
+	var out []*kaconf.Node
+	for _, l := range lines {
+		if f := strings.Fields(l); len(f) > 0 {
+			out = append(out, &kaconf.Node{Keyword: f[0], Args: f[1:]})
+		}
+	}
+	return out
+}
+
 // Render writes the rewritten configuration for keepalived in the lab:
-// its notify_fifo at fifo, its scripts replaced by the stand-in s, and the
-// monitor buffer when b.Set (replacing the configuration's own lines in
-// every global_defs block). keepalived applies global_defs blocks in
-// order, so nlstress's lines go into the last one, where nothing after
-// them can override them.
-func (r *Replay) Render(fifo string, b Buffer, s *standin.Set) []byte {
+// its notify_fifo at fifo, its scripts replaced by the stand-in s, the
+// lines the lab adds, and the monitor buffer when b.Set (replacing the
+// configuration's own lines in every global_defs block). keepalived
+// applies global_defs blocks in order, so nlstress's lines go into the
+// last one, where nothing after them can override them.
+func (r *Replay) Render(fifo string, b Buffer, s *standin.Set, add Lines) []byte {
 	var sb strings.Builder
 	r.origin = r.origin[:0]
 	comment := func(format string, args ...any) {
@@ -183,6 +201,7 @@ func (r *Replay) Render(fifo string, b Buffer, s *standin.Set) []byte {
 			global = append(global, &kaconf.Node{Keyword: "vrrp_netlink_monitor_rcv_bufs_force"})
 		}
 	}
+	global = append(global, nodes(add.Global)...)
 	last := -1
 	for i, n := range r.nodes {
 		if n.Keyword == "global_defs" {
@@ -196,6 +215,11 @@ func (r *Replay) Render(fifo string, b Buffer, s *standin.Set) []byte {
 			if i == last {
 				c.Block = append(c.Block, global...)
 			}
+			n = &c
+		}
+		if n.Keyword == "vrrp_instance" && len(add.Instance) > 0 {
+			c := *n
+			c.Block = append(append([]*kaconf.Node(nil), n.Block...), nodes(add.Instance)...)
 			n = &c
 		}
 		r.write(&sb, withStandins(n, s), 0)

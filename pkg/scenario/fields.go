@@ -105,6 +105,10 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.ScriptCost }},
 	{Key: "script_exit", Flag: "script-exit", Help: "exit status of the stand-in for every vrrp_script check, 0 (success) to 255",
 		Ptr: func(s *Scenario) any { return &s.ScriptExit }},
+	{Key: "keepalived_global", Flag: "keepalived-global", Help: "keepalived.conf lines to add to global_defs, separated by ';' (e.g. 'vrrp_rt_priority 50; vrrp_rlimit_rttime 1000000'), for --target keepalived, generated or replayed",
+		Ptr: func(s *Scenario) any { return &s.KeepalivedGlobal }},
+	{Key: "keepalived_instance", Flag: "keepalived-instance", Help: "keepalived.conf lines to add to every vrrp_instance, separated by ';', for --target keepalived, generated or replayed",
+		Ptr: func(s *Scenario) any { return &s.KeepalivedInstance }},
 	{Key: "keepalived_log", Flag: "keepalived-log", Help: "keepalived's logging, for --target keepalived: syslog (as packaged; the lab has no syslog daemon) or console (--log-console --log-detail into the run directory, read for what keepalived believes of each link; slows keepalived and changes the stuck rate, see results/FINDINGS.md)",
 		Ptr: func(s *Scenario) any { return &s.KeepalivedLog }},
 	{Key: "keep_lab", Flag: "keep-lab", Run: true, Help: "leave the lab in place for inspection ('ip netns'); remove it with 'nlstress cleanup'",
@@ -167,6 +171,18 @@ func Override(dst *Scenario, src Scenario, changed func(flag string) bool) {
 			f.copyTo(dst, &src)
 		}
 	}
+}
+
+// Differ are the fields whose values differ between a and b, by key, in
+// the order of Fields.
+func Differ(a, b Scenario) []string {
+	var out []string
+	for _, f := range Fields {
+		if !reflect.DeepEqual(reflect.ValueOf(f.Ptr(&a)).Elem().Interface(), reflect.ValueOf(f.Ptr(&b)).Elem().Interface()) {
+			out = append(out, f.Key)
+		}
+	}
+	return out
 }
 
 // FieldError is a validation error about one field's value: Validate's

@@ -23,7 +23,19 @@ type File struct {
 	Scenario Scenario
 	Gate     Gate
 	Sweep    Sweep
+	Compare  Compare
 }
+
+// Compare is a comparison's variants ("nlstress compare"): each
+// "NAME=OPTIONS", the first the baseline, and how many flaps each gets.
+type Compare struct {
+	Variants []string `json:"variants"`
+	Flaps    int      `json:"flaps"`
+}
+
+// DefaultCompareFlaps is how many flaps each variant of a comparison gets
+// unless told: 30, which bounds a rate to about ±17 points at 95 %.
+const DefaultCompareFlaps = 30
 
 // Gate are the thresholds "nlstress gate" holds a run to, against its
 // baseline.
@@ -116,6 +128,10 @@ type fileDoc struct {
 		Confirm   *int     `yaml:"confirm"`
 		Margin    *float64 `yaml:"margin"`
 	} `yaml:"sweep"`
+	Compare *struct {
+		Variants []string `yaml:"variants"`
+		Flaps    *int     `yaml:"flaps"`
+	} `yaml:"compare"`
 	Fields map[string]yaml.Node `yaml:",inline"`
 }
 
@@ -274,7 +290,7 @@ func Parse(b []byte) (File, error) {
 		return "?"
 	}
 
-	f := File{Scenario: Default(), Gate: DefaultGate(), Sweep: DefaultSweep()}
+	f := File{Scenario: Default(), Gate: DefaultGate(), Sweep: DefaultSweep(), Compare: Compare{Flaps: DefaultCompareFlaps}}
 	s := &f.Scenario
 	s.Name = doc.Name
 	keys := make([]string, 0, len(doc.Fields))
@@ -301,6 +317,15 @@ func Parse(b []byte) (File, error) {
 		}
 		return File{}, err
 	}
+	if err := doc.sections(&f, lineOf); err != nil {
+		return File{}, err
+	}
+	return f, nil
+}
+
+// sections reads the file's gate, sweep and compare sections into f;
+// lineOf names a top-level key's line for errors.
+func (doc *fileDoc) sections(f *File, lineOf func(string) string) error {
 	if g := doc.Gate; g != nil {
 		if g.MaxDrops != nil {
 			f.Gate.MaxDrops = *g.MaxDrops
@@ -314,7 +339,7 @@ func Parse(b []byte) (File, error) {
 			f.Gate.StormFactor = *g.StormFactor
 		}
 		if err := f.Gate.Validate(); err != nil {
-			return File{}, fmt.Errorf("%w: %s: gate: %s", ErrInvalid, lineOf("gate"), strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": gate: "))
+			return fmt.Errorf("%w: %s: gate: %s", ErrInvalid, lineOf("gate"), strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": gate: "))
 		}
 	}
 	if sw := doc.Sweep; sw != nil {
@@ -332,10 +357,17 @@ func Parse(b []byte) (File, error) {
 			f.Sweep.Margin = *sw.Margin
 		}
 		if err := f.Sweep.Validate(); err != nil {
-			return File{}, fmt.Errorf("%w: %s: %s", ErrInvalid, lineOf("sweep"), strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
+			return fmt.Errorf("%w: %s: %s", ErrInvalid, lineOf("sweep"), strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
 		}
 	}
-	return f, nil
+	if c := doc.Compare; c != nil {
+		f.Compare.Variants = c.Variants
+		setInt(&f.Compare.Flaps, c.Flaps)
+		if f.Compare.Flaps < 1 || f.Compare.Flaps > MaxFlaps {
+			return fmt.Errorf("%w: %s: compare: flaps %d: want 1 to %d per variant", ErrInvalid, lineOf("compare"), f.Compare.Flaps, MaxFlaps)
+		}
+	}
+	return nil
 }
 
 // lineOfKey is the line of a top-level key in the document, 0 if absent.
@@ -387,7 +419,7 @@ func OverrideSweep(dst *Sweep, src Sweep, changed func(flag string) bool) {
 // an error), else the defaults; with the flags the user set (changed, by
 // flag name) copied over it from flags and sweepFlags; validated.
 func FromCommandLine(path string, given bool, flags Scenario, sweepFlags Sweep, changed func(flag string) bool) (File, error) {
-	f := File{Scenario: Default(), Gate: DefaultGate(), Sweep: DefaultSweep()}
+	f := File{Scenario: Default(), Gate: DefaultGate(), Sweep: DefaultSweep(), Compare: Compare{Flaps: DefaultCompareFlaps}}
 	if given || path != "" {
 		var err error
 		if f, err = Load(path); err != nil {

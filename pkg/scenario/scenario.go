@@ -205,6 +205,11 @@ type Scenario struct {
 	// HostLoad is competing CPU work, percent of each CPU the daemon may
 	// run on (package hostload), from convergence to the end of the run.
 	HostLoad int `json:"host_load,omitempty"`
+	// KeepalivedGlobal and KeepalivedInstance are keepalived.conf lines,
+	// separated by ";", added to global_defs and to every vrrp_instance
+	// (Lines splits them).
+	KeepalivedGlobal   string `json:"keepalived_global,omitempty"`
+	KeepalivedInstance string `json:"keepalived_instance,omitempty"`
 	// NotifyScripts gives every generated keepalived instance a notify
 	// script, run as a stand-in (package standin); a replayed
 	// configuration's scripts always run as stand-ins.
@@ -474,6 +479,9 @@ func (s Scenario) validateTarget() error {
 	case !t.Keepalived && (s.KeepalivedBin != "" || s.KeepalivedConfExtra != "" || s.KeepalivedConf != ""):
 		return bad("--keepalived-bin, --keepalived-conf and --keepalived-conf-extra need --target %s",
 			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
+	case !t.Keepalived && (s.KeepalivedGlobal != "" || s.KeepalivedInstance != ""):
+		return bad("--keepalived-global and --keepalived-instance need --target %s",
+			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
 	case !t.Keepalived && (s.NotifyScripts || s.ScriptCost != 0 || s.ScriptExit != 0):
 		return bad("--notify-scripts, --script-cost and --script-exit need --target %s: the built-in engine does not run scripts",
 			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
@@ -481,4 +489,16 @@ func (s Scenario) validateTarget() error {
 		return bad("--notify-scripts adds scripts to a generated configuration; a replayed one runs its own scripts as stand-ins")
 	}
 	return nil
+}
+
+// Lines splits keepalived.conf lines given as one string, separated by
+// ";", and drops the empty ones.
+func Lines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, ";") {
+		if l = strings.TrimSpace(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }

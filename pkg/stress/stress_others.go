@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"github.com/nlstress/nlstress/pkg/capacity"
+	"github.com/nlstress/nlstress/pkg/compare"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
@@ -21,3 +22,11 @@ func Run(context.Context, scenario.Scenario) (result.Result, error) {
 
 // OpenLab fails off Linux.
 func OpenLab(context.Context, scenario.Scenario) (capacity.Lab, error) { return nil, ErrUnsupported }
+
+// CheckVariant fails off Linux, where no comparison runs.
+func CheckVariant(base, sc scenario.Scenario) error { return ErrUnsupported }
+
+// OpenCompareLab fails off Linux.
+func OpenCompareLab(context.Context, scenario.Scenario) (compare.Lab, error) {
+	return nil, ErrUnsupported
+}

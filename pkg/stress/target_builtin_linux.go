@@ -127,7 +127,8 @@ func (t *engineTarget) start(ctx context.Context, r *runner) (watched, error) {
 
 // setBuffer resizes the engine's monitor socket in place.
 func (t *engineTarget) setBuffer(_ context.Context, r *runner) (*watched, error) {
-	return nil, t.e.SetRcvBuf(r.sc.RcvBuf, r.sc.Force)
+	size, force, _ := r.sc.MonitorBuffer()
+	return nil, t.e.SetRcvBuf(size, force)
 }
 
 func (t *engineTarget) stop(grace time.Duration) error {

@@ -41,7 +41,8 @@ type keepalivedTarget struct {
 	scripts  map[standin.Kind]int
 }
 
-// newKeepalivedTarget checks the binary and reads the extra lines.
+// newKeepalivedTarget checks the binary and the lines to add (keepalived
+// reads them), and reads the extra file.
 func newKeepalivedTarget(sc scenario.Scenario) (daemonUnderTest, error) {
 	path, err := keepalived.Binary(sc.KeepalivedBin)
 	if err != nil {
@@ -49,6 +50,9 @@ func newKeepalivedTarget(sc scenario.Scenario) (daemonUnderTest, error) {
 	}
 	k := &keepalivedTarget{bin: sc.KeepalivedBin}
 	if k.ver, err = keepalived.Version(path); err != nil {
+		return nil, err
+	}
+	if err := keepalived.CheckLines(path, scenario.Lines(sc.KeepalivedGlobal), scenario.Lines(sc.KeepalivedInstance)); err != nil {
 		return nil, err
 	}
 	if sc.KeepalivedConfExtra != "" {
@@ -103,6 +107,10 @@ func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error
 	// With no --rcvbuf, no rcv_bufs lines: keepalived's own default (or,
 	// replayed, the configuration's own lines).
 	global := keepalived.Global{RouterID: "nls-" + r.lab.RunID, Extra: k.extra}
+	add := replay.Lines{Global: scenario.Lines(r.sc.KeepalivedGlobal), Instance: scenario.Lines(r.sc.KeepalivedInstance)}
+	if len(add.Global) > 0 {
+		global.Extra += "\n" + strings.Join(add.Global, "\n")
+	}
 	size, force, dflt := r.sc.MonitorBuffer()
 	if !dflt {
 		global.RcvBuf, global.Force = int64(size), force
@@ -118,7 +126,7 @@ func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error
 		for _, in := range rp.Instances {
 			vmacs = append(vmacs, in.VMAC)
 		}
-		opt.Conf = rp.Render(keepalived.FIFO(dir), replay.Buffer{Set: !dflt, Bytes: int64(size), Force: force}, k.standins)
+		opt.Conf = rp.Render(keepalived.FIFO(dir), replay.Buffer{Set: !dflt, Bytes: int64(size), Force: force}, k.standins, add)
 		opt.Checked = func(complaints string) {
 			w := "keepalived -t fails on the file but keepalived runs it, as in production; it said: " + rp.Explain(complaints)
 			slog.Warn(w)
@@ -126,6 +134,9 @@ func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error
 		}
 	} else {
 		names, vmacs, opt.Instances = generated(*r.sc, r.lab, r.subjectSpecs)
+		for i := range opt.Instances {
+			opt.Instances[i].Extra = add.Instance
+		}
 		if r.sc.NotifyScripts {
 			opt.Global.Scripts = true
 			k.scripts = map[standin.Kind]int{"notify": len(opt.Instances)}

@@ -1,0 +1,153 @@
+package compare
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/stats"
+)
+
+// Alpha is the level at which a variant differs from the baseline, and
+// Power how often a real difference must be seen for the comparison to
+// call it detectable.
+const (
+	Alpha = 0.05
+	Power = 0.8
+)
+
+// Report is a comparison's answer.
+type Report struct {
+	SchemaVersion int         `json:"schema_version"`
+	Started       time.Time   `json:"started"`
+	Host          result.Host `json:"host"`
+	// Baseline is the first variant's scenario; Flaps how many flaps each
+	// variant was to get.
+	Baseline scenario.Scenario `json:"baseline"`
+	Flaps    int               `json:"flaps_per_variant"`
+	// Order is the variants' names in the order their flaps ran.
+	Order    []string  `json:"order"`
+	Variants []Summary `json:"variants"`
+	// Interrupted says the comparison stopped early: the rates are over
+	// the flaps done.
+	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// Summary is one variant's measurement and its test against the
+// baseline.
+type Summary struct {
+	Variant
+	// Failed says why the variant's daemon never came up ("" when it
+	// did); its rates are then over no flaps.
+	Failed string `json:"failed,omitempty"`
+	// Loss and Stuck are the flaps that lost messages and that left
+	// instances in FAULT, each as k of n with its exact 95 % interval.
+	Loss  stats.Rate `json:"loss"`
+	Stuck stats.Rate `json:"stuck"`
+	// LostMedian and LostMax are the messages lost per flap (kernel
+	// drops, both phases).
+	LostMedian uint64 `json:"lost_per_flap_median"`
+	LostMax    uint64 `json:"lost_per_flap_max"`
+	// RecoveryP50 and RecoveryP95 are the medians over the flaps of each
+	// flap's recovery p50 and p95.
+	RecoveryP50 time.Duration `json:"recovery_p50_ns"`
+	RecoveryP95 time.Duration `json:"recovery_p95_ns"`
+	// StuckP and LossP are Fisher's exact test (two-sided) of this
+	// variant's rate against the baseline's; null for the baseline.
+	StuckP *float64 `json:"stuck_p,omitempty"`
+	LossP  *float64 `json:"loss_p,omitempty"`
+	// Detectable is the smallest change of the stuck rate from the
+	// baseline's that this many flaps see 80 % of the time at Alpha.
+	Detectable float64 `json:"detectable_change"`
+	// Verdict says it in words.
+	Verdict string `json:"verdict"`
+}
+
+// summarize is each variant's summary, tested against the first's.
+func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Summary {
+	out := make([]Summary, len(variants))
+	for i, v := range variants {
+		s := Summary{Variant: v, Failed: failed[i]}
+		var lossy, stuck int
+		var lost []uint64
+		var p50s, p95s []time.Duration
+		for _, f := range flaps[i] {
+			d := f.Down.Drops + f.Up.Drops
+			if d > 0 || f.Down.ENOBUFS+f.Up.ENOBUFS > 0 {
+				lossy++
+			}
+			if len(f.Stuck) > 0 {
+				stuck++
+			}
+			lost = append(lost, d)
+			p50s, p95s = append(p50s, f.Recovery.P50), append(p95s, f.Recovery.P95)
+		}
+		n := len(flaps[i])
+		s.Loss, s.Stuck = stats.Binomial(lossy, n), stats.Binomial(stuck, n)
+		s.LostMedian, s.LostMax = median(lost), slicesMax(lost)
+		s.RecoveryP50, s.RecoveryP95 = median(p50s), median(p95s)
+		out[i] = s
+	}
+	base := out[0]
+	for i := range out {
+		s := &out[i]
+		s.Detectable = stats.Detectable(base.Stuck.Rate, max(s.Stuck.N, 1), Alpha, Power)
+		switch {
+		case i == 0:
+			s.Verdict = "baseline"
+			continue
+		case s.Failed != "":
+			s.Verdict = "the daemon never came up: " + s.Failed
+			continue
+		case s.Stuck.N == 0 || base.Stuck.N == 0:
+			s.Verdict = "no flaps to compare"
+			continue
+		}
+		sp := stats.FisherExact(s.Stuck.K, s.Stuck.N, base.Stuck.K, base.Stuck.N)
+		lp := stats.FisherExact(s.Loss.K, s.Loss.N, base.Loss.K, base.Loss.N)
+		s.StuckP, s.LossP = &sp, &lp
+		s.Verdict = words("stranded instances", s.Stuck, base.Stuck, sp, s.Detectable) + "; " + words("lost messages", s.Loss, base.Loss, lp, s.Detectable)
+	}
+	return out
+}
+
+// words says how a variant's rate of what compares with the baseline's.
+func words(what string, v, base stats.Rate, p, detectable float64) string {
+	if p < Alpha {
+		more := "fewer"
+		if v.Rate > base.Rate {
+			more = "more"
+		}
+		return fmt.Sprintf("%s flaps %s (p = %s)", more, what, FormatP(p))
+	}
+	return fmt.Sprintf("no measurable difference in flaps that %s (p = %s; %d flaps cannot see less than a ~%d-point change)",
+		what, FormatP(p), v.N, int(math.Round(100*detectable)))
+}
+
+// FormatP prints a p-value with two significant digits, or as a bound
+// below 0.001.
+func FormatP(p float64) string {
+	if p < 0.001 {
+		return "< 0.001"
+	}
+	return fmt.Sprintf("%.2g", p)
+}
+
+func median[T ~uint64 | ~int64](xs []T) T {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[(len(s)-1)/2]
+}
+
+func slicesMax[T ~uint64](xs []T) T {
+	if len(xs) == 0 {
+		return 0
+	}
+	return slices.Max(xs)
+}

@@ -1,0 +1,58 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/nlstress/nlstress/pkg/compare"
+)
+
+// Compare writes a comparison: per variant its rates with their exact
+// 95 % intervals, the messages lost per flap, the recovery, and its test
+// against the baseline in words; then what the flaps could detect.
+func Compare(w io.Writer, f Format, rep compare.Report) error {
+	if f == FormatJSON {
+		return JSON(w, rep)
+	}
+	ew := &errWriter{w: w}
+	sc := rep.Baseline
+	ew.printf("nlstress compare (target %s): %d VRIDs, VRRPv%d every %v; %d flaps per variant, interleaved; kernel %s\n",
+		sc.Target, sc.VRIDs, sc.Version, sc.AdvertInterval, rep.Flaps, rep.Host.Kernel)
+	if rep.Interrupted {
+		ew.printf("INCOMPLETE: interrupted; the rates are over the flaps done (%d)\n", len(rep.Order))
+	}
+	ew.printf("\n")
+	if ew.err != nil {
+		return ew.err
+	}
+	rows := make([][]string, 0, len(rep.Variants))
+	for _, v := range rep.Variants {
+		spec := v.Spec
+		if spec == "" {
+			spec = "(as configured)"
+		}
+		p := func(x *float64) string {
+			if x == nil {
+				return "-"
+			}
+			return compare.FormatP(*x)
+		}
+		rows = append(rows, []string{v.Name, spec, v.Stuck.Of("flaps"), v.Loss.Of("flaps"),
+			fmt.Sprintf("%d (max %d)", v.LostMedian, v.LostMax), secs(v.RecoveryP50) + " / " + secs(v.RecoveryP95),
+			p(v.StuckP), p(v.LossP)})
+	}
+	if err := Table(w, f, []string{"variant", "options", "flaps stranding instances", "flaps losing messages", "lost per flap (median)",
+		"recovery p50 / p95", "stuck p", "loss p"}, rows); err != nil {
+		return err
+	}
+	ew.printf("\n")
+	for _, v := range rep.Variants[1:] {
+		ew.printf("%s: %s\n", v.Name, v.Verdict)
+	}
+	if b := rep.Variants[0]; b.Stuck.N > 0 {
+		ew.printf("\nWith %d flaps each, Fisher's exact test (two-sided, 5 %%) sees a change of the stuck rate from the baseline's %s 80 %% of the time only when it is %d points or more.\n",
+			b.Stuck.N, strings.TrimSpace(fmt.Sprintf("%.0f %%", 100*b.Stuck.Rate)), int(100*b.Detectable+0.5))
+	}
+	return ew.err
+}
