@@ -92,6 +92,8 @@ type fakeLab struct {
 	reconfig int
 	closed   bool
 	refuse   bytesize.Size // a buffer whose daemon never comes up
+	dies     bytesize.Size // a buffer whose daemon dies in its second flap
+	flapped  map[bytesize.Size]int
 }
 
 func (f *fakeLab) Reconfigure(_ context.Context, sc scenario.Scenario) (bool, error) {
@@ -105,6 +107,12 @@ func (f *fakeLab) Reconfigure(_ context.Context, sc scenario.Scenario) (bool, er
 
 func (f *fakeLab) Flap(context.Context) (result.Flap, error) {
 	var fl result.Flap
+	if f.flapped == nil {
+		f.flapped = map[bytesize.Size]int{}
+	}
+	if f.flapped[f.sc.RcvBuf]++; f.dies != 0 && f.sc.RcvBuf == f.dies && f.flapped[f.sc.RcvBuf] == 2 {
+		return fl, errors.New("the daemon's monitor socket is gone: did it exit?")
+	}
 	if f.sc.RcvBuf < 64*bytesize.KiB {
 		fl.Up.Drops = 100
 		fl.Stuck = []result.Instance{{VRID: 7}}
@@ -119,11 +127,15 @@ func (f *fakeLab) Close(context.Context, error) (result.Result, error) {
 
 func runFake(t *testing.T, specs []string, flaps int, refuse bytesize.Size) (Report, *fakeLab) {
 	t.Helper()
+	return runFakeLab(t, specs, flaps, &fakeLab{refuse: refuse})
+}
+
+func runFakeLab(t *testing.T, specs []string, flaps int, f *fakeLab) (Report, *fakeLab) {
+	t.Helper()
 	vs, err := Parse(scenario.Default(), specs, anyChange)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fakeLab{refuse: refuse}
 	rep, err := Run(context.Background(), vs, flaps, func(_ context.Context, sc scenario.Scenario) (Lab, error) {
 		f.sc = sc
 		return f, nil
@@ -174,5 +186,18 @@ func TestVariantThatNeverStarts(t *testing.T) {
 	}
 	if rep.Variants[2].Stuck.N != 3 || strings.Join(rep.Order, " ") != "base big base big base big" {
 		t.Fatalf("the others: order %v, big %+v", rep.Order, rep.Variants[2])
+	}
+}
+
+// A variant whose daemon dies in a flap keeps the flaps it finished, says
+// so, and the others go on.
+func TestVariantThatDies(t *testing.T) {
+	rep, _ := runFakeLab(t, []string{"base=--rcvbuf 1M", "rt=--rcvbuf 3M", "big=--rcvbuf 4M"}, 3, &fakeLab{dies: 3 * bytesize.MiB})
+	rt := rep.Variants[1]
+	if rt.Stuck.N != 1 || !strings.Contains(rt.Verdict, "died in its flap 2: the daemon's monitor socket is gone") {
+		t.Fatalf("rt: %+v", rt)
+	}
+	if got := strings.Join(rep.Order, " "); got != "base rt big base big base big" {
+		t.Fatalf("order %q", got)
 	}
 }

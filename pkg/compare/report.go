@@ -99,8 +99,11 @@ func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Sum
 		case i == 0:
 			s.Verdict = "baseline"
 			continue
-		case s.Failed != "":
+		case s.Failed != "" && s.Stuck.N == 0:
 			s.Verdict = "the daemon never came up: " + s.Failed
+			continue
+		case s.Failed != "":
+			s.Verdict = "the daemon " + s.Failed
 			continue
 		case s.Stuck.N == 0 || base.Stuck.N == 0:
 			s.Verdict = "no flaps to compare"

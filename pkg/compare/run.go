@@ -30,8 +30,9 @@ type Progress func(done, total int, variant string)
 
 // Run flaps one lab opened for the first variant, flaps times per
 // variant, interleaved: every variant once, in order, then again. A
-// variant whose daemon does not come up is reported as such, in the
-// daemon's words, and left out of the rounds after; the others go on.
+// variant whose daemon does not come up, or dies in a flap, is reported as
+// such, in the daemon's words, and left out of the rounds after; the
+// others go on.
 // An interrupted comparison reports the flaps measured so far.
 func Run(ctx context.Context, variants []Variant, flaps int, open OpenFunc, progress Progress) (Report, error) {
 	rep := Report{SchemaVersion: result.SchemaVersion, Started: time.Now().UTC(), Flaps: flaps, Baseline: variants[0].Scenario}
@@ -62,8 +63,16 @@ rounds:
 			}
 			f, err := l.Flap(ctx)
 			if err != nil {
-				runErr = fmt.Errorf("variant %s: %w", v.Name, err)
-				break rounds
+				if ctx.Err() != nil {
+					runErr = fmt.Errorf("variant %s: %w", v.Name, err)
+					break rounds
+				}
+				// Its daemon died (keepalived killed for overrunning its
+				// real-time limit): the variant's answer, not the run's
+				// end. The next variant starts a daemon of its own.
+				failed[j] = fmt.Sprintf("died in its flap %d: %v", len(results[j])+1, err)
+				current = -1
+				continue
 			}
 			results[j] = append(results[j], f)
 			rep.Order = append(rep.Order, v.Name)

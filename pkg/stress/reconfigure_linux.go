@@ -53,8 +53,9 @@ func CheckVariant(base, sc scenario.Scenario) error {
 // lab. A daemon whose configuration sc changes is restarted with it (a
 // buffer alone is changed in place where the target can) and the session
 // waits for it to converge again; the flaps' options take effect at the
-// next flap; a different host load replaces the running one. restarted
-// says the daemon was restarted.
+// next flap; a different host load replaces the running one. After a
+// failed flap the daemon is restarted whatever changed. restarted says
+// the daemon was restarted.
 func (s *Session) Reconfigure(ctx context.Context, sc scenario.Scenario) (restarted bool, err error) {
 	if err := Changeable(s.sc, sc); err != nil {
 		return false, err
@@ -73,6 +74,10 @@ func (s *Session) Reconfigure(ctx context.Context, sc scenario.Scenario) (restar
 	old := s.sc
 	s.sc = sc
 	switch {
+	case s.broken != nil:
+		// The last flap failed: whatever changed, a new daemon.
+		s.broken = nil
+		restarted, err = true, s.restartDaemon()
 	case bufferOnly:
 		restarted, err = s.r.setBuffer(ctx)
 	case ofDaemon:

@@ -41,6 +41,9 @@ type Session struct {
 	unlimit func()
 	// load is the competing CPU work, from the first convergence on.
 	load *hostload.Load
+	// broken is why the last flap failed, if it did: the daemon may be
+	// dead, and Reconfigure starts a new one.
+	broken error
 }
 
 // Open validates sc, checks the host, removes the labs of dead runs,
@@ -165,6 +168,7 @@ func (s *Session) Flap(ctx context.Context) (result.Flap, error) {
 		err = s.r.failed()
 	}
 	if err != nil {
+		s.broken = err
 		return f, fmt.Errorf("flap %d: %w", k, err)
 	}
 	if d, ok := s.r.daemon.(flapReporter); ok {
