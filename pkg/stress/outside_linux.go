@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -38,6 +39,16 @@ func runDir(l *lab.Lab, name string) (string, error) {
 		return "", fmt.Errorf("%s's run directory: %w", name, err)
 	}
 	return dir, nil
+}
+
+// restart stops an outside daemon d, called name, and starts it again for
+// r.sc: how an outside daemon takes a new buffer.
+func restart(ctx context.Context, r *runner, d daemonUnderTest, name string) (*watched, error) {
+	if err := d.stop(daemon.StopGrace); err != nil {
+		return nil, fmt.Errorf("stop %s: %w", name, err)
+	}
+	w, err := d.start(ctx, r)
+	return &w, err
 }
 
 // watchOutside finds a started daemon's monitor socket in the subject's

@@ -57,6 +57,9 @@ func CheckVariant(base, sc scenario.Scenario) error {
 // failed flap the daemon is restarted whatever changed. restarted says
 // the daemon was restarted.
 func (s *Session) Reconfigure(ctx context.Context, sc scenario.Scenario) (restarted bool, err error) {
+	if rp := s.r.replay; rp != nil {
+		sc = derive(sc, rp) // as Open derived the session's
+	}
 	if err := Changeable(s.sc, sc); err != nil {
 		return false, err
 	}

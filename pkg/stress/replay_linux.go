@@ -26,6 +26,22 @@ func loadReplay(sc scenario.Scenario) (*replay.Replay, scenario.Scenario, error)
 	if err != nil {
 		return nil, sc, err
 	}
+	sc = derive(sc, rp)
+	slog.Info("replaying", "summary", rp.Summary())
+	for _, c := range rp.Changes {
+		slog.Warn("replay rewrites", "change", c.String())
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, sc, fmt.Errorf("%s: %w", sc.KeepalivedConf, err)
+	}
+	return rp, sc, nil
+}
+
+// derive is sc with its instance fields from the replayed configuration,
+// so that the result, the oracle's groups and the timeouts describe what
+// runs; with no --rcvbuf, the configuration's own buffer is the one under
+// test.
+func derive(sc scenario.Scenario, rp *replay.Replay) scenario.Scenario {
 	sc.VRIDs, sc.VMAC, sc.Family, sc.VIPsPerVRID, sc.RoutesPerVRID = len(rp.Instances), false, 4, 0, 0
 	sc.Version, sc.AdvertInterval = rp.Instances[0].Version, 0
 	for i, in := range rp.Instances {
@@ -39,17 +55,9 @@ func loadReplay(sc scenario.Scenario) (*replay.Replay, scenario.Scenario, error)
 		sc.AdvertInterval = max(sc.AdvertInterval, in.AdvertInt)
 	}
 	if sc.RcvBuf == 0 && rp.Config.RcvBufs > 0 {
-		// No --rcvbuf: the configuration's own buffer is the one under test.
 		sc.RcvBuf, sc.Force = bytesize.Size(rp.Config.RcvBufs), rp.Config.Force
 	}
-	slog.Info("replaying", "summary", rp.Summary())
-	for _, c := range rp.Changes {
-		slog.Warn("replay rewrites", "change", c.String())
-	}
-	if err := sc.Validate(); err != nil {
-		return nil, sc, fmt.Errorf("%s: %w", sc.KeepalivedConf, err)
-	}
-	return rp, sc, nil
+	return sc
 }
 
 // replaySpecs are one side's instances for a replay: the configuration's

@@ -114,11 +114,7 @@ func (t *frrTarget) start(ctx context.Context, r *runner) (watched, error) {
 
 // setBuffer restarts zebra and vrrpd with the new --nl-bufsize.
 func (t *frrTarget) setBuffer(ctx context.Context, r *runner) (*watched, error) {
-	if err := t.stop(daemon.StopGrace); err != nil {
-		return nil, fmt.Errorf("stop FRR: %w", err)
-	}
-	w, err := t.start(ctx, r)
-	return &w, err
+	return restart(ctx, r, t, "FRR")
 }
 
 func (t *frrTarget) stop(grace time.Duration) error {

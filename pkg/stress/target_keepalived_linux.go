@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/kaconf"
 	"github.com/nlstress/nlstress/pkg/keepalived"
 	"github.com/nlstress/nlstress/pkg/lab"
@@ -170,12 +169,9 @@ func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error
 // setBuffer restarts keepalived with the new buffer; it makes its VMACs
 // anew, so the lab counts as built from then.
 func (k *keepalivedTarget) setBuffer(ctx context.Context, r *runner) (*watched, error) {
-	if err := k.stop(daemon.StopGrace); err != nil {
-		return nil, fmt.Errorf("stop keepalived: %w", err)
-	}
+	w, err := restart(ctx, r, k, "keepalived")
 	r.built = time.Now()
-	w, err := k.start(ctx, r)
-	return &w, err
+	return w, err
 }
 
 func (k *keepalivedTarget) stop(grace time.Duration) error {
