@@ -83,12 +83,10 @@ rounds:
 		}
 	}
 	res, err := l.Close(ctx, runErr)
-	rep.Host = res.Host
+	rep.Host, rep.Variants = res.Host, summarize(variants, results, failed)
 	if err != nil && !errors.Is(err, result.ErrFinding) {
 		rep.Interrupted = ctx.Err() != nil
-		rep.Variants = summarize(variants, results, failed)
 		return rep, err
 	}
-	rep.Variants = summarize(variants, results, failed)
 	return rep, nil
 }

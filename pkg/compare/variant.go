@@ -99,7 +99,7 @@ func apply(base scenario.Scenario, opts string) (scenario.Scenario, error) {
 		if !strings.HasPrefix(words[i], "--") {
 			return sc, fmt.Errorf("%w: %q: want --OPTION VALUE, global: LINES or instance: LINES", scenario.ErrInvalid, words[i])
 		}
-		f, ok := fieldByFlag(flag)
+		f, ok := scenario.FieldByFlag(flag)
 		if !ok {
 			return sc, fmt.Errorf("%w: unknown option --%s", scenario.ErrInvalid, flag)
 		}
@@ -118,16 +118,6 @@ func apply(base scenario.Scenario, opts string) (scenario.Scenario, error) {
 		}
 	}
 	return sc, nil
-}
-
-// fieldByFlag finds a scenario field by its flag's name.
-func fieldByFlag(flag string) (scenario.Field, bool) {
-	for _, f := range scenario.Fields {
-		if f.Flag == flag {
-			return f, true
-		}
-	}
-	return scenario.Field{}, false
 }
 
 // split cuts options into words as a shell would: at blanks, except

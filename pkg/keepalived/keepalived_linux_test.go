@@ -13,6 +13,10 @@ import (
 // corrects, is refused with its own words and the line.
 func TestCheckLines(t *testing.T) {
 	roottest.RequireKeepalived(t)
+	path, err := Binary("")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name             string
 		global, instance []string
@@ -28,7 +32,7 @@ func TestCheckLines(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckLines("", tt.global, tt.instance)
+			err := CheckLines(path, tt.global, tt.instance)
 			switch {
 			case tt.want == "" && err != nil:
 				t.Fatalf("refused: %v", err)

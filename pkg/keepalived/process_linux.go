@@ -312,21 +312,17 @@ func (p *Process) Stop(grace time.Duration) error {
 	return err
 }
 
-// CheckLines has keepalived read lines added to global_defs and to a
-// vrrp_instance, as --keepalived-global and --keepalived-instance add
+// CheckLines has keepalived (path, as Binary found it) read lines added
+// to global_defs and to a vrrp_instance, as --keepalived-global and --keepalived-instance add
 // them, before any lab exists: keepalived -t on a scratch configuration
 // (read only; keepalived changes nothing) in which every complaint that
 // names one of the added lines, but that it is deprecated, refuses them,
 // as an error wrapping ErrStart in keepalived's words. (keepalived 2.2.7
 // reads linkbeat_use_polling at the top level or in an instance: inside
 // global_defs it is an unknown keyword, ignored.)
-func CheckLines(bin string, global, instance []string) error {
+func CheckLines(path string, global, instance []string) error {
 	if len(global) == 0 && len(instance) == 0 {
 		return nil
-	}
-	path, err := Binary(bin)
-	if err != nil {
-		return err
 	}
 	var b strings.Builder
 	b.WriteString("global_defs {\n  router_id nls-check\n")

@@ -125,6 +125,16 @@ func FieldByKey(key string) (Field, bool) {
 	return Field{}, false
 }
 
+// FieldByFlag finds a field by its flag's name (without dashes).
+func FieldByFlag(flag string) (Field, bool) {
+	for _, f := range Fields {
+		if f.Flag == flag {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
+
 // Set parses text into the field of s, as a file or a flag gives it. The
 // error says what was wrong with the value, without naming the field.
 func (f Field) Set(s *Scenario, text string) error {
