@@ -32,6 +32,11 @@ func (r *runner) converge(ctx context.Context) error {
 		return nil
 	}
 	if err := wait(r.subject, vrrp.Master); err != nil {
+		if d, ok := r.daemon.(mortal); ok && ctx.Err() == nil {
+			if derr := d.deathAtStart(); derr != nil {
+				return derr
+			}
+		}
 		if c, cerr := r.monitor.Counts(); cerr == nil && c.Drops > 0 && ctx.Err() == nil {
 			states := r.subject.States()
 			return startLoss{missing: countNot(states, vrrp.Master), total: len(states), drops: c.Drops}

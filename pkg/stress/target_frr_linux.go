@@ -95,12 +95,7 @@ func (t *frrTarget) start(ctx context.Context, r *runner) (watched, error) {
 	// tells vrrpd a link's state.
 	m, err := watchOutside(ctx, l, fmt.Sprintf("zebra (pid %d)", zebra), func(s sockdiag.Socket) bool {
 		return s.PID == zebra && slices.Contains(s.Groups, uint32(nlmon.GroupLink)) && slices.Contains(s.Groups, uint32(nlmon.GroupIPv4Route))
-	}, p.Zebra.Exited(), result.PolicyZebra, func() error {
-		if x := frrExits(p); len(x) > 0 && strings.Contains(x[0].LastWords, "recvmsg overrun") {
-			return fmt.Errorf("%w: FAIL: %w: %w: %s at start-up", result.ErrFinding, frr.ErrStart, frr.ErrOverrun, x[0])
-		}
-		return fmt.Errorf("%w: zebra exited: %s", frr.ErrStart, daemon.Head(p.Log("zebra"), 5))
-	})
+	}, p.Zebra.Exited(), result.PolicyZebra, t.deathAtStart)
 	if err != nil {
 		return watched{}, err
 	}
@@ -110,6 +105,20 @@ func (t *frrTarget) start(ctx context.Context, r *runner) (watched, error) {
 		fs.keys = append(fs.keys, routerKey{l.Interfaces[in.Interface].Name, r.subjectSpecs[i].Config.VRID})
 	}
 	return watched{subject: fs, monitor: m, learn: learnFromZebra(r, p)}, nil
+}
+
+// deathAtStart says how zebra or vrrpd died before the run began: zebra
+// dead of a netlink overrun it logged is a finding (this buffer cannot
+// hold its start), any other death a failure to run FRR.
+func (t *frrTarget) deathAtStart() error {
+	x := frrExits(t.p)
+	switch {
+	case len(x) == 0:
+		return nil
+	case strings.Contains(x[0].LastWords, "recvmsg overrun"):
+		return fmt.Errorf("%w: FAIL: %w: %w: %s at start-up", result.ErrFinding, frr.ErrStart, frr.ErrOverrun, x[0])
+	}
+	return fmt.Errorf("%w: %s exited: %s", frr.ErrStart, x[0].Daemon, daemon.Head(t.p.Log(x[0].Daemon), 5))
 }
 
 // setBuffer restarts zebra and vrrpd with the new --nl-bufsize.

@@ -66,6 +66,13 @@ type (
 	scripted interface {
 		scriptsRan() (*result.Scripts, error)
 	}
+	// mortal says why the daemon died before its instances came up (FRR:
+	// zebra's overrun at start-up); nil while it runs. A run that does
+	// not converge asks it first: a death is the finding, not the
+	// instances it left down.
+	mortal interface {
+		deathAtStart() error
+	}
 )
 
 // watched is what a run watches of a started daemon.
