@@ -2,16 +2,16 @@ package main
 
 import (
 	"fmt"
-	"runtime"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
+	"github.com/nlstress/nlstress/pkg/buildinfo"
 	"github.com/nlstress/nlstress/pkg/report"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is a packager's stamp (-ldflags "-X main.version=v0.3.0"); empty,
+// the module version the Go toolchain recorded is used.
+var version = ""
 
 // versionOptions are what "nlstress version" was asked: nothing but the
 // shared flags.
@@ -22,20 +22,14 @@ type versionOptions struct {
 // Validate has nothing to check.
 func (o *versionOptions) Validate() error { return nil }
 
-// Run prints the version, the Go version and the VCS revision.
+// Run prints the build information: version, VCS revision and time,
+// modified flag, Go version.
 func (o *versionOptions) Run() error {
-	v := map[string]string{"version": version, "go": runtime.Version()}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				v["commit"] = s.Value
-			}
-		}
-	}
+	in := buildinfo.Read(version)
 	if o.g.output == report.FormatJSON {
-		return report.JSON(o.out, v)
+		return report.JSON(o.out, in)
 	}
-	_, err := fmt.Fprintf(o.out, "nlstress %s (%s)\n", v["version"], v["go"])
+	_, err := fmt.Fprintln(o.out, in)
 	return err
 }
 
@@ -45,8 +39,8 @@ func newVersionCmd(g *globals, runF func(*versionOptions) error) *cobra.Command 
 	o := &versionOptions{cmdIO: cmdIO{g: g}}
 	return &cobra.Command{
 		Use:     "version",
-		Short:   "Print nlstress's version",
-		Example: "  nlstress version\n  nlstress version -o json",
+		Short:   "Print nlstress's version, VCS revision and Go version",
+		Example: "  nlstress version\n  nlstress version -o json\n  nlstress --version",
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, _ []string) error { return execOptions(cmd, &o.cmdIO, o, runF) },
 	}
