@@ -5,12 +5,16 @@
 # what --target keepalived and --target frr run), rsvg-convert (which
 # renders the sweep's chart in a test), xmllint (which validates the gate's
 # JUnit against pkg/report/testdata/junit.xsd), jq (which the measuring
-# scripts read run results with) and promtool (which checks the Prometheus
-# exposition). Debian starts neither keepalived nor frr on
+# scripts read run results with), lintian (which checks the Debian package
+# scripts/package.sh builds), promtool (which checks the Prometheus
+# exposition and tests the alert rules) and the Prometheus server (which
+# the fleet test runs inside a lab namespace). Debian starts neither keepalived nor frr on
 # install where policy-rc.d forbids it; nlstress only ever runs them inside
 # its own lab namespaces, from its own run directories (never /etc/frr).
-# promtool is taken out of Debian's prometheus package without installing
-# it: no Prometheus server, no service, only /usr/local/bin/promtool.
+# promtool and prometheus are taken out of Debian's prometheus package
+# without installing it: no service, no user, nothing started; only
+# /usr/local/bin/promtool and /usr/local/bin/prometheus, which the tests run
+# in their own namespaces.
 set -euo pipefail
 need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
@@ -19,6 +23,7 @@ command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v jq >/dev/null 2>&1 || need+=(jq)
+command -v lintian >/dev/null 2>&1 || need+=(lintian)
 if ((${#need[@]})); then
 	echo "installing: ${need[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
@@ -34,11 +39,12 @@ if ((${#need[@]})); then
 	apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 
-if ! command -v promtool >/dev/null 2>&1; then
-	echo "installing: promtool (from Debian's prometheus package, not installed)" >&2
+if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then
+	echo "installing: promtool and prometheus (from Debian's prometheus package, not installed)" >&2
 	tmp=$(mktemp -d)
 	(cd "$tmp" && { apt-get download -qq prometheus 2>/dev/null || { apt-get update -qq && apt-get download -qq prometheus; }; })
 	dpkg -x "$tmp"/prometheus_*.deb "$tmp/root"
 	install -m 0755 "$tmp/root/usr/bin/promtool" /usr/local/bin/promtool
+	install -m 0755 "$tmp/root/usr/bin/prometheus" /usr/local/bin/prometheus
 	rm -rf "$tmp"
 fi

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/nlstress/nlstress/pkg/buildinfo"
 	"github.com/nlstress/nlstress/pkg/diagnose"
 	"github.com/nlstress/nlstress/pkg/exporter"
 	"github.com/nlstress/nlstress/pkg/outfile"
@@ -27,6 +28,8 @@ type diagnoseOptions struct {
 	// the metrics there; Listen serves them at this address instead.
 	Watch, Interval  time.Duration
 	Textfile, Listen string
+	// WebConfig is --listen's TLS and basic auth (--web.config.file).
+	WebConfig string
 }
 
 // Validate checks the combination of flags and the file to write.
@@ -38,8 +41,22 @@ func (o *diagnoseOptions) Validate() error {
 	if strings.ContainsAny(o.ConfigID, " \t") {
 		return fmt.Errorf("--config-id %q: an id is one word, as keepalived's @ID lines write it", o.ConfigID)
 	}
+	if o.Watch < 0 {
+		return fmt.Errorf("--watch %v: want a duration to watch for (30s), or 0 to look once", o.Watch)
+	}
+	if o.Interval <= 0 {
+		return fmt.Errorf("--interval %v: want a positive sampling interval (1s)", o.Interval)
+	}
 	if o.Listen != "" && (o.Watch > 0 || o.Textfile != "") {
 		return errors.New("--listen serves metrics until stopped: it takes neither --watch nor --textfile")
+	}
+	if o.WebConfig != "" && o.Listen == "" {
+		return errors.New("--web.config.file secures --listen: give --listen too")
+	}
+	if o.WebConfig != "" {
+		if err := exporter.CheckWebConfig(o.WebConfig); err != nil {
+			return fmt.Errorf("--web.config.file: %w", err)
+		}
 	}
 	return nil
 }
@@ -53,7 +70,7 @@ func (o *diagnoseOptions) Run() error {
 		if err != nil {
 			return fmt.Errorf("--listen %s: %w", o.Listen, err)
 		}
-		return exporter.Serve(o.ctx, ln, o.Options)
+		return exporter.Serve(o.ctx, ln, o.Options, o.WebConfig, buildinfo.Read(version).Version)
 	case o.Watch > 0:
 		ctx, cancel := context.WithTimeout(o.ctx, o.Watch)
 		defer cancel()
@@ -66,7 +83,7 @@ func (o *diagnoseOptions) Run() error {
 		return err
 	}
 	if o.Textfile != "" {
-		reg, err := exporter.Registry(exporter.Static(rep.Sockets))
+		reg, err := exporter.Registry(exporter.Static(rep))
 		if err != nil {
 			return err
 		}
@@ -129,7 +146,8 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
   nlstress diagnose --all-namespaces --watch 30s
   nlstress diagnose --netns nls-1a2b3c-subject -o json
   nlstress diagnose --textfile /var/lib/node_exporter/textfile/nlstress.prom
-  nlstress diagnose --listen :9917`,
+  nlstress diagnose --listen :9917
+  nlstress diagnose --listen :9917 --web.config.file /etc/nlstress/web-config.yml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return execOptions(cmd, &o.cmdIO, o, runF) },
 	}
@@ -143,5 +161,6 @@ configuration; 2 a configuration that cannot be read, or bad usage.`,
 	f.DurationVar(&o.Interval, "interval", time.Second, "sampling interval for --watch")
 	f.StringVar(&o.Textfile, "textfile", "", "also write the metrics to this file, atomically, for node_exporter's textfile collector (e.g. /var/lib/node_exporter/textfile/nlstress.prom)")
 	f.StringVar(&o.Listen, "listen", "", "serve the metrics at http://ADDR/metrics until stopped, as an exporter (e.g. :9917 or 127.0.0.1:9917)")
+	f.StringVar(&o.WebConfig, "web.config.file", "", "TLS and basic auth for --listen: a web configuration file as node_exporter's (tls_server_config, basic_auth_users)")
 	return cmd
 }

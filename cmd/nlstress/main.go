@@ -88,7 +88,21 @@ func execute(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// oneLine folds a (joined) error onto one line.
+// oneLine folds a (joined) error onto one line: its lines trimmed,
+// blank ones dropped, joined by "; ", a question and its answer by a
+// space (cobra's "Did you mean this?" and the commands it suggests).
 func oneLine(err error) string {
-	return strings.ReplaceAll(err.Error(), "\n", "; ")
+	var b strings.Builder
+	sep := ""
+	for _, line := range strings.Split(err.Error(), "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		b.WriteString(sep + line)
+		sep = "; "
+		if strings.HasSuffix(line, "?") {
+			sep = " "
+		}
+	}
+	return b.String()
 }

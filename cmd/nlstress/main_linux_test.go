@@ -185,9 +185,17 @@ func TestEmptyScenarioFileIsRefused(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	stdout, _, code := nlstress(t, "version", "-o", "json")
-	var v map[string]string
-	if code != 0 || json.Unmarshal([]byte(stdout), &v) != nil || v["version"] == "" {
+	var v struct {
+		SchemaVersion int    `json:"schema_version"`
+		Version       string `json:"version"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &v) != nil || v.SchemaVersion != 1 || v.Version == "" {
 		t.Fatalf("version -o json: exit %d, %q", code, stdout)
+	}
+	line, _, code := nlstress(t, "version")
+	flag, _, code2 := nlstress(t, "--version")
+	if code != 0 || code2 != 0 || line != flag || !strings.HasPrefix(line, "nlstress "+v.Version+" (") {
+		t.Fatalf("version %q (exit %d) and --version %q (exit %d): want the same line, naming %s", line, code, flag, code2, v.Version)
 	}
 }
 

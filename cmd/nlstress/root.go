@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/nlstress/nlstress/pkg/buildinfo"
 	"github.com/nlstress/nlstress/pkg/report"
 )
 
@@ -71,6 +73,25 @@ func execOptions[O validator](cmd *cobra.Command, c *cmdIO, o O, runF func(O) er
 // newRootCmd is nlstress's root command, with every command running for
 // real.
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	return buildRoot(stdout, stderr, false)
+}
+
+// errValidated ends a command of a root built with seams: its options
+// were validated and its work was not done.
+var errValidated = errors.New("options validated; nothing run")
+
+// seam is a command's runF: nil (run for real), or, with validated, one
+// that stops after Validate with errValidated.
+func seam[O any](validated bool) func(O) error {
+	if !validated {
+		return nil
+	}
+	return func(O) error { return errValidated }
+}
+
+// buildRoot is the root command; with validated, every command stops
+// after validating its options (tests of examples: no lab).
+func buildRoot(stdout, stderr io.Writer, validated bool) *cobra.Command {
 	cobra.EnableTraverseRunHooks = true
 	g := &globals{output: report.FormatTable}
 	root := &cobra.Command{
@@ -106,16 +127,21 @@ Exit codes: 0 ok, 1 a finding (loss, stuck instances, regression),
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.SetFlagErrorFunc(plainFlagError)
+	// --version prints what "nlstress version" prints.
+	root.Version = buildinfo.Read(version).String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.PersistentFlags().BoolVarP(&g.verbose, "verbose", "v", false, "log details (host rmem sysctls, lab steps) to stderr")
 	root.AddCommand(
-		newRunCmd(g, nil),
-		newCleanupCmd(g, nil),
-		newVersionCmd(g, nil),
-		newSweepCmd(g, nil),
-		newGateCmd(g, nil),
-		newDiagnoseCmd(g, nil),
-		newCompareCmd(g, nil),
+		newRunCmd(g, seam[*runOptions](validated)),
+		newCleanupCmd(g, seam[*cleanupOptions](validated)),
+		newVersionCmd(g, seam[*versionOptions](validated)),
+		newSweepCmd(g, seam[*sweepOptions](validated)),
+		newGateCmd(g, seam[*gateOptions](validated)),
+		newDiagnoseCmd(g, seam[*diagnoseOptions](validated)),
+		newCompareCmd(g, seam[*compareOptions](validated)),
 	)
+	root.AddCommand(newGendocsCmd(g, root, seam[*gendocsOptions](validated)))
 	// -o is each command's own, so that its help and its completion list
 	// only the formats that command writes.
 	for _, cmd := range root.Commands() {

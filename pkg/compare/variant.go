@@ -90,7 +90,7 @@ func apply(base scenario.Scenario, opts string) (scenario.Scenario, error) {
 			return sc, nil
 		}
 	}
-	words, err := split(opts)
+	words, err := Split(opts)
 	if err != nil {
 		return sc, err
 	}
@@ -120,10 +120,10 @@ func apply(base scenario.Scenario, opts string) (scenario.Scenario, error) {
 	return sc, nil
 }
 
-// split cuts options into words as a shell would: at blanks, except
+// Split cuts options into words as a shell would: at blanks, except
 // inside single or double quotes, which group a value with blanks
 // ("--keepalived-global 'vrrp_rt_priority 50; vrrp_rlimit_rttime 1000000'").
-func split(s string) ([]string, error) {
+func Split(s string) ([]string, error) {
 	var out []string
 	var cur strings.Builder
 	var quote rune

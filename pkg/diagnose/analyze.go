@@ -203,7 +203,7 @@ func EstimateStorm(c kaconf.Config, rmemMax int64) Estimate {
 // Finding is one piece of advice, with the lines to paste where there are
 // any.
 type Finding struct {
-	Severity string   `json:"severity"` // "problem" or "advice"
+	Severity string   `json:"severity"` // "problem", "warning" or "advice"
 	Text     string   `json:"text"`
 	Paste    []string `json:"paste,omitempty"`
 	// Where says where Paste goes ("global_defs").
@@ -214,7 +214,8 @@ type Finding struct {
 func Advise(c kaconf.Config, e Estimate) []Finding {
 	var out []Finding
 	if len(c.Instances) == 0 {
-		return []Finding{{Severity: "advice", Text: "no vrrp_instance found: nothing to size"}}
+		return []Finding{{Severity: "warning", Text: "no vrrp_instance in the file or what it includes: nothing to size " +
+			"(an include that matches no file, @ID lines for another --config-id, or not a keepalived configuration)"}}
 	}
 	setting := "keepalived's default (64 KiB, doubled to 131072)"
 	if c.RcvBufs > 0 {
@@ -392,6 +393,10 @@ func analyzeConf(path, configID string, rmemMax int64) (Analysis, error) {
 	c, err := kaconf.Read(path, kaconf.Options{ConfigID: configID})
 	if err != nil {
 		return Analysis{}, err
+	}
+	if len(c.Instances) == 0 {
+		// Nothing to size: no estimate, and no line to paste.
+		return Analysis{Conf: path, Config: c, Findings: Advise(c, Estimate{})}, nil
 	}
 	e := EstimateStorm(c, rmemMax)
 	measure := "nlstress sweep --target keepalived --keepalived-conf " + shellQuote(path)

@@ -218,3 +218,22 @@ func TestComplaintsBecomeAdvice(t *testing.T) {
 		t.Fatalf("advice %q: want the first 5 complaints and a count of the rest", advice)
 	}
 }
+
+// A file that yields no instance (its include matches nothing) is a
+// warning with nothing sized: no estimate, no line to paste.
+func TestNoInstanceIsAWarning(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "keepalived.conf")
+	if err := os.WriteFile(p, []byte("global_defs {\n  router_id lb1\n}\ninclude /nonexistent/conf.d/*.conf\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a, err := analyzeConf(p, "", 212992)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Instances != 0 || a.Estimate.Storm != 0 || len(a.Estimate.Recommendation.Paste.Lines) != 0 || a.Measure != "" {
+		t.Fatalf("analysis %+v: want nothing sized and nothing to paste", a)
+	}
+	if w := findings(a.Findings, "warning"); len(w) != 1 || !strings.Contains(w[0], "no vrrp_instance") || len(a.Findings) != 1 {
+		t.Fatalf("findings %+v: want one warning", a.Findings)
+	}
+}

@@ -3,6 +3,7 @@ package exporter
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
 	"sync"
 
@@ -14,9 +15,12 @@ import (
 )
 
 // Collector is a prometheus.Collector of a host's netlink sockets, read
-// through sock_diag at every scrape.
+// through sock_diag at every scrape, and of the configurations diagnose
+// sizes (their estimated storm beside their monitor's buffer).
 type Collector struct {
-	list func() ([]diagnose.Socket, error)
+	// look is one diagnose report; with an error, the sockets it still
+	// holds are sent and the configurations are marked unreadable.
+	look func() (diagnose.Report, error)
 	// totals, when set, adds the churn-proof drop counter
 	// (nlstress_netlink_drops_total): only a process that stays up, an
 	// exporter, can keep one.
@@ -24,18 +28,19 @@ type Collector struct {
 	totals *Totals
 
 	sockets, drops, dropsTotal, rcvbuf, queued, info *prometheus.Desc
+	conf                                             confDescs
 }
 
-// Static is a collector of sockets listed once (diagnose's report), for a
-// one-shot exposition: it has no drop counter, which needs scrapes over
-// time.
-func Static(socks []diagnose.Socket) *Collector {
-	return newCollector(func() ([]diagnose.Socket, error) { return socks, nil }, false)
+// Static is a collector of one diagnose report, for a one-shot
+// exposition: it has no drop counter, which needs scrapes over time.
+func Static(rep diagnose.Report) *Collector {
+	return newCollector(func() (diagnose.Report, error) { return rep, nil }, false)
 }
 
-func newCollector(list func() ([]diagnose.Socket, error), counter bool) *Collector {
+func newCollector(look func() (diagnose.Report, error), counter bool) *Collector {
 	c := &Collector{
-		list:       list,
+		look:       look,
+		conf:       newConfDescs(),
 		sockets:    prometheus.NewDesc(nameSockets, "Netlink sockets open, per owner, protocol and multicast groups.", labelNames, nil),
 		drops:      prometheus.NewDesc(nameDrops, "Sum of sk_drops over the owner's netlink sockets open now (falls when a socket closes: a gauge; see nlstress_netlink_drops_total).", labelNames, nil),
 		dropsTotal: prometheus.NewDesc(nameDropsTot, "Netlink messages the kernel dropped for the owner's sockets, counted by this exporter across socket churn.", labelNames, nil),
@@ -51,7 +56,7 @@ func newCollector(list func() ([]diagnose.Socket, error), counter bool) *Collect
 
 // Describe sends the metrics' descriptions.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.sockets, c.drops, c.rcvbuf, c.queued, c.info} {
+	for _, d := range append([]*prometheus.Desc{c.sockets, c.drops, c.rcvbuf, c.queued, c.info}, c.conf.all()...) {
 		ch <- d
 	}
 	if c.totals != nil {
@@ -59,15 +64,22 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	}
 }
 
-// Collect lists the sockets and sends their metrics; a failed listing is
-// sent as an invalid metric, which the registry reports as the scrape's
-// error.
+// Collect looks at the host and sends the sockets' and configurations'
+// metrics. A look that lists no socket is sent as an invalid metric,
+// which the registry reports as the scrape's error; one that failed on a
+// configuration still sends the sockets, with nlstress_config_unreadable
+// 1.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
-	socks, err := c.list()
-	if err != nil {
+	rep, err := c.look()
+	if err != nil && len(rep.Sockets) == 0 {
 		ch <- prometheus.NewInvalidMetric(c.sockets, fmt.Errorf("list netlink sockets: %w", err))
 		return
 	}
+	if err != nil {
+		slog.Warn("scrape: a configuration could not be read", "err", err)
+	}
+	c.conf.collect(ch, rep, err != nil)
+	socks := rep.Sockets
 	for _, g := range Aggregate(socks) {
 		v := g.values()
 		ch <- prometheus.MustNewConstMetric(c.sockets, prometheus.GaugeValue, float64(g.Sockets), v...)

@@ -73,7 +73,7 @@ func TestExpositionOfHostileNames(t *testing.T) {
 		sock("current", "evil\t\"\xff\xfename", 7, 1, 9, 131072, 0, "link"),
 		sock("netns x", "keepalived", 8, 2, 0, 131072, 0, "link", "ipv4-ifaddr"),
 	}
-	reg, err := Registry(Static(socks))
+	reg, err := Registry(Static(diagnose.Report{Sockets: socks}))
 	if err != nil {
 		t.Fatal(err)
 	}

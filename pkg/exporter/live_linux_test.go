@@ -52,7 +52,7 @@ func TestServeScrapedAndCheckedByPromtool(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() {
-		served <- Serve(ctx, ln, diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject)})
+		served <- Serve(ctx, ln, diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject)}, "", "test")
 	}()
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
 		DialContext: func(_ context.Context, network, addr string) (c net.Conn, err error) {

@@ -64,9 +64,16 @@ func Check(path string) error {
 	if err != nil {
 		return fmt.Errorf("output file %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(target), ".nlstress-check-*")
+	dir := filepath.Dir(target)
+	tmp, err := os.CreateTemp(dir, ".nlstress-check-*")
 	if err != nil {
-		return fmt.Errorf("output file %s: cannot write in its directory: %w", path, err)
+		// The error names the probe's random name: say the directory and
+		// the reason instead.
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return fmt.Errorf("output file %s: cannot write in its directory %s: %w", path, dir, err)
 	}
 	tmp.Close()
 	return os.Remove(tmp.Name())

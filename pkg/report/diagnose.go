@@ -11,6 +11,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/diagnose"
 	"github.com/nlstress/nlstress/pkg/exporter"
+	"github.com/nlstress/nlstress/pkg/result"
 )
 
 // FormatPrometheus is the text exposition format, for node_exporter's
@@ -23,7 +24,7 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 	case FormatJSON:
 		return JSON(w, rep)
 	case FormatPrometheus:
-		reg, err := exporter.Registry(exporter.Static(rep.Sockets))
+		reg, err := exporter.Registry(exporter.Static(rep))
 		if err != nil {
 			return err
 		}
@@ -40,26 +41,7 @@ func Diagnose(w io.Writer, f Format, rep diagnose.Report) error {
 	}
 	if k := rep.Keepalived; k != nil {
 		if k.Conf != "" {
-			e := k.Estimate
-			ew.printf("\nkeepalived configuration %s (read with config id %q): %d instances\n", k.Conf, k.Config.ConfigID, k.Instances)
-			for _, w := range k.Config.Warnings {
-				ew.printf("  warning: %s\n", w)
-			}
-			ew.printf("  flap of %s: %d instances, %d VMACs, %d VIPs, %d routes, %d rules: about %d bytes of truesize per transition\n",
-				e.Interface, e.Instances, e.VMACs, e.VIPs, e.Routes, e.Rules, e.Storm)
-			ew.printf("  storm by message (truesize assumed): %d RTM_NEWLINK of VMACs × %d B, %d address (VIPs, and IPv6 VMACs' link-local) × %d B, "+
-				"%d route the addresses bring and %d virtual route (of which %d IPv6 × %d B, the rest × %d B), %d virtual rule × %d B, "+
-				"each interface's own %d B × %d; plus %.0f%% headroom\n",
-				e.VMACs, diagnose.BytesPerVMAC, e.VIPs+e.VMACAddrs, diagnose.BytesPerVIP, e.VIPRoutes, e.Routes, e.Routes6, diagnose.BytesPerRoute6,
-				diagnose.BytesPerRoute, e.Rules, diagnose.BytesPerRule, diagnose.BytesBase, e.Interfaces, 100*(diagnose.Headroom-1))
-			capped := ""
-			if e.CappedByRmem {
-				capped = " (capped by net.core.rmem_max)"
-			}
-			ew.printf("  monitor buffer keepalived gets: %d%s; needed with %d%% margin: %d\n", e.Configured, capped, int(e.Recommendation.Margin*100), e.Recommendation.Needed)
-			findings(ew, f, k.Findings)
-			ew.printf("  this is an estimate; to measure the real keepalived replaying this configuration in a lab:\n")
-			paste(ew, f, "      ", []string{k.Measure})
+			keepalivedConf(ew, f, k)
 		}
 		for _, s := range k.Live {
 			ew.printf("\nrunning keepalived %s in %s: monitor socket inode %d, rcvbuf %d, queued %d, drops %d%s\n",
@@ -190,15 +172,16 @@ func SocketTable(w io.Writer, f Format, socks []diagnose.Socket) error {
 // Watch returns what diagnose --watch calls with each sample: a table
 // redrawn in place when w is a terminal (clear and home first), tables one
 // after another otherwise, or with FormatJSON one JSON object per line
-// (NDJSON: {"time": ..., "sockets": [...]}), which line-oriented readers
-// take.
+// (NDJSON: {"schema_version": ..., "time": ..., "sockets": [...]}), which
+// line-oriented readers take.
 func Watch(w io.Writer, f Format, terminal bool) func([]diagnose.Rate) error {
 	return func(rates []diagnose.Rate) error {
 		if f == FormatJSON {
 			b, err := json.Marshal(struct {
-				Time    time.Time       `json:"time"`
-				Sockets []diagnose.Rate `json:"sockets"`
-			}{time.Now().UTC(), rates})
+				SchemaVersion int             `json:"schema_version"`
+				Time          time.Time       `json:"time"`
+				Sockets       []diagnose.Rate `json:"sockets"`
+			}{result.SchemaVersion, time.Now().UTC(), rates})
 			if err != nil {
 				return fmt.Errorf("render json: %w", err)
 			}
@@ -225,4 +208,34 @@ func WatchTable(w io.Writer, f Format, rates []diagnose.Rate) error {
 			strconv.FormatUint(uint64(r.Drops), 10), strconv.FormatFloat(r.DropsPerSecond, 'f', 1, 64)})
 	}
 	return Table(w, f, []string{"namespace", "owner", "protocol", "groups", "rcvbuf", "queued", "drops", "drops/s"}, rows)
+}
+
+// keepalivedConf prints a keepalived configuration's analysis: the storm
+// of a flap and the buffer against it, or, with no instance, only why
+// there is nothing to size.
+func keepalivedConf(ew *errWriter, f Format, k *diagnose.KeepalivedReport) {
+	e := k.Estimate
+	ew.printf("\nkeepalived configuration %s (read with config id %q): %d instances\n", k.Conf, k.Config.ConfigID, k.Instances)
+	for _, w := range k.Config.Warnings {
+		ew.printf("  warning: %s\n", w)
+	}
+	if k.Instances == 0 {
+		findings(ew, f, k.Findings)
+		return
+	}
+	ew.printf("  flap of %s: %d instances, %d VMACs, %d VIPs, %d routes, %d rules: about %d bytes of truesize per transition\n",
+		e.Interface, e.Instances, e.VMACs, e.VIPs, e.Routes, e.Rules, e.Storm)
+	ew.printf("  storm by message (truesize assumed): %d RTM_NEWLINK of VMACs × %d B, %d address (VIPs, and IPv6 VMACs' link-local) × %d B, "+
+		"%d route the addresses bring and %d virtual route (of which %d IPv6 × %d B, the rest × %d B), %d virtual rule × %d B, "+
+		"each interface's own %d B × %d; plus %.0f%% headroom\n",
+		e.VMACs, diagnose.BytesPerVMAC, e.VIPs+e.VMACAddrs, diagnose.BytesPerVIP, e.VIPRoutes, e.Routes, e.Routes6, diagnose.BytesPerRoute6,
+		diagnose.BytesPerRoute, e.Rules, diagnose.BytesPerRule, diagnose.BytesBase, e.Interfaces, 100*(diagnose.Headroom-1))
+	capped := ""
+	if e.CappedByRmem {
+		capped = " (capped by net.core.rmem_max)"
+	}
+	ew.printf("  monitor buffer keepalived gets: %d%s; needed with %d%% margin: %d\n", e.Configured, capped, int(e.Recommendation.Margin*100), e.Recommendation.Needed)
+	findings(ew, f, k.Findings)
+	ew.printf("  this is an estimate; to measure the real keepalived replaying this configuration in a lab:\n")
+	paste(ew, f, "      ", []string{k.Measure})
 }
