@@ -24,9 +24,6 @@ import (
 	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
-// deploy is where the fleet's files are, from this package's directory.
-const deploy = "../../scripts/deploy"
-
 // promAPI queries a Prometheus server's HTTP API at base through client.
 type promAPI struct {
 	client *http.Client
