@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -30,15 +31,21 @@ func (o *gateOptions) Validate() error { return outfile.Check(o.junit) }
 // whatever happened, and the table.
 func (o *gateOptions) Run() error {
 	out, err := gate.Run(o.ctx, o.Files, o.Options, stress.Run)
-	checks, times, regressed := gate.Summary(out)
+	checks, times, regressed, notRun := gate.Summary(out)
 	// The JUnit file is written whatever happened: a gate that stopped on
 	// an error reports it as an error testcase.
 	if werr := outfile.Write(o.junit, func(w io.Writer) error {
-		return report.JUnit(w, report.GateRun{Checks: checks, Times: times, Err: err})
+		return report.JUnit(w, report.GateRun{Checks: checks, Times: times, Err: err, NotRun: notRun})
 	}); werr != nil && err == nil {
 		err = werr
 	}
 	if err != nil {
+		// Stopped by a signal: the scenarios judged before it are shown.
+		if o.ctx.Err() != nil && len(checks) > 0 && !o.Update {
+			if rerr := report.Gate(o.out, o.g.output, checks); rerr != nil {
+				return errors.Join(err, rerr)
+			}
+		}
 		return err
 	}
 	for _, g := range out {

@@ -33,7 +33,11 @@ const (
 // interrupt is the cause of a context cancelled by a signal.
 type interrupt struct{ sig syscall.Signal }
 
-func (i interrupt) Error() string { return "interrupted by " + unix.SignalName(i.sig) }
+func (i interrupt) Error() string { return "interrupted by " + i.Signal() }
+
+// Signal names the signal ("SIGTERM"), for results that record what
+// stopped them.
+func (i interrupt) Signal() string { return unix.SignalName(i.sig) }
 
 // exitCode is what a shell reports for a process ended by the signal.
 func (i interrupt) exitCode() int { return 128 + int(i.sig) }
@@ -43,13 +47,7 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		for s := range sigs {
-			// The first signal stops the command, which removes its lab
-			// on the way out; later ones change nothing.
-			cancel(interrupt{sig: s.(syscall.Signal)})
-		}
-	}()
+	go onSignals(sigs, cancel, os.Stderr, os.Exit)
 	// The command runs on a goroutine of its own. The main goroutine is
 	// locked to the main thread (package netns), and each time a locked
 	// goroutine wakes or sleeps the runtime hands its one processor
@@ -60,6 +58,24 @@ func main() {
 	code := <-done
 	signal.Stop(sigs)
 	os.Exit(code)
+}
+
+// onSignals handles the signals as they come: the first stops the
+// command (cancel), which removes its lab and writes what it measured on
+// the way out; a second ends the process at once (exit), the lab left for
+// "nlstress cleanup".
+func onSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, stderr io.Writer, exit func(int)) {
+	first := true
+	for s := range sigs {
+		sig := s.(syscall.Signal)
+		if first {
+			first = false
+			cancel(interrupt{sig: sig})
+			continue
+		}
+		fmt.Fprintf(stderr, "nlstress: %s again: exiting now; 'nlstress cleanup' removes what is left\n", unix.SignalName(sig))
+		exit(128 + int(sig))
+	}
 }
 
 // execute runs the command line args and returns the process exit code.

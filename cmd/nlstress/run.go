@@ -45,7 +45,9 @@ func (o *runOptions) Validate() error {
 // result and the chart when asked.
 func (o *runOptions) Run() error {
 	res, err := stress.Run(o.ctx, o.Scenario)
-	if res.Lab.RunID == "" || o.ctx.Err() != nil {
+	// Stopped by a signal, a run still writes the flaps it finished
+	// (INCOMPLETE); the exit code stays the signal's.
+	if res.Lab.RunID == "" || (o.ctx.Err() != nil && res.Interrupted == nil) {
 		return err
 	}
 	keep := func(e error) {

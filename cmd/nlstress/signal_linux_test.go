@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -123,6 +124,46 @@ func TestSignalEndsRunCleanly(t *testing.T) {
 				t.Errorf("interrupted run left keepalived processes: %s", out)
 			}
 		})
+	}
+}
+
+// An interrupted run keeps what it measured: SIGTERM during its third of
+// five flaps leaves a saved result (and chart) with the two flaps done,
+// marked interrupted, its verdict INCOMPLETE, loadable again; the exit
+// code stays the signal's and the lab is gone.
+func TestInterruptedRunKeepsItsFlaps(t *testing.T) {
+	roottest.Require(t)
+	dir := t.TempDir()
+	saved, chart := filepath.Join(dir, "run.json"), filepath.Join(dir, "loss.svg")
+	cmd, stderr, done := startUntil(t, `msg="flap done" flap=2`,
+		"run", "--vrids", "16", "--vmac", "--advert-int", "100ms", "--rcvbuf", "1M", "--flaps", "5", "--save", saved, "--chart", chart)
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("still running 30 s after SIGTERM")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 143 {
+		t.Fatalf("exit %d, want 143; stderr:\n%s", code, stderr)
+	}
+	res, err := result.Load(saved)
+	if err != nil {
+		t.Fatalf("the saved result: %v", err)
+	}
+	in := res.Interrupted
+	if len(res.Flaps) != 2 || in == nil || in.By != "SIGTERM" || in.AfterFlaps != 2 || in.Of != 5 ||
+		res.Verdict == nil || res.Verdict.Status != result.StatusIncomplete || res.Totals == nil {
+		t.Fatalf("saved: %d flaps, interrupted %+v, verdict %+v, totals %v: want 2 flaps of 5, by SIGTERM, INCOMPLETE, added up", len(res.Flaps), in, res.Verdict, res.Totals)
+	}
+	if !strings.HasPrefix(res.Verdict.Line, "INCOMPLETE: stopped by SIGTERM after 2 of 5 flaps") {
+		t.Fatalf("verdict line %q", res.Verdict.Line)
+	}
+	if st, err := os.Stat(chart); err != nil || st.Size() == 0 {
+		t.Fatalf("chart: %v", err)
+	}
+	if left := labsOwnedBy(map[int]bool{cmd.Process.Pid: true}); len(left) != 0 {
+		t.Fatalf("interrupted run left %v", left)
 	}
 }
 

@@ -66,16 +66,15 @@ func (o *sweepOptions) Run() error {
 		return report.SweepComparison(o.out, o.g.output, reps, targets)
 	}
 	rep, err := capacity.Sweep(o.ctx, o.Scenario, o.Sweep, stress.OpenLab, progress)
-	if err != nil {
+	// Stopped by a signal, a sweep still writes what it measured; the
+	// exit code stays the signal's.
+	if err != nil && (rep.Interrupted == nil || len(rep.Probes) == 0) {
 		return err
 	}
-	if err := outfile.Write(o.csvPath, func(w io.Writer) error { return report.SweepCSV(w, rep) }); err != nil {
-		return err
-	}
-	if err := outfile.Write(o.chartPath, func(w io.Writer) error { return report.SweepSVG(w, rep) }); err != nil {
-		return err
-	}
-	return report.Sweep(o.out, o.g.output, rep)
+	return errors.Join(err,
+		outfile.Write(o.csvPath, func(w io.Writer) error { return report.SweepCSV(w, rep) }),
+		outfile.Write(o.chartPath, func(w io.Writer) error { return report.SweepSVG(w, rep) }),
+		report.Sweep(o.out, o.g.output, rep))
 }
 
 // newSweepCmd is "nlstress sweep"; runF, when set, is called with the

@@ -125,6 +125,10 @@ type Report struct {
 	// a chart's caption states.
 	Host    result.Host `json:"host"`
 	Started time.Time   `json:"started"`
+	// Interrupted says the sweep was stopped (a signal): AfterFlaps of
+	// the estimated Of were flapped; Rows are the VRID counts finished,
+	// Probes every flap's buffer, the count in progress's included.
+	Interrupted *result.Interrupted `json:"interrupted,omitempty"`
 }
 
 // Progress is told after every flap: flaps done so far, the estimated
@@ -200,6 +204,9 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open 
 			}
 		}}
 		row, err := p.smallest(sw)
+		if ctx.Err() != nil {
+			rep.Interrupted = &result.Interrupted{By: result.StoppedBy(ctx), AfterFlaps: done, Of: total, Discarded: true}
+		}
 		res, cerr := l.Close(ctx, err)
 		if rep.Host.Kernel == "" {
 			rep.Host = res.Host

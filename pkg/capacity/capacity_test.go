@@ -280,3 +280,43 @@ func TestSweepRefusesExec(t *testing.T) {
 		t.Fatalf("sweep of an exec target: %v, %d labs opened; want ErrInvalid and none", err, len(labs))
 	}
 }
+
+// stoppable is a fake lab whose flaps end once ctx is cancelled, as a
+// real lab's do.
+type stoppable struct{ *fakeLab }
+
+func (s stoppable) Flap(ctx context.Context) (result.Flap, error) {
+	if ctx.Err() != nil {
+		return result.Flap{}, context.Cause(ctx)
+	}
+	return s.fakeLab.Flap(ctx)
+}
+
+// A sweep stopped by a signal in its second VRID count returns the first
+// count's row, every probe so far, and says it was stopped, by what and
+// after how many flaps.
+func TestSweepStopped(t *testing.T) {
+	need := func(n int) bytesize.Size { return bytesize.Size(5000 + 1150*n) }
+	sw := scenario.Sweep{VRIDs: []int{64, 128, 255}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Confirm: 30, Margin: 0.25}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	stop := errors.New("interrupted by SIGINT")
+	open := func(ctx context.Context, sc scenario.Scenario) (Lab, error) {
+		return stoppable{&fakeLab{vrids: sc.VRIDs, need: need}}, nil
+	}
+	var first int
+	rep, err := Sweep(ctx, scenario.Default(), sw, open, func(done, _ int, p Probe) {
+		if p.VRIDs == 64 {
+			first = done
+		}
+		if p.VRIDs == 128 && done == first+5 {
+			cancel(stop)
+		}
+	})
+	if !errors.Is(err, stop) {
+		t.Fatalf("err %v, want the stop", err)
+	}
+	in := rep.Interrupted
+	if len(rep.Rows) != 1 || rep.Rows[0].VRIDs != 64 || in == nil || in.By != stop.Error() || in.AfterFlaps != first+5 || len(rep.Probes) == 0 {
+		t.Fatalf("rows %+v, interrupted %+v, %d probes: want the 64-VRID row, stopped after %d flaps", rep.Rows, in, len(rep.Probes), first+5)
+	}
+}

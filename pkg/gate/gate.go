@@ -43,6 +43,9 @@ type Outcome struct {
 	Updated  bool           `json:"updated,omitempty"`
 	Checks   []result.Check `json:"checks,omitempty"`
 	Verdict  string         `json:"verdict"`
+	// NotRun says why the scenario has no verdict: the gate was stopped
+	// (a signal) during its run or before it.
+	NotRun string `json:"not_run,omitempty"`
 }
 
 // Pass reports whether every check passed or was skipped as not
@@ -82,7 +85,7 @@ func Run(ctx context.Context, files []string, opt Options, run RunFunc) ([]Outco
 		loaded = append(loaded, f)
 	}
 	var out []Outcome
-	for _, f := range loaded {
+	for i, f := range loaded {
 		name := Name(f)
 		o := Outcome{Name: name, File: f.Path, Baseline: filepath.Join(opt.BaselineDir, name+".json")}
 		var base result.Result
@@ -100,6 +103,9 @@ func Run(ctx context.Context, files []string, opt Options, run RunFunc) ([]Outco
 		t0 := time.Now()
 		res, err := run(ctx, sc)
 		o.Time = time.Since(t0)
+		if ctx.Err() != nil {
+			return append(out, stopped(loaded[i:], opt, context.Cause(ctx))...), fmt.Errorf("gate %s: %w", name, err)
+		}
 		if err != nil && !errors.Is(err, result.ErrFinding) {
 			return out, fmt.Errorf("gate %s: %w", name, err)
 		}
@@ -125,16 +131,35 @@ func Run(ctx context.Context, files []string, opt Options, run RunFunc) ([]Outco
 	return out, nil
 }
 
+// stopped are the outcomes of the scenarios a stopped gate did not judge:
+// the first was running when cause stopped it, the others never ran.
+func stopped(files []scenario.File, opt Options, cause error) []Outcome {
+	var out []Outcome
+	for i, f := range files {
+		why := "not run: " + cause.Error()
+		if i == 0 {
+			why = "stopped during its run: " + cause.Error()
+		}
+		out = append(out, Outcome{Name: Name(f), File: f.Path, Baseline: filepath.Join(opt.BaselineDir, Name(f)+".json"), NotRun: why})
+	}
+	return out
+}
+
 // Summary is every check of the outcomes, in order, the time each
-// scenario's run took, and how many scenarios regressed.
-func Summary(out []Outcome) (checks []result.Check, times map[string]time.Duration, regressed int) {
-	times = map[string]time.Duration{}
+// scenario's run took, and how many scenarios regressed. Scenarios not
+// run are in notRun, scenario by scenario, and in neither of the others.
+func Summary(out []Outcome) (checks []result.Check, times map[string]time.Duration, regressed int, notRun map[string]string) {
+	times, notRun = map[string]time.Duration{}, map[string]string{}
 	for _, o := range out {
+		if o.NotRun != "" {
+			notRun[o.Name] = o.NotRun
+			continue
+		}
 		checks = append(checks, o.Checks...)
 		times[o.Name] = o.Time
 		if !o.Pass() {
 			regressed++
 		}
 	}
-	return checks, times, regressed
+	return checks, times, regressed, notRun
 }

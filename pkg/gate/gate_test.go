@@ -91,8 +91,40 @@ func TestSummary(t *testing.T) {
 		{Checks: []result.Check{{Metric: "kernel_drops", Pass: true}, {Metric: "books_balance", Skipped: true}}},
 		{Checks: []result.Check{{Metric: "kernel_drops", Pass: false}}},
 	}
-	checks, _, regressed := Summary(out)
+	checks, _, regressed, _ := Summary(out)
 	if len(checks) != 3 || regressed != 1 {
 		t.Fatalf("%d checks, %d regressed; want 3 and 1", len(checks), regressed)
+	}
+}
+
+// A gate stopped during its second of three scenarios judges the first,
+// and says of the second that it was stopped during its run and of the
+// third that it never ran.
+func TestGateStopped(t *testing.T) {
+	dir := t.TempDir()
+	var files []string
+	for _, n := range []string{"a", "b", "c"} {
+		files = append(files, write(t, dir, n+".yaml", "vrids: 64\nrcvbuf: 1M\n"))
+	}
+	if _, err := Run(context.Background(), files, Options{BaselineDir: dir, Update: true}, fakeRun); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	stop := errors.New("interrupted by SIGTERM")
+	run := func(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
+		if sc.Name == "b" {
+			cancel(stop)
+			return result.Result{}, context.Cause(ctx)
+		}
+		return fakeRun(ctx, sc)
+	}
+	out, err := Run(ctx, files, Options{BaselineDir: dir}, run)
+	if !errors.Is(err, stop) || len(out) != 3 {
+		t.Fatalf("%+v, %v: want three outcomes and the stop", out, err)
+	}
+	checks, _, regressed, notRun := Summary(out)
+	if len(checks) == 0 || regressed != 0 || len(notRun) != 2 ||
+		notRun["b"] != "stopped during its run: interrupted by SIGTERM" || notRun["c"] != "not run: interrupted by SIGTERM" {
+		t.Fatalf("checks %d, regressed %d, not run %v", len(checks), regressed, notRun)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/result"
@@ -16,6 +18,9 @@ type GateRun struct {
 	Checks []result.Check
 	Times  map[string]time.Duration
 	Err    error
+	// NotRun are the scenarios a stopped gate did not judge, and why:
+	// each is a testsuite whose testcase "run" carries the <error>.
+	NotRun map[string]string
 }
 
 // JUnit writes a gate as JUnit XML: one testsuite per scenario, one
@@ -96,7 +101,12 @@ func JUnit(w io.Writer, g GateRun) error {
 		}
 		add(c.Scenario, tc, g.Times[c.Scenario])
 	}
-	if g.Err != nil {
+	for _, name := range slices.Sorted(maps.Keys(g.NotRun)) {
+		msg := g.NotRun[name]
+		add(name, testcase{Name: "run", Classname: "nlstress.gate." + name, Time: seconds(0),
+			Error: &message{Message: msg, Type: "interrupted", Text: msg}}, g.Times[name])
+	}
+	if g.Err != nil && len(g.NotRun) == 0 {
 		msg := g.Err.Error()
 		add("nlstress gate", testcase{Name: "run", Classname: "nlstress.gate", Time: seconds(0),
 			Error: &message{Message: msg, Type: "error", Text: msg}}, 0)

@@ -112,6 +112,8 @@ func TestJUnitValidatesAgainstXSD(t *testing.T) {
 		{"checks", GateRun{Checks: checks, Times: map[string]time.Duration{"ci-gate": 1500 * time.Millisecond}}},
 		{"error before any check", GateRun{Err: errors.New(`gate: scenario "x": no baseline <results/x.json> & "quotes"`)}},
 		{"checks then error", GateRun{Checks: checks[:1], Err: errors.New("lab failed")}},
+		{"stopped by a signal", GateRun{Checks: checks[:2], Err: errors.New("gate ka: interrupted by SIGTERM"),
+			NotRun: map[string]string{"ka": "stopped during its run: interrupted by SIGTERM", "field": "not run: interrupted by SIGTERM"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b bytes.Buffer
@@ -131,6 +133,42 @@ func TestJUnitValidatesAgainstXSD(t *testing.T) {
 			t.Fatalf("xmllint accepted a suite without errors: %v: %s", err, out)
 		}
 	})
+}
+
+// A stopped gate's JUnit has the finished scenario's checks as they are
+// and one error case per scenario it did not judge.
+func TestJUnitStoppedGate(t *testing.T) {
+	checks := []result.Check{{Scenario: "ci-gate", Metric: "kernel_drops", Unit: "messages", Now: num(0), Limit: result.Limit{Max: num(0)}, Pass: true}}
+	var b bytes.Buffer
+	err := JUnit(&b, GateRun{Checks: checks, Err: errors.New("gate ka: interrupted by SIGTERM"),
+		NotRun: map[string]string{"ka": "stopped during its run: interrupted by SIGTERM", "field": "not run: interrupted by SIGTERM"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Tests  int `xml:"tests,attr"`
+		Errors int `xml:"errors,attr"`
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name  string `xml:"name,attr"`
+				Error *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"error"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Tests != 3 || doc.Errors != 2 || len(doc.Suites) != 3 || doc.Suites[0].Name != "ci-gate" || doc.Suites[0].Cases[0].Error != nil {
+		t.Fatalf("%s", b.String())
+	}
+	for _, s := range doc.Suites[1:] {
+		if len(s.Cases) != 1 || s.Cases[0].Error == nil || !strings.Contains(s.Cases[0].Error.Message, "SIGTERM") {
+			t.Fatalf("suite %s: %+v", s.Name, s.Cases)
+		}
+	}
 }
 
 // validateXSD runs xmllint --schema testdata/junit.xsd on doc.

@@ -26,6 +26,9 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 		return JSON(w, rep)
 	}
 	ew := &errWriter{w: w}
+	if in := rep.Interrupted; in != nil {
+		ew.printf("INCOMPLETE: stopped by %s after %d of about %d flaps; the table holds the VRID counts finished, the probes (-o json) every flap\n\n", in.By, in.AfterFlaps, in.Of)
+	}
 	rows := make([][]string, 0, len(rep.Rows))
 	where := "lines to paste"
 	for _, r := range rep.Rows {

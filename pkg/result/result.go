@@ -4,7 +4,9 @@
 package result
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/hostload"
@@ -75,6 +77,50 @@ type Result struct {
 	// Replay says what ran of a user's keepalived configuration; nil
 	// when nlstress wrote the configuration.
 	Replay *Replay `json:"replay,omitempty"`
+	// Interrupted says the run was stopped before its last flap; nil for
+	// a run that did them all.
+	Interrupted *Interrupted `json:"interrupted,omitempty"`
+}
+
+// Interrupted is a run stopped from outside: by what, and how far it got.
+type Interrupted struct {
+	// By is the signal ("SIGTERM").
+	By string `json:"by"`
+	// AfterFlaps of Of were finished and are in the result.
+	AfterFlaps int `json:"after_flaps"`
+	Of         int `json:"of"`
+	// Discarded says a flap was in progress when the signal came: it is
+	// not in the result, its windows being open.
+	Discarded bool `json:"discarded_flap"`
+}
+
+// StoppedBy names what cancelled ctx: the signal, when the cause names
+// one (a Signal method, as the command line's interrupt has), else the
+// cause's words.
+func StoppedBy(ctx context.Context) string {
+	var sig interface{ Signal() string }
+	if cause := context.Cause(ctx); errors.As(cause, &sig) {
+		return sig.Signal()
+	} else if cause != nil {
+		return cause.Error()
+	}
+	return "cancellation"
+}
+
+// Interrupt marks r as stopped by the signal by, of flaps planned, with
+// the flap in progress discarded or not: the verdict becomes INCOMPLETE,
+// its line saying so before what the finished flaps showed.
+func (r *Result) Interrupt(by string, of int, discarded bool) {
+	in := Interrupted{By: by, AfterFlaps: len(r.Flaps), Of: of, Discarded: discarded}
+	r.Interrupted = &in
+	line := fmt.Sprintf("INCOMPLETE: stopped by %s after %d of %d flaps", by, in.AfterFlaps, of)
+	if discarded {
+		line += fmt.Sprintf(" (flap %d, in progress, discarded)", in.AfterFlaps+1)
+	}
+	if r.Verdict != nil {
+		line += "; the flaps done: " + r.Verdict.Line
+	}
+	r.Verdict = &Verdict{Status: StatusIncomplete, Line: line}
 }
 
 // Replay is what a run made of a user's keepalived configuration.

@@ -23,6 +23,9 @@ const (
 	StatusLoss = "LOSS"
 	// StatusFail: instances stayed out of MASTER after a link came back.
 	StatusFail = "FAIL"
+	// StatusIncomplete: the run was stopped (SIGINT, SIGTERM) before its
+	// last flap; its figures are those of the flaps it finished.
+	StatusIncomplete = "INCOMPLETE"
 )
 
 // Storm is what the kernel emitted to the monitor's groups in one phase,

@@ -182,3 +182,30 @@ func TestJudgeCleanFlapsBoundTheRates(t *testing.T) {
 		}
 	}
 }
+
+func TestInterrupt(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		flaps     int
+		verdict   *Verdict
+		discarded bool
+		want      string
+	}{
+		{"mid-flap, with a verdict", 29, &Verdict{Status: StatusFail, Line: "FAIL: 3 of 29 flaps left instances in FAULT"}, true,
+			"INCOMPLETE: stopped by SIGTERM after 29 of 30 flaps (flap 30, in progress, discarded); the flaps done: FAIL: 3 of 29 flaps left instances in FAULT"},
+		{"between flaps", 2, &Verdict{Status: StatusPass, Line: "PASS"}, false, "INCOMPLETE: stopped by SIGTERM after 2 of 30 flaps; the flaps done: PASS"},
+		{"no verdict", 1, nil, false, "INCOMPLETE: stopped by SIGTERM after 1 of 30 flaps"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := Result{Flaps: make([]Flap, tt.flaps), Verdict: tt.verdict}
+			r.Interrupt("SIGTERM", 30, tt.discarded)
+			in := r.Interrupted
+			if in == nil || in.AfterFlaps != tt.flaps || in.Of != 30 || in.By != "SIGTERM" || in.Discarded != tt.discarded {
+				t.Fatalf("interrupted %+v", in)
+			}
+			if r.Verdict.Status != StatusIncomplete || r.Verdict.Line != tt.want {
+				t.Fatalf("verdict %+v, want INCOMPLETE %q", r.Verdict, tt.want)
+			}
+		})
+	}
+}

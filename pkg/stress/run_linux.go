@@ -18,7 +18,9 @@ import (
 // every path (return, error, cancelled ctx, panic) unless sc.KeepLab. A
 // run that found stuck instances or netlink loss returns its result and
 // an error wrapping result.ErrFinding; any other error means nothing
-// trustworthy was measured.
+// trustworthy was measured. A run stopped through ctx (a signal) after a
+// flap or more returns what it finished, marked Interrupted (verdict
+// INCOMPLETE), with the error of the stop.
 func Run(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
 	s, res, err := Open(ctx, sc)
 	if err != nil {
@@ -29,7 +31,12 @@ func Run(ctx context.Context, sc scenario.Scenario) (result.Result, error) {
 			break
 		}
 	}
-	return s.Close(ctx, err)
+	discarded := s.inFlap != 0
+	res, err = s.Close(ctx, err)
+	if ctx.Err() != nil && len(res.Flaps) > 0 {
+		res.Interrupt(result.StoppedBy(ctx), sc.Flaps, discarded)
+	}
+	return res, err
 }
 
 // checkFlapInterfaces checks, before anything is built, that the

@@ -44,6 +44,9 @@ type Session struct {
 	// broken is why the last flap failed, if it did: the daemon may be
 	// dead, and Reconfigure starts a new one.
 	broken error
+	// inFlap is the flap begun and not finished (0: none): one that a
+	// signal cut short is discarded, its windows being open.
+	inFlap int
 }
 
 // Open validates sc, checks the host, removes the labs of dead runs,
@@ -163,6 +166,10 @@ func (s *Session) settle(ctx context.Context, first bool) error {
 // transitions and adds the flap to the session's result.
 func (s *Session) Flap(ctx context.Context) (result.Flap, error) {
 	k := len(s.res.Flaps) + 1
+	if ctx.Err() != nil {
+		return result.Flap{}, fmt.Errorf("flap %d not begun: %w", k, context.Cause(ctx))
+	}
+	s.inFlap = k
 	f, rec, err := s.r.flap(ctx, k, &s.mark)
 	if err == nil {
 		err = s.r.failed()
@@ -179,6 +186,7 @@ func (s *Session) Flap(ctx context.Context) (result.Flap, error) {
 	}
 	s.res.Flaps = append(s.res.Flaps, f)
 	s.recovered = append(s.recovered, rec...)
+	s.inFlap = 0
 	slog.Info("flap done", "flap", k, "stuck", len(f.Stuck), "storm", f.Down.Storm.Messages+f.Up.Storm.Messages,
 		"drops", f.Down.Drops+f.Up.Drops, "enobufs", f.Down.ENOBUFS+f.Up.ENOBUFS, "recovery_p95", f.Recovery.P95.Round(time.Millisecond))
 	return f, nil
@@ -230,7 +238,9 @@ func (s *Session) Close(ctx context.Context, runErr error) (res result.Result, e
 		slog.Info("host load", "asked_pct", share.Asked, "achieved_pct", fmt.Sprintf("%.1f", share.Achieved), "cpus", share.CPUs)
 	}
 	if r != nil {
-		if runErr == nil && len(s.res.Flaps) > 0 {
+		// A run stopped from outside is added up too: the flaps it
+		// finished are measured.
+		if (runErr == nil || ctx.Err() != nil) && len(s.res.Flaps) > 0 {
 			s.finish()
 		}
 		if stopErr := r.stop(&s.res); runErr == nil {
