@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 
@@ -23,7 +24,8 @@ type compareOptions struct {
 	flags scenario.Scenario
 	file  string
 	specs []string
-	save  string
+	// save and chart are where to write the JSON and the SVG chart.
+	save, chart string
 	// Variants are the parsed variants, the first the baseline, and
 	// Flaps how many flaps each gets (Validate).
 	Variants []compare.Variant
@@ -52,7 +54,7 @@ func (o *compareOptions) Validate() error {
 		return err
 	}
 	o.Flaps = flaps
-	return outfile.Check(o.save)
+	return errors.Join(outfile.Check(o.save), outfile.Check(o.chart))
 }
 
 // Run flaps the lab under every variant, interleaved, and writes the
@@ -72,6 +74,7 @@ func (o *compareOptions) Run() error {
 	if o.save != "" {
 		keep(outfile.Write(o.save, func(w io.Writer) error { return result.WriteJSON(w, rep) }))
 	}
+	keep(outfile.Write(o.chart, func(w io.Writer) error { return report.CompareSVG(w, rep) }))
 	return err
 }
 
@@ -108,6 +111,7 @@ comes up is reported with the daemon's own words.
 Exit codes: 0 compared; 2 bad variants or options; 130/143 interrupted
 (the flaps measured so far are reported).`,
 		Example: `  nlstress compare -f scenarios/incident-compare.yaml
+  nlstress compare -f scenarios/incident-compare.yaml --save compare.json --chart compare.svg -o markdown
   nlstress compare --vrids 64 --vmac --advert-int 100ms --flaps 10 --variant 'small=--rcvbuf 16K' --variant 'big=--rcvbuf 4M'
   nlstress compare -f scenarios/incident.yaml --flaps 30 --variant 'base=' --variant 'fix=--rcvbuf 1000000 --force' --variant 'rt=global: vrrp_rt_priority 50; vrrp_rlimit_rttime 1000000'`,
 		Args: cobra.NoArgs,
@@ -121,5 +125,6 @@ Exit codes: 0 compared; 2 bad variants or options; 130/143 interrupted
 	f.StringVarP(&o.file, "file", "f", "", "read the baseline and its compare section (variants, flaps) from this YAML file")
 	f.StringArrayVar(&o.specs, "variant", nil, "a variant NAME=OPTIONS (repeat; the first is the baseline); replaces the file's")
 	f.StringVar(&o.save, "save", "", "also write the comparison's JSON to this file")
+	f.StringVar(&o.chart, "chart", "", "also draw each variant's rates with their intervals as SVG into this file")
 	return cmd
 }
