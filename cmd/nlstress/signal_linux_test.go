@@ -167,6 +167,55 @@ func TestInterruptedRunKeepsItsFlaps(t *testing.T) {
 	}
 }
 
+// keepalived's VRRP process killed in the middle of a run (after its
+// first flap) is the run's finding: FAIL naming it, the flaps measured
+// kept in the saved result, the lab removed, no keepalived left.
+func TestKeepalivedKilledMidRun(t *testing.T) {
+	roottest.Require(t)
+	roottest.RequireKeepalived(t)
+	saved := filepath.Join(t.TempDir(), "run.json")
+	cmd, stderr, done := startUntil(t, `msg="flap done" flap=1`,
+		"run", "--target", "keepalived", "--vrids", "16", "--vmac", "--advert-int", "1s", "--flaps", "4", "--save", saved)
+	dirs := labsOwnedBy(map[int]bool{cmd.Process.Pid: true})
+	if len(dirs) != 1 {
+		cmd.Process.Kill()
+		t.Fatalf("run directories %v: want the run's one", dirs)
+	}
+	b, err := os.ReadFile(filepath.Join(dirs[0], "keepalived", "vrrp.pid"))
+	var vrrp int
+	if err == nil {
+		_, err = fmt.Sscan(string(b), &vrrp)
+	}
+	if err != nil || vrrp <= 0 || syscall.Kill(vrrp, syscall.SIGKILL) != nil {
+		cmd.Process.Kill()
+		t.Fatalf("keepalived's VRRP process %d (%q): %v", vrrp, b, err)
+	}
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatal("still running 2 minutes after keepalived's VRRP process was killed")
+	}
+	if code := cmd.ProcessState.ExitCode(); code != 1 {
+		t.Fatalf("exit %d, want 1 (a finding); stderr:\n%s", code, stderr)
+	}
+	res, err := result.Load(saved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(res.Flaps)
+	if n < 2 || n > 3 || len(res.Flaps[n-1].Exited) == 0 || res.Verdict == nil || res.Verdict.Status != result.StatusFail ||
+		!strings.Contains(res.Verdict.Line, fmt.Sprintf("keepalived's VRRP process (pid %d)", vrrp)) {
+		t.Fatalf("%d flaps, verdict %+v: want the flap after the kill to report it, and FAIL naming it", n, res.Verdict)
+	}
+	if left := labsOwnedBy(map[int]bool{cmd.Process.Pid: true}); len(left) != 0 {
+		t.Fatalf("left %v", left)
+	}
+	if out, _ := exec.Command("pgrep", "-f", "keepalived.*"+filepath.Base(dirs[0])).Output(); len(out) != 0 {
+		t.Fatalf("keepalived processes left: %s", out)
+	}
+}
+
 // TestNotConvergedIsOneLine: a daemon that never converges (a process that
 // runs no VRRP at all) ends the run with one line and exit 2, not a panic.
 func TestNotConvergedIsOneLine(t *testing.T) {

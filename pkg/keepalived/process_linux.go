@@ -65,7 +65,11 @@ type Process struct {
 	dir     string
 	fifo    *os.File
 	vrrpPID int
-	stopped sync.Once
+	// vrrpGone is closed when the VRRP process found at start is gone
+	// (keepalived respawns it: a new process, its instances starting
+	// over).
+	vrrpGone chan struct{}
+	stopped  sync.Once
 
 	mu      sync.Mutex
 	states  map[string]Notification
@@ -195,7 +199,7 @@ func (p *Process) waitVRRP(pidFile string) error {
 		if b, err := os.ReadFile(pidFile); err == nil {
 			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
 				p.vrrpPID = pid
-				return nil
+				return p.watchVRRP()
 			}
 		}
 		select {
@@ -207,6 +211,37 @@ func (p *Process) waitVRRP(pidFile string) error {
 		}
 	}
 }
+
+// watchVRRP closes vrrpGone when the VRRP process exits: a pidfd turns
+// readable then (the process is keepalived's child, not ours, so it
+// cannot be waited for).
+func (p *Process) watchVRRP() error {
+	p.vrrpGone = make(chan struct{})
+	fd, err := unix.PidfdOpen(p.vrrpPID, 0)
+	if errors.Is(err, unix.ESRCH) {
+		close(p.vrrpGone) // gone already: what follows says how
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("%w: watch its VRRP process %d: %v", ErrStart, p.vrrpPID, err)
+	}
+	go func() {
+		defer close(p.vrrpGone)
+		defer unix.Close(fd)
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}
+		for {
+			if _, err := unix.Poll(fds, -1); err != unix.EINTR {
+				return
+			}
+		}
+	}()
+	return nil
+}
+
+// VRRPGone is closed when the VRRP process found at start has exited
+// (killed, or dead of its real-time limit): keepalived starts a new one,
+// whose instances start over, on another monitor socket.
+func (p *Process) VRRPGone() <-chan struct{} { return p.vrrpGone }
 
 // readFIFO records every instance state line keepalived writes.
 func (p *Process) readFIFO() {

@@ -159,11 +159,27 @@ func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error
 	if err != nil {
 		return watched{}, err
 	}
+	// Its VRRP process dead (killed mid-storm, or of its real-time
+	// limit), the monitor reads as it left it, and afterFlap says so.
+	m.exited = p.VRRPGone()
 	w := watched{subject: newKeepalivedSubject(p, names), monitor: m}
 	if opt.LogConsole {
 		w.learn = learnFromLog(r, p, vmacs)
 	}
 	return w, nil
+}
+
+// afterFlap reports keepalived's VRRP process found dead after the flap:
+// keepalived respawns it, but the new one's instances start over, on a
+// socket the run does not watch; the run stops there, FAIL.
+func (k *keepalivedTarget) afterFlap(f *result.Flap) {
+	select {
+	case <-k.p.VRRPGone():
+	default:
+		return
+	}
+	f.Exited = append(f.Exited, result.DaemonExit{Daemon: "keepalived's VRRP process", PID: k.p.VRRPPID(),
+		Status: "killed or dead (keepalived starts a new one, whose instances start over)", LastWords: lastLine(k.p.Log())})
 }
 
 // setBuffer restarts keepalived with the new buffer; it makes its VMACs
