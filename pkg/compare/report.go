@@ -31,9 +31,9 @@ type Report struct {
 	// Order is the variants' names in the order their flaps ran.
 	Order    []string  `json:"order"`
 	Variants []Summary `json:"variants"`
-	// Interrupted says the comparison stopped early: the rates are over
-	// the flaps done.
-	Interrupted bool `json:"interrupted,omitempty"`
+	// Interrupted says the comparison was stopped (a signal): the rates
+	// are over the flaps done (AfterFlaps of Of, all variants together).
+	Interrupted *result.Interrupted `json:"interrupted,omitempty"`
 }
 
 // Summary is one variant's measurement and its test against the

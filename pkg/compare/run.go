@@ -85,7 +85,9 @@ rounds:
 	res, err := l.Close(ctx, runErr)
 	rep.Host, rep.Variants = res.Host, summarize(variants, results, failed)
 	if err != nil && !errors.Is(err, result.ErrFinding) {
-		rep.Interrupted = ctx.Err() != nil
+		if ctx.Err() != nil {
+			rep.Interrupted = &result.Interrupted{By: result.StoppedBy(ctx), AfterFlaps: len(rep.Order), Of: total, Discarded: true}
+		}
 		return rep, err
 	}
 	return rep, nil

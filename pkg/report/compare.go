@@ -19,8 +19,8 @@ func Compare(w io.Writer, f Format, rep compare.Report) error {
 	sc := rep.Baseline
 	ew.printf("nlstress compare (target %s): %d VRIDs, VRRPv%d every %v; %d flaps per variant, interleaved; kernel %s\n",
 		sc.Target, sc.VRIDs, sc.Version, sc.AdvertInterval, rep.Flaps, rep.Host.Kernel)
-	if rep.Interrupted {
-		ew.printf("INCOMPLETE: interrupted; the rates are over the flaps done (%d)\n", len(rep.Order))
+	if in := rep.Interrupted; in != nil {
+		ew.printf("INCOMPLETE: stopped by %s after %d of %d flaps; the rates are over the flaps done\n", in.By, in.AfterFlaps, in.Of)
 	}
 	ew.printf("\n")
 	if ew.err != nil {

@@ -80,8 +80,8 @@ func compareCaption(rep compare.Report) string {
 		parts = append(parts, "VMACs")
 	}
 	parts = append(parts, fmt.Sprintf("VRRPv%d every %v", sc.Version, sc.AdvertInterval), fmt.Sprintf("%d flaps per variant, interleaved", rep.Flaps))
-	if rep.Interrupted {
-		parts = append(parts, fmt.Sprintf("INCOMPLETE after %d flaps", len(rep.Order)))
+	if in := rep.Interrupted; in != nil {
+		parts = append(parts, fmt.Sprintf("INCOMPLETE: stopped by %s after %d of %d flaps", in.By, in.AfterFlaps, in.Of))
 	}
 	if rep.Host.Kernel != "" {
 		parts = append(parts, "kernel "+rep.Host.Kernel)
