@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -45,21 +44,9 @@ func TestServeScrapedAndCheckedByPromtool(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var ln net.Listener
-	if err := ns.Do(func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- Serve(ctx, ln, diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject)}, "", "test")
-	}()
-	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
-		DialContext: func(_ context.Context, network, addr string) (c net.Conn, err error) {
-			err = ns.Do(func() error { c, err = net.Dial(network, addr); return err })
-			return c, err
-		}}}
-	url := fmt.Sprintf("http://%s/metrics", ln.Addr())
+	addr, stop := serveIn(t, ns, diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject)}, "")
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{DialContext: dialIn(ns)}}
+	url := fmt.Sprintf("http://%s/metrics", addr)
 	owner := filepath.Base(os.Args[0])
 	if len(owner) > 15 {
 		owner = owner[:15] // a comm is 15 bytes
@@ -125,8 +112,5 @@ func TestServeScrapedAndCheckedByPromtool(t *testing.T) {
 	if after[nameDropsTot] != total {
 		t.Fatalf("counter %v after the socket closed, want %v kept", after[nameDropsTot], total)
 	}
-	cancel()
-	if err := <-served; err != nil {
-		t.Fatalf("Serve after its context ended: %v", err)
-	}
+	stop()
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -14,8 +13,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/diagnose"
@@ -155,35 +152,15 @@ func TestPrometheusScrapesAlertsAndDashboard(t *testing.T) {
 	dir := t.TempDir()
 
 	// The exporter, over TLS with basic auth, sizing a keepalived.conf.
-	selfSigned(t, dir)
-	hash, err := bcrypt.GenerateFromPassword([]byte("scrape-me"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	webConfig := filepath.Join(dir, "web-config.yml")
-	write(t, webConfig, fmt.Sprintf("tls_server_config:\n  cert_file: %s/cert.pem\n  key_file: %s/key.pem\nbasic_auth_users:\n  prometheus: %s\n", dir, dir, hash))
+	webConfig, _ := authConfig(t, dir, "scrape-me")
 	conf := filepath.Join(dir, "keepalived.conf")
 	var b strings.Builder
 	for i := 1; i <= 64; i++ {
 		fmt.Fprintf(&b, "vrrp_instance VI_%d {\n  interface eth2\n  use_vmac\n  virtual_router_id %d\n  priority 100\n  advert_int 1\n  virtual_ipaddress {\n    10.1.%d.1/24\n  }\n}\n", i, i, i)
 	}
 	write(t, conf, b.String())
-	var ln net.Listener
-	if err := ns.Do(func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		opt := diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject), Conf: conf, ConfGiven: true}
-		served <- Serve(ctx, ln, opt, webConfig, "test")
-	}()
-	defer func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("Serve after its context ended: %v", err)
-		}
-	}()
+	opt := diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject), Conf: conf, ConfGiven: true}
+	addr, _ := serveIn(t, ns, opt, webConfig)
 
 	// Prometheus in the same namespace, with the shipped rules.
 	rules, err := filepath.Abs(filepath.Join(deploy, "nlstress-rules.yml"))
@@ -201,18 +178,14 @@ scrape_configs:
     tls_config: {ca_file: %q}
     basic_auth: {username: prometheus, password: scrape-me}
     static_configs: [{targets: [%q]}]
-`, rules, filepath.Join(dir, "cert.pem"), ln.Addr().String()))
+`, rules, filepath.Join(dir, "cert.pem"), addr))
 	p, err := daemon.Start(ns, exec.Command(prom, "--config.file="+promConf, "--storage.tsdb.path="+filepath.Join(dir, "tsdb"),
 		"--web.listen-address=127.0.0.1:9090"), filepath.Join(dir, "prometheus.log"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = p.Stop(5 * time.Second) })
-	api := promAPI{base: "http://127.0.0.1:9090", client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{
-		DialContext: func(_ context.Context, network, addr string) (c net.Conn, err error) {
-			err = ns.Do(func() error { c, err = net.Dial(network, addr); return err })
-			return c, err
-		}}}}
+	api := promAPI{base: "http://127.0.0.1:9090", client: &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DialContext: dialIn(ns)}}}
 
 	// A monitor that never reads, with a tiny buffer: the lab's own
 	// start may already overrun it; the flap surely does, and the

@@ -20,8 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/nlstress/nlstress/pkg/diagnose"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/roottest"
@@ -72,39 +70,15 @@ func TestServeTLSAndBasicAuth(t *testing.T) {
 	}
 	t.Cleanup(func() { l.Teardown() })
 	ns := l.Subject.NS
-	dir := t.TempDir()
-	pool := selfSigned(t, dir)
-	hash, err := bcrypt.GenerateFromPassword([]byte("s3cret"), bcrypt.MinCost)
-	if err != nil {
-		t.Fatal(err)
-	}
-	webConfig := filepath.Join(dir, "web-config.yml")
-	conf := fmt.Sprintf("tls_server_config:\n  cert_file: %s/cert.pem\n  key_file: %s/key.pem\nbasic_auth_users:\n  prometheus: %s\n", dir, dir, hash)
-	if err := os.WriteFile(webConfig, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	webConfig, pool := authConfig(t, t.TempDir(), "s3cret")
 	if err := CheckWebConfig(webConfig); err != nil {
 		t.Fatal(err)
 	}
-	var ln net.Listener
-	if err := ns.Do(func() (err error) { ln, err = net.Listen("tcp", "127.0.0.1:0"); return err }); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() {
-		served <- Serve(ctx, ln, diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject)}, webConfig, "test")
-	}()
-	transport := &http.Transport{
-		TLSClientConfig: &tls.Config{RootCAs: pool},
-		DialContext: func(_ context.Context, network, addr string) (c net.Conn, err error) {
-			err = ns.Do(func() error { c, err = net.Dial(network, addr); return err })
-			return c, err
-		}}
-	client := &http.Client{Timeout: 10 * time.Second, Transport: transport}
+	addr, stop := serveIn(t, ns, diagnose.Options{Namespace: lab.NamespaceName(l.RunID, lab.RoleSubject)}, webConfig)
+	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}, DialContext: dialIn(ns)}}
 	get := func(scheme, path, user, pass string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s://%s%s", scheme, ln.Addr(), path), nil)
+		req, err := http.NewRequest(http.MethodGet, fmt.Sprintf("%s://%s%s", scheme, addr, path), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -139,8 +113,5 @@ func TestServeTLSAndBasicAuth(t *testing.T) {
 			}
 		})
 	}
-	cancel()
-	if err := <-served; err != nil {
-		t.Fatalf("Serve after its context ended: %v", err)
-	}
+	stop()
 }
