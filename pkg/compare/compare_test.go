@@ -168,7 +168,7 @@ func TestVerdicts(t *testing.T) {
 	if tiny.Stuck.K != 10 || huge.Stuck.K != 0 || huge.StuckP == nil || *huge.StuckP >= 0.001 || *huge.LossP >= 0.001 {
 		t.Fatalf("huge against tiny: %+v", huge)
 	}
-	if !strings.HasPrefix(huge.Verdict, "fewer flaps stranded instances (p = < 0.001)") {
+	if !strings.HasPrefix(huge.Verdict, "fewer flaps stranded instances (p < 0.001)") {
 		t.Fatalf("verdict %q", huge.Verdict)
 	}
 	if *same.StuckP != 1 || !strings.Contains(same.Verdict, "no measurable difference in flaps that stranded instances (p = 1; 10 flaps cannot see less than") {

@@ -55,6 +55,9 @@ type Summary struct {
 	// flap's recovery p50 and p95.
 	RecoveryP50 time.Duration `json:"recovery_p50_ns"`
 	RecoveryP95 time.Duration `json:"recovery_p95_ns"`
+	// DaemonCPU is the median over the flaps of the daemon's own CPU per
+	// flap (result.Flap.DaemonCPU); 0 when it was not read.
+	DaemonCPU time.Duration `json:"daemon_cpu_per_flap_ns,omitempty"`
 	// StuckP and LossP are Fisher's exact test (two-sided) of this
 	// variant's rate against the baseline's; null for the baseline.
 	StuckP *float64 `json:"stuck_p,omitempty"`
@@ -73,7 +76,7 @@ func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Sum
 		s := Summary{Variant: v, Failed: failed[i]}
 		var lossy, stuck int
 		var lost []uint64
-		var p50s, p95s []time.Duration
+		var p50s, p95s, cpu []time.Duration
 		for _, f := range flaps[i] {
 			d := f.Down.Drops + f.Up.Drops
 			if d > 0 || f.Down.ENOBUFS+f.Up.ENOBUFS > 0 {
@@ -84,11 +87,14 @@ func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Sum
 			}
 			lost = append(lost, d)
 			p50s, p95s = append(p50s, f.Recovery.P50), append(p95s, f.Recovery.P95)
+			if f.DaemonCPU > 0 {
+				cpu = append(cpu, f.DaemonCPU)
+			}
 		}
 		n := len(flaps[i])
 		s.Loss, s.Stuck = stats.Binomial(lossy, n), stats.Binomial(stuck, n)
 		s.LostMedian, s.LostMax = median(lost), slicesMax(lost)
-		s.RecoveryP50, s.RecoveryP95 = median(p50s), median(p95s)
+		s.RecoveryP50, s.RecoveryP95, s.DaemonCPU = median(p50s), median(p95s), median(cpu)
 		out[i] = s
 	}
 	base := out[0]
@@ -124,10 +130,10 @@ func words(what string, v, base stats.Rate, p, detectable float64) string {
 		if v.Rate > base.Rate {
 			more = "more"
 		}
-		return fmt.Sprintf("%s flaps %s (p = %s)", more, what, FormatP(p))
+		return fmt.Sprintf("%s flaps %s (%s)", more, what, pIs(p))
 	}
-	return fmt.Sprintf("no measurable difference in flaps that %s (p = %s; %d flaps cannot see less than a ~%d-point change)",
-		what, FormatP(p), v.N, int(math.Round(100*detectable)))
+	return fmt.Sprintf("no measurable difference in flaps that %s (%s; %d flaps cannot see less than a ~%d-point change)",
+		what, pIs(p), v.N, int(math.Round(100*detectable)))
 }
 
 // FormatP prints a p-value with two significant digits, or as a bound
@@ -137,6 +143,14 @@ func FormatP(p float64) string {
 		return "< 0.001"
 	}
 	return fmt.Sprintf("%.2g", p)
+}
+
+// pIs says p in a sentence: "p = 0.01", or "p < 0.001" for the bound.
+func pIs(p float64) string {
+	if p < 0.001 {
+		return "p < 0.001"
+	}
+	return "p = " + FormatP(p)
 }
 
 func median[T ~uint64 | ~int64](xs []T) T {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -177,16 +178,41 @@ func Version(path string) (string, error) {
 
 // checkConfig runs keepalived -t on the configuration inside ns. On
 // failure it returns the first lines keepalived printed, and an error
-// wrapping ErrStart that quotes them.
+// wrapping ErrStart that quotes them. keepalived -t also fails (exit 5)
+// on a keyword it only calls deprecated, which the daemon reads and runs;
+// such a configuration passes, as CheckLines passes such a line, with the
+// deprecations logged.
 func checkConfig(ns *netns.NS, bin, conf string) (string, error) {
 	var out bytes.Buffer
 	cmd := exec.Command(bin, "--config-test", "--use-file", conf)
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := ns.Do(cmd.Run); err != nil {
+	err := ns.Do(cmd.Run)
+	var exit *exec.ExitError
+	if err != nil && errors.As(err, &exit) && onlyDeprecations(out.String()) {
+		slog.Warn("keepalived -t calls lines deprecated; keepalived reads and runs them", "said", daemon.Head(out.String(), 3))
+		return "", nil
+	}
+	if err != nil {
 		head := daemon.Head(out.String(), 3)
 		return head, fmt.Errorf("%w: %s rejects %s (%v): %s", ErrStart, bin, conf, err, head)
 	}
 	return "", nil
+}
+
+// onlyDeprecations says whether every complaint keepalived -t printed
+// calls a keyword deprecated (and there is at least one).
+func onlyDeprecations(out string) bool {
+	n := 0
+	for _, l := range strings.Split(out, "\n") {
+		if strings.TrimSpace(l) == "" {
+			continue
+		}
+		if !strings.Contains(l, "deprecated") {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // waitVRRP waits for the VRRP child's pid file, or for keepalived to exit.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/compare"
 )
@@ -40,10 +41,10 @@ func Compare(w io.Writer, f Format, rep compare.Report) error {
 		}
 		rows = append(rows, []string{v.Name, spec, v.Stuck.Of("flaps"), v.Loss.Of("flaps"),
 			fmt.Sprintf("%d (max %d)", v.LostMedian, v.LostMax), secs(v.RecoveryP50) + " / " + secs(v.RecoveryP95),
-			p(v.StuckP), p(v.LossP)})
+			cpuPerFlap(v.DaemonCPU), p(v.StuckP), p(v.LossP)})
 	}
 	if err := Table(w, f, []string{"variant", "options", "flaps stranding instances", "flaps losing messages", "lost per flap (median)",
-		"recovery p50 / p95", "stuck p", "loss p"}, rows); err != nil {
+		"recovery p50 / p95", "daemon CPU per flap", "stuck p", "loss p"}, rows); err != nil {
 		return err
 	}
 	ew.printf("\n")
@@ -55,4 +56,12 @@ func Compare(w io.Writer, f Format, rep compare.Report) error {
 			b.Stuck.N, strings.TrimSpace(fmt.Sprintf("%.0f %%", 100*b.Stuck.Rate)), int(100*b.Detectable+0.5))
 	}
 	return ew.err
+}
+
+// cpuPerFlap is a daemon's CPU per flap, or "-" when it was not read.
+func cpuPerFlap(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	return secs(d)
 }

@@ -132,6 +132,12 @@ type Flap struct {
 	// storm. Results from before the engine ran in a process of its own
 	// have 0 for the built-in engine.
 	HarnessCPU float64 `json:"harness_cpu_200ms_pct,omitempty"`
+	// DaemonCPU is the user and system CPU of the process that owns the
+	// monitor under test (keepalived's VRRP process, zebra, the engine's
+	// process, an exec target) from the flap's start, at rest, to the end
+	// of its recovery, to the clock tick; its children (keepalived's
+	// scripts) not counted. 0 when it could not be read.
+	DaemonCPU time.Duration `json:"daemon_cpu_ns,omitempty"`
 	// Churn is what each background churn generator did during the flap.
 	Churn []churn.Stats `json:"churn,omitempty"`
 	// AllFault is the time from link down until the last subject instance

@@ -37,7 +37,7 @@ func TestCompareInOneLab(t *testing.T) {
 	if tiny.Loss.K != 10 || huge.Loss.K != 0 || huge.LossP == nil || *huge.LossP >= 0.001 {
 		t.Fatalf("tiny %+v, huge %+v: want 10 of 10 against 0 of 10 at p < 0.001", tiny.Loss, huge.Loss)
 	}
-	if !strings.Contains(huge.Verdict, "fewer flaps lost messages (p = < 0.001)") {
+	if !strings.Contains(huge.Verdict, "fewer flaps lost messages (p < 0.001)") {
 		t.Fatalf("verdict %q", huge.Verdict)
 	}
 	t.Logf("%s", huge.Verdict)

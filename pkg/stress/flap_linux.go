@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/churn"
@@ -141,6 +142,7 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		last = t.At
 	}
 	flap.Hold(ctx, last.Add(restAfterTransition))
+	daemonCPU := r.daemonCPU()
 
 	// Background churn runs from a second before the downs until the
 	// instances have recovered.
@@ -175,6 +177,7 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		return f, nil, err
 	}
 	rec := r.judge(&f, lastUp)
+	f.DaemonCPU = daemonCPU()
 	if f.Churn, err = stopChurn(gens); err != nil {
 		return f, nil, err
 	}
@@ -414,6 +417,27 @@ func (r *runner) harnessCPU(ctx context.Context) <-chan float64 {
 		out <- 100 * (cpu1 - cpu0).Seconds() / time.Since(t0).Seconds()
 	}()
 	return out
+}
+
+// daemonCPU starts counting the CPU of the process that owns the
+// monitor under test; the function it returns gives what that process
+// used since, or 0 when it cannot tell (no process of its own, or gone).
+func (r *runner) daemonCPU() func() time.Duration {
+	var d result.Monitor
+	r.monitorMu.Lock()
+	r.monitor.describe(&d)
+	r.monitorMu.Unlock()
+	if d.PID <= 0 || d.PID == os.Getpid() {
+		return func() time.Duration { return 0 }
+	}
+	c0, err := procstat.CPU(d.PID)
+	return func() time.Duration {
+		c1, err1 := procstat.CPU(d.PID)
+		if err != nil || err1 != nil || c1 < c0 {
+			return 0
+		}
+		return c1 - c0
+	}
 }
 
 // churnLead is how long background churn runs before a flap's first
