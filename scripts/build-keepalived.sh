@@ -86,12 +86,13 @@ failed() {
 if ! build >"$log" 2>&1; then
 	# Releases before 2.2 include <linux/icmp.h>, which since Linux 5.13's
 	# headers includes <linux/if.h>, before <net/if.h>: glibc then sees
-	# struct ifreq twice. Reading <net/if.h> first everywhere is the order
-	# the headers want; it changes no code.
+	# struct ifreq twice (and, with LVS, struct sockaddr_in). Reading
+	# glibc's <net/if.h> and <netinet/in.h> first everywhere is the order
+	# the kernel's headers expect (linux/libc-compat.h); it changes no code.
 	if grep -q "redefinition of .struct ifreq" "$log"; then
-		echo "note: old keepalived against new kernel headers: building again with <net/if.h> read first" >&2
+		echo "note: old keepalived against new kernel headers: building again with <net/if.h> and <netinet/in.h> read first" >&2
 		make distclean >/dev/null 2>&1 || true
-		build CPPFLAGS="-include net/if.h" >"$log" 2>&1 || failed
+		build CPPFLAGS="-include net/if.h -include netinet/in.h" >"$log" 2>&1 || failed
 	else
 		failed
 	fi

@@ -121,7 +121,9 @@ Exit codes: 0 compared; 2 bad variants or options; 130/143 interrupted
 	addScenarioFlags(f, &o.flags, false)
 	completeScenarioFlags(cmd)
 	// --flaps is per variant here: the scenario's own --flaps is replaced.
-	f.Lookup("flaps").Usage = "flaps per variant (default: the file's compare section, else 30)"
+	fl := f.Lookup("flaps")
+	fl.Usage = "flaps per variant (default: the file's compare section, else 30)"
+	fl.DefValue = "0" // the run's default of 1 is not this command's: help prints none
 	f.StringVarP(&o.file, "file", "f", "", "read the baseline and its compare section (variants, flaps) from this YAML file")
 	f.StringArrayVar(&o.specs, "variant", nil, "a variant NAME=OPTIONS (repeat; the first is the baseline); replaces the file's")
 	f.StringVar(&o.save, "save", "", "also write the comparison's JSON to this file")

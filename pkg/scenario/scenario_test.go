@@ -46,9 +46,19 @@ func TestValidate(t *testing.T) {
 		"frr with a policy":          func(s *Scenario) { s.Target, s.OnOverrun = TargetFRR, PolicyResync },
 		"restart of frr":             func(s *Scenario) { s.Target, s.FlapPattern = TargetFRR, flap.Pattern{Kind: flap.Restart} },
 		"unknown target":             func(s *Scenario) { s.Target = "bird" },
+		"notify scripts on frr":      func(s *Scenario) { s.Target, s.NotifyScripts = TargetFRR, true },
+		"script cost on the engine":  func(s *Scenario) { s.NotifyScripts, s.ScriptCost = true, time.Millisecond },
 		"restart on one interface": func(s *Scenario) {
 			s.Target, s.FlapPattern, s.FlapInterfaces = TargetKeepalived, flap.Pattern{Kind: flap.Restart}, "eth2"
 		},
+	}
+	notifying := Default()
+	notifying.NotifyScripts = true
+	if err := notifying.Validate(); err != nil {
+		t.Errorf("notify scripts on the engine: %v", err)
+	}
+	if got, want := notifying.EngineTransitionCost(), notifying.TransitionCost+NotifyForkCost; got != want {
+		t.Errorf("the engine's cost per transition with notify scripts: %v, want %v", got, want)
 	}
 	for name, mutate := range tests {
 		t.Run(name, func(t *testing.T) {

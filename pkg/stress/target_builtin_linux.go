@@ -112,7 +112,7 @@ func (t *engineTarget) start(ctx context.Context, r *runner) (watched, error) {
 	}
 	sc := r.sc
 	e, err := engineproc.Start(r.lab.Subject.NS, dir, engineproc.Spec{Instances: r.subjectSpecs, Groups: r.groups,
-		RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS, Cost: sc.ConsumerCost, Policy: sc.OnOverrun, TransitionCost: sc.TransitionCost, TrackCost: sc.TrackCost})
+		RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS, Cost: sc.ConsumerCost, Policy: sc.OnOverrun, TransitionCost: sc.EngineTransitionCost(), TrackCost: sc.TrackCost})
 	if err != nil {
 		return watched{}, err
 	}

@@ -18,6 +18,7 @@ var builtin = Traits{
 	Name:          Builtin,
 	Summary:       "nlstress's own VRRP engine, modelled on keepalived",
 	DefaultBuffer: KeepalivedDefaultRcvBuf,
+	Notifies:      true,
 	Setting: func(request int64, force, dflt bool) string {
 		if dflt {
 			return fmt.Sprintf("keepalived's default buffer (SO_RCVBUF %d)", request)

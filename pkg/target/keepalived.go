@@ -9,6 +9,7 @@ var keepalived = Traits{
 	Summary:       "keepalived, from a generated configuration or your own",
 	Outside:       true,
 	Keepalived:    true,
+	Notifies:      true,
 	OwnVMACs:      true,
 	DefaultBuffer: KeepalivedDefaultRcvBuf,
 	Owner:         "keepalived's",

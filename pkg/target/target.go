@@ -38,6 +38,11 @@ type Traits struct {
 	// --keepalived-conf and --keepalived-conf-extra, and a reload or a
 	// restart can stand in for a flap.
 	Keepalived bool
+	// Notifies says the target takes --notify-scripts: keepalived runs a
+	// stand-in script per instance and transition; the engine, which runs
+	// no scripts, spends in its own process what keepalived's fork of one
+	// costs keepalived (scenario.NotifyForkCost).
+	Notifies bool
 	// OwnBuffer says the daemon sets its monitor's buffer itself:
 	// nlstress cannot change it between flaps, so it cannot be swept.
 	OwnBuffer bool
