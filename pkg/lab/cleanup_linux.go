@@ -13,7 +13,10 @@ import (
 // and run directories under RunDir. It removes those whose owner process is
 // gone (a run killed with SIGKILL, or a --keep-lab run), killing any process
 // still inside them (a keepalived under test), and keeps, unless
-// force is set, those of runs still in progress. It returns every object it
+// force is set, those of runs still in progress: a run whose owner record
+// says a live process, or, when the record is missing or unreadable (its
+// run directory removed, or another mount namespace's /run), whose
+// namespaces a live process holds open. It returns every object it
 // looked at with what it did, and all errors joined.
 func Cleanup(force bool) ([]Leftover, error) {
 	names, err := netns.List(Prefix)
@@ -49,8 +52,7 @@ func Cleanup(force bool) ([]Leftover, error) {
 	var errs []error
 	for _, id := range runs {
 		if id != "" && !force {
-			if o, ok := ReadOwner(id); ok && o.Alive() {
-				kept := fmt.Sprintf("kept: run in progress (pid %d)", o.PID)
+			if kept := inProgress(id, byRun[id]); kept != "" {
 				for _, n := range byRun[id] {
 					out = append(out, Leftover{Kind: "netns", Name: n, RunID: id, Action: kept})
 				}
@@ -83,4 +85,21 @@ func Cleanup(force bool) ([]Leftover, error) {
 		}
 	}
 	return out, errors.Join(errs...)
+}
+
+// inProgress says why run id, with namespaces names, is in progress
+// ("kept: ..."), or "" when nothing says it is.
+func inProgress(id string, names []string) string {
+	if o, ok := ReadOwner(id); ok {
+		if o.Alive() {
+			return fmt.Sprintf("kept: run in progress (pid %d)", o.PID)
+		}
+		return ""
+	}
+	for _, n := range names {
+		if pid, comm, err := holder(n); err == nil && pid > 0 {
+			return fmt.Sprintf("kept: no owner record, but %s (pid %d) holds it open: run in progress", comm, pid)
+		}
+	}
+	return ""
 }

@@ -400,3 +400,41 @@ func TestCleanupAfterSIGKILL(t *testing.T) {
 	}
 	assertGone(t, id)
 }
+
+// A live run whose owner record is out of sight (its run directory
+// removed, or another mount namespace's /run) is still alive: it holds its
+// namespaces open, and cleanup without --force keeps them. Once nothing
+// holds them, they are a dead run's and go.
+func TestCleanupKeepsAHeldRunWithoutItsRecord(t *testing.T) {
+	roottest.Require(t)
+	id := NewRunID()
+	ns, err := netns.New(NamespaceName(id, RoleSubject))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer netns.Delete(NamespaceName(id, RoleSubject))
+	if _, ok := ReadOwner(id); ok {
+		t.Fatalf("run %s has an owner record; the test needs none", id)
+	}
+	got, err := Cleanup(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := false
+	for _, lo := range got {
+		if lo.RunID == id {
+			if !strings.HasPrefix(lo.Action, "kept: no owner record") {
+				t.Fatalf("cleanup did %q to a held namespace", lo.Action)
+			}
+			kept = true
+		}
+	}
+	if names, _ := netns.List(Prefix + id + "-"); !kept || len(names) != 1 {
+		t.Fatalf("kept %v, namespaces left %v: want the held namespace kept", kept, names)
+	}
+	ns.Close()
+	if got, err = Cleanup(false); err != nil {
+		t.Fatal(err)
+	}
+	assertGone(t, id)
+}

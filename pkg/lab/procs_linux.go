@@ -18,11 +18,10 @@ import (
 // lab namespace (a keepalived left by a run killed with SIGKILL, say), with
 // their command names.
 func processesIn(name string) (map[int]string, error) {
-	var st syscall.Stat_t
-	if err := syscall.Stat(netns.Path(name), &st); err != nil {
-		return nil, fmt.Errorf("stat %s: %w", netns.Path(name), err)
+	want, err := nsLink(name)
+	if err != nil {
+		return nil, err
 	}
-	want := fmt.Sprintf("net:[%d]", st.Ino)
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
 		return nil, fmt.Errorf("read /proc: %w", err)
@@ -41,6 +40,53 @@ func processesIn(name string) (map[int]string, error) {
 		out[pid] = strings.TrimSpace(string(comm))
 	}
 	return out, nil
+}
+
+// nsLink is how /proc names the named lab namespace in a process's ns and
+// fd links: "net:[INODE]".
+func nsLink(name string) (string, error) {
+	var st syscall.Stat_t
+	if err := syscall.Stat(netns.Path(name), &st); err != nil {
+		return "", fmt.Errorf("stat %s: %w", netns.Path(name), err)
+	}
+	return fmt.Sprintf("net:[%d]", st.Ino), nil
+}
+
+// holder finds a process that holds the named lab namespace open by a
+// file descriptor, as a live run holds each of its namespaces: the
+// witness that a run is alive when its owner record cannot be read (its
+// run directory removed, or out of sight in another mount namespace).
+// A daemon left inside a dead run's namespace is in it, not holding it.
+// It returns the holder's pid and command name, or 0.
+func holder(name string) (int, string, error) {
+	want, err := nsLink(name)
+	if err != nil {
+		return 0, "", err
+	}
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, "", fmt.Errorf("read /proc: %w", err)
+	}
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		fds := filepath.Join("/proc", e.Name(), "fd")
+		links, err := os.ReadDir(fds)
+		if err != nil {
+			continue // gone, or a kernel thread
+		}
+		for _, l := range links {
+			// An fd opened from the bind mount reads as its path, one
+			// opened from /proc/PID/ns/net as "net:[INODE]".
+			if target, err := os.Readlink(filepath.Join(fds, l.Name())); err == nil && (target == want || target == netns.Path(name)) {
+				comm, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
+				return pid, strings.TrimSpace(string(comm)), nil
+			}
+		}
+	}
+	return 0, "", nil
 }
 
 // killTimeout bounds the wait for a SIGKILLed process to be dead.
