@@ -5,7 +5,8 @@
 # and nothing outside the lab changed: the root namespace's links,
 # addresses, routes and rules of both families and rmem sysctls, the
 # namespaces under /run/netns, /run/nlstress, mounts, daemons and FRR's
-# crash-log directories. Needs root, keepalived and FRR
+# crash-log directories. A result a run saved (--save) on its way out must
+# parse and hold as many flaps as it says it measured. Needs root, keepalived and FRR
 # (scripts/install-test-deps.sh).
 #
 #   scripts/chaos.sh [RUNS]     # default 18: 2 of each signal on each target
@@ -68,7 +69,8 @@ for ((i = 0; i < runs; i++)); do
 		;;
 	esac
 	delay=$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", 0.2 + rand() * 8 }')
-	"$bin" "${args[@]}" >/dev/null 2>"$work/stderr.$i" &
+	saved=$work/result.$i.json
+	"$bin" "${args[@]}" --save "$saved" >/dev/null 2>"$work/stderr.$i" &
 	pid=$!
 	sleep "$delay" # the random moment is the point of the test
 	kill -s "$sig" "$pid" 2>/dev/null
@@ -82,17 +84,33 @@ for ((i = 0; i < runs; i++)); do
 		"$bin" cleanup >"$work/cleanup.$i" 2>&1 || echo "chaos: cleanup after run $i failed: $(cat "$work/cleanup.$i")" >&2
 	fi
 	left_after=$(leftovers | wc -l)
+	# What was saved parses, and its flaps are those it says it has: all
+	# three, or after_flaps of an interrupted run. A SIGKILLed run saves
+	# nothing, and a file half-written would be a failure too.
+	result=none
+	if [ -e "$saved" ]; then
+		result=$(python3 - "$saved" <<'PY' 2>&1
+import json, sys
+r = json.load(open(sys.argv[1]))
+n = len(r.get("flaps") or [])
+i = r.get("interrupted")
+want = i["after_flaps"] if i else r["scenario"]["flaps"]
+print(f"{n} flaps" + (f", interrupted by {i['by']}" if i else "") if n == want else f"BAD: {n} flaps, says {want}")
+PY
+		) || result="BAD: $result"
+	fi
 	clean=1
+	case $result in BAD*) clean=0 ;; esac
 	# A run may finish before its signal: then its own 0 or 1 is right.
 	if [ "$code" != "$want" ] && [ "$code" != 0 ] && [ "$code" != 1 ]; then clean=0; fi
 	if [ "$panic" = 1 ] || [ "$left_after" != 0 ]; then clean=0; fi
 	if [ "$sig" != KILL ] && [ "$left_before" != 0 ]; then clean=0; fi
 	if [ "$clean" = 0 ]; then
 		fail=1
-		echo "chaos: run $i ($target, SIG$sig after ${delay}s) exit $code, panic $panic, leftovers $left_before then $left_after: $(tail -n 3 "$work/stderr.$i")" >&2
+		echo "chaos: run $i ($target, SIG$sig after ${delay}s) exit $code, panic $panic, leftovers $left_before then $left_after, saved $result: $(tail -n 3 "$work/stderr.$i")" >&2
 		leftovers >&2
 	fi
-	printf 'run %3d  %-10s SIG%-4s after %5ss: exit %3d  leftovers %d -> %d\n' "$i" "$target" "$sig" "$delay" "$code" "$left_before" "$left_after"
+	printf 'run %3d  %-10s SIG%-4s after %5ss: exit %3d  leftovers %d -> %d  saved: %s\n' "$i" "$target" "$sig" "$delay" "$code" "$left_before" "$left_after" "$result"
 	runs_of[$sig]=$((${runs_of[$sig]:-0} + 1))
 	ok_of[$sig]=$((${ok_of[$sig]:-0} + clean))
 	codes_of[$sig]="${codes_of[$sig]:-} $code"
