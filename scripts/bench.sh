@@ -8,6 +8,7 @@
 #   scripts/bench.sh            # all benchmarks
 #   BENCHTIME=20x scripts/bench.sh
 #   NLS_SOAK=10s scripts/bench.sh   # shorter soaks, for a quick look
+#   NLS_ENDURANCE_FLAPS=500 scripts/bench.sh   # the long endurance runs
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh || exit 2
@@ -114,6 +115,20 @@ echo "== nlstress run --target keepalived --vrids 255 --vmac --vrrp-version 2 --
 harness=$(jq -r '[.flaps[].harness_cpu_200ms_pct] | if length > 0 then add / length * 100 | round / 100 else empty end' "$log.observer.json" 2>/dev/null)
 check "nlstress's own CPU, first 200 ms of a storm beside keepalived: % of one core, mean of 10 flaps" "$harness" "<=" 10 "-"
 rm -f "$log.nlstress"
+
+# Endurance, the short form (NLS_ENDURANCE_FLAPS, 30 flaps by default):
+# one lab flapped again and again; nothing may grow beyond noise (the
+# least-squares growth per 100 flaps) and every engine flap's books
+# balance. FINDINGS has the long form.
+for t in Engine Keepalived; do
+	bench ./pkg/stress "BenchmarkEndurance$t\$" -benchtime 1x -timeout 120m
+	b=BenchmarkEndurance$t
+	check "endurance, $t: nlstress RSS growth, KB per 100 flaps" "$(metric "$log.last" "$b" rss-KB/100flaps)" "<=" 4096 "$(metric "$log.last" "$b" flaps) flaps"
+	check "endurance, $t: the daemon's RSS growth, KB per 100 flaps" "$(metric "$log.last" "$b" daemon-rss-KB/100flaps)" "<=" 1024 "-"
+	check "endurance, $t: goroutines per 100 flaps" "$(metric "$log.last" "$b" goroutines/100flaps)" "<=" 1 "-"
+	check "endurance, $t: open files per 100 flaps" "$(metric "$log.last" "$b" fds/100flaps)" "<=" 1 "-"
+	check "endurance, $t: phases whose books did not balance" "$(metric "$log.last" "$b" unbalanced-phases)" "==" 0 "-"
+done
 
 echo
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r)"
