@@ -36,6 +36,7 @@ func TestRunDirectoryUnwritable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			running := keepaliveds()
 			before, err := netns.List(lab.Prefix)
 			if err != nil {
 				t.Fatal(err)
@@ -63,10 +64,18 @@ func TestRunDirectoryUnwritable(t *testing.T) {
 					t.Errorf("namespace %s left behind", n)
 				}
 			}
-			if out, _ := exec.Command("pgrep", "-f", "keepalived.*/run/nlstress").Output(); len(out) > 0 {
-				t.Errorf("keepalived left running: %s", out)
+			for _, p := range keepaliveds() {
+				if !slices.Contains(running, p) {
+					t.Errorf("keepalived (pid %s) left running", p)
+				}
 			}
 			t.Log(last)
 		})
 	}
+}
+
+// keepaliveds lists the pids of the keepalived processes running now.
+func keepaliveds() []string {
+	out, _ := exec.Command("pgrep", "-x", "keepalived").Output()
+	return strings.Fields(string(out))
 }

@@ -105,7 +105,7 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 	}
 	if err := os.WriteFile(conf, text, 0o644); err != nil {
 		p.fifo.Close()
-		return nil, fmt.Errorf("keepalived: write %s: %w", conf, err)
+		return nil, fmt.Errorf("keepalived: %w", err) // os.WriteFile names the file
 	}
 	if out, err := checkConfig(ns, path, conf); err != nil {
 		if opt.Checked == nil {
