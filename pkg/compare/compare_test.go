@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -113,6 +114,10 @@ func (f *fakeLab) Flap(context.Context) (result.Flap, error) {
 	if f.flapped[f.sc.RcvBuf]++; f.dies != 0 && f.sc.RcvBuf == f.dies && f.flapped[f.sc.RcvBuf] == 2 {
 		return fl, errors.New("the daemon's monitor socket is gone: did it exit?")
 	}
+	if f.sc.RcvBuf >= bytesize.MiB {
+		// The daemon's CPU is read in the big labs only: 10, 20, 30 ms...
+		fl.DaemonCPU = time.Duration(f.flapped[f.sc.RcvBuf]) * 10 * time.Millisecond
+	}
 	if f.sc.RcvBuf < 64*bytesize.KiB {
 		fl.Up.Drops = 100
 		fl.Stuck = []result.Instance{{VRID: 7}}
@@ -199,5 +204,17 @@ func TestVariantThatDies(t *testing.T) {
 	}
 	if got := strings.Join(rep.Order, " "); got != "base rt big base big base big" {
 		t.Fatalf("order %q", got)
+	}
+}
+
+// The daemon's CPU per flap is the median of the flaps that read it; a
+// variant whose flaps never did has none.
+func TestDaemonCPUPerFlap(t *testing.T) {
+	rep, _ := runFake(t, []string{"tiny=--rcvbuf 8K", "big=--rcvbuf 1M"}, 3, 0)
+	if got := rep.Variants[0].DaemonCPU; got != 0 {
+		t.Errorf("tiny: %v, want 0 (not read)", got)
+	}
+	if got := rep.Variants[1].DaemonCPU; got != 20*time.Millisecond {
+		t.Errorf("big: %v, want the median of 10, 20 and 30 ms", got)
 	}
 }
