@@ -118,6 +118,8 @@ func (f *fakeLab) Flap(context.Context) (result.Flap, error) {
 		// The daemon's CPU is read in the big labs only: 10, 20, 30 ms...
 		fl.DaemonCPU = time.Duration(f.flapped[f.sc.RcvBuf]) * 10 * time.Millisecond
 	}
+	fl.Down.Storm.Truesize, fl.Up.Storm.Truesize = 1000, 2000+uint64(f.flapped[f.sc.RcvBuf])
+	fl.Down.PeakQueue, fl.Up.PeakQueue = 700, 100
 	if f.sc.RcvBuf < 64*bytesize.KiB {
 		fl.Up.Drops = 100
 		fl.Stuck = []result.Instance{{VRID: 7}}
@@ -208,7 +210,8 @@ func TestVariantThatDies(t *testing.T) {
 }
 
 // The daemon's CPU per flap is the median of the flaps that read it; a
-// variant whose flaps never did has none.
+// variant whose flaps never did has none. The largest storm and queue are
+// over both phases of every flap.
 func TestDaemonCPUPerFlap(t *testing.T) {
 	rep, _ := runFake(t, []string{"tiny=--rcvbuf 8K", "big=--rcvbuf 1M"}, 3, 0)
 	if got := rep.Variants[0].DaemonCPU; got != 0 {
@@ -216,5 +219,8 @@ func TestDaemonCPUPerFlap(t *testing.T) {
 	}
 	if got := rep.Variants[1].DaemonCPU; got != 20*time.Millisecond {
 		t.Errorf("big: %v, want the median of 10, 20 and 30 ms", got)
+	}
+	if v := rep.Variants[1]; v.StormMax != 2003 || v.PeakQueueMax != 700 {
+		t.Errorf("big: largest storm %d, highest queue %d: want 2003 and 700, over both phases", v.StormMax, v.PeakQueueMax)
 	}
 }

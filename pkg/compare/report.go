@@ -55,6 +55,12 @@ type Summary struct {
 	// flap's recovery p50 and p95.
 	RecoveryP50 time.Duration `json:"recovery_p50_ns"`
 	RecoveryP95 time.Duration `json:"recovery_p95_ns"`
+	// StormMax is the largest storm of a phase (link-down or link-up) in
+	// the variant's flaps, truesize bytes as the oracle counted it, and
+	// PeakQueueMax the highest queue the monitor's sampler saw: beside
+	// the buffer, how close the variant came.
+	StormMax     uint64 `json:"storm_truesize_max"`
+	PeakQueueMax uint64 `json:"peak_queue_max"`
 	// DaemonCPU is the median over the flaps of the daemon's own CPU per
 	// flap (result.Flap.DaemonCPU); 0 when it was not read.
 	DaemonCPU time.Duration `json:"daemon_cpu_per_flap_ns,omitempty"`
@@ -86,6 +92,8 @@ func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Sum
 				stuck++
 			}
 			lost = append(lost, d)
+			s.StormMax = max(s.StormMax, f.Down.Storm.Truesize, f.Up.Storm.Truesize)
+			s.PeakQueueMax = max(s.PeakQueueMax, f.Down.PeakQueue, f.Up.PeakQueue)
 			p50s, p95s = append(p50s, f.Recovery.P50), append(p95s, f.Recovery.P95)
 			if f.DaemonCPU > 0 {
 				cpu = append(cpu, f.DaemonCPU)
