@@ -3,6 +3,7 @@ package compare
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -127,6 +128,10 @@ func (f *fakeLab) Flap(context.Context) (result.Flap, error) {
 	return fl, nil
 }
 
+// Daemon names the fake's daemon by its buffer, as a version line would
+// name a binary.
+func (f *fakeLab) Daemon() string { return fmt.Sprintf("fake daemon at %d", f.sc.RcvBuf) }
+
 func (f *fakeLab) Close(context.Context, error) (result.Result, error) {
 	f.closed = true
 	return result.Result{}, nil
@@ -211,7 +216,7 @@ func TestVariantThatDies(t *testing.T) {
 
 // The daemon's CPU per flap is the median of the flaps that read it; a
 // variant whose flaps never did has none. The largest storm and queue are
-// over both phases of every flap.
+// over both phases of every flap; each variant records its daemon.
 func TestDaemonCPUPerFlap(t *testing.T) {
 	rep, _ := runFake(t, []string{"tiny=--rcvbuf 8K", "big=--rcvbuf 1M"}, 3, 0)
 	if got := rep.Variants[0].DaemonCPU; got != 0 {
@@ -219,6 +224,9 @@ func TestDaemonCPUPerFlap(t *testing.T) {
 	}
 	if got := rep.Variants[1].DaemonCPU; got != 20*time.Millisecond {
 		t.Errorf("big: %v, want the median of 10, 20 and 30 ms", got)
+	}
+	if a, b := rep.Variants[0].Daemon, rep.Variants[1].Daemon; a != "fake daemon at 8192" || b != "fake daemon at 1048576" {
+		t.Errorf("daemons %q and %q: want each variant's own", a, b)
 	}
 	if v := rep.Variants[1]; v.StormMax != 2003 || v.PeakQueueMax != 700 {
 		t.Errorf("big: largest storm %d, highest queue %d: want 2003 and 700, over both phases", v.StormMax, v.PeakQueueMax)

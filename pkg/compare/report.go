@@ -40,6 +40,9 @@ type Report struct {
 // baseline.
 type Summary struct {
 	Variant
+	// Daemon is the daemon's own version line under this variant, where
+	// the lab tells it ("Keepalived v2.1.5 (unknown)").
+	Daemon string `json:"daemon,omitempty"`
 	// Failed says why the variant's daemon never came up ("" when it
 	// did); its rates are then over no flaps.
 	Failed string `json:"failed,omitempty"`

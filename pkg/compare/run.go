@@ -21,6 +21,12 @@ type Lab interface {
 	Close(ctx context.Context, runErr error) (result.Result, error)
 }
 
+// versioned is a Lab that says which daemon it runs now: its own
+// version line ("Keepalived v2.1.5 (unknown)"), recorded per variant.
+type versioned interface {
+	Daemon() string
+}
+
 // OpenFunc opens a lab converged under sc.
 type OpenFunc func(ctx context.Context, sc scenario.Scenario) (Lab, error)
 
@@ -38,10 +44,17 @@ func Run(ctx context.Context, variants []Variant, flaps int, open OpenFunc, prog
 	rep := Report{SchemaVersion: result.SchemaVersion, Started: time.Now().UTC(), Flaps: flaps, Baseline: variants[0].Scenario}
 	results := make([][]result.Flap, len(variants))
 	failed := make([]string, len(variants))
+	daemons := make([]string, len(variants))
 	l, err := open(ctx, variants[0].Scenario)
 	if err != nil {
 		return rep, fmt.Errorf("compare: baseline %s: %w", variants[0].Name, err)
 	}
+	daemonOf := func(j int) {
+		if d, ok := l.(versioned); ok && daemons[j] == "" {
+			daemons[j] = d.Daemon()
+		}
+	}
+	daemonOf(0)
 	current, done, total := 0, 0, flaps*len(variants)
 	var runErr error
 rounds:
@@ -60,6 +73,7 @@ rounds:
 					continue
 				}
 				current = j
+				daemonOf(j)
 			}
 			f, err := l.Flap(ctx)
 			if err != nil {
@@ -84,6 +98,9 @@ rounds:
 	}
 	res, err := l.Close(ctx, runErr)
 	rep.Host, rep.Variants = res.Host, summarize(variants, results, failed)
+	for j := range rep.Variants {
+		rep.Variants[j].Daemon = daemons[j]
+	}
 	if err != nil && !errors.Is(err, result.ErrFinding) {
 		if ctx.Err() != nil {
 			rep.Interrupted = &result.Interrupted{By: result.StoppedBy(ctx), AfterFlaps: len(rep.Order), Of: total, Discarded: true}

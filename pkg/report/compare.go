@@ -48,6 +48,12 @@ func Compare(w io.Writer, f Format, rep compare.Report) error {
 		return err
 	}
 	ew.printf("\n")
+	if differ(rep.Variants) {
+		for _, v := range rep.Variants {
+			ew.printf("%s runs %s\n", v.Name, v.Daemon)
+		}
+		ew.printf("\n")
+	}
 	for _, v := range rep.Variants[1:] {
 		ew.printf("%s: %s\n", v.Name, v.Verdict)
 	}
@@ -64,4 +70,15 @@ func cpuPerFlap(d time.Duration) string {
 		return "-"
 	}
 	return secs(d)
+}
+
+// differ says the variants ran different daemons (versions): the report
+// then names each one's.
+func differ(vs []compare.Summary) bool {
+	for _, v := range vs {
+		if v.Daemon != vs[0].Daemon {
+			return true
+		}
+	}
+	return false
 }

@@ -124,6 +124,16 @@ func (s *Session) restartDaemon() error {
 	return nil
 }
 
+// Daemon is the version line of the daemon the session runs now (it
+// changes with a variant's --keepalived-bin); "" when the target has
+// none.
+func (s *Session) Daemon() string {
+	if v, ok := s.r.daemon.(versioned); ok {
+		return v.version()
+	}
+	return ""
+}
+
 // replaceLoad stops the running host load, if any, and starts the
 // session's.
 func (s *Session) replaceLoad() error {
