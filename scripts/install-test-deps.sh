@@ -8,7 +8,8 @@
 # scripts read run results with), lintian (which checks the Debian package
 # scripts/package.sh builds), promtool (which checks the Prometheus
 # exposition and tests the alert rules) and the Prometheus server (which
-# the fleet test runs inside a lab namespace). Debian starts neither keepalived nor frr on
+# the fleet test runs inside a lab namespace), and BIRD 2 (--target bird).
+# Debian starts neither keepalived, frr nor bird on
 # install where policy-rc.d forbids it; nlstress only ever runs them inside
 # its own lab namespaces, from its own run directories (never /etc/frr).
 # promtool and prometheus are taken out of Debian's prometheus package
@@ -20,6 +21,7 @@ need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v keepalived >/dev/null 2>&1 || need+=(keepalived)
 [ -x /usr/lib/frr/zebra ] && [ -x /usr/lib/frr/vrrpd ] || need+=(frr)
+command -v bird >/dev/null 2>&1 || need+=(bird2)
 command -v rsvg-convert >/dev/null 2>&1 || need+=(librsvg2-bin)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v jq >/dev/null 2>&1 || need+=(jq)
@@ -27,7 +29,7 @@ command -v lintian >/dev/null 2>&1 || need+=(lintian)
 if ((${#need[@]})); then
 	echo "installing: ${need[*]}" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	# Never let a package start a keepalived or an FRR in the host's namespace:
+	# Never let a package start a keepalived, an FRR or a BIRD in the host's namespace:
 	# forbid service starts for the install if nothing forbids them yet.
 	policy=/usr/sbin/policy-rc.d
 	if [ ! -e "$policy" ]; then

@@ -100,7 +100,7 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"unknown flag", []string{"run", "--frobnicate"}, "unknown flag"},
 		{"stray argument", []string{"run", "eth2"}, "unknown command"},
 		{"bad policy", []string{"run", "--on-overrun", "retry"}, `unknown overrun policy "retry"`},
-		{"bad target", []string{"run", "--target", "bird"}, `unknown target "bird": want builtin, keepalived, frr or exec`},
+		{"bad target", []string{"run", "--target", "quagga"}, `unknown target "quagga": want builtin, keepalived, frr, exec or bird`},
 		{"v2 too fast", []string{"run", "--vrrp-version", "2", "--advert-int", "100ms"}, "VRRPv2 takes whole seconds"},
 		{"frr without the peer", []string{"run", "--target", "frr", "--no-peer"}, "an frr target is watched through the peer's ears"},
 		{"frr without addresses", []string{"run", "--target", "frr", "--vips-per-vrid", "0"}, "--target frr needs at least 1"},

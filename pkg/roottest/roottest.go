@@ -55,6 +55,16 @@ func RequireFRR(t testing.TB) {
 	}
 }
 
+// RequireBIRD is Require, and also skips (fails in CI) unless BIRD 2's
+// daemon is installed.
+func RequireBIRD(t testing.TB) {
+	t.Helper()
+	Require(t)
+	if _, err := exec.LookPath("bird"); err != nil {
+		skip(t, "BIRD is not installed (scripts/install-test-deps.sh installs Debian's bird2 package; CI runs it)")
+	}
+}
+
 // Tool returns the path of a command-line tool a test needs, and skips
 // (fails in CI) when it is not installed; install says how to get it.
 func Tool(t testing.TB, name, install string) string {

@@ -45,7 +45,7 @@ func TestValidate(t *testing.T) {
 		"frr without addresses":      func(s *Scenario) { s.Target, s.VIPsPerVRID = TargetFRR, 0 },
 		"frr with a policy":          func(s *Scenario) { s.Target, s.OnOverrun = TargetFRR, PolicyResync },
 		"restart of frr":             func(s *Scenario) { s.Target, s.FlapPattern = TargetFRR, flap.Pattern{Kind: flap.Restart} },
-		"unknown target":             func(s *Scenario) { s.Target = "bird" },
+		"unknown target":             func(s *Scenario) { s.Target = "quagga" },
 		"notify scripts on frr":      func(s *Scenario) { s.Target, s.NotifyScripts = TargetFRR, true },
 		"script cost on the engine":  func(s *Scenario) { s.NotifyScripts, s.ScriptCost = true, time.Millisecond },
 		"restart on one interface": func(s *Scenario) {

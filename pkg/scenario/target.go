@@ -12,6 +12,7 @@ const (
 	TargetKeepalived = target.Keepalived
 	TargetFRR        = target.FRR
 	TargetExec       = target.Exec
+	TargetBIRD       = target.BIRD
 )
 
 // DefaultTarget is the target of a scenario that names none.

@@ -122,7 +122,7 @@ func start(ctx context.Context, sc *scenario.Scenario, l *lab.Lab, rp *replay.Re
 		}
 		peerCfg.Observe = r.wire.observe
 	}
-	if !sc.NoPeer {
+	if !sc.NoPeer && target.Of(sc.Target).NoVRRP == "" {
 		if r.peer, err = vrrp.NewRouter(peerCfg); err != nil {
 			return nil, err
 		}

@@ -38,6 +38,10 @@ type Traits struct {
 	// --keepalived-conf and --keepalived-conf-extra, and a reload or a
 	// restart can stand in for a flap.
 	Keepalived bool
+	// NoVRRP, when set, says why the daemon is judged without VRRP: its
+	// instances are the links it follows, in its own view of them; the
+	// lab's peer runs no router.
+	NoVRRP string
 	// Notifies says the target takes --notify-scripts: keepalived runs a
 	// stand-in script per instance and transition; the engine, which runs
 	// no scripts, spends in its own process what keepalived's fork of one
@@ -81,7 +85,7 @@ type Paste struct {
 }
 
 // All are the targets, in the order help lists them.
-var All = []Traits{builtin, keepalived, frr, exec}
+var All = []Traits{builtin, keepalived, frr, exec, bird}
 
 // Lookup returns the traits of the target called name, and whether there
 // is one.

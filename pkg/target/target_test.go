@@ -32,18 +32,18 @@ func TestEveryTargetIsComplete(t *testing.T) {
 }
 
 func TestLookup(t *testing.T) {
-	if _, ok := Lookup("bird"); ok {
+	if _, ok := Lookup("quagga"); ok {
 		t.Fatal("Lookup found a target that does not exist")
 	}
 	var n Name
-	err := n.Set("bird")
-	if err == nil || !strings.Contains(err.Error(), "want builtin, keepalived, frr or exec") {
-		t.Fatalf("Set(bird) = %v, want the list of targets", err)
+	err := n.Set("quagga")
+	if err == nil || !strings.Contains(err.Error(), "want builtin, keepalived, frr, exec or bird") {
+		t.Fatalf("Set(quagga) = %v, want the list of targets", err)
 	}
-	if got := Of("bird"); got.Name != "bird" || got.Outside || got.Setting(1, true, false) != "SO_RCVBUFFORCE 1" {
+	if got := Of("quagga"); got.Name != "quagga" || got.Outside || got.Setting(1, true, false) != "SO_RCVBUFFORCE 1" {
 		t.Fatalf("Of(unknown) = %+v", got)
 	}
-	if got := Names(); strings.Join(got, ",") != "builtin,keepalived,frr,exec" {
+	if got := Names(); strings.Join(got, ",") != "builtin,keepalived,frr,exec,bird" {
 		t.Fatalf("Names() = %v", got)
 	}
 }
