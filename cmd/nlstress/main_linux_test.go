@@ -138,6 +138,8 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"exec program missing", []string{"run", "--target", "exec", "--target-cmd", "no-such-vrrpd -f x"}, "no-such-vrrpd not found"},
 		{"negative script cost", []string{"run", "--target", "keepalived", "--notify-scripts", "--script-cost", "-1s"}, "--script-cost -1s: want 0 to 10s"},
 		{"host load over 100 %", []string{"run", "--host-load", "150"}, "--host-load 150: want 0 (none) to 100 % of each CPU"},
+		{"probe without exec", []string{"run", "--probe", "cat links"}, "--probe goes with --target exec"},
+		{"probe that sh cannot read", []string{"run", "--target", "exec", "--target-cmd", "true", "--probe", "echo 'unclosed"}, "--probe"},
 		{"script cost on the engine", []string{"run", "--notify-scripts", "--script-cost", "5ms"}, "only keepalived runs them"},
 		{"notify scripts on exec", []string{"run", "--target", "exec", "--target-cmd", "true", "--notify-scripts"}, "--notify-scripts needs --target builtin or keepalived"},
 		{"notify scripts on a replay", []string{"run", "--target", "keepalived", "--notify-scripts", "--keepalived-conf", "../../scenarios/keepalived/multi-vip-routes.conf"}, "a replayed one runs its own scripts"},

@@ -108,9 +108,9 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 	}
 	var b strings.Builder
 	var status string
-	worst := 0
+	worst, notFault := 0, 0
 	for _, f := range flaps {
-		worst = max(worst, len(f.Stuck))
+		worst, notFault = max(worst, len(f.Stuck)), max(notFault, f.NotFault)
 	}
 	var exits []string
 	exitFlap := 0
@@ -151,6 +151,10 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		status = StatusLoss
 		fmt.Fprintf(&b, "LOSS: %d/%d recovered in p95 %s%s, but %s; ", t.Recovered, t.Instances, seconds(t.Recovery.P95), neverStuck(t), lossText)
 		switch {
+		case notFault > 0:
+			// Nothing recovered them: they never left the state the
+			// lost link-down should have ended.
+			fmt.Fprintf(&b, "%d of %d instances never went to FAULT while their link was down (their link-down was lost: they held a dead link)", notFault, t.Instances)
 		case m.Policy == PolicyZebra:
 			b.WriteString("FRR's vrrpd (8.4) does not take instances down with their links, so the lost messages stranded none; " +
 				"they can leave zebra's own view of the links wrong, and zebra exits when an overrun falls between its peek and its read")

@@ -76,6 +76,8 @@ func TestJudge(t *testing.T) {
 			[]string{"LOSS", "lost 201 of 516 messages (0 ENOBUFS episodes)", "with overrun policy none a lost link-up"}},
 		{"resync saved it", Flap{Down: phase(258, 57, 201, 1), Up: phase(258, 258, 0, 0)}, "resync", StatusLoss,
 			[]string{"LOSS", "the resync overrun policy recovered"}},
+		{"link-downs lost: instances held a dead link", Flap{Down: phase(258, 57, 201, 0), Up: phase(258, 258, 0, 0), NotFault: 64}, "resync", StatusLoss,
+			[]string{"LOSS", "64 of 255 instances never went to FAULT while their link was down"}},
 		{"books off", Flap{Down: phase(258, 250, 0, 0), Up: phase(258, 258, 0, 0)}, "none", StatusPass, []string{"BOOKS DO NOT BALANCE"}},
 		{"the oracle dropped: nothing can be trusted", Flap{Down: func() Phase { p := phase(258, 258, 0, 0); p.Storm.OracleDrops = 3; return p }(), Up: phase(258, 258, 0, 0)},
 			"none", StatusError, []string{"ERROR: the oracle socket itself dropped 3 messages"}},

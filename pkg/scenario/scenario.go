@@ -201,6 +201,10 @@ type Scenario struct {
 	// TargetCmd is the shell command that starts the daemon under test for
 	// the exec target, run with /bin/sh -c inside the subject namespace.
 	TargetCmd string `json:"target_cmd,omitempty"`
+	// Probe, with the exec target, is a shell command that prints the
+	// links the daemon believes up: the daemon is then judged by it, not
+	// by VRRP on the wire.
+	Probe string `json:"probe,omitempty"`
 	// KeepalivedBin is the keepalived binary for the keepalived target; empty
 	// means keepalived from PATH.
 	KeepalivedBin string `json:"keepalived_bin,omitempty"`
@@ -486,7 +490,10 @@ func (s Scenario) validateTarget() error {
 	case s.FlapPattern.Daemon() && !t.Keepalived:
 		return fieldErr("flap_pattern", s.FlapPattern.String(), "reload and restart are events of an outside daemon: they need --target %s",
 			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
-	case s.NoPeer && t.Wire:
+	case s.Probe != "" && !t.Command:
+		return bad("--probe goes with --target %s: it says what an exec target's daemon believes",
+			target.Either(target.Where(func(t target.Traits) bool { return t.Command })))
+	case s.NoPeer && s.OnTheWire():
 		return fieldErr("no_peer", "true", "an %s target is watched through the peer's ears: it needs the peer", s.Target)
 	case t.NeedsVIPs != "" && s.VIPsPerVRID == 0:
 		return fieldErr("vips_per_vrid", "0", "%s", t.NeedsVIPs)
@@ -522,4 +529,14 @@ func Lines(s string) []string {
 		}
 	}
 	return out
+}
+
+// OnTheWire says the subject is watched through the peer's ears: its
+// target's trait, unless a probe says what the daemon believes instead.
+func (s Scenario) OnTheWire() bool { return target.Of(s.Target).Wire && s.Probe == "" }
+
+// Peerless says the lab's peer runs no router: --no-peer, a target that
+// speaks no VRRP, or an exec target judged by its probe.
+func (s Scenario) Peerless() bool {
+	return s.NoPeer || target.Of(s.Target).NoVRRP != "" || s.Probe != ""
 }

@@ -116,13 +116,13 @@ func start(ctx context.Context, sc *scenario.Scenario, l *lab.Lab, rp *replay.Re
 		r.oracle.ChurnLink = l.Churn.Index
 	}
 	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: r.peerSpecs}
-	if target.Of(sc.Target).Wire {
+	if sc.OnTheWire() {
 		if r.wire, err = newWireSubject(*sc, l); err != nil {
 			return nil, err
 		}
 		peerCfg.Observe = r.wire.observe
 	}
-	if !sc.NoPeer && target.Of(sc.Target).NoVRRP == "" {
+	if !sc.Peerless() {
 		if r.peer, err = vrrp.NewRouter(peerCfg); err != nil {
 			return nil, err
 		}

@@ -3,9 +3,7 @@ package stress
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bird"
@@ -16,7 +14,6 @@ import (
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
 	"github.com/nlstress/nlstress/pkg/target"
-	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
 func init() { targets[target.BIRD] = newBirdTarget }
@@ -27,7 +24,8 @@ func init() { targets[target.BIRD] = newBirdTarget }
 type birdTarget struct {
 	bin, ver string
 	p        *bird.Process
-	view     *birdSubject
+	ctl      *bird.Client
+	view     *beliefView
 	// logOff is how much of BIRD's log afterFlap has read.
 	logOff int64
 }
@@ -76,7 +74,12 @@ func (b *birdTarget) start(ctx context.Context, r *runner) (watched, error) {
 	for _, in := range r.lab.Instances {
 		names = append(names, lab.VMACName(in.Interface, in.VRID))
 	}
-	if b.view, err = watchBird(b.p.Ctl, names); err != nil {
+	if b.ctl, err = bird.Dial(b.p.Ctl); err != nil {
+		b.p.Stop(0)
+		return watched{}, err
+	}
+	if b.view, err = watchBelief("bird", names, birdPoll, askBird(b.ctl)); err != nil {
+		b.ctl.Close()
 		b.p.Stop(0)
 		return watched{}, err
 	}
@@ -112,6 +115,7 @@ func (b *birdTarget) setBuffer(ctx context.Context, r *runner) (*watched, error)
 func (b *birdTarget) stop(grace time.Duration) error {
 	if b.view != nil {
 		b.view.close()
+		b.ctl.Close()
 		b.view = nil
 	}
 	if b.p == nil {
@@ -127,134 +131,18 @@ func (b *birdTarget) version() string { return b.ver }
 // the time it reads its netlink socket with.
 const birdPoll = 50 * time.Millisecond
 
-// birdSubject is BIRD's view of the instances' macvlans, asked on its
-// control socket every birdPoll.
-type birdSubject struct {
-	c       *bird.Client
-	names   []string
-	index   map[string]int
-	mu      sync.Mutex
-	states  []vrrp.State
-	history []vrrp.Transition
-	changed chan struct{}
-	err     error
-	done    chan struct{}
-	stopped sync.Once
-}
-
-// watchBird connects to BIRD's control socket and starts asking.
-func watchBird(ctl string, names []string) (*birdSubject, error) {
-	c, err := bird.Dial(ctl)
-	if err != nil {
-		return nil, err
-	}
-	s := &birdSubject{c: c, names: names, index: map[string]int{}, states: make([]vrrp.State, len(names)),
-		changed: make(chan struct{}), done: make(chan struct{})}
-	for i, n := range names {
-		s.index[n] = i
-	}
-	if err := s.poll(); err != nil {
-		c.Close()
-		return nil, err
-	}
-	go s.run()
-	return s, nil
-}
-
-func (s *birdSubject) run() {
-	t := time.NewTicker(birdPoll)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.done:
-			return
-		case <-t.C:
+// askBird returns the question a beliefView asks BIRD on its control
+// socket: "show interfaces", AdminUp and LinkUp.
+func askBird(c *bird.Client) func() (map[string]bool, error) {
+	return func() (map[string]bool, error) {
+		links, err := c.Interfaces()
+		if err != nil {
+			return nil, err
 		}
-		if err := s.poll(); err != nil {
-			s.mu.Lock()
-			s.err = err
-			close(s.changed)
-			s.changed = make(chan struct{})
-			s.mu.Unlock()
-			slog.Warn("bird's view", "err", err)
-			return
+		up := make(map[string]bool, len(links))
+		for _, l := range links {
+			up[l.Name] = l.Up()
 		}
+		return up, nil
 	}
-}
-
-// poll asks BIRD once and records what changed.
-func (s *birdSubject) poll() error {
-	links, err := s.c.Interfaces()
-	if err != nil {
-		return err
-	}
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	moved := false
-	for _, l := range links {
-		i, ok := s.index[l.Name]
-		if !ok {
-			continue
-		}
-		to := vrrp.Fault
-		if l.Up() {
-			to = vrrp.Master
-		}
-		if s.states[i] != to {
-			s.history = append(s.history, vrrp.Transition{At: now, Instance: i, From: s.states[i], To: to})
-			s.states[i], moved = to, true
-		}
-	}
-	if moved {
-		close(s.changed)
-		s.changed = make(chan struct{})
-	}
-	return nil
-}
-
-func (s *birdSubject) close() {
-	s.stopped.Do(func() {
-		close(s.done)
-		s.c.Close()
-	})
-}
-
-// WaitAll waits until BIRD believes every instance's macvlan in st
-// (Master: up, Fault: down).
-func (s *birdSubject) WaitAll(ctx context.Context, st vrrp.State) error {
-	for {
-		s.mu.Lock()
-		missing := 0
-		for _, x := range s.states {
-			if x != st {
-				missing++
-			}
-		}
-		ch, err := s.changed, s.err
-		s.mu.Unlock()
-		switch {
-		case missing == 0:
-			return nil
-		case err != nil:
-			return fmt.Errorf("bird: %d of %d links not %s: %w", missing, len(s.names), st, err)
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return fmt.Errorf("bird: %d of %d links not %s: %w", missing, len(s.names), st, ctx.Err())
-		}
-	}
-}
-
-func (s *birdSubject) States() []vrrp.State {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]vrrp.State(nil), s.states...)
-}
-
-func (s *birdSubject) Transitions() []vrrp.Transition {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]vrrp.Transition(nil), s.history...)
 }

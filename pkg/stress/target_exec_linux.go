@@ -1,6 +1,7 @@
 package stress
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/netns"
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/replay"
 	"github.com/nlstress/nlstress/pkg/scenario"
@@ -24,7 +26,12 @@ func init() {
 		if err := daemon.CheckCommand(sc.TargetCmd); err != nil {
 			return nil, err
 		}
-		return &execTarget{cmd: sc.TargetCmd}, nil
+		if sc.Probe != "" {
+			if err := daemon.CheckCommand(sc.Probe); err != nil {
+				return nil, fmt.Errorf("--probe: %w", err)
+			}
+		}
+		return &execTarget{cmd: sc.TargetCmd, probe: sc.Probe}, nil
 	}
 }
 
@@ -39,12 +46,20 @@ var errTargetStart = errors.New("target did not start")
 // and follow links over rtnetlink. nlstress observes it only from
 // outside: its adverts as the peer hears them, and its monitor socket
 // through sock_diag.
+//
+// With a probe, the daemon need not speak VRRP: each VRID is a macvlan
+// it follows, and the probe says which links it believes up.
 type execTarget struct {
-	cmd string
-	p   *daemon.Process
+	cmd, probe string
+	p          *daemon.Process
+	view       *beliefView
 }
 
-func (*execTarget) labSpec(sc scenario.Scenario) lab.Spec { return baseLab(sc, sc.VMAC) }
+// labSpec makes macvlans when the scenario asks, and always with a
+// probe: they are the links the daemon is judged on.
+func (t *execTarget) labSpec(sc scenario.Scenario) lab.Spec {
+	return baseLab(sc, sc.VMAC || t.probe != "")
+}
 
 func (*execTarget) groups(sc scenario.Scenario, _ *replay.Replay) []nlmon.Group {
 	return linkGroups(sc)
@@ -67,9 +82,7 @@ func (t *execTarget) start(ctx context.Context, r *runner) (watched, error) {
 	if err := os.WriteFile(vipsFile, []byte(vips.String()), 0o644); err != nil {
 		return watched{}, fmt.Errorf("target: %w", err)
 	}
-	cmd := exec.Command("/bin/sh", "-c", t.cmd)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
+	env := append(os.Environ(),
 		"NLS_RUN_DIR="+dir,
 		"NLS_NETNS="+lab.NamespaceName(l.RunID, lab.RoleSubject),
 		"NLS_INTERFACE="+l.Interfaces[0].Name,
@@ -80,6 +93,8 @@ func (t *execTarget) start(ctx context.Context, r *runner) (watched, error) {
 		fmt.Sprintf("NLS_RCVBUF=%d", int64(sc.RcvBuf)),
 		"NLS_VIPS_FILE="+vipsFile,
 	)
+	cmd := exec.Command("/bin/sh", "-c", t.cmd)
+	cmd.Dir, cmd.Env = dir, env
 	p, err := daemon.Start(l.Subject.NS, cmd, filepath.Join(dir, "target.log"))
 	if err != nil {
 		return watched{}, fmt.Errorf("%w: %s: %v", errTargetStart, t.cmd, err)
@@ -96,7 +111,42 @@ func (t *execTarget) start(ctx context.Context, r *runner) (watched, error) {
 	if err != nil {
 		return watched{}, err
 	}
-	return watched{subject: r.wire, monitor: m}, nil
+	if t.probe == "" {
+		return watched{subject: r.wire, monitor: m}, nil
+	}
+	var names []string
+	for _, in := range l.Instances {
+		names = append(names, lab.VMACName(in.Interface, in.VRID))
+	}
+	if t.view, err = watchBelief("the probe", names, probePoll, askProbe(l.Subject.NS, t.probe, dir, env)); err != nil {
+		return watched{}, fmt.Errorf("--probe: %w", err)
+	}
+	return watched{subject: t.view, monitor: m}, nil
+}
+
+// probePoll is how often the probe runs: the resolution of the recovery
+// times it gives.
+const probePoll = 200 * time.Millisecond
+
+// probeTimeout bounds one run of the probe.
+const probeTimeout = 5 * time.Second
+
+// askProbe returns the question a beliefView asks with the probe: run it
+// in ns (its directory dir, the daemon's environment env) and read the
+// links it prints, one name per line or a JSON array of names.
+func askProbe(ns *netns.NS, probe, dir string, env []string) func() (map[string]bool, error) {
+	return func() (map[string]bool, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, "/bin/sh", "-c", probe)
+		cmd.Dir, cmd.Env = dir, env
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := ns.Do(cmd.Run); err != nil {
+			return nil, fmt.Errorf("%q: %v: %s", probe, err, daemon.Head(errb.String(), 2))
+		}
+		return ParseProbe(out.String())
+	}
 }
 
 // setBuffer refuses: an exec target's buffer is its own.
@@ -105,6 +155,10 @@ func (*execTarget) setBuffer(context.Context, *runner) (*watched, error) {
 }
 
 func (t *execTarget) stop(grace time.Duration) error {
+	if t.view != nil {
+		t.view.close()
+		t.view = nil
+	}
 	if t.p == nil {
 		return nil
 	}

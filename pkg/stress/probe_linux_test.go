@@ -1,0 +1,74 @@
+package stress
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/roottest"
+	"github.com/nlstress/nlstress/pkg/scenario"
+)
+
+// ipMonitor is a consumer that speaks no VRRP and does not resync: "ip
+// monitor link" at the buffer nlstress gives, and its probe, from
+// scripts/ip-monitor-target.sh.
+func ipMonitor(t *testing.T) (daemon, probe string) {
+	script, err := filepath.Abs("../../scripts/ip-monitor-target.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return script + " daemon", script + " probe"
+}
+
+func probeScenario(t *testing.T, n int, rcvbuf bytesize.Size, flaps int) scenario.Scenario {
+	sc := scenario.Default()
+	sc.Target = scenario.TargetExec
+	sc.TargetCmd, sc.Probe = ipMonitor(t)
+	sc.VRIDs, sc.Version, sc.AdvertInterval, sc.RcvBuf, sc.Flaps = n, 2, time.Second, rcvbuf, flaps
+	return sc
+}
+
+// Any netlink consumer can be put under test through a probe: ip monitor
+// with a buffer far above its storm follows two flaps, every link down
+// and up again in what it believes.
+func TestProbeFollowsAConsumer(t *testing.T) {
+	roottest.Require(t)
+	sc := probeScenario(t, 16, 4*bytesize.MiB, 2)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, sc)
+	checkRun(t, sc, res, err)
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	for _, f := range res.Flaps {
+		if f.Recovery.Count != sc.VRIDs || len(f.Stuck) != 0 || f.NotFault != 0 {
+			t.Fatalf("flap %d: %d of %d recovered, %d not down, stuck %v", f.Index, f.Recovery.Count, sc.VRIDs, f.NotFault, f.Stuck)
+		}
+	}
+	t.Logf("%s", res.Verdict.Line)
+}
+
+// ip monitor does not resync: with a buffer that holds one message, a
+// storm of 64 links loses most of its messages, and what ip believes is
+// wrong afterwards: links it never saw go down (their "down" lost) or
+// never saw come back (their "up" lost, stuck). For its view to be right
+// every link's last message of both phases would have to get through.
+func TestProbeSeesAWrongView(t *testing.T) {
+	roottest.Require(t)
+	sc := probeScenario(t, 64, 2*bytesize.KiB, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, sc)
+	checkRun(t, sc, res, err)
+	f := res.Flaps[0]
+	if !errors.Is(err, result.ErrFinding) || f.Down.Drops+f.Up.Drops == 0 || f.NotFault+len(f.Stuck) == 0 || strings.Contains(res.Verdict.Line, "recovered the link state") {
+		t.Fatalf("err %v, drops %d + %d, never down %d, stuck %d: want lost messages and a wrong view", err, f.Down.Drops, f.Up.Drops, f.NotFault, len(f.Stuck))
+	}
+	t.Logf("%s; never down in its view %d, stuck %d", res.Verdict.Line, f.NotFault, len(f.Stuck))
+}
