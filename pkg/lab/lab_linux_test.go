@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -437,4 +438,50 @@ func TestCleanupKeepsAHeldRunWithoutItsRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	assertGone(t, id)
+}
+
+// Two live runs and cleanups at the same moment: cleanups without force,
+// side by side, keep both runs; a forced one removes both and says so,
+// object by object.
+func TestCleanupForceWithTwoLiveRuns(t *testing.T) {
+	roottest.Require(t)
+	_, a := startHolder(t)
+	_, b := startHolder(t)
+	var wg sync.WaitGroup
+	results := make([][]Leftover, 2)
+	errs := make([]error, 2)
+	for i := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = Cleanup(false)
+		}()
+	}
+	wg.Wait()
+	for i := range 2 {
+		if errs[i] != nil {
+			t.Fatal(errs[i])
+		}
+		for _, lo := range results[i] {
+			if (lo.RunID == a || lo.RunID == b) && !strings.HasPrefix(lo.Action, "kept") {
+				t.Fatalf("cleanup without force touched a live run: %+v", lo)
+			}
+		}
+	}
+	got, err := Cleanup(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{a, b} {
+		removed := 0
+		for _, lo := range got {
+			if lo.RunID == id && lo.Action == "removed" {
+				removed++
+			}
+		}
+		if removed != 3 { // two namespaces and the run directory
+			t.Errorf("forced cleanup removed %d objects of live run %s, want 3: %+v", removed, id, got)
+		}
+		assertGone(t, id)
+	}
 }
