@@ -9,6 +9,7 @@
 #   BENCHTIME=20x scripts/bench.sh
 #   NLS_SOAK=10s scripts/bench.sh   # shorter soaks, for a quick look
 #   NLS_ENDURANCE_FLAPS=500 scripts/bench.sh   # the long endurance runs
+#   NLS_SCRAPE_FOR=5m scripts/bench.sh         # the exporter's long load run
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh || exit 2
@@ -129,6 +130,13 @@ for t in Engine Keepalived; do
 	check "endurance, $t: open files per 100 flaps" "$(metric "$log.last" "$b" fds/100flaps)" "<=" 1 "-"
 	check "endurance, $t: phases whose books did not balance" "$(metric "$log.last" "$b" unbalanced-phases)" "==" 0 "-"
 done
+
+# The exporter under load: 2,000 netlink sockets in a lab namespace,
+# scraped 10 times a second for NLS_SCRAPE_FOR (30 s by default).
+bench ./pkg/exporter 'BenchmarkScrapeUnderLoad$' -benchtime 1x -timeout 30m
+check "exporter, 2,000 sockets scraped 10/s: p99 scrape, ms" "$(metric "$log.last" BenchmarkScrapeUnderLoad p99-ms)" "<=" 100 "p50 $(metric "$log.last" BenchmarkScrapeUnderLoad p50-ms) ms"
+check "exporter under load: RSS growth, KB per minute" "$(metric "$log.last" BenchmarkScrapeUnderLoad rss-KB/min)" "<=" 512 "-"
+check "exporter under load: open files per minute" "$(metric "$log.last" BenchmarkScrapeUnderLoad fds/min)" "<=" 1 "-"
 
 echo
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(nproc) cores, kernel $(uname -r)"
