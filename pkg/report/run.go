@@ -45,6 +45,9 @@ func Run(w io.Writer, f Format, r result.Result) error {
 func runHeader(ew *errWriter, r result.Result) {
 	sc := r.Scenario
 	opts := []string{fmt.Sprintf("VRRPv%d every %v", sc.Version, sc.AdvertInterval)}
+	if sc.ByBelief() {
+		opts = []string{"no VRRP: each VRID a macvlan, judged by the daemon's own view of it"}
+	}
 	if sc.FlapMode == scenario.FlapCarrier {
 		opts = append(opts, "carrier flaps (the peer's end goes down)")
 	}
@@ -54,10 +57,12 @@ func runHeader(ew *errWriter, r result.Result) {
 	if fl := r.Lab.Flapped; len(fl) > 0 && len(fl) < len(r.Lab.Interfaces) {
 		opts = append(opts, fmt.Sprintf("flapping %s only (%d instances)", strings.Join(fl, ","), r.Lab.FlappedInstances))
 	}
-	if r.Lab.VMACs > 0 { // some targets' labs have them whatever --vmac says
+	if r.Lab.VMACs > 0 && !sc.ByBelief() { // some targets' labs have them whatever --vmac says
 		opts = append(opts, "VMAC")
 	}
-	opts = append(opts, fmt.Sprintf("%d VIP/VRID", sc.VIPsPerVRID), fmt.Sprintf("%d routes/VRID", sc.RoutesPerVRID))
+	if !sc.ByBelief() {
+		opts = append(opts, fmt.Sprintf("%d VIP/VRID", sc.VIPsPerVRID), fmt.Sprintf("%d routes/VRID", sc.RoutesPerVRID))
+	}
 	ew.printf("nlstress run %s (target %s): %d VRIDs on %s, %s; %d flap(s); lab %s\n", r.Lab.RunID, r.Target, r.Lab.Instances,
 		strings.Join(r.Lab.Interfaces, ","), strings.Join(opts, ", "), len(r.Flaps), keptText(r.Lab))
 	if rp := r.Replay; rp != nil {
@@ -141,7 +146,7 @@ func instanceTable(w io.Writer, f Format, r result.Result) error {
 				fault, takeover = string(sc.FlapPattern.Kind), string(sc.FlapPattern.Kind)
 			}
 		}
-		if sc.NoPeer {
+		if sc.Peerless() {
 			takeover, wire = "no peer", "no peer"
 		}
 		rows = append(rows, []string{
@@ -151,7 +156,15 @@ func instanceTable(w io.Writer, f Format, r result.Result) error {
 			strconv.Itoa(len(fl.Stuck)), wire,
 		})
 	}
-	return Table(w, f, []string{"flap", "down -> all FAULT", "peer takeover", "back to MASTER", "p50", "p95", "max", "stuck", "advertising (wire)"}, rows)
+	head := []string{"flap", "down -> all FAULT", "peer takeover", "back to MASTER", "p50", "p95", "max", "stuck", "advertising (wire)"}
+	if sc.ByBelief() {
+		// No VRRP: the daemon's view of the links, and no peer or wire.
+		head = []string{"flap", "all down in its view", "back up in its view", "p50", "p95", "max", "stuck"}
+		for i, row := range rows {
+			rows[i] = append(row[:2:2], row[3:8]...)
+		}
+	}
+	return Table(w, f, head, rows)
 }
 
 // runNotes are the lines under the tables: link changes, a restart's

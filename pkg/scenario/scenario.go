@@ -535,8 +535,11 @@ func Lines(s string) []string {
 // target's trait, unless a probe says what the daemon believes instead.
 func (s Scenario) OnTheWire() bool { return target.Of(s.Target).Wire && s.Probe == "" }
 
-// Peerless says the lab's peer runs no router: --no-peer, a target that
-// speaks no VRRP, or an exec target judged by its probe.
-func (s Scenario) Peerless() bool {
-	return s.NoPeer || target.Of(s.Target).NoVRRP != "" || s.Probe != ""
-}
+// ByBelief says the subject is judged by the daemon's own view of its
+// links, not by VRRP: a target that speaks no VRRP, or an exec target
+// with a probe. Each VRID is then a macvlan the daemon follows.
+func (s Scenario) ByBelief() bool { return target.Of(s.Target).NoVRRP != "" || s.Probe != "" }
+
+// Peerless says the lab's peer runs no router: --no-peer, or a subject
+// judged by its belief.
+func (s Scenario) Peerless() bool { return s.NoPeer || s.ByBelief() }
