@@ -85,9 +85,11 @@ const DefaultTransitionCost = 0
 // (its own, not the script's) per notify it forks and executes. Measured
 // on keepalived 2.2.7 with 255 use_vmac instances, the seed incident:
 // its VRRP process's CPU per flap with a notify script per instance,
-// less without, over the scripts run per flap. This first figure is from
-// one flap of each (1.99 s against 0.10 s, 765 notifies).
-const NotifyForkCost = 2500 * time.Microsecond
+// less without, over the notifies per flap (255 instances × FAULT,
+// BACKUP and MASTER): 2.15 s against 0.06 s per flap (medians of 30
+// flaps each, interleaved: nlstress compare -f
+// scenarios/incident-versions.yaml), 2.7 ms per notify.
+const NotifyForkCost = 2700 * time.Microsecond
 
 // EngineTransitionCost is the engine's busy work per state change: the
 // scenario's transition cost, and a notify's fork when it has notify
