@@ -73,7 +73,10 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 	if p.Process, err = daemon.Start(ns, cmd, filepath.Join(opt.Dir, "bird.log")); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrStart, err)
 	}
-	deadline := time.Now().Add(startTimeout)
+	deadline := time.NewTimer(startTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
 	for {
 		if c, err := Dial(p.Ctl); err == nil {
 			c.Close()
@@ -82,11 +85,10 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 		select {
 		case <-p.Exited():
 			return nil, fmt.Errorf("%w: it exited (%v): %s", ErrStart, p.Err(), daemon.Head(p.Log(), 3))
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
+		case <-deadline.C:
 			p.Stop(daemon.StopGrace)
 			return nil, fmt.Errorf("%w: no control socket within %v: %s", ErrStart, startTimeout, daemon.Head(p.Log(), 3))
+		case <-tick.C:
 		}
 	}
 }

@@ -390,13 +390,7 @@ func TestCleanupAfterSIGKILL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	removed := 0
-	for _, lo := range got {
-		if lo.RunID == id && lo.Action == "removed" {
-			removed++
-		}
-	}
-	if removed != 3 { // two namespaces and the run directory
+	if removed := removedOf(got, id); removed != 3 { // two namespaces and the run directory
 		t.Fatalf("cleanup removed %d objects of run %s, want 3: %+v", removed, id, got)
 	}
 	assertGone(t, id)
@@ -473,15 +467,20 @@ func TestCleanupForceWithTwoLiveRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{a, b} {
-		removed := 0
-		for _, lo := range got {
-			if lo.RunID == id && lo.Action == "removed" {
-				removed++
-			}
-		}
-		if removed != 3 { // two namespaces and the run directory
+		if removed := removedOf(got, id); removed != 3 { // two namespaces and the run directory
 			t.Errorf("forced cleanup removed %d objects of live run %s, want 3: %+v", removed, id, got)
 		}
 		assertGone(t, id)
 	}
+}
+
+// removedOf counts the objects of run id that a cleanup removed.
+func removedOf(got []Leftover, id string) int {
+	n := 0
+	for _, lo := range got {
+		if lo.RunID == id && lo.Action == "removed" {
+			n++
+		}
+	}
+	return n
 }

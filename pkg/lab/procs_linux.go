@@ -22,24 +22,14 @@ func processesIn(name string) (map[int]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil, fmt.Errorf("read /proc: %w", err)
-	}
 	out := map[int]string{}
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
+	err = eachProcess(func(pid int, dir string) bool {
+		if link, err := os.Readlink(filepath.Join(dir, "ns", "net")); err == nil && link == want && pid != os.Getpid() {
+			out[pid] = comm(dir)
 		}
-		link, err := os.Readlink(filepath.Join("/proc", e.Name(), "ns", "net"))
-		if err != nil || link != want {
-			continue
-		}
-		comm, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
-		out[pid] = strings.TrimSpace(string(comm))
-	}
-	return out, nil
+		return true
+	})
+	return out, err
 }
 
 // nsLink is how /proc names the named lab namespace in a process's ns and
@@ -58,35 +48,53 @@ func nsLink(name string) (string, error) {
 // run directory removed, or out of sight in another mount namespace).
 // A daemon left inside a dead run's namespace is in it, not holding it.
 // It returns the holder's pid and command name, or 0.
-func holder(name string) (int, string, error) {
+func holder(name string) (pid int, command string, err error) {
 	want, err := nsLink(name)
 	if err != nil {
 		return 0, "", err
 	}
+	err = eachProcess(func(p int, dir string) bool {
+		fds := filepath.Join(dir, "fd")
+		links, err := os.ReadDir(fds)
+		if err != nil {
+			return true // gone, or a kernel thread
+		}
+		for _, l := range links {
+			// An fd opened from the bind mount reads as its path, one
+			// opened from /proc/PID/ns/net as "net:[INODE]".
+			if target, err := os.Readlink(filepath.Join(fds, l.Name())); err == nil && (target == want || target == netns.Path(name)) {
+				pid, command = p, comm(dir)
+				return false
+			}
+		}
+		return true
+	})
+	return pid, command, err
+}
+
+// eachProcess calls fn with each process's pid and /proc directory until
+// fn returns false.
+func eachProcess(fn func(pid int, dir string) bool) error {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, "", fmt.Errorf("read /proc: %w", err)
+		return fmt.Errorf("read /proc: %w", err)
 	}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
 		if err != nil {
 			continue
 		}
-		fds := filepath.Join("/proc", e.Name(), "fd")
-		links, err := os.ReadDir(fds)
-		if err != nil {
-			continue // gone, or a kernel thread
-		}
-		for _, l := range links {
-			// An fd opened from the bind mount reads as its path, one
-			// opened from /proc/PID/ns/net as "net:[INODE]".
-			if target, err := os.Readlink(filepath.Join(fds, l.Name())); err == nil && (target == want || target == netns.Path(name)) {
-				comm, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "comm"))
-				return pid, strings.TrimSpace(string(comm)), nil
-			}
+		if !fn(pid, filepath.Join("/proc", e.Name())) {
+			return nil
 		}
 	}
-	return 0, "", nil
+	return nil
+}
+
+// comm is the command name of the process whose /proc directory is dir.
+func comm(dir string) string {
+	b, _ := os.ReadFile(filepath.Join(dir, "comm"))
+	return strings.TrimSpace(string(b))
 }
 
 // killTimeout bounds the wait for a SIGKILLed process to be dead.
