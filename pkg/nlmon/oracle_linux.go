@@ -30,7 +30,8 @@ type Oracle struct {
 	// link is when a run starts.
 	flags map[uint32]uint32
 	// ChurnLink is the ifindex of the link background churn uses (0:
-	// none): messages about it are counted as churn as well.
+	// none): the IPv4 addresses, routes and neighbours on it are counted
+	// as churn as well (see churned).
 	ChurnLink uint32
 }
 
@@ -53,8 +54,10 @@ type Storm struct {
 	// coalesces carrier changes closer than its one-second batch).
 	AdminChanges   uint64 `json:"admin_changes"`
 	CarrierChanges uint64 `json:"carrier_changes"`
-	// Churn counts the messages, of Messages, about the churn link
-	// (Oracle.ChurnLink): background load, not the flap's storm.
+	// Churn counts the messages, of Messages, that background churn
+	// makes (IPv4 addresses, routes and neighbours on Oracle.ChurnLink):
+	// load, not the flap's storm. The churn link's own messages (its
+	// carrier, its IPv6 link-local address) are not churn.
 	Churn      uint64 `json:"churn"`
 	ChurnBytes uint64 `json:"churn_bytes"`
 }
@@ -153,7 +156,7 @@ func (o *Oracle) count(st *Storm, ev *Event, n int) (marker uint32) {
 		st.Messages++
 		st.Bytes += uint64(ev.Len)
 		st.ByType[TypeName(ev.Type)]++
-		if o.ChurnLink != 0 && ev.Index == o.ChurnLink {
+		if o.churned(ev) {
 			st.Churn++
 			st.ChurnBytes += uint64(ev.Len)
 		}
@@ -166,6 +169,22 @@ func (o *Oracle) count(st *Storm, ev *Event, n int) (marker uint32) {
 		}
 	})
 	return marker
+}
+
+// churned reports whether ev is one background churn makes: an IPv4
+// address, route or neighbour on the churn link. Only the generator
+// makes those there; the kernel's own messages about the link (carrier
+// coming up, the IPv6 link-local address it adds then) would otherwise
+// count as churn in a flap that starts soon after the lab.
+func (o *Oracle) churned(ev *Event) bool {
+	if o.ChurnLink == 0 || ev.Index != o.ChurnLink || ev.Family != unix.AF_INET {
+		return false
+	}
+	switch ev.Type {
+	case TypeNewAddr, TypeDelAddr, TypeNewRoute, TypeDelRoute, TypeNewNeigh, TypeDelNeigh:
+		return true
+	}
+	return false
 }
 
 // changes counts the admin and carrier changes a link message reports.
