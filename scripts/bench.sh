@@ -125,6 +125,7 @@ for t in Engine Keepalived; do
 	bench ./pkg/stress "BenchmarkEndurance$t\$" -benchtime 1x -timeout 120m
 	b=BenchmarkEndurance$t
 	check "endurance, $t: nlstress RSS growth, KB per 100 flaps" "$(metric "$log.last" "$b" rss-KB/100flaps)" "<=" 4096 "$(metric "$log.last" "$b" flaps) flaps"
+	check "endurance, $t: nlstress's live heap growth, KB per 100 flaps" "$(metric "$log.last" "$b" heap-KB/100flaps)" "<=" 512 "-"
 	check "endurance, $t: the daemon's RSS growth, KB per 100 flaps" "$(metric "$log.last" "$b" daemon-rss-KB/100flaps)" "<=" 1024 "-"
 	check "endurance, $t: goroutines per 100 flaps" "$(metric "$log.last" "$b" goroutines/100flaps)" "<=" 1 "-"
 	check "endurance, $t: open files per 100 flaps" "$(metric "$log.last" "$b" fds/100flaps)" "<=" 1 "-"

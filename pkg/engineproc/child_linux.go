@@ -89,7 +89,7 @@ func serve(path string, conn *os.File) error {
 	}
 	c := &child{mon: nlmon.NewMonitor(sock, spec.Cost, spec.Policy), out: make(chan message, 1024),
 		read: map[uint32]bool{}, belief: map[uint32]bool{}}
-	c.router, err = vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: ns, Instances: spec.Instances, Track: true, TransitionCost: spec.TransitionCost, TrackCost: spec.TrackCost,
+	c.router, err = vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: ns, Instances: spec.Instances, Track: true, NoHistory: true, TransitionCost: spec.TransitionCost, TrackCost: spec.TrackCost,
 		OnTransition: func(t vrrp.Transition) { c.send(message{Transition: &t}) }})
 	if err != nil {
 		sock.Close()

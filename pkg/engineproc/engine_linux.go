@@ -232,6 +232,13 @@ func (e *Engine) Transitions() []vrrp.Transition {
 	return append([]vrrp.Transition(nil), e.transitions...)
 }
 
+// Forget drops the transitions before t (see vrrp.Since).
+func (e *Engine) Forget(t time.Time) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.transitions = vrrp.Since(e.transitions, t)
+}
+
 // WaitAll blocks until every instance is in s, the child is gone, or ctx
 // ends.
 func (e *Engine) WaitAll(ctx context.Context, s vrrp.State) error {

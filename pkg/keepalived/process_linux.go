@@ -75,7 +75,9 @@ type Process struct {
 	mu      sync.Mutex
 	states  map[string]Notification
 	history []Notification
-	changed chan struct{}
+	// forgotten counts the lines Forget dropped from history.
+	forgotten int
+	changed   chan struct{}
 }
 
 // Start checks the configuration with keepalived -t, then starts
@@ -324,6 +326,19 @@ func (p *Process) History() []Notification {
 	return append([]Notification(nil), p.history...)
 }
 
+// Forget drops the state lines that arrived before t, so that a long run
+// does not keep every flap's.
+func (p *Process) Forget(t time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := 0
+	for i < len(p.history) && p.history[i].At.Before(t) {
+		i++
+	}
+	p.history = append([]Notification(nil), p.history[i:]...)
+	p.forgotten += i
+}
+
 // WaitAll blocks until keepalived reported state for every named instance,
 // or ctx ends, or keepalived exits. It looks only at the notifications
 // that arrived since it last looked: a storm of one line per instance
@@ -338,7 +353,9 @@ func (p *Process) WaitAll(ctx context.Context, names []string, state string) err
 			missing[n] = true
 		}
 	}
-	seen, ch := len(p.history), p.changed
+	// seen counts lines ever received, forgotten ones too, so that a
+	// Forget while waiting skips nothing.
+	seen, ch := p.forgotten+len(p.history), p.changed
 	p.mu.Unlock()
 	for len(missing) > 0 {
 		select {
@@ -349,7 +366,7 @@ func (p *Process) WaitAll(ctx context.Context, names []string, state string) err
 			return fmt.Errorf("keepalived exited (%v) with %d of %d instances not %s", p.Err(), len(missing), len(names), state)
 		}
 		p.mu.Lock()
-		for _, n := range p.history[seen:] {
+		for _, n := range p.history[max(seen-p.forgotten, 0):] {
 			switch {
 			case !ours[n.Instance]:
 			case p.states[n.Instance].State == state:
@@ -358,7 +375,7 @@ func (p *Process) WaitAll(ctx context.Context, names []string, state string) err
 				missing[n.Instance] = true
 			}
 		}
-		seen, ch = len(p.history), p.changed
+		seen, ch = p.forgotten+len(p.history), p.changed
 		p.mu.Unlock()
 	}
 	return nil

@@ -131,6 +131,12 @@ func (v *beliefView) States() []vrrp.State {
 	return append([]vrrp.State(nil), v.states...)
 }
 
+func (v *beliefView) Forget(t time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.history = vrrp.Since(v.history, t)
+}
+
 func (v *beliefView) Transitions() []vrrp.Transition {
 	v.mu.Lock()
 	defer v.mu.Unlock()

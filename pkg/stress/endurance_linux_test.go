@@ -32,7 +32,7 @@ func enduranceFlaps(b *testing.B) int {
 
 // BenchmarkEnduranceEngine flaps one lab of the engine (64 VMACs at
 // 100 ms, a buffer the storm cannot fill) again and again, and reports
-// per 100 flaps the least-squares growth of nlstress's RSS, goroutines
+// per 100 flaps the least-squares growth of nlstress's RSS, live heap, goroutines
 // and open files and of the engine process's RSS, and how many flaps'
 // books did not balance. Targets (scripts/bench.sh): nothing grows
 // beyond noise, every flap balances.
@@ -62,7 +62,7 @@ func endurance(b *testing.B, sc scenario.Scenario) {
 			cancel()
 			b.Fatal(err)
 		}
-		var xs, rss, gor, fds, drss []float64
+		var xs, rss, heap, gor, fds, drss []float64
 		unbalanced := 0
 		for k := 1; k <= n; k++ {
 			f, err := s.Flap(ctx)
@@ -86,6 +86,12 @@ func endurance(b *testing.B, sc scenario.Scenario) {
 				cancel()
 				b.Fatalf("flap %d: readings: %v %v %v", k, err1, err2, err3)
 			}
+			// The live heap after a collection: what nlstress keeps,
+			// apart from how much the runtime holds on to.
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			heap = append(heap, float64(ms.HeapAlloc))
 			xs = append(xs, float64(k))
 			rss, drss = append(rss, float64(self)), append(drss, float64(daemon))
 			gor, fds = append(gor, float64(runtime.NumGoroutine())), append(fds, float64(len(open)))
@@ -96,12 +102,13 @@ func endurance(b *testing.B, sc scenario.Scenario) {
 		cancel()
 		per100 := func(ys []float64) float64 { return 100 * stats.Slope(xs, ys) }
 		b.ReportMetric(per100(rss)/1024, "rss-KB/100flaps")
+		b.ReportMetric(per100(heap)/1024, "heap-KB/100flaps")
 		b.ReportMetric(per100(drss)/1024, "daemon-rss-KB/100flaps")
 		b.ReportMetric(per100(gor), "goroutines/100flaps")
 		b.ReportMetric(per100(fds), "fds/100flaps")
 		b.ReportMetric(float64(unbalanced), "unbalanced-phases")
 		b.ReportMetric(float64(n), "flaps")
-		b.Logf("%d flaps: RSS %.1f -> %.1f MB, daemon RSS %.1f -> %.1f MB, goroutines %.0f -> %.0f, fds %.0f -> %.0f",
-			n, rss[0]/(1<<20), rss[n-1]/(1<<20), drss[0]/(1<<20), drss[n-1]/(1<<20), gor[0], gor[n-1], fds[0], fds[n-1])
+		b.Logf("%d flaps: RSS %.1f -> %.1f MB, live heap %.1f -> %.1f MB, daemon RSS %.1f -> %.1f MB, goroutines %.0f -> %.0f, fds %.0f -> %.0f",
+			n, rss[0]/(1<<20), rss[n-1]/(1<<20), heap[0]/(1<<20), heap[n-1]/(1<<20), drss[0]/(1<<20), drss[n-1]/(1<<20), gor[0], gor[n-1], fds[0], fds[n-1])
 	}
 }

@@ -142,6 +142,9 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 		last = t.At
 	}
 	flap.Hold(ctx, last.Add(restAfterTransition))
+	// Everything from here on is judged by transitions after this
+	// flap's downs: the earlier flaps' are forgotten.
+	r.forget(time.Now())
 	daemonCPU := r.daemonCPU()
 
 	// Background churn runs from a second before the downs until the
@@ -417,6 +420,14 @@ func (r *runner) harnessCPU(ctx context.Context) <-chan float64 {
 		out <- 100 * (cpu1 - cpu0).Seconds() / time.Since(t0).Seconds()
 	}()
 	return out
+}
+
+// forget drops the subject's and the peer's transitions before t.
+func (r *runner) forget(t time.Time) {
+	r.subject.Forget(t)
+	if r.peer != nil {
+		r.peer.Forget(t)
+	}
 }
 
 // daemonCPU starts counting the CPU of the process that owns the

@@ -220,6 +220,7 @@ type frrSubject struct {
 }
 
 func (f *frrSubject) Transitions() []vrrp.Transition { return f.wire.Transitions() }
+func (f *frrSubject) Forget(t time.Time)             { f.wire.Forget(t) }
 
 func (f *frrSubject) WaitAll(ctx context.Context, s vrrp.State) error {
 	return pollAll(ctx, f.States, s, f.poll, "instances", "(vrrpd and the wire)")

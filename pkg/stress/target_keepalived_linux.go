@@ -336,6 +336,8 @@ func (k *keepalivedSubject) States() []vrrp.State {
 	return out
 }
 
+func (k *keepalivedSubject) Forget(t time.Time) { k.p.Forget(t) }
+
 func (k *keepalivedSubject) Transitions() []vrrp.Transition {
 	last := map[int]vrrp.State{}
 	var out []vrrp.Transition

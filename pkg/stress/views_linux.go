@@ -1,6 +1,8 @@
 package stress
 
 import (
+	"time"
+
 	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
@@ -12,8 +14,12 @@ import (
 // own report and the wire, an exec target on the wire alone.
 type subjectView interface {
 	stateView
-	// Transitions are every state change so far, timestamped.
+	// Transitions are every state change so far, timestamped, less the
+	// forgotten ones.
 	Transitions() []vrrp.Transition
+	// Forget drops the transitions before t: a run forgets each flap's
+	// once it is judged, so that hours of flapping keep none of them.
+	Forget(t time.Time)
 }
 
 // monitorView is how a run sees the monitor socket under test: what a

@@ -82,6 +82,12 @@ func (w *wireSubject) Transitions() []vrrp.Transition {
 	return append([]vrrp.Transition(nil), w.transitions...)
 }
 
+func (w *wireSubject) Forget(t time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.transitions = vrrp.Since(w.transitions, t)
+}
+
 // WaitAll polls: silence is the passing of time, not an event.
 func (w *wireSubject) WaitAll(ctx context.Context, s vrrp.State) error {
 	return pollAll(ctx, w.States, s, w.poll, "instances", "on the wire")

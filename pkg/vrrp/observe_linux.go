@@ -3,6 +3,7 @@ package vrrp
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/nlmon"
 )
@@ -29,7 +30,9 @@ func (r *Router) wake() {
 func (r *Router) record(t Transition) {
 	r.mu.Lock()
 	r.states[t.Instance] = t.To
-	r.transitions = append(r.transitions, t)
+	if !r.cfg.NoHistory {
+		r.transitions = append(r.transitions, t)
+	}
 	r.wake()
 	r.mu.Unlock()
 	if r.cfg.OnTransition != nil {
@@ -50,6 +53,13 @@ func (r *Router) Transitions() []Transition {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]Transition(nil), r.transitions...)
+}
+
+// Forget drops the transitions before t (see Since).
+func (r *Router) Forget(t time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.transitions = Since(r.transitions, t)
 }
 
 // Heard returns, by instance, the last advertisement each one received.

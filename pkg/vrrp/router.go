@@ -29,6 +29,17 @@ type Transition struct {
 	To       State     `json:"to"`
 }
 
+// Since returns, in a new slice, the transitions of ts at or after t:
+// what a long run keeps of a history once older flaps are judged, so that
+// hours of flapping do not grow it (the old backing array is released).
+func Since(ts []Transition, t time.Time) []Transition {
+	i := 0
+	for i < len(ts) && ts[i].At.Before(t) {
+		i++
+	}
+	return append([]Transition(nil), ts[i:]...)
+}
+
 // Heard is the last advertisement an instance received: the router's view
 // of the wire, which is how the peer observes the subject.
 type Heard struct {

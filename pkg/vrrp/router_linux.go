@@ -37,6 +37,10 @@ type RouterConfig struct {
 	// block (the loop waits, as keepalived's does on its FIFO) but must
 	// not call the router.
 	OnTransition func(Transition)
+	// NoHistory keeps no list of transitions (Transitions returns none):
+	// for a router whose transitions go out through OnTransition, as the
+	// engine's child process sends them to nlstress.
+	NoHistory bool
 	// TransitionCost is busy work done in the event loop at every state
 	// change: a model of what a daemon does there (notify scripts, logs).
 	TransitionCost time.Duration
