@@ -31,6 +31,9 @@ type Report struct {
 	// Order is the variants' names in the order their flaps ran.
 	Order    []string  `json:"order"`
 	Variants []Summary `json:"variants"`
+	// Unpredicted says why the baseline's flaps predict no variant's
+	// loss rate, where a variant differs from it only in its buffer.
+	Unpredicted string `json:"unpredicted,omitempty"`
 	// Interrupted says the comparison was stopped (a signal): the rates
 	// are over the flaps done (AfterFlaps of Of, all variants together).
 	Interrupted *result.Interrupted `json:"interrupted,omitempty"`
@@ -64,6 +67,15 @@ type Summary struct {
 	// the buffer, how close the variant came.
 	StormMax     uint64 `json:"storm_truesize_max"`
 	PeakQueueMax uint64 `json:"peak_queue_max"`
+	// PeakExactMax is the highest queue read in the kernel (0: not
+	// watched), and Rcvbuf the monitor's effective buffer in the
+	// variant's first flap.
+	PeakExactMax uint64 `json:"peak_queue_exact_max,omitempty"`
+	Rcvbuf       int64  `json:"rcvbuf_effective,omitempty"`
+	// Predicted is the loss rate the baseline's exact peaks predict at
+	// this variant's buffer, for a variant that differs from the baseline
+	// only in its buffer (see Prediction); nil otherwise.
+	Predicted *Prediction `json:"predicted,omitempty"`
 	// DaemonCPU is the median over the flaps of the daemon's own CPU per
 	// flap (result.Flap.DaemonCPU); 0 when it was not read.
 	DaemonCPU time.Duration `json:"daemon_cpu_per_flap_ns,omitempty"`
@@ -97,6 +109,10 @@ func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Sum
 			lost = append(lost, d)
 			s.StormMax = max(s.StormMax, f.Down.Storm.Truesize, f.Up.Storm.Truesize)
 			s.PeakQueueMax = max(s.PeakQueueMax, f.Down.PeakQueue, f.Up.PeakQueue)
+			s.PeakExactMax = max(s.PeakExactMax, f.Down.PeakQueueExact, f.Up.PeakQueueExact)
+			if s.Rcvbuf == 0 {
+				s.Rcvbuf = f.Rcvbuf
+			}
 			p50s, p95s = append(p50s, f.Recovery.P50), append(p95s, f.Recovery.P95)
 			if f.DaemonCPU > 0 {
 				cpu = append(cpu, f.DaemonCPU)
@@ -108,6 +124,7 @@ func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Sum
 		s.RecoveryP50, s.RecoveryP95, s.DaemonCPU = median(p50s), median(p95s), median(cpu)
 		out[i] = s
 	}
+	predict(out, flaps)
 	base := out[0]
 	for i := range out {
 		s := &out[i]

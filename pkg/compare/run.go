@@ -98,6 +98,12 @@ rounds:
 	}
 	res, err := l.Close(ctx, runErr)
 	rep.Host, rep.Variants = res.Host, summarize(variants, results, failed)
+	for j := 1; j < len(variants); j++ {
+		if onlyBuffer(variants[0], variants[j]) {
+			rep.Unpredicted = predictable(results[0])
+			break
+		}
+	}
 	for j := range rep.Variants {
 		rep.Variants[j].Daemon = daemons[j]
 	}

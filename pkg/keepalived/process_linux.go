@@ -326,6 +326,13 @@ func (p *Process) History() []Notification {
 	return append([]Notification(nil), p.history...)
 }
 
+// Notified counts every state line received, forgotten ones too.
+func (p *Process) Notified() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.forgotten + len(p.history)
+}
+
 // Forget drops the state lines that arrived before t, so that a long run
 // does not keep every flap's.
 func (p *Process) Forget(t time.Time) {

@@ -57,11 +57,35 @@ func Compare(w io.Writer, f Format, rep compare.Report) error {
 	for _, v := range rep.Variants[1:] {
 		ew.printf("%s: %s\n", v.Name, v.Verdict)
 	}
+	predictions(ew, rep)
 	if b := rep.Variants[0]; b.Stuck.N > 0 {
 		ew.printf("\nWith %d flaps each, Fisher's exact test (two-sided, 5 %%) sees a change of the stuck rate from the baseline's %s 80 %% of the time only when it is %d points or more.\n",
 			b.Stuck.N, strings.TrimSpace(fmt.Sprintf("%.0f %%", 100*b.Stuck.Rate)), int(100*b.Detectable+0.5))
 	}
 	return ew.err
+}
+
+// predictions says what the baseline's exact queue peaks predicted of
+// the variants that differ from it only in the buffer, against what they
+// measured, or why it predicted nothing.
+func predictions(ew *errWriter, rep compare.Report) {
+	if rep.Unpredicted != "" {
+		ew.printf("\nNo loss rate predicted from the queue's peaks: %s.\n", rep.Unpredicted)
+		return
+	}
+	b := rep.Variants[0]
+	for _, v := range rep.Variants[1:] {
+		pr := v.Predicted
+		if pr == nil {
+			continue
+		}
+		agree := "agrees"
+		if !pr.Agrees {
+			agree = "DISAGREES"
+		}
+		ew.printf("%s: predicted from %s's exact queue peaks (highest %s): loss in %s at an effective %s; measured %s; %s (p = %s)\n",
+			v.Name, b.Name, kb(b.PeakExactMax), pr.Loss.Of("flaps"), kb(uint64(v.Rcvbuf)), v.Loss.Of("flaps"), agree, compare.FormatP(pr.P))
+	}
 }
 
 // cpuPerFlap is a daemon's CPU per flap, or "-" when it was not read.

@@ -122,7 +122,7 @@ func stormTable(w io.Writer, f Format, r result.Result) error {
 			}
 			rows = append(rows, []string{
 				strconv.Itoa(fl.Index), ph.name, sent, kb(p.Storm.Truesize), received,
-				u(p.Drops), enobufs, peak(p.PeakQueue, *m), books,
+				u(p.Drops), enobufs, peak(p, *m), books,
 			})
 		}
 	}
@@ -252,12 +252,16 @@ func phases(fl result.Flap, p flap.Pattern) []namedPhase {
 	return []namedPhase{{"down", fl.Down}, {"up", fl.Up}}
 }
 
-// peak is a phase's peak queue against the buffer, or "not sampled".
-func peak(q uint64, m result.Monitor) string {
-	if m.SampleInterval == 0 {
+// peak is a phase's peak queue against the buffer: the exact one where
+// the kernel was watched, else the sampled one, or "not sampled".
+func peak(p result.Phase, m result.Monitor) string {
+	switch {
+	case m.PeakExact && p.PeakQueueExact > 0:
+		return kb(p.PeakQueueExact) + " / " + kb(uint64(m.Effective))
+	case m.SampleInterval == 0:
 		return "not sampled / " + kb(uint64(m.Effective))
 	}
-	return kb(q) + " / " + kb(uint64(m.Effective))
+	return kb(p.PeakQueue) + " (sampled) / " + kb(uint64(m.Effective))
 }
 
 // labTable is the lab alone, for a run that measured nothing.

@@ -70,6 +70,12 @@ type Phase struct {
 	Drops uint64 `json:"drops"`
 	// PeakQueue is the highest rmem_alloc the sampler saw, bytes.
 	PeakQueue uint64 `json:"peak_queue"`
+	// PeakQueueExact is the queue's high-water mark in the phase, read
+	// in the kernel at every message queued (package queuepeak): the
+	// smallest effective buffer at which this phase loses nothing. 0 when
+	// it was not watched (Monitor.PeakExact false) or the socket changed
+	// in the phase.
+	PeakQueueExact uint64 `json:"peak_queue_exact,omitempty"`
 	// Balanced says storm.messages == received + drops; nil (JSON null)
 	// when it cannot be measured: an external daemon's reads are not
 	// visible.
@@ -123,6 +129,8 @@ type Flap struct {
 	Down      Phase `json:"down"`
 	Up        Phase `json:"up"`
 	OneWindow bool  `json:"one_window,omitempty"`
+	// Rcvbuf is the monitor's effective buffer (sk_rcvbuf) in the flap.
+	Rcvbuf int64 `json:"rcvbuf_effective,omitempty"`
 	// Shutdown is, for a restart, what the daemon's shutdown sent: to a
 	// monitor that closed with it, so not part of Up.
 	Shutdown *Storm `json:"shutdown_storm,omitempty"`
@@ -213,6 +221,10 @@ type Monitor struct {
 	// SampleInterval is how often the queue was sampled for its peak; 0:
 	// not sampled, so peak_queue is unknown (0).
 	SampleInterval time.Duration `json:"sample_interval_ns"`
+	// PeakExact says the queue's peak was also read in the kernel, at
+	// every message (Phase.PeakQueueExact); PeakUnwatched says why not.
+	PeakExact     bool   `json:"peak_exact,omitempty"`
+	PeakUnwatched string `json:"peak_unwatched,omitempty"`
 	// External says the monitor is an outside daemon's (keepalived,
 	// zebra, an exec target's),
 	// watched from outside: received is inferred and its ENOBUFS are not
@@ -237,6 +249,9 @@ type Totals struct {
 	Drops         uint64 `json:"drops"`
 	ENOBUFS       uint64 `json:"enobufs"`
 	PeakQueue     uint64 `json:"peak_queue"`
+	// PeakQueueExact is the highest of the phases' exact peaks (0: not
+	// watched).
+	PeakQueueExact uint64 `json:"peak_queue_exact,omitempty"`
 	// LargestStorm is the largest truesize of one phase's storm, bytes,
 	// background churn left out (Storm.FlapTruesize).
 	LargestStorm uint64 `json:"largest_storm"`

@@ -63,6 +63,7 @@ func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
 			t.OracleDrops += p.Storm.OracleDrops
 			lost = lost || p.Drops > 0 || p.ENOBUFS > 0
 			t.PeakQueue = max(t.PeakQueue, p.PeakQueue)
+			t.PeakQueueExact = max(t.PeakQueueExact, p.PeakQueueExact)
 			t.LargestStorm = max(t.LargestStorm, p.Storm.FlapTruesize())
 			measured = measured && !p.Inferred
 		}
@@ -169,7 +170,10 @@ func Judge(t Totals, flaps []Flap, m Monitor) Verdict {
 		if t.LossRate.N > 1 {
 			fmt.Fprintf(&b, " in %d flaps (loss rate at most %s at 95 %% confidence)", t.LossRate.N, stats.Percent(t.LossRate.AtMost))
 		}
-		if m.SampleInterval > 0 {
+		switch {
+		case m.PeakExact && t.PeakQueueExact > 0:
+			fmt.Fprintf(&b, "; peak queue %s of %s (read in the kernel: every flap of this run would have kept every message at an effective buffer of %s)", kb(t.PeakQueueExact), kb(uint64(m.Effective)), kb(t.PeakQueueExact))
+		case m.SampleInterval > 0:
 			fmt.Fprintf(&b, "; peak queue %s of %s", kb(t.PeakQueue), kb(uint64(m.Effective)))
 		}
 	}

@@ -83,6 +83,8 @@ func (r *runner) phase(ctx context.Context, m *nlmon.Counts) (result.Phase, erro
 		Drops:     now.Drops - m.Drops,
 		PeakQueue: uint64(r.sampler.HighWater()),
 	}
+	r.peak.follow(r)
+	p.PeakQueueExact = r.peak.reset()
 	if err := r.learnBelief(); err != nil {
 		return result.Phase{}, err
 	}
@@ -145,6 +147,11 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	// Everything from here on is judged by transitions after this
 	// flap's downs: the earlier flaps' are forgotten.
 	r.forget(time.Now())
+	// A flap's peaks are its own.
+	r.sampler.ResetHighWater()
+	r.peak.follow(r)
+	r.peak.reset()
+	f.Rcvbuf = r.described().Effective
 	daemonCPU := r.daemonCPU()
 
 	// Background churn runs from a second before the downs until the

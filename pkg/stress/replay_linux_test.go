@@ -111,7 +111,7 @@ func TestNotifyScriptsRunAsStandins(t *testing.T) {
 		t.Fatal(err)
 	}
 	k := s.r.daemon.(*keepalivedTarget)
-	notified := uint64(len(k.p.History()))
+	notified := uint64(k.p.Notified())
 	// The scripts run after keepalived forks them: wait for the last.
 	var ran uint64
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {

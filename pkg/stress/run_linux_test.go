@@ -81,6 +81,25 @@ func checkRun(t *testing.T, sc scenario.Scenario, res result.Result, err error) 
 	}
 }
 
+// exactPeakAtOverrun checks the kernel's admission rule against the
+// exact peaks of a run that lost: a phase queues nothing past its buffer,
+// and one that dropped had its queue within one message of the buffer,
+// since the first drop comes when the next message does not fit.
+func exactPeakAtOverrun(t *testing.T, res result.Result) {
+	t.Helper()
+	const message = 8 * 1024 // above any link or address message's truesize
+	eff := uint64(res.Monitor.Effective)
+	for _, f := range res.Flaps {
+		for _, p := range []result.Phase{f.Down, f.Up} {
+			peak := p.PeakQueueExact
+			if peak == 0 || peak > eff || (p.Drops > 0 && peak+message <= eff) {
+				t.Fatalf("flap %d: exact peak %d with %d drops at an effective buffer of %d (watched %v: %s)",
+					f.Index, peak, p.Drops, eff, res.Monitor.PeakExact, res.Monitor.PeakUnwatched)
+			}
+		}
+	}
+}
+
 func TestTinyBufferLoses(t *testing.T) {
 	res, err := run(t, small(8*bytesize.KiB, scenario.PolicyNone))
 	if !errors.Is(err, result.ErrFinding) || res.Verdict.Status == result.StatusPass {
@@ -112,6 +131,7 @@ func TestTinyBufferLoses(t *testing.T) {
 		t.Logf("flap %d: %d missed on the way down, %d on the way up, %d stuck; link messages of %d instances lost down, %d up",
 			f.Index, len(f.Down.Missed), len(f.Up.Missed), len(stuck), len(lostDown), len(lostUp))
 	}
+	exactPeakAtOverrun(t, res)
 	// One ENOBUFS episode hides many drops: both are counted.
 	if res.Totals.Drops == 0 || res.Totals.ENOBUFS == 0 || res.Totals.ENOBUFS >= res.Totals.Drops {
 		t.Fatalf("totals %+v: want drops, and fewer ENOBUFS episodes than drops", res.Totals)
@@ -133,6 +153,15 @@ func TestBigBufferLosesNothing(t *testing.T) {
 	f := res.Flaps[0]
 	if len(f.Down.LinkLost)+len(f.Up.LinkLost) > 0 {
 		t.Fatalf("no loss, yet link messages lost: down %v, up %v", f.Down.LinkLost, f.Up.LinkLost)
+	}
+	// The queue was watched in the kernel: each phase's peak is known,
+	// within the buffer, and the verdict gives it as the buffer that
+	// would have done.
+	if !res.Monitor.PeakExact || f.Down.PeakQueueExact == 0 || f.Up.PeakQueueExact == 0 || res.Totals.PeakQueueExact > uint64(res.Monitor.Effective) {
+		t.Fatalf("exact peaks down %d, up %d of %d (watched %v: %s)", f.Down.PeakQueueExact, f.Up.PeakQueueExact, res.Monitor.Effective, res.Monitor.PeakExact, res.Monitor.PeakUnwatched)
+	}
+	if !strings.Contains(res.Verdict.Line, "read in the kernel") || f.Rcvbuf != res.Monitor.Effective {
+		t.Fatalf("verdict %q, the flap's buffer %d of %d", res.Verdict.Line, f.Rcvbuf, res.Monitor.Effective)
 	}
 	if f.NotFault != 0 || f.PeerNotMaster != 0 || f.Recovery.Count != 64 || f.Advertising != 64 {
 		t.Fatalf("flap %+v: want all FAULT, peer all MASTER, all 64 back and advertising", f)

@@ -60,6 +60,9 @@ type runner struct {
 	// an external target, whose reads are not visible.
 	marker  *nlmon.Marker
 	sampler *sockdiag.Sampler
+	// peak reads the monitor's queue in the kernel (exactPeak), nil
+	// where it cannot.
+	peak exactPeak
 	// wire is the peer's view of a target that is watched on the wire
 	// (exec, FRR: its traits say Wire); nil otherwise.
 	wire *wireSubject
@@ -267,7 +270,16 @@ func (r *runner) describeMonitor() *result.Monitor {
 		m.Groups = append(m.Groups, g.String())
 	}
 	r.monitor.describe(m)
+	m.PeakExact, m.PeakUnwatched = r.peak.w != nil, r.peak.unwatched
 	return m
+}
+
+// described is what the monitor under test reports of itself alone
+// (effective size, its socket), without the scenario's part.
+func (r *runner) described() result.Monitor {
+	var d result.Monitor
+	r.monitor.describe(&d)
+	return d
 }
 
 // spawn runs fn in its own goroutine; stop waits for it, and its error
@@ -317,6 +329,7 @@ func (r *runner) stop(res *result.Result) error {
 	r.cancel()
 	r.wg.Wait()
 	closeMonitor(r.monitor)
+	r.peak.close()
 	if r.oracle != nil {
 		r.oracle.Close()
 	}
