@@ -56,6 +56,9 @@ type Probe struct {
 	Drops uint64     `json:"drops"`
 	// Storm is the largest storm truesize seen at this buffer.
 	Storm uint64 `json:"storm_bytes"`
+	// Peaks are the flaps' exact queue peaks (result.Flap.ExactPeak), in
+	// flap order, for the flaps whose queue was read in the kernel.
+	Peaks []uint64 `json:"peaks,omitempty"`
 	// StartFailed says why the daemon could not run at this buffer at
 	// all (it died of an overrun while starting, or never brought its
 	// instances up): a lost probe with no flap. Empty otherwise.
@@ -97,6 +100,24 @@ type Row struct {
 	// Paste is where the daemon under test sets it, and the lines.
 	Paste target.Paste `json:"paste"`
 	Flaps int          `json:"flaps"`
+	// Method is how the row was found: scenario.SweepBisect, or
+	// scenario.SweepPeaks with Curve and Checked.
+	Method string `json:"method"`
+	// Curve is the loss curve the exact peaks give: at each effective
+	// buffer equal to a flap's peak, the flaps whose peak passed it.
+	Curve []Point `json:"curve,omitempty"`
+	// Checked is what the flaps at the smallest buffer none of the peaks
+	// passed showed: the method's check (it stops at a lossy flap).
+	Checked *stats.Rate `json:"checked,omitempty"`
+	// Fallback says why the peaks method gave way to bisection.
+	Fallback string `json:"fallback,omitempty"`
+}
+
+// Point is one point of a loss curve: the flaps that would have lost at
+// an effective buffer.
+type Point struct {
+	Effective int64      `json:"effective_bytes"`
+	Loss      stats.Rate `json:"loss"`
 }
 
 // Fit is a line y = A + B × VRIDs.
@@ -155,6 +176,9 @@ func resolved(lo, hi bytesize.Size) bool {
 // count, the two ends, the bisection's steps down to bisectTolerance, and
 // the confirmation series.
 func Estimate(sw scenario.Sweep) int {
+	if sw.Method == scenario.SweepPeaks {
+		return len(sw.VRIDs) * (sw.Confirm + peakChecks)
+	}
 	steps := int(math.Ceil(math.Log2(float64(sw.RcvBufMax)/float64(sw.RcvBufMin)/bisectTolerance))) + 1
 	return len(sw.VRIDs) * (2 + steps + sw.Confirm)
 }
@@ -203,7 +227,11 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open 
 				progress(done, total, pr)
 			}
 		}}
-		row, err := p.smallest(sw)
+		find := p.smallest
+		if sw.Method == scenario.SweepPeaks {
+			find = p.fromPeaks
+		}
+		row, err := find(sw)
 		if ctx.Err() != nil {
 			rep.Interrupted = &result.Interrupted{By: result.StoppedBy(ctx), AfterFlaps: done, Of: total, Discarded: true}
 		}
@@ -265,6 +293,9 @@ func (p *prober) probe(size bytesize.Size, flaps int, untilLoss bool) (bool, err
 		drops := f.Down.Drops + f.Up.Drops
 		pr.Drops += drops
 		pr.Storm = max(pr.Storm, f.Down.Storm.FlapTruesize(), f.Up.Storm.FlapTruesize())
+		if peak, ok := f.ExactPeak(); ok {
+			pr.Peaks = append(pr.Peaks, peak)
+		}
 		if drops > 0 || len(f.Exited) > 0 {
 			lossy++ // a daemon that died of the storm lost it
 		}
@@ -285,7 +316,7 @@ func (p *prober) probe(size bytesize.Size, flaps int, untilLoss bool) (bool, err
 // smallest bisects one VRID count with one flap per buffer, then confirms
 // the smallest clean buffer with sw.Confirm flaps in a row.
 func (p *prober) smallest(sw scenario.Sweep) (row Row, err error) {
-	row.VRIDs = p.vrids
+	row.VRIDs, row.Method = p.vrids, scenario.SweepBisect
 	defer func() { row.Flaps, row.Storm = p.flaps, p.storm }()
 	lo, hi := sw.RcvBufMin, sw.RcvBufMax
 	ok, err := p.probe(hi, 1, true)

@@ -25,15 +25,6 @@ type Prediction struct {
 	Agrees bool    `json:"agrees"`
 }
 
-// flapPeak is a flap's exact peak, the higher of its phases', and
-// whether both phases were watched (a one-window flap has one).
-func flapPeak(f result.Flap) (uint64, bool) {
-	if f.OneWindow {
-		return f.Up.PeakQueueExact, f.Up.PeakQueueExact > 0
-	}
-	return max(f.Down.PeakQueueExact, f.Up.PeakQueueExact), f.Down.PeakQueueExact > 0 && f.Up.PeakQueueExact > 0
-}
-
 // predictable is why the baseline's flaps cannot predict the others'
 // loss, "" when they can: every flap's peak read in the kernel, none
 // lost.
@@ -42,7 +33,7 @@ func predictable(flaps []result.Flap) string {
 		return "the baseline has no flaps"
 	}
 	for _, f := range flaps {
-		if _, ok := flapPeak(f); !ok {
+		if _, ok := f.ExactPeak(); !ok {
 			return fmt.Sprintf("the baseline's flap %d has no exact queue peak (the kernel's queue was not watched)", f.Index)
 		}
 		if f.Down.Drops+f.Up.Drops > 0 || f.Down.ENOBUFS+f.Up.ENOBUFS > 0 {
@@ -73,7 +64,7 @@ func predict(out []Summary, flaps [][]result.Flap) {
 		}
 		over := 0
 		for _, f := range flaps[0] {
-			if p, _ := flapPeak(f); p > uint64(flaps[i][0].Rcvbuf) {
+			if p, _ := f.ExactPeak(); p > uint64(flaps[i][0].Rcvbuf) {
 				over++
 			}
 		}

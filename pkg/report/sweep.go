@@ -42,10 +42,7 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 			continue
 		}
 		rows = append(rows, []string{
-			strconv.Itoa(r.VRIDs),
-			fmt.Sprintf("%d (effective %d): lost nothing in %d flaps in a row, P(loss) < %s for this buffer alone, < %s for the sweep (confirmation series %d)",
-				r.Smallest, r.SmallestEffective, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost), stats.Percent(r.ProcedureAtMost), r.Confirmations),
-			storm, fmt.Sprintf("%d (%s bound)", r.Recommended, r.Bound), paste, strconv.Itoa(r.Flaps),
+			strconv.Itoa(r.VRIDs), smallestSafe(r), storm, fmt.Sprintf("%d (%s bound)", r.Recommended, r.Bound), paste, strconv.Itoa(r.Flaps),
 		})
 	}
 	if err := Table(w, f, []string{"VRIDs", "smallest safe rcvbuf (measured)", "largest storm (whole-storm bound)",
@@ -65,11 +62,44 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 	if err := Table(w, f, []string{"VRIDs", "rcvbuf", "effective", "flaps that lost messages", "flaps leaving instances stuck", "drops"}, rows); err != nil {
 		return err
 	}
+	if err := curveTable(w, f, ew, rep); err != nil {
+		return err
+	}
 	ew.printf("\nThe whole-storm bound holds the largest storm whole: it loses nothing however slow the reader. The measured bound is the " +
 		"smallest buffer that lost nothing in --confirm flaps in a row; it carries that confidence only: for the buffer alone, and weaker for the sweep, which confirms candidate after candidate until one passes (series i is held to 5 %%/2^i, so that all together err at most 5 %%). The recommendation is the larger, plus the margin.\n")
 	ew.printf("model: smallest safe buffer (effective) ≈ %.0f + %.0f × VRIDs bytes; storm truesize ≈ %.0f + %.0f × VRIDs bytes per link transition\n",
 		rep.SafeFit.A, rep.SafeFit.B, rep.StormFit.A, rep.StormFit.B)
 	return ew.err
+}
+
+// smallestSafe is a found row's measured bound and what it rests on.
+func smallestSafe(r capacity.Row) string {
+	if r.Method == scenario.SweepPeaks {
+		return fmt.Sprintf("%d (effective %d): the largest of %d flaps' queue peaks, read in the kernel at a buffer none filled; none would have lost here, P(loss) < %s; %s at this buffer",
+			r.Smallest, r.SmallestEffective, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost), r.Checked.Of("check flaps lost"))
+	}
+	s := fmt.Sprintf("%d (effective %d): lost nothing in %d flaps in a row, P(loss) < %s for this buffer alone, < %s for the sweep (confirmation series %d)",
+		r.Smallest, r.SmallestEffective, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost), stats.Percent(r.ProcedureAtMost), r.Confirmations)
+	if r.Fallback != "" {
+		s += "; bisected because " + r.Fallback
+	}
+	return s
+}
+
+// curveTable is the loss curve each row's exact peaks gave: at each
+// effective buffer a flap peaked at, the flaps that would have lost.
+func curveTable(w io.Writer, f Format, ew *errWriter, rep capacity.Report) error {
+	var rows [][]string
+	for _, r := range rep.Rows {
+		for _, p := range r.Curve {
+			rows = append(rows, []string{strconv.Itoa(r.VRIDs), strconv.FormatInt(p.Effective, 10), p.Loss.Of("flaps")})
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	ew.printf("\nloss curve from the queue's exact peaks (a flap loses at an effective buffer below its peak; results/METHODS.md):\n")
+	return Table(w, f, []string{"VRIDs", "effective buffer", "flaps whose queue passed it"}, rows)
 }
 
 // SweepCSV writes every buffer a sweep probed as CSV, one row per probe.

@@ -56,6 +56,28 @@ func TestSweepTable(t *testing.T) {
 	}
 }
 
+// A row found from the queue's peaks says so, with its check, and the
+// curve the peaks gave follows the table.
+func TestSweepTableFromPeaks(t *testing.T) {
+	rep := sampleSweep()
+	checked := stats.Binomial(0, 3)
+	r := &rep.Rows[0]
+	r.Method, r.Checked = scenario.SweepPeaks, &checked
+	r.Curve = []capacity.Point{{Effective: 430_000, Loss: stats.Binomial(20, 30)}, {Effective: 803328, Loss: stats.Binomial(0, 30)}}
+	var b bytes.Buffer
+	if err := Sweep(&b, FormatTable, rep); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"the largest of 30 flaps' queue peaks, read in the kernel", "P(loss) < 9.5 %", "0 of 3 check flaps lost",
+		"loss curve from the queue's exact peaks", "20 of 30 flaps (66.7 %",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
+
 func TestSweepCSV(t *testing.T) {
 	var b bytes.Buffer
 	if err := SweepCSV(&b, sampleSweep()); err != nil {

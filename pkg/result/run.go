@@ -100,6 +100,15 @@ type Phase struct {
 	Inferred bool `json:"received_inferred,omitempty"`
 }
 
+// ExactPeak is the flap's exact queue peak, the higher of its phases'
+// (Phase.PeakQueueExact), and whether every phase of it was watched.
+func (f Flap) ExactPeak() (uint64, bool) {
+	if f.OneWindow {
+		return f.Up.PeakQueueExact, f.Up.PeakQueueExact > 0
+	}
+	return max(f.Down.PeakQueueExact, f.Up.PeakQueueExact), f.Down.PeakQueueExact > 0 && f.Up.PeakQueueExact > 0
+}
+
 // Durations summarises per-instance times.
 type Durations struct {
 	Count int           `json:"count"`

@@ -68,7 +68,21 @@ type Sweep struct {
 	// probability below 10 % at 95 % confidence (rule of three).
 	Confirm int     `json:"confirm"`
 	Margin  float64 `json:"margin"`
+	// Method is how the smallest safe buffer is found: SweepBisect or
+	// SweepPeaks; "" is SweepBisect.
+	Method string `json:"method,omitempty"`
 }
+
+// The sweep's methods.
+const (
+	// SweepBisect bisects between the bounds with one flap per buffer,
+	// then confirms the smallest clean buffer with Confirm flaps in a row.
+	SweepBisect = "bisect"
+	// SweepPeaks flaps Confirm times at the largest buffer, reading each
+	// flap's queue peak in the kernel, and takes the smallest buffer none
+	// of them passed, checked by a few flaps there.
+	SweepPeaks = "peaks"
+)
 
 // DefaultConfirm is the confirmation a sweep asks for unless told:
 // "0 of 30" means P(loss) < 10 % with 95 % confidence.
@@ -96,6 +110,8 @@ func (s Sweep) Validate() error {
 		return fmt.Errorf("%w: sweep: --confirm %d: want 1 to 1000 (30 bounds the loss rate below 10 %% at 95 %% confidence)", ErrInvalid, s.Confirm)
 	case s.Margin < 0 || s.Margin > 10:
 		return fmt.Errorf("%w: sweep: --margin %v: want 0 to 10 (0.25 is 25 %%)", ErrInvalid, s.Margin)
+	case s.Method != "" && s.Method != SweepBisect && s.Method != SweepPeaks:
+		return fmt.Errorf("%w: sweep: --method %q: want %s or %s", ErrInvalid, s.Method, SweepBisect, SweepPeaks)
 	}
 	return nil
 }
@@ -127,6 +143,7 @@ type fileDoc struct {
 		RcvBufMax *size    `yaml:"rcvbuf_max"`
 		Confirm   *int     `yaml:"confirm"`
 		Margin    *float64 `yaml:"margin"`
+		Method    *string  `yaml:"method"`
 	} `yaml:"sweep"`
 	Compare *struct {
 		Variants []string `yaml:"variants"`
@@ -356,6 +373,9 @@ func (doc *fileDoc) sections(f *File, lineOf func(string) string) error {
 		if sw.Margin != nil {
 			f.Sweep.Margin = *sw.Margin
 		}
+		if sw.Method != nil {
+			f.Sweep.Method = *sw.Method
+		}
 		if err := f.Sweep.Validate(); err != nil {
 			return fmt.Errorf("%w: %s: %s", ErrInvalid, lineOf("sweep"), strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
 		}
@@ -411,6 +431,9 @@ func OverrideSweep(dst *Sweep, src Sweep, changed func(flag string) bool) {
 	}
 	if changed("margin") {
 		dst.Margin = src.Margin
+	}
+	if changed("method") {
+		dst.Method = src.Method
 	}
 }
 
