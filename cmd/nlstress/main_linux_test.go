@@ -137,6 +137,7 @@ func TestBadInputIsOneLineExit2AndBuildsNothing(t *testing.T) {
 		{"reload of the engine", []string{"run", "--flap-pattern", "reload"}, "need --target keepalived"},
 		{"exec program missing", []string{"run", "--target", "exec", "--target-cmd", "no-such-vrrpd -f x"}, "no-such-vrrpd not found"},
 		{"negative script cost", []string{"run", "--target", "keepalived", "--notify-scripts", "--script-cost", "-1s"}, "--script-cost -1s: want 0 to 10s"},
+		{"unknown sweep method", []string{"sweep", "--method", "guess"}, `--method "guess": want bisect or peaks`},
 		{"host load over 100 %", []string{"run", "--host-load", "150"}, "--host-load 150: want 0 (none) to 100 % of each CPU"},
 		{"probe without exec", []string{"run", "--probe", "cat links"}, "--probe goes with --target exec"},
 		{"probe that sh cannot read", []string{"run", "--target", "exec", "--target-cmd", "true", "--probe", "echo 'unclosed"}, "--probe"},

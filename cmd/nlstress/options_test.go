@@ -60,10 +60,10 @@ func TestFlagsReachTheOptions(t *testing.T) {
 	t.Run("sweep", func(t *testing.T) {
 		var got *sweepOptions
 		cmd := newSweepCmd(g, func(o *sweepOptions) error { got = o; return errCaptured })
-		if err := execCmd(t, cmd, "--vrids", "16,32", "--confirm", "5", "--vmac", "--compare"); !errors.Is(err, errCaptured) {
+		if err := execCmd(t, cmd, "--vrids", "16,32", "--confirm", "5", "--vmac", "--compare", "--method", "peaks"); !errors.Is(err, errCaptured) {
 			t.Fatalf("err = %v", err)
 		}
-		if !slices.Equal(got.Sweep.VRIDs, []int{16, 32}) || got.Sweep.Confirm != 5 || !got.Scenario.VMAC || !got.compare {
+		if !slices.Equal(got.Sweep.VRIDs, []int{16, 32}) || got.Sweep.Confirm != 5 || !got.Scenario.VMAC || !got.compare || got.Sweep.Method != "peaks" {
 			t.Fatalf("sweep %+v, scenario VMAC %v, compare %v", got.Sweep, got.Scenario.VMAC, got.compare)
 		}
 	})

@@ -128,5 +128,6 @@ Flaps of the sweep are full flaps with the same options as run (--vmac,
 	f.BoolVar(&o.compare, "compare", false, "run the sweep on the built-in engine, keepalived and FRR, and print them side by side")
 	f.StringVar(&o.csvPath, "csv", "", "also write every buffer probed (flaps, loss rate and its 95 % interval) as CSV to this file")
 	f.StringVar(&o.chartPath, "chart", "", "also write an SVG chart (loss probability vs buffer; smallest safe buffer vs VRIDs) to this file")
+	_ = cmd.RegisterFlagCompletionFunc("method", cobra.FixedCompletions([]string{scenario.SweepBisect, scenario.SweepPeaks}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
