@@ -201,6 +201,7 @@ func runNotes(ew *errWriter, r result.Result) {
 	if t := r.Totals; len(r.Flaps) > 1 {
 		ew.printf("the monitor lost messages in %s; instances stuck after %s\n", t.LossRate.Of("flaps"), t.StuckRate.Of("flaps"))
 	}
+	cycles(ew, r.Flaps)
 	if m.External && len(r.Flaps) > 0 {
 		worst := 0.0
 		for _, fl := range r.Flaps {
@@ -211,6 +212,24 @@ func runNotes(ew *errWriter, r result.Result) {
 	if m.Resyncs > 0 {
 		ew.printf("overrun policy %s: %d resync(s), %v in all\n", m.Policy, m.Resyncs, m.ResyncTime.Round(time.Microsecond))
 	}
+}
+
+// cycles says how long a flap took, median over the flaps, and how much
+// of it was neither the pattern's hold nor the protocol's recovery.
+func cycles(ew *errWriter, flaps []result.Flap) {
+	var cycle, held, rec, over []time.Duration
+	for _, fl := range flaps {
+		if fl.Cycle > 0 {
+			cycle, over = append(cycle, fl.Cycle), append(over, fl.Overhead())
+			held, rec = append(held, fl.UpAt.Sub(fl.DownAt)), append(rec, fl.Recovery.Max)
+		}
+	}
+	if len(cycle) == 0 {
+		return
+	}
+	med := func(ds []time.Duration) string { slices.Sort(ds); return secs(ds[len(ds)/2]) }
+	ew.printf("flap cycle, medians of %d flaps: %s in all; the hold %s, the recovery to the last instance %s, nlstress's own waits %s (rest before the downs, the peer, the windows)\n",
+		len(cycle), med(cycle), med(held), med(rec), med(over))
 }
 
 // recommendation is the buffer that holds the largest storm, where it is

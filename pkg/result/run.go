@@ -100,6 +100,18 @@ type Phase struct {
 	Inferred bool `json:"received_inferred,omitempty"`
 }
 
+// Overhead is the part of the flap's cycle that neither the pattern's
+// hold (downs to last up) nor the protocol's recovery (last up to the
+// last instance back, Recovery.Max) took: nlstress's own waits (for rest,
+// for the peer, for the windows to close). 0 when the cycle was not
+// measured.
+func (f Flap) Overhead() time.Duration {
+	if f.Cycle == 0 {
+		return 0
+	}
+	return max(f.Cycle-f.UpAt.Sub(f.DownAt)-f.Recovery.Max, 0)
+}
+
 // ExactPeak is the flap's exact queue peak, the higher of its phases'
 // (Phase.PeakQueueExact), and whether every phase of it was watched.
 func (f Flap) ExactPeak() (uint64, bool) {
@@ -140,6 +152,10 @@ type Flap struct {
 	OneWindow bool  `json:"one_window,omitempty"`
 	// Rcvbuf is the monitor's effective buffer (sk_rcvbuf) in the flap.
 	Rcvbuf int64 `json:"rcvbuf_effective,omitempty"`
+	// Cycle is the flap from its first wait to its last count: the wait
+	// for a subject at rest, the pattern's hold, the recovery, the
+	// peer's step back and the windows' closing (see Overhead).
+	Cycle time.Duration `json:"cycle_ns,omitempty"`
 	// Shutdown is, for a restart, what the daemon's shutdown sent: to a
 	// monitor that closed with it, so not part of Up.
 	Shutdown *Storm `json:"shutdown_storm,omitempty"`

@@ -133,6 +133,7 @@ func (r *runner) stormResult(s nlmon.Storm) result.Storm {
 func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap, []time.Duration, error) {
 	sc := r.sc
 	f := result.Flap{Index: k, OneWindow: !sc.FlapPattern.Held()}
+	began := time.Now()
 	downs, ups := sc.FlapPattern.Steps(len(r.links.Indexes))
 	f.Changes = len(downs) + len(ups)
 
@@ -202,6 +203,7 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	}
 	slog.Info("link up", "flap", k, "recovered", len(rec), "stuck", len(f.Stuck), "p95", f.Recovery.P95.Round(time.Millisecond),
 		"storm", f.Up.Storm.Messages, "drops", f.Up.Drops)
+	f.Cycle = time.Since(began)
 	return f, rec, nil
 }
 

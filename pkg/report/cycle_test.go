@@ -1,0 +1,40 @@
+package report
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nlstress/nlstress/pkg/result"
+	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/target"
+)
+
+// The run's footer says how long a flap took and how much of it was
+// nlstress's own waiting: the cycle less the hold and the recovery.
+func TestFlapCycle(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	flap := func(i int, cycle, held, rec time.Duration) result.Flap {
+		return result.Flap{Index: i, DownAt: t0, UpAt: t0.Add(held), Cycle: cycle, Recovery: result.Durations{Count: 8, Max: rec}}
+	}
+	flaps := []result.Flap{flap(1, 8*time.Second, 2*time.Second, 3*time.Second), flap(2, 9*time.Second, 2*time.Second, 3500*time.Millisecond), flap(3, 8500*time.Millisecond, 2*time.Second, 3200*time.Millisecond)}
+	if got := flaps[0].Overhead(); got != 3*time.Second {
+		t.Fatalf("overhead %v, want 3s", got)
+	}
+	sc := scenario.Default()
+	r := result.Result{Scenario: sc, Target: sc.Target, Lab: result.Lab{RunID: "abc123", Interfaces: []string{"eth2"}, Instances: 8},
+		Monitor: &result.Monitor{Effective: 4096, Groups: []string{"link"}}, Flaps: flaps}
+	tot := result.Total(r.Flaps, nil, 8)
+	v := result.Judge(tot, r.Flaps, *r.Monitor)
+	rec := result.Recommend(4000, result.DefaultMargin, 4096, target.Of(sc.Target).Paste)
+	r.Totals, r.Verdict, r.Recommendation = &tot, &v, &rec
+	var out bytes.Buffer
+	if err := Run(&out, FormatTable, r); err != nil {
+		t.Fatal(err)
+	}
+	want := "flap cycle, medians of 3 flaps: 8.500 s in all; the hold 2.000 s, the recovery to the last instance 3.200 s, nlstress's own waits 3.300 s"
+	if !strings.Contains(out.String(), want) {
+		t.Fatalf("report lacks %q:\n%s", want, out.String())
+	}
+}
