@@ -6,7 +6,9 @@
 # addresses, routes and rules of both families and rmem sysctls, the
 # namespaces under /run/netns, /run/nlstress, mounts, daemons and FRR's
 # crash-log directories. A result a run saved (--save) on its way out must
-# parse and hold as many flaps as it says it measured. Needs root, keepalived and FRR
+# parse and hold as many flaps as it says it measured; every other run is
+# signalled after its first flap, and one stopped by SIGINT or SIGTERM
+# then must have saved it. Needs root, keepalived and FRR
 # (scripts/install-test-deps.sh).
 #
 #   scripts/chaos.sh [RUNS]     # default 18: 2 of each signal on each target
@@ -72,7 +74,20 @@ for ((i = 0; i < runs; i++)); do
 	saved=$work/result.$i.json
 	"$bin" "${args[@]}" --save "$saved" >/dev/null 2>"$work/stderr.$i" &
 	pid=$!
+	# Every other run is signalled in its second flap, at a random moment
+	# of its first 2 s, once the first is done (waited for, with a
+	# deadline): what it measured must be saved.
+	after_flap=$((i % 2))
+	if [ "$after_flap" = 1 ]; then
+		for ((t = 0; t < 1200; t++)); do
+			grep -q 'flap done' "$work/stderr.$i" && break
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		delay=$(awk -v s="$RANDOM" 'BEGIN { srand(s); printf "%.2f", rand() * 2 }')
+	fi
 	sleep "$delay" # the random moment is the point of the test
+	[ "$after_flap" = 1 ] && delay="flap 1 + $delay"
 	kill -s "$sig" "$pid" 2>/dev/null
 	{ wait "$pid"; } 2>/dev/null
 	code=$?
@@ -105,6 +120,8 @@ PY
 	if [ "$code" != "$want" ] && [ "$code" != 0 ] && [ "$code" != 1 ]; then clean=0; fi
 	if [ "$panic" = 1 ] || [ "$left_after" != 0 ]; then clean=0; fi
 	if [ "$sig" != KILL ] && [ "$left_before" != 0 ]; then clean=0; fi
+	# Stopped after a flap by INT or TERM, it saved that flap.
+	if [ "$after_flap" = 1 ] && [ "$sig" != KILL ] && [ "$result" = none ]; then clean=0; fi
 	if [ "$clean" = 0 ]; then
 		fail=1
 		echo "chaos: run $i ($target, SIG$sig after ${delay}s) exit $code, panic $panic, leftovers $left_before then $left_after, saved $result: $(tail -n 3 "$work/stderr.$i")" >&2
