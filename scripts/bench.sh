@@ -52,14 +52,8 @@ bench() {
 bench ./pkg/lab 'BenchmarkLabBuild$' -benchtime "$benchtime"
 check "lab build, 255 VMACs + 255 VIPs" "$(metric "$log.last" BenchmarkLabBuild ours/ip-ratio)" "<=" 1.2 "ip -batch, same run (ratio)"
 
-# The smallest zero-drop buffer of our reader against ip monitor's: each
-# reads the 255-VMAC flap 10 times, taking turns, with its queue's peak
-# read in the kernel (the smallest buffer that flap would not have lost
-# at); the ratio of the medians (BenchmarkSmallestBuffer bisects instead,
-# one flap per step, and moved from 0.4 to 2.0 between runs).
-bench ./pkg/nlmon 'BenchmarkReaderPeak$' -benchtime 1x
-b=BenchmarkReaderPeak
-check "smallest zero-drop buffer, 255-VMAC flap, median of 10 each" "$(metric "$log.last" $b ours/ip-ratio)" "<=" 1 "ip monitor, same run, taking turns (ratio; ours $(metric "$log.last" $b ours-min-bytes)-$(metric "$log.last" $b ours-max-bytes), ip $(metric "$log.last" $b ip-min-bytes)-$(metric "$log.last" $b ip-max-bytes) bytes)"
+bench ./pkg/nlmon 'BenchmarkSmallestBuffer$' -benchtime 1x
+check "smallest zero-drop buffer, 255-VMAC flap" "$(metric "$log.last" BenchmarkSmallestBuffer ours/ip-ratio)" "<=" 1 "ip monitor, same run (ratio)"
 
 bench ./pkg/nlmon 'BenchmarkDecode$' -benchmem
 check "decode one RTM_NEWLINK, allocations" "$(metric "$log.last" BenchmarkDecode/nlmon allocs/op)" "<=" 1 "rtnetlink/v2: $(metric "$log.last" BenchmarkDecode/rtnetlink allocs/op) allocs"

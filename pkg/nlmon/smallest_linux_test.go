@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -14,63 +12,17 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/lab"
-	"github.com/nlstress/nlstress/pkg/queuepeak"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
-	"golang.org/x/sys/unix"
 )
-
-// flapRead is what one flap did to a reader's socket: the kernel's drops
-// and the queue's exact peak (read in the kernel: the smallest effective
-// buffer at which this flap loses nothing).
-type flapRead struct {
-	drops uint32
-	peak  uint64
-}
-
-// watchSocket watches the queue of the socket with inode in the lab's
-// subject namespace.
-func watchSocket(b *testing.B, l *lab.Lab, inode uint32) *queuepeak.Watcher {
-	s, ok, err := sockdiag.Find(l.Subject.NS.Fd(), inode)
-	if err != nil || !ok {
-		b.Fatalf("find socket %d: %v %v", inode, ok, err)
-	}
-	var st unix.Stat_t
-	if err := unix.Fstat(l.Subject.NS.Fd(), &st); err != nil {
-		b.Fatal(err)
-	}
-	w, err := queuepeak.Watch(st.Ino, s.PortID)
-	if err != nil {
-		b.Fatal(err)
-	}
-	return w
-}
-
-// peakOf is what w saw, closing it.
-func peakOf(b *testing.B, w *queuepeak.Watcher) uint64 {
-	r, err := w.Read()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		b.Fatal(err)
-	}
-	return r.Peak
-}
 
 // dropsOurs flaps eth2 down and up while our monitor (no processing cost)
 // reads with a plain SO_RCVBUF of size, and returns the kernel's drops.
 func dropsOurs(b *testing.B, l *lab.Lab, size bytesize.Size) uint32 {
-	return readOurs(b, l, size).drops
-}
-
-// readOurs is dropsOurs with the queue's peak.
-func readOurs(b *testing.B, l *lab.Lab, size bytesize.Size) flapRead {
 	s, err := Open(Config{NetNS: l.Subject.NS.Fd(), RcvBuf: size})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	w := watchSocket(b, l, s.Inode())
 	m := NewMonitor(s, 0, PolicyNone)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -86,17 +38,12 @@ func readOurs(b *testing.B, l *lab.Lab, size bytesize.Size) flapRead {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return flapRead{drops: mi.Drops, peak: peakOf(b, w)}
+	return mi.Drops
 }
 
 // dropsIPMonitor does the same with "ip -rcvbuf SIZE monitor link address"
 // (iproute2), printing to /dev/null, and reads its drops through sockdiag.
 func dropsIPMonitor(b *testing.B, l *lab.Lab, size bytesize.Size) uint32 {
-	return readIPMonitor(b, l, size).drops
-}
-
-// readIPMonitor is dropsIPMonitor with the queue's peak.
-func readIPMonitor(b *testing.B, l *lab.Lab, size bytesize.Size) flapRead {
 	ns := lab.NamespaceName(l.RunID, lab.RoleSubject)
 	cmd := exec.Command("ip", "-n", ns, "-rcvbuf", strconv.FormatInt(int64(size), 10), "monitor", "link", "address")
 	var stderr strings.Builder
@@ -116,7 +63,7 @@ func readIPMonitor(b *testing.B, l *lab.Lab, size bytesize.Size) flapRead {
 			// links overruns ("netlink receive error No buffer space
 			// available") and it exits: it cannot monitor at that size.
 			b.Logf("ip monitor -rcvbuf %d exited at start: %s", size, strings.TrimSpace(stderr.String()))
-			return flapRead{drops: math.MaxUint32}
+			return math.MaxUint32
 		default:
 		}
 		socks, err := sockdiag.List(l.Subject.NS.Fd())
@@ -149,7 +96,6 @@ func readIPMonitor(b *testing.B, l *lab.Lab, size bytesize.Size) flapRead {
 		}
 		return sockdiag.MemInfo{Rmem: s.Rmem, RcvBuf: s.RcvBuf, Drops: s.Drops}, err
 	}
-	w := watchSocket(b, l, inode)
 	flap(b, l, l.Interfaces[0].Index, false)
 	flap(b, l, l.Interfaces[0].Index, true)
 	waitQueueEmpty(b, read)
@@ -157,7 +103,7 @@ func readIPMonitor(b *testing.B, l *lab.Lab, size bytesize.Size) flapRead {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return flapRead{drops: mi.Drops, peak: peakOf(b, w)}
+	return mi.Drops
 }
 
 // waitQueueEmpty waits, with a deadline, until a reader has drained its
@@ -212,65 +158,4 @@ func BenchmarkSmallestBuffer(b *testing.B) {
 	b.ReportMetric(float64(ours), "ours-bytes")
 	b.ReportMetric(float64(ip), "ip-monitor-bytes")
 	b.ReportMetric(float64(ours)/float64(ip), "ours/ip-ratio")
-}
-
-// BenchmarkReaderPeak measures the same thing without bisecting: our
-// reader and "ip monitor" each read the 255-VMAC flap at a buffer it
-// cannot fill, with the queue's peak read in the kernel, which is the
-// smallest effective buffer at which that flap loses nothing. They take
-// turns (ours, ip, ours, ip ...) NLS_READER_ROUNDS times (10), so that
-// the machine's drift hits both alike, and it reports each side's median
-// and spread and the ratio of the medians (ours/ip; at most 1 means ours
-// needs no more). A round that dropped anyway fails the benchmark.
-func BenchmarkReaderPeak(b *testing.B) {
-	if _, err := exec.LookPath("ip"); err != nil {
-		b.Skip("needs iproute2's ip")
-	}
-	rounds := 10
-	if v := os.Getenv("NLS_READER_ROUNDS"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			b.Fatalf("NLS_READER_ROUNDS=%q: want 1 or more", v)
-		}
-		rounds = n
-	}
-	l, _ := vmacLab(b)
-	const size = 4 * bytesize.MiB // both ask with SO_RCVBUF: rmem_max caps it alike
-	var ours, ip []float64
-	for range b.N {
-		ours, ip = ours[:0], ip[:0]
-		for r := range rounds {
-			for _, side := range []struct {
-				name  string
-				read  func(*testing.B, *lab.Lab, bytesize.Size) flapRead
-				peaks *[]float64
-			}{{"ours", readOurs, &ours}, {"ip monitor", readIPMonitor, &ip}} {
-				got := side.read(b, l, size)
-				if got.drops != 0 {
-					b.Fatalf("round %d: %s dropped %d messages at a buffer meant to hold the storm", r+1, side.name, got.drops)
-				}
-				*side.peaks = append(*side.peaks, float64(got.peak))
-			}
-		}
-	}
-	mo, mi := median(ours), median(ip)
-	b.ReportMetric(mo, "ours-median-bytes")
-	b.ReportMetric(mi, "ip-median-bytes")
-	b.ReportMetric(slices.Min(ours), "ours-min-bytes")
-	b.ReportMetric(slices.Max(ours), "ours-max-bytes")
-	b.ReportMetric(slices.Min(ip), "ip-min-bytes")
-	b.ReportMetric(slices.Max(ip), "ip-max-bytes")
-	b.ReportMetric(mo/mi, "ours/ip-ratio")
-	b.ReportMetric(float64(rounds), "rounds")
-}
-
-// median is the median of xs (the mean of the middle two for an even
-// count); xs is sorted in place.
-func median(xs []float64) float64 {
-	slices.Sort(xs)
-	n := len(xs)
-	if n%2 == 1 {
-		return xs[n/2]
-	}
-	return (xs[n/2-1] + xs[n/2]) / 2
 }
