@@ -53,8 +53,21 @@ func TestPredict(t *testing.T) {
 		manyClean = append(manyClean, clean[i%3])
 	}
 	out = summarize(vs[:2], [][]result.Flap{many, manyClean}, make([]string, 2))
-	if p := out[1].Predicted; p == nil || p.Agrees || p.Loss.K != 20 {
+	if p := out[1].Predicted; p == nil || p.Agrees || !p.Below || p.Loss.K != 20 || !strings.Contains(p.Words(), "the bound holds") {
 		t.Fatalf("0 of 30 measured against 20 of 30 predicted: %+v", p)
+	}
+	// The other way round breaks the bound.
+	var manyLossy []result.Flap
+	for i := range 30 {
+		manyLossy = append(manyLossy, peaked(i+1, 614_400, 1, 1, 3))
+	}
+	quiet := make([]result.Flap, 30)
+	for i := range quiet {
+		quiet[i] = peaked(i+1, big, 100_000, 100_000, 0)
+	}
+	out = summarize(vs[:2], [][]result.Flap{quiet, manyLossy}, make([]string, 2))
+	if p := out[1].Predicted; p == nil || p.Agrees || p.Below || !strings.HasPrefix(p.Words(), "MORE than predicted") {
+		t.Fatalf("30 of 30 measured against 0 of 30 predicted: %+v", p)
 	}
 
 	for _, tc := range []struct {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -141,21 +143,57 @@ func smallestZeroLoss(lo, hi, step bytesize.Size, drops func(bytesize.Size) uint
 
 // BenchmarkSmallestBuffer finds, for the 255-VMAC flap storm (down and up),
 // the smallest receive buffer with zero drops for our reader and for
-// "ip monitor", in the same run on the same lab, and reports both and their
-// ratio (ours/ip; at most 1 means ours needs no more). Run it once:
-// -benchtime 1x.
+// "ip monitor", in the same run on the same lab, taking turns (ours, ip,
+// ours, ip ...) NLS_READER_ROUNDS times (10) so that the machine's drift
+// hits both alike, and reports each side's median and spread and the
+// ratio of the medians (ours/ip; at most 1 means ours needs no more). Run
+// it once: -benchtime 1x.
+//
+// Each is a bisection, one flap per step: the queue's peak at a large
+// buffer would not do, since a reader that keeps up gets the kernel's
+// back-pressure (the broadcaster yields once a listener's queue passes
+// half its buffer), so its queue at a small buffer stays far below its
+// queue at a large one (results/FINDINGS.md).
 func BenchmarkSmallestBuffer(b *testing.B) {
 	if _, err := exec.LookPath("ip"); err != nil {
 		b.Skip("needs iproute2's ip")
 	}
+	rounds := 10
+	if v := os.Getenv("NLS_READER_ROUNDS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("NLS_READER_ROUNDS=%q: want 1 or more", v)
+		}
+		rounds = n
+	}
 	l, _ := vmacLab(b)
 	const lo, hi, step = 4 * bytesize.KiB, 2 * bytesize.MiB, 4 * bytesize.KiB
-	var ours, ip bytesize.Size
+	var ours, ip []float64
 	for range b.N {
-		ours = smallestZeroLoss(lo, hi, step, func(s bytesize.Size) uint32 { return dropsOurs(b, l, s) })
-		ip = smallestZeroLoss(lo, hi, step, func(s bytesize.Size) uint32 { return dropsIPMonitor(b, l, s) })
+		ours, ip = ours[:0], ip[:0]
+		for range rounds {
+			ours = append(ours, float64(smallestZeroLoss(lo, hi, step, func(s bytesize.Size) uint32 { return dropsOurs(b, l, s) })))
+			ip = append(ip, float64(smallestZeroLoss(lo, hi, step, func(s bytesize.Size) uint32 { return dropsIPMonitor(b, l, s) })))
+		}
 	}
-	b.ReportMetric(float64(ours), "ours-bytes")
-	b.ReportMetric(float64(ip), "ip-monitor-bytes")
-	b.ReportMetric(float64(ours)/float64(ip), "ours/ip-ratio")
+	mo, mi := median(ours), median(ip)
+	b.ReportMetric(mo, "ours-median-bytes")
+	b.ReportMetric(mi, "ip-median-bytes")
+	b.ReportMetric(slices.Min(ours), "ours-min-bytes")
+	b.ReportMetric(slices.Max(ours), "ours-max-bytes")
+	b.ReportMetric(slices.Min(ip), "ip-min-bytes")
+	b.ReportMetric(slices.Max(ip), "ip-max-bytes")
+	b.ReportMetric(mo/mi, "ours/ip-ratio")
+	b.ReportMetric(float64(rounds), "rounds")
+}
+
+// median is the median of xs (the mean of the middle two for an even
+// count); xs is sorted in place.
+func median(xs []float64) float64 {
+	slices.Sort(xs)
+	n := len(xs)
+	if n%2 == 1 {
+		return xs[n/2]
+	}
+	return (xs[n/2-1] + xs[n/2]) / 2
 }

@@ -79,10 +79,7 @@ func predictions(ew *errWriter, rep compare.Report) {
 		if pr == nil {
 			continue
 		}
-		agree := "agrees"
-		if !pr.Agrees {
-			agree = "DISAGREES"
-		}
+		agree := pr.Words()
 		ew.printf("%s: predicted from %s's exact queue peaks (highest %s): loss in %s at an effective %s; measured %s; %s (p = %s)\n",
 			v.Name, b.Name, kb(b.PeakExactMax), pr.Loss.Of("flaps"), kb(uint64(v.Rcvbuf)), v.Loss.Of("flaps"), agree, compare.FormatP(pr.P))
 	}
