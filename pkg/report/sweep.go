@@ -65,8 +65,13 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 	if err := curveTable(w, f, ew, rep); err != nil {
 		return err
 	}
-	ew.printf("\nThe whole-storm bound holds the largest storm whole: it loses nothing however slow the reader. The measured bound is the " +
-		"smallest buffer that lost nothing in --confirm flaps in a row; it carries that confidence only: for the buffer alone, and weaker for the sweep, which confirms candidate after candidate until one passes (series i is held to 5 %%/2^i, so that all together err at most 5 %%). The recommendation is the larger, plus the margin.\n")
+	if rep.Sweep.Method == scenario.SweepPeaks {
+		ew.printf("\nThe whole-storm bound holds the largest storm whole: it loses nothing however slow the reader. The measured bound is the " +
+			"largest exact queue peak of --confirm flaps at a buffer none filled: no flap there would have lost at it, a bound from above (a reader that reads during the storm needs less: results/METHODS.md). The recommendation is the larger, plus the margin.\n")
+	} else {
+		ew.printf("\nThe whole-storm bound holds the largest storm whole: it loses nothing however slow the reader. The measured bound is the " +
+			"smallest buffer that lost nothing in --confirm flaps in a row; it carries that confidence only: for the buffer alone, and weaker for the sweep, which confirms candidate after candidate until one passes (series i is held to 5 %%/2^i, so that all together err at most 5 %%). The recommendation is the larger, plus the margin.\n")
+	}
 	ew.printf("model: smallest safe buffer (effective) ≈ %.0f + %.0f × VRIDs bytes; storm truesize ≈ %.0f + %.0f × VRIDs bytes per link transition\n",
 		rep.SafeFit.A, rep.SafeFit.B, rep.StormFit.A, rep.StormFit.B)
 	return ew.err

@@ -62,7 +62,7 @@ func TestSweepTableFromPeaks(t *testing.T) {
 	rep := sampleSweep()
 	checked := stats.Binomial(0, 3)
 	r := &rep.Rows[0]
-	r.Method, r.Checked = scenario.SweepPeaks, &checked
+	r.Method, r.Checked, rep.Sweep.Method = scenario.SweepPeaks, &checked, scenario.SweepPeaks
 	r.Curve = []capacity.Point{{Effective: 430_000, Loss: stats.Binomial(20, 30)}, {Effective: 803328, Loss: stats.Binomial(0, 30)}}
 	var b bytes.Buffer
 	if err := Sweep(&b, FormatTable, rep); err != nil {
@@ -70,7 +70,7 @@ func TestSweepTableFromPeaks(t *testing.T) {
 	}
 	for _, want := range []string{
 		"the largest of 30 flaps' queue peaks, read in the kernel", "P(loss) < 9.5 %", "0 of 3 check flaps lost",
-		"loss curve from the queue's exact peaks", "20 of 30 flaps (66.7 %",
+		"loss curve from the queue's exact peaks", "20 of 30 flaps (66.7 %", "a bound from above",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
