@@ -20,9 +20,12 @@ type exactPeak struct {
 	w  *queuepeak.Watcher
 	// inode is the socket w watches; moved says it was replaced since
 	// the last reset (a restarted daemon, the restart policy).
-	inode     uint32
-	moved     bool
+	inode uint32
+	moved bool
+	// unwatched says why the queue is not watched now; cannot says the
+	// host cannot watch it at all (asked once).
 	unwatched string
+	cannot    bool
 }
 
 // follow watches the monitor's socket now, if it is not the one watched;
@@ -31,8 +34,8 @@ type exactPeak struct {
 func (p *exactPeak) follow(r *runner) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.w == nil && p.unwatched != "" {
-		return // the host cannot: asked once
+	if p.cannot {
+		return
 	}
 	d := r.described()
 	if d.Inode == 0 || (p.w != nil && d.Inode == p.inode) {
@@ -43,6 +46,8 @@ func (p *exactPeak) follow(r *runner) {
 	ns := r.lab.Subject.NS.Fd()
 	s, ok, err := sockdiag.Find(ns, d.Inode)
 	if err != nil || !ok {
+		// The socket went between two looks (a restarting daemon):
+		// this phase's peak is unknown, the next look tries again.
 		p.give(errOr(err, "the monitor's socket is gone"))
 		return
 	}
@@ -54,6 +59,7 @@ func (p *exactPeak) follow(r *runner) {
 	w, err := queuepeak.Watch(st.Ino, s.PortID)
 	if err != nil {
 		p.give(err.Error())
+		p.cannot = true
 		return
 	}
 	p.w, p.inode, p.unwatched = w, d.Inode, ""
