@@ -400,10 +400,16 @@ func (p *prober) smallest(sw scenario.Sweep) (row Row, err error) {
 	row.Found, row.Smallest, row.SmallestEffective = true, hi, p.rep.Probes[len(p.rep.Probes)-1].Effective
 	row.Confirmed = stats.Binomial(0, sw.Confirm)
 	row.ProcedureAtMost = ProcedureAtMost(sw.Confirm, row.Confirmations)
-	var rec result.Recommendation
-	row.Bound, rec = recommend(row.SmallestEffective, p.storm, sw.Margin, target.Of(p.rep.Scenario.Target).Paste)
-	row.Recommended, row.Paste = bytesize.Size(rec.Request), rec.Paste
+	p.recommend(&row, sw.Margin)
 	return row, nil
+}
+
+// recommend gives a found row its recommendation: the larger of its
+// measured bound and the largest storm, with margin, and its lines.
+func (p *prober) recommend(row *Row, margin float64) {
+	var rec result.Recommendation
+	row.Bound, rec = recommend(row.SmallestEffective, p.storm, margin, target.Of(p.rep.Scenario.Target).Paste)
+	row.Recommended, row.Paste = bytesize.Size(rec.Request), rec.Paste
 }
 
 // ProcedureAtMost is the loss probability that n clean flaps in a row

@@ -9,7 +9,6 @@ import (
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stats"
-	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // peakChecks is how many flaps check the buffer the peaks give: enough
@@ -65,9 +64,7 @@ func (p *prober) fromPeaks(sw scenario.Sweep) (row Row, err error) {
 	row.Found, row.Smallest, row.SmallestEffective = true, size, check.Effective
 	row.Confirmed = stats.Binomial(0, len(at.Peaks))
 	row.Confirmations, row.ProcedureAtMost = 1, row.Confirmed.AtMost
-	var rec result.Recommendation
-	row.Bound, rec = recommend(row.SmallestEffective, p.storm, sw.Margin, target.Of(p.rep.Scenario.Target).Paste)
-	row.Recommended, row.Paste = bytesize.Size(rec.Request), rec.Paste
+	p.recommend(&row, sw.Margin)
 	return row, nil
 }
 

@@ -79,12 +79,12 @@ func predict(out []Summary, flaps [][]result.Flap) {
 	}
 	for i := 1; i < len(out); i++ {
 		s := &out[i]
-		if len(flaps[i]) == 0 || flaps[i][0].Rcvbuf <= 0 || !onlyBuffer(out[0].Variant, s.Variant) {
+		if s.Rcvbuf <= 0 || !onlyBuffer(out[0].Variant, s.Variant) {
 			continue
 		}
 		over := 0
 		for _, f := range flaps[0] {
-			if p, _ := f.ExactPeak(); p > uint64(flaps[i][0].Rcvbuf) {
+			if p, _ := f.ExactPeak(); p > uint64(s.Rcvbuf) {
 				over++
 			}
 		}

@@ -95,6 +95,15 @@ func program(o offsets, netns, portid uint32, slots int) asm.Instructions {
 			asm.JNE.Imm(asm.R0, 0, "out"),
 		}
 	}
+	// wordIs reads the 4 bytes at base+off and goes out unless they are
+	// want.
+	wordIs := func(base asm.Register, off, want uint32) asm.Instructions {
+		return append(read(4, -8, base, off),
+			asm.LoadMem(asm.R1, asm.RFP, -8, asm.Word),
+			asm.LoadImm(asm.R2, int64(want), asm.DWord),
+			asm.JNE.Reg(asm.R1, asm.R2, "out"),
+		)
+	}
 	var p asm.Instructions
 	p = append(p, asm.LoadMem(asm.R6, asm.R1, 0, asm.DWord)) // the socket: the tracepoint's first argument
 	// Every socket's data_ready fires the tracepoint: netlink ones only.
@@ -103,20 +112,10 @@ func program(o offsets, netns, portid uint32, slots int) asm.Instructions {
 		asm.LoadMem(asm.R1, asm.RFP, -8, asm.Half),
 		asm.JNE.Imm(asm.R1, unix.AF_NETLINK, "out"),
 	)
-	p = append(p, read(4, -8, asm.R6, o.portid)...)
-	p = append(p,
-		asm.LoadMem(asm.R1, asm.RFP, -8, asm.Word),
-		asm.LoadImm(asm.R2, int64(portid), asm.DWord),
-		asm.JNE.Reg(asm.R1, asm.R2, "out"),
-	)
+	p = append(p, wordIs(asm.R6, o.portid, portid)...)
 	p = append(p, read(8, -16, asm.R6, o.net)...)
 	p = append(p, asm.LoadMem(asm.R7, asm.RFP, -16, asm.DWord))
-	p = append(p, read(4, -8, asm.R7, o.inum)...)
-	p = append(p,
-		asm.LoadMem(asm.R1, asm.RFP, -8, asm.Word),
-		asm.LoadImm(asm.R2, int64(netns), asm.DWord),
-		asm.JNE.Reg(asm.R1, asm.R2, "out"),
-	)
+	p = append(p, wordIs(asm.R7, o.inum, netns)...)
 	p = append(p, read(4, -8, asm.R6, o.rmem)...)
 	p = append(p,
 		asm.LoadMem(asm.R7, asm.RFP, -8, asm.Word),

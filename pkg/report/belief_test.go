@@ -1,13 +1,11 @@
 package report
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
-	"github.com/nlstress/nlstress/pkg/target"
 )
 
 // A daemon judged by its own view of the links (BIRD, or an exec target
@@ -22,19 +20,10 @@ func TestRunByBelief(t *testing.T) {
 			return s
 		}(),
 	} {
-		r := result.Result{Scenario: sc, Target: sc.Target,
+		text := runTable(t, result.Result{Scenario: sc, Target: sc.Target,
 			Lab:     result.Lab{RunID: "abc123", Interfaces: []string{"eth2"}, Instances: 8, VMACs: 8},
 			Monitor: &result.Monitor{Effective: 4096, External: true, Groups: []string{"link"}},
-			Flaps:   []result.Flap{{Index: 1, Recovery: result.Durations{Count: 8}}}}
-		tot := result.Total(r.Flaps, nil, 8)
-		v := result.Judge(tot, r.Flaps, *r.Monitor)
-		rec := result.Recommend(4000, result.DefaultMargin, 4096, target.Of(sc.Target).Paste)
-		r.Totals, r.Verdict, r.Recommendation = &tot, &v, &rec
-		var out bytes.Buffer
-		if err := Run(&out, FormatTable, r); err != nil {
-			t.Fatal(err)
-		}
-		text := out.String()
+			Flaps:   []result.Flap{{Index: 1, Recovery: result.Durations{Count: 8}}}})
 		for _, want := range []string{"no VRRP: each VRID a macvlan, judged by the daemon's own view of it", "all down in its view", "back up in its view"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s: report lacks %q:\n%s", sc.Target, want, text)

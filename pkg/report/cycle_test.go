@@ -23,18 +23,26 @@ func TestFlapCycle(t *testing.T) {
 		t.Fatalf("overhead %v, want 3s", got)
 	}
 	sc := scenario.Default()
-	r := result.Result{Scenario: sc, Target: sc.Target, Lab: result.Lab{RunID: "abc123", Interfaces: []string{"eth2"}, Instances: 8},
-		Monitor: &result.Monitor{Effective: 4096, Groups: []string{"link"}}, Flaps: flaps}
-	tot := result.Total(r.Flaps, nil, 8)
+	text := runTable(t, result.Result{Scenario: sc, Target: sc.Target, Lab: result.Lab{RunID: "abc123", Interfaces: []string{"eth2"}, Instances: 8},
+		Monitor: &result.Monitor{Effective: 4096, Groups: []string{"link"}}, Flaps: flaps})
+	want := "flap cycle, medians of 3 flaps: 8.500 s in all; the hold 2.000 s, the recovery to the last instance 3.200 s, nlstress's own waits 3.300 s"
+	if !strings.Contains(text, want) {
+		t.Fatalf("report lacks %q:\n%s", want, text)
+	}
+}
+
+// runTable judges r's flaps over its lab's instances, with a
+// recommendation for a 4000-byte storm at its monitor's buffer, and
+// renders the run as a table.
+func runTable(t *testing.T, r result.Result) string {
+	t.Helper()
+	tot := result.Total(r.Flaps, nil, r.Lab.Instances)
 	v := result.Judge(tot, r.Flaps, *r.Monitor)
-	rec := result.Recommend(4000, result.DefaultMargin, 4096, target.Of(sc.Target).Paste)
+	rec := result.Recommend(4000, result.DefaultMargin, r.Monitor.Effective, target.Of(r.Scenario.Target).Paste)
 	r.Totals, r.Verdict, r.Recommendation = &tot, &v, &rec
 	var out bytes.Buffer
 	if err := Run(&out, FormatTable, r); err != nil {
 		t.Fatal(err)
 	}
-	want := "flap cycle, medians of 3 flaps: 8.500 s in all; the hold 2.000 s, the recovery to the last instance 3.200 s, nlstress's own waits 3.300 s"
-	if !strings.Contains(out.String(), want) {
-		t.Fatalf("report lacks %q:\n%s", want, out.String())
-	}
+	return out.String()
 }
