@@ -111,6 +111,9 @@ type Row struct {
 	Checked *stats.Rate `json:"checked,omitempty"`
 	// Fallback says why the peaks method gave way to bisection.
 	Fallback string `json:"fallback,omitempty"`
+	// Cycles is how long the row's flaps took, and how much of that was
+	// nlstress's own waiting.
+	Cycles result.Cycles `json:"cycles"`
 }
 
 // Point is one point of a loss curve: the flaps that would have lost at
@@ -211,6 +214,9 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open 
 		// Checked before any lab is built: nothing half-done.
 		return Report{}, fmt.Errorf("%w: sweep --target %s: the daemon sets its own buffer, which a sweep cannot change between flaps", scenario.ErrInvalid, base.Target)
 	}
+	// A sweep measures storms, which the peer's takeover does not change:
+	// unless told otherwise its flaps do not wait for it.
+	base.DownUntil = base.DownUntil.Or(scenario.DownUntilFault)
 	rep := Report{SchemaVersion: result.SchemaVersion, Scenario: base, Sweep: sw, Started: time.Now().UTC()}
 	total, done := Estimate(sw), 0
 	for _, n := range sw.VRIDs {
@@ -261,6 +267,8 @@ type prober struct {
 	// storm is the largest storm truesize seen so far.
 	storm uint64
 	flaps int
+	// timed are the flaps' times (only those), for the row's Cycles.
+	timed []result.Flap
 }
 
 // probe flaps the lab at size up to flaps times, stopping at the first
@@ -290,6 +298,7 @@ func (p *prober) probe(size bytesize.Size, flaps int, untilLoss bool) (bool, err
 			return false, err
 		}
 		p.flaps++
+		p.timed = append(p.timed, result.Flap{DownAt: f.DownAt, UpAt: f.UpAt, Cycle: f.Cycle, Recovery: f.Recovery})
 		drops := f.Down.Drops + f.Up.Drops
 		pr.Drops += drops
 		pr.Storm = max(pr.Storm, f.Down.Storm.FlapTruesize(), f.Up.Storm.FlapTruesize())
@@ -313,11 +322,17 @@ func (p *prober) probe(size bytesize.Size, flaps int, untilLoss bool) (bool, err
 	return lossy+stuck == 0, nil
 }
 
+// total fills in what the row's flaps came to: how many, the largest
+// storm, how long they took.
+func (p *prober) total(row *Row) {
+	row.Flaps, row.Storm, row.Cycles = p.flaps, p.storm, result.CyclesOf(p.timed)
+}
+
 // smallest bisects one VRID count with one flap per buffer, then confirms
 // the smallest clean buffer with sw.Confirm flaps in a row.
 func (p *prober) smallest(sw scenario.Sweep) (row Row, err error) {
 	row.VRIDs, row.Method = p.vrids, scenario.SweepBisect
-	defer func() { row.Flaps, row.Storm = p.flaps, p.storm }()
+	defer p.total(&row)
 	lo, hi := sw.RcvBufMin, sw.RcvBufMax
 	ok, err := p.probe(hi, 1, true)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/result"
@@ -26,6 +27,8 @@ type fakeLab struct {
 	opened        *int
 	flaps         int
 	closed        bool
+	// until is the hold the lab was opened with.
+	until scenario.DownUntil
 }
 
 func (f *fakeLab) SetBuffer(_ context.Context, size bytesize.Size) (int64, error) {
@@ -39,7 +42,9 @@ func (f *fakeLab) SetBuffer(_ context.Context, size bytesize.Size) (int64, error
 func (f *fakeLab) Flap(context.Context) (result.Flap, error) {
 	f.flaps++
 	storm := result.Storm{Truesize: uint64(2300 * f.vrids)}
-	fl := result.Flap{Index: f.flaps, Down: result.Phase{Storm: storm}, Up: result.Phase{Storm: storm}}
+	t0 := time.Unix(int64(10*f.flaps), 0)
+	fl := result.Flap{Index: f.flaps, Down: result.Phase{Storm: storm}, Up: result.Phase{Storm: storm},
+		DownAt: t0, UpAt: t0.Add(time.Second), Recovery: result.Durations{Count: f.vrids, Max: 3 * time.Second}, Cycle: 4*time.Second + time.Duration(f.flaps)*time.Millisecond}
 	switch {
 	case f.size < f.dies:
 		fl.Exited = []result.DaemonExit{{Daemon: "zebra", PID: 7, Status: "exit status 255"}}
@@ -57,7 +62,7 @@ func (f *fakeLab) Close(context.Context, error) (result.Result, error) {
 // opener opens fake labs and keeps them for inspection.
 func opener(need func(n int) bytesize.Size, lucky func(bytesize.Size) bool, labs *[]*fakeLab) OpenFunc {
 	return func(_ context.Context, sc scenario.Scenario) (Lab, error) {
-		l := &fakeLab{vrids: sc.VRIDs, need: need, lucky: lucky}
+		l := &fakeLab{vrids: sc.VRIDs, need: need, lucky: lucky, until: sc.DownUntil}
 		if labs != nil {
 			*labs = append(*labs, l)
 		}
@@ -112,6 +117,32 @@ func TestSweepFindsSmallestAndFitsALine(t *testing.T) {
 	}
 	if flaps > Estimate(sw) {
 		t.Errorf("%d flaps, estimate %d", flaps, Estimate(sw))
+	}
+}
+
+// A sweep's flaps do not wait for the peer's takeover unless the scenario
+// says so, and each row says how long its flaps took and how much of that
+// was nlstress's own waiting.
+func TestSweepHoldAndCycles(t *testing.T) {
+	need := func(n int) bytesize.Size { return bytesize.Size(5000 + 1150*n) }
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Confirm: 30, Margin: 0.25}
+	for _, tc := range []struct{ given, want scenario.DownUntil }{{"", scenario.DownUntilFault}, {scenario.DownUntilTakeover, scenario.DownUntilTakeover}} {
+		var labs []*fakeLab
+		base := scenario.Default()
+		base.DownUntil = tc.given
+		rep, err := Sweep(context.Background(), base, sw, opener(need, nil, &labs), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if labs[0].until != tc.want || rep.Scenario.DownUntil != tc.want {
+			t.Errorf("--down-until %q: the lab held until %q, the report says %q; want %q", tc.given, labs[0].until, rep.Scenario.DownUntil, tc.want)
+		}
+		c := rep.Rows[0].Cycles
+		n := labs[0].flaps
+		// Flap i took 4 s + i ms: 1 s held, 3 s recovering, i ms own.
+		if c.Flaps != n || c.Hold != time.Second || c.Recovery != 3*time.Second || c.OwnMax != time.Duration(n)*time.Millisecond || c.Own != time.Duration(n/2+1)*time.Millisecond {
+			t.Errorf("cycles %+v of %d flaps", c, n)
+		}
 	}
 }
 

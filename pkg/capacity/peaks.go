@@ -29,7 +29,7 @@ const peakChecks = 3
 // up, and says why.
 func (p *prober) fromPeaks(sw scenario.Sweep) (row Row, err error) {
 	row.VRIDs, row.Method = p.vrids, scenario.SweepPeaks
-	defer func() { row.Flaps, row.Storm = p.flaps, p.storm }()
+	defer p.total(&row)
 	ok, err := p.probe(sw.RcvBufMax, sw.Confirm, false)
 	if err != nil {
 		return row, err

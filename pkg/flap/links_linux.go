@@ -10,15 +10,17 @@ import (
 	"github.com/nlstress/nlstress/pkg/lab"
 )
 
-// LinkwatchQuantum is how long a default flap keeps a link down at least.
-// The kernel's linkwatch applies carrier and operstate changes
-// (IFF_RUNNING, and a VMAC following its parent) in at most one batch per
-// second, and a batch can be pushed back by later events: an "up" too soon
-// after the "down" waited for a later batch, which made recovery times
-// bimodal (0.33 s or 0.9 to 1.2 s at 100 ms adverts; measured with
-// --down-for 0, 2s and 3s). Two seconds down kept every flap at the
-// protocol's own time. The first flap waits as long after the lab was
-// built.
+// LinkwatchQuantum is how long a flap under background churn keeps a
+// link down at least (without churn a flap holds until the namespace has
+// been quiet for longer than linkwatch's second, which is shorter). The
+// kernel's linkwatch applies carrier and operstate changes (IFF_RUNNING,
+// and a VMAC following its parent) in batches of at most 100 devices and
+// one batch a second, and an "up" too soon after a batch waits for the
+// next: recovery times were bimodal (0.33 s or 0.9 to 1.2 s at 100 ms
+// adverts; measured with --down-for 0, 2s and 3s), and at 1 s adverts an
+// up 0.3 s after the down came 0.7 s late. Two seconds down kept every
+// flap at the protocol's own time. The first flap waits as long after
+// the lab was built.
 const LinkwatchQuantum = 2 * time.Second
 
 // Links are the interfaces a flap takes down and up together, on one

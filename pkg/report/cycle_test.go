@@ -25,7 +25,7 @@ func TestFlapCycle(t *testing.T) {
 	sc := scenario.Default()
 	text := runTable(t, result.Result{Scenario: sc, Target: sc.Target, Lab: result.Lab{RunID: "abc123", Interfaces: []string{"eth2"}, Instances: 8},
 		Monitor: &result.Monitor{Effective: 4096, Groups: []string{"link"}}, Flaps: flaps})
-	want := "flap cycle, medians of 3 flaps: 8.500 s in all; the hold 2.000 s, the recovery to the last instance 3.200 s, nlstress's own waits 3.300 s"
+	want := "flap cycle, medians of 3 flaps: 8.500 s in all; the hold 2.000 s, the recovery to the last instance 3.200 s, nlstress's own waits 3.300 s (rest before the downs, the peer, the windows; at most 3.500 s)"
 	if !strings.Contains(text, want) {
 		t.Fatalf("report lacks %q:\n%s", want, text)
 	}

@@ -217,19 +217,15 @@ func runNotes(ew *errWriter, r result.Result) {
 // cycles says how long a flap took, median over the flaps, and how much
 // of it was neither the pattern's hold nor the protocol's recovery.
 func cycles(ew *errWriter, flaps []result.Flap) {
-	var cycle, held, rec, over []time.Duration
-	for _, fl := range flaps {
-		if fl.Cycle > 0 {
-			cycle, over = append(cycle, fl.Cycle), append(over, fl.Overhead())
-			held, rec = append(held, fl.UpAt.Sub(fl.DownAt)), append(rec, fl.Recovery.Max)
-		}
+	if c := result.CyclesOf(flaps); c.Flaps > 0 {
+		ew.printf("flap cycle, %s\n", cycleWords(c))
 	}
-	if len(cycle) == 0 {
-		return
-	}
-	med := func(ds []time.Duration) string { slices.Sort(ds); return secs(ds[len(ds)/2]) }
-	ew.printf("flap cycle, medians of %d flaps: %s in all; the hold %s, the recovery to the last instance %s, nlstress's own waits %s (rest before the downs, the peer, the windows)\n",
-		len(cycle), med(cycle), med(held), med(rec), med(over))
+}
+
+// cycleWords says a Cycles in words.
+func cycleWords(c result.Cycles) string {
+	return fmt.Sprintf("medians of %d flaps: %s in all; the hold %s, the recovery to the last instance %s, nlstress's own waits %s (rest before the downs, the peer, the windows; at most %s)",
+		c.Flaps, secs(c.Cycle), secs(c.Hold), secs(c.Recovery), secs(c.Own), secs(c.OwnMax))
 }
 
 // recommendation is the buffer that holds the largest storm, where it is

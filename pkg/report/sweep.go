@@ -74,6 +74,14 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 	}
 	ew.printf("model: smallest safe buffer (effective) ≈ %.0f + %.0f × VRIDs bytes; storm truesize ≈ %.0f + %.0f × VRIDs bytes per link transition\n",
 		rep.SafeFit.A, rep.SafeFit.B, rep.StormFit.A, rep.StormFit.B)
+	for _, r := range rep.Rows {
+		if r.Cycles.Flaps > 0 {
+			ew.printf("flap cycle at %d VRIDs, %s\n", r.VRIDs, cycleWords(r.Cycles))
+		}
+	}
+	if until := rep.Scenario.DownUntil; until != "" && rep.Scenario.DownFor == 0 {
+		ew.printf("flaps held down until %s (--down-until), then until the kernel had sent the whole link-down storm\n", holdWords(until))
+	}
 	return ew.err
 }
 
@@ -517,4 +525,12 @@ func joinTargets(ts []scenario.Target) string {
 		s[i] = string(t)
 	}
 	return strings.Join(s, ", ")
+}
+
+// holdWords says what a flap held its links down for.
+func holdWords(d scenario.DownUntil) string {
+	if d == scenario.DownUntilFault {
+		return "every instance was in FAULT (the peer's takeover, which the monitor does not see, not waited for)"
+	}
+	return "every instance was in FAULT and the peer MASTER"
 }

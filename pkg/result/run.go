@@ -2,6 +2,7 @@ package result
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/churn"
@@ -110,6 +111,35 @@ func (f Flap) Overhead() time.Duration {
 		return 0
 	}
 	return max(f.Cycle-f.UpAt.Sub(f.DownAt)-f.Recovery.Max, 0)
+}
+
+// Cycles is how long flaps took, as medians over the flaps whose cycle
+// was measured: the whole cycle, the hold (downs to last up), the
+// recovery to the last instance, and nlstress's own waits (Overhead), the
+// longest of which is kept too.
+type Cycles struct {
+	Flaps    int           `json:"flaps"`
+	Cycle    time.Duration `json:"cycle_p50_ns"`
+	Hold     time.Duration `json:"hold_p50_ns"`
+	Recovery time.Duration `json:"recovery_max_p50_ns"`
+	Own      time.Duration `json:"own_waits_p50_ns"`
+	OwnMax   time.Duration `json:"own_waits_max_ns"`
+}
+
+// CyclesOf summarises the cycles of flaps; zero when none was measured.
+func CyclesOf(flaps []Flap) Cycles {
+	var cycle, hold, rec, own []time.Duration
+	for _, f := range flaps {
+		if f.Cycle > 0 {
+			cycle, own = append(cycle, f.Cycle), append(own, f.Overhead())
+			hold, rec = append(hold, f.UpAt.Sub(f.DownAt)), append(rec, f.Recovery.Max)
+		}
+	}
+	if len(cycle) == 0 {
+		return Cycles{}
+	}
+	med := func(ds []time.Duration) time.Duration { slices.Sort(ds); return ds[len(ds)/2] }
+	return Cycles{Flaps: len(cycle), Cycle: med(cycle), Hold: med(hold), Recovery: med(rec), Own: med(own), OwnMax: slices.Max(own)}
 }
 
 // ExactPeak is the flap's exact queue peak, the higher of its phases'

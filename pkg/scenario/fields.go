@@ -22,7 +22,7 @@ type Field struct {
 	Run bool
 	// Ptr returns the field inside s: *int, *bool, *string,
 	// *time.Duration, or a type with its own parser (*bytesize.Size,
-	// *Policy, *Target, *FlapMode, *KeepalivedLog).
+	// *Policy, *Target, *FlapMode, *DownUntil, *KeepalivedLog).
 	Ptr func(s *Scenario) any
 }
 
@@ -77,8 +77,10 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.SampleInterval }},
 	{Key: "harness_procs", Flag: "harness-procs", Help: "how many CPUs nlstress's own work (sampler, oracle, observers, peer) may run on at once, 1 to 64; 0: as many as the host has (nlstress's threads then take CPU from the daemon while it drains its storm, and it strands fewer instances than alone)",
 		Ptr: func(s *Scenario) any { return &s.HarnessProcs }},
-	{Key: "down_for", Flag: "down-for", Help: "how long the link stays down, up to 10m; 0: until every instance is in FAULT and the peer took over",
+	{Key: "down_for", Flag: "down-for", Help: "how long the link stays down, up to 10m; 0: as --down-until says",
 		Ptr: func(s *Scenario) any { return &s.DownFor }},
+	{Key: "down_until", Flag: "down-until", Help: "without --down-for, how long a flap holds the links down: takeover (every instance in FAULT and the peer MASTER; run's, compare's and gate's default) or fault (every instance in FAULT; sweep's default: the peer's takeover changes nothing the monitor sees); either way also until the kernel has sent the whole link-down storm",
+		Ptr: func(s *Scenario) any { return &s.DownUntil }},
 	{Key: "recovery_timeout", Flag: "recovery-timeout", Help: "hard limit on the wait for every instance to be MASTER again after link up, up to 30m; 0: 3 Master_Down_Intervals + 5s, longer while instances are still recovering",
 		Ptr: func(s *Scenario) any { return &s.RecoveryTimeout }},
 	{Key: "target", Flag: "target", Help: "the router under test: builtin (nlstress's engine), keepalived (the real daemon from PATH), frr (zebra and vrrpd from /usr/lib/frr; --rcvbuf is zebra's --nl-bufsize) exec (--target-cmd) or bird (BIRD 2, judged by its own view of the links)",

@@ -10,7 +10,7 @@ import (
 // The table is the one definition of each field: unique names, help that
 // says something, and a value that a file and a flag set alike.
 func TestFieldsTable(t *testing.T) {
-	samples := map[string]string{"int": "7", "bool": "true", "string": "x", "time.Duration": "250ms", "bytesize.Size": "64K", "nlmon.Policy": "resync", "target.Name": "keepalived", "scenario.FlapMode": "carrier", "scenario.KeepalivedLog": "console", "flap.Pattern": "bounce:3/100ms"}
+	samples := map[string]string{"int": "7", "bool": "true", "string": "x", "time.Duration": "250ms", "bytesize.Size": "64K", "nlmon.Policy": "resync", "target.Name": "keepalived", "scenario.FlapMode": "carrier", "scenario.DownUntil": "fault", "scenario.KeepalivedLog": "console", "flap.Pattern": "bounce:3/100ms"}
 	keys, flags := map[string]bool{}, map[string]bool{}
 	for _, f := range Fields {
 		if keys[f.Key] || flags[f.Flag] {

@@ -188,9 +188,12 @@ type Scenario struct {
 	RouteChurn int `json:"route_churn,omitempty"`
 	NeighChurn int `json:"neigh_churn,omitempty"`
 	AddrChurn  int `json:"addr_churn,omitempty"`
-	// DownFor is how long a link stays down; 0 means until every subject
-	// instance is in FAULT and the peer has taken over (bounded).
+	// DownFor is how long a link stays down; 0 means as DownUntil says.
 	DownFor time.Duration `json:"down_for_ns"`
+	// DownUntil is what a flap without DownFor holds its links down
+	// for; "" is the command's own choice: DownUntilTakeover for run,
+	// compare and gate, DownUntilFault for sweep.
+	DownUntil DownUntil `json:"down_until,omitempty"`
 	// RecoveryTimeout is how long to wait after link up for every subject
 	// instance to be MASTER again, a hard limit; 0 means at least 3
 	// Master_Down_Intervals + 5 s, and then as long as instances keep
@@ -273,6 +276,45 @@ func (m *FlapMode) String() string { return string(*m) }
 
 // Type names the flag's value type in help output.
 func (*FlapMode) Type() string { return "mode" }
+
+// DownUntil is what a flap holds its links down for when no DownFor is
+// given. Either way the hold also lasts until the kernel has finished
+// taking the links down (no netlink message for linkwatch's second), so
+// that a link-down storm is whole before the links come up.
+type DownUntil string
+
+// The holds.
+const (
+	// DownUntilTakeover holds until every flapped instance is in FAULT
+	// and the peer is MASTER in its place (one of the peer's
+	// Master_Down_Intervals, RFC 5798 §6.4.2).
+	DownUntilTakeover DownUntil = "takeover"
+	// DownUntilFault holds until every flapped instance is in FAULT. The
+	// peer's takeover, which changes nothing in the subject's namespace,
+	// is not waited for: the storms and the subject's recovery are the
+	// same, the flap is shorter.
+	DownUntilFault DownUntil = "fault"
+)
+
+// Set parses a hold; with String and Type it makes *DownUntil a
+// pflag.Value.
+func (d *DownUntil) Set(s string) error {
+	return setOneOf(d, s, "down-until", DownUntilTakeover, DownUntilFault)
+}
+
+// String returns the hold's name.
+func (d *DownUntil) String() string { return string(*d) }
+
+// Type names the flag's value type in help output.
+func (*DownUntil) Type() string { return "hold" }
+
+// Or is d, or def when d is the command's own choice ("").
+func (d DownUntil) Or(def DownUntil) DownUntil {
+	if d == "" {
+		return def
+	}
+	return d
+}
 
 // KeepalivedLog is where keepalived's own log goes when it is the target.
 type KeepalivedLog string
@@ -453,7 +495,11 @@ func (s Scenario) Validate() error {
 	case s.Flaps < 1 || s.Flaps > MaxFlaps:
 		return fieldErr("flaps", itoa(s.Flaps), "want 1 to %d", MaxFlaps)
 	case s.DownFor < 0 || s.DownFor > 10*time.Minute:
-		return fieldErr("down_for", s.DownFor.String(), "want 0 (until all FAULT) to 10m")
+		return fieldErr("down_for", s.DownFor.String(), "want 0 (as --down-until says) to 10m")
+	case s.DownUntil != "" && s.DownUntil != DownUntilTakeover && s.DownUntil != DownUntilFault:
+		return fieldErr("down_until", strconv.Quote(string(s.DownUntil)), "want takeover or fault")
+	case s.DownUntil != "" && s.DownFor > 0:
+		return bad("--down-until says what a flap waits for when --down-for is not given: give one of them")
 	case s.KeepalivedConf != "" && s.KeepalivedConfExtra != "":
 		return bad("--keepalived-conf-extra adds to the configuration nlstress writes; with --keepalived-conf, put the lines in that file")
 	case s.Interfaces != 0 && s.KeepalivedConf != "":

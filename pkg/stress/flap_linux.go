@@ -137,14 +137,20 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	downs, ups := sc.FlapPattern.Steps(len(r.links.Indexes))
 	f.Changes = len(downs) + len(ups)
 
-	// A flap starts from a subject at rest: a second after its last
-	// transition, when the work that followed it (addresses, gratuitous
-	// ARPs, notifications) is done, as between two flaps in the field.
+	// A flap starts from a subject at rest, as between two flaps in the
+	// field: the work that followed its last transition (addresses,
+	// routes, its links' own changes) is done, which is when no netlink
+	// message came for restQuiet.
 	var last time.Time
 	for _, t := range r.subject.Transitions() {
 		last = t.At
 	}
 	flap.Hold(ctx, last.Add(restAfterTransition))
+	if rested, err := r.quiet.Wait(ctx, restQuiet, restLimit); err != nil {
+		return f, nil, err
+	} else if !rested {
+		slog.Debug("flap starts on a namespace still busy", "flap", k, "quiet_wanted", restQuiet, "waited", restLimit)
+	}
 	// Everything from here on is judged by transitions after this
 	// flap's downs: the earlier flaps' are forgotten.
 	r.forget(time.Now())
@@ -370,13 +376,16 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 		cancel()
 		flap.Hold(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
 	} else {
-		// Until all FAULT and the peer took over, however long a big lab
-		// takes, as long as it keeps moving.
+		// Until all FAULT (and the peer took over, unless the scenario
+		// does not wait for it), however long a big lab takes, as long as
+		// it keeps moving; then until the kernel is done.
 		_ = waitProgress(ctx, subject, vrrp.Fault, takeoverLimit(mdi), quietPeriod(mdi))
-		if peer != nil {
+		if peer != nil && sc.DownUntil.Or(scenario.DownUntilTakeover) == scenario.DownUntilTakeover {
 			_ = waitProgress(ctx, peer, vrrp.Master, takeoverLimit(mdi), quietPeriod(mdi))
 		}
-		flap.Hold(ctx, f.DownAt.Add(flap.LinkwatchQuantum))
+		if err := r.holdForKernel(ctx, f.DownAt); err != nil {
+			return err
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -398,6 +407,43 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 	slog.Info("link down", "flap", f.Index, "all_fault", f.AllFault.Round(time.Millisecond), "not_fault", f.NotFault,
 		"peer_takeover", f.PeerTakeover.Round(time.Millisecond), "storm", f.Down.Storm.Messages, "drops", f.Down.Drops)
 	return nil
+}
+
+// holdForKernel holds the links down until the kernel has sent the whole
+// link-down storm: no message for linkwatchQuiet. Linkwatch applies
+// carrier changes (a VMAC following its parent) at most 100 devices per
+// batch and one batch a second, so 255 VMACs go down over two seconds;
+// and an up within a second of a batch waits for the next one. Under
+// background churn the namespace is never quiet: the links are held for
+// flap.LinkwatchQuantum from down instead.
+func (r *runner) holdForKernel(ctx context.Context, down time.Time) error {
+	if r.churning() {
+		flap.Hold(ctx, down.Add(flap.LinkwatchQuantum))
+		return ctx.Err()
+	}
+	quiet, err := r.quiet.Wait(ctx, linkwatchQuiet, takeoverLimit(r.sc.MasterDownInterval(peerPriority)))
+	if err != nil {
+		return err
+	}
+	if !quiet {
+		slog.Warn("the link-down storm had not ended when the hold did", "flap_down", down, "quiet_wanted", linkwatchQuiet)
+	}
+	return nil
+}
+
+// linkwatchQuiet is how long the subject's namespace must be silent for
+// the kernel's link-down work to be over: longer than linkwatch's second
+// between two batches, by scheduling delay's margin.
+const linkwatchQuiet = 1100 * time.Millisecond
+
+// churning reports whether the scenario runs background churn.
+func (r *runner) churning() bool {
+	for _, kind := range churn.Kinds {
+		if r.sc.ChurnRate(kind) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func later(a, b time.Time) time.Time {
@@ -513,9 +559,17 @@ func takeoverLimit(mdi time.Duration) time.Duration { return mdi + 5*time.Second
 // a loaded host.
 func peerStepBack(advert time.Duration) time.Duration { return 3*advert + time.Second }
 
-// restAfterTransition is how long a flap waits after the subject's last
-// state transition before it takes the links down.
-const restAfterTransition = time.Second
+// A flap waits restAfterTransition after the subject's last state
+// transition, then until no netlink message came for restQuiet (at most
+// restLimit), before it takes the links down. restQuiet is longer than
+// any gap inside a daemon's reaction to a transition measured here (the
+// engine's and keepalived's address changes come within milliseconds of
+// the transition).
+const (
+	restAfterTransition = 50 * time.Millisecond
+	restQuiet           = 100 * time.Millisecond
+	restLimit           = 5 * time.Second
+)
 
 // lastInto is the time from since to the last transition into s at or
 // after since.

@@ -50,6 +50,9 @@ type runner struct {
 	// flap takes down and up.
 	win   *flap.Window
 	links flap.Links
+	// quiet follows the last message of the subject's namespace (the
+	// oracle's queue growing), for the holds that wait on the kernel.
+	quiet *flap.Quiet
 	// churnTruesize is the truesize per message of background churn,
 	// measured alone before the last flap.
 	churnTruesize float64
@@ -118,6 +121,8 @@ func start(ctx context.Context, sc *scenario.Scenario, l *lab.Lab, rp *replay.Re
 	if l.Churn != nil {
 		r.oracle.ChurnLink = l.Churn.Index
 	}
+	r.quiet = flap.NewQuiet(r.oracle.Socket().MemInfo)
+	r.spawn(rctx, "quiet watcher", r.quiet.Run)
 	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: r.peerSpecs}
 	if sc.OnTheWire() {
 		if r.wire, err = newWireSubject(*sc, l); err != nil {
