@@ -561,10 +561,11 @@ func peerStepBack(advert time.Duration) time.Duration { return 3*advert + time.S
 
 // A flap waits restAfterTransition after the subject's last state
 // transition, then until no netlink message came for restQuiet (at most
-// restLimit), before it takes the links down. restQuiet is longer than
-// any gap inside a daemon's reaction to a transition measured here (the
-// engine's and keepalived's address changes come within milliseconds of
-// the transition).
+// restLimit), before it takes the links down. The engine's and
+// keepalived's address and route changes come within milliseconds of the
+// transition: with this rest instead of a fixed second, keepalived's
+// storms were message for message what they had been (results/FINDINGS.md,
+// "Each flap as short as the kernel allows").
 const (
 	restAfterTransition = 50 * time.Millisecond
 	restQuiet           = 100 * time.Millisecond
