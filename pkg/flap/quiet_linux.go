@@ -2,42 +2,88 @@ package flap
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
 )
 
-// QuietPoll is how often a Quiet reads its socket's queue.
+// QuietPoll is how often a Quiet looks for arrivals.
 const QuietPoll = 10 * time.Millisecond
 
-// Quiet follows when the last netlink message reached a socket that
-// does not read as messages come (the oracle's): the socket's queue
-// growing, or its drops, is an arrival; its queue shrinking is its owner
-// reading and is not. A flap can then wait until the namespace has been
-// quiet for a while without having watched the whole while itself.
+// Arrivals reports whether any message reached a socket since it was
+// last asked.
+type Arrivals func() (bool, error)
+
+// QueueGrowth is the Arrivals of a socket that does not read while it is
+// watched (the oracle's), from its queue read through read: the queue
+// growing, or its drops, is an arrival; the queue shrinking is its owner
+// reading and is not.
+func QueueGrowth(read func() (sockdiag.MemInfo, error)) Arrivals {
+	var last sockdiag.MemInfo
+	return func() (bool, error) {
+		mi, err := read()
+		if err != nil {
+			return false, err
+		}
+		arrived := mi.Rmem > last.Rmem || mi.Drops != last.Drops
+		last = mi
+		return arrived, nil
+	}
+}
+
+// Drained is the Arrivals of a socket of the watcher's own, which it
+// reads out at each look: any datagram, or a drop, is an arrival.
+func Drained(s *nlmon.Socket) Arrivals {
+	buf := make([]byte, 32<<10)
+	var drops uint32
+	return func() (bool, error) {
+		arrived := false
+		for {
+			n, err := s.TryRead(buf)
+			if err != nil {
+				return false, fmt.Errorf("drain: %w", err)
+			}
+			if n == 0 {
+				break
+			}
+			arrived = true
+		}
+		mi, err := s.MemInfo()
+		if err != nil {
+			return false, err
+		}
+		arrived = arrived || mi.Drops != drops
+		drops = mi.Drops
+		return arrived, nil
+	}
+}
+
+// Quiet follows when the last netlink message reached any of its
+// sockets, so that a flap can wait until the lab has been quiet for a
+// while without having watched the whole while itself.
 type Quiet struct {
-	read func() (sockdiag.MemInfo, error)
+	sources []Arrivals
 
 	mu   sync.Mutex
 	last time.Time // the last arrival seen
-	mi   sockdiag.MemInfo
 	err  error
 }
 
-// NewQuiet returns a Quiet that reads the socket's queue through read.
-// It follows nothing until Run.
-func NewQuiet(read func() (sockdiag.MemInfo, error)) *Quiet {
-	return &Quiet{read: read, last: time.Now()}
+// NewQuiet returns a Quiet over sources. It follows nothing until Run.
+func NewQuiet(sources ...Arrivals) *Quiet {
+	return &Quiet{sources: sources, last: time.Now()}
 }
 
-// Run reads the queue every QuietPoll until ctx ends or a read fails,
-// which it returns (and Wait returns from then on).
+// Run looks at every source each QuietPoll until ctx ends or a look
+// fails, which it returns (and Wait returns from then on).
 func (q *Quiet) Run(ctx context.Context) error {
 	tick := time.NewTicker(QuietPoll)
 	defer tick.Stop()
 	for {
-		mi, err := q.read()
+		arrived, err := q.look()
 		now := time.Now()
 		q.mu.Lock()
 		if err != nil {
@@ -45,10 +91,9 @@ func (q *Quiet) Run(ctx context.Context) error {
 			q.mu.Unlock()
 			return err
 		}
-		if mi.Rmem > q.mi.Rmem || mi.Drops != q.mi.Drops {
+		if arrived {
 			q.last = now
 		}
-		q.mi = mi
 		q.mu.Unlock()
 		select {
 		case <-ctx.Done():
@@ -56,6 +101,19 @@ func (q *Quiet) Run(ctx context.Context) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// look asks every source (each must be asked, to keep its own state).
+func (q *Quiet) look() (bool, error) {
+	seen := false
+	for _, src := range q.sources {
+		arrived, err := src()
+		if err != nil {
+			return false, err
+		}
+		seen = seen || arrived
+	}
+	return seen, nil
 }
 
 // Since is how long ago the last arrival was seen.

@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/lab"
+	"github.com/nlstress/nlstress/pkg/nlmon"
+	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
 )
 
@@ -63,7 +66,7 @@ func (q *queue) set(f func(*queue)) {
 // and a failed read ends both its Run and its Wait.
 func TestQuiet(t *testing.T) {
 	q := &queue{grow: true}
-	quiet := NewQuiet(q.read)
+	quiet := NewQuiet(QueueGrowth(q.read))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ran := make(chan error, 1)
@@ -95,4 +98,50 @@ func TestQuiet(t *testing.T) {
 	if _, err := quiet.Wait(ctx, time.Hour, time.Hour); !errors.Is(err, broken) {
 		t.Fatalf("Wait after a failed read = %v, want %v", err, broken)
 	}
+}
+
+// The reason a flap watches the peer's namespace too: taking the
+// subject's end of a veth down changes the carrier of the peer's end,
+// through the kernel's one linkwatch for every namespace, and only a
+// socket in the peer's namespace hears it. Drained reads it out and
+// reports it once.
+func TestDrainedHearsThePeersCarrier(t *testing.T) {
+	roottest.Require(t)
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	s, err := nlmon.Open(nlmon.Config{NetNS: l.Peer.NS.Fd(), Groups: []nlmon.Group{nlmon.GroupLink}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	arrived := Drained(s)
+	// until waits, with a deadline, for Drained to say want.
+	until := func(want bool, what string) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			got, err := arrived()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: Drained still says %v after 10 s", what, got)
+			}
+			time.Sleep(QuietPoll)
+		}
+	}
+	until(false, "a lab at rest")
+	ifc := l.Interfaces[0]
+	subjectSide := Links{Conn: l.Subject.Conn, Names: []string{ifc.Name}, Indexes: []uint32{ifc.Index}}
+	if _, err := subjectSide.Set(false); err != nil {
+		t.Fatal(err)
+	}
+	until(true, "the subject's end down")
+	until(false, "the peer's carrier change read out")
 }

@@ -50,9 +50,11 @@ type runner struct {
 	// flap takes down and up.
 	win   *flap.Window
 	links flap.Links
-	// quiet follows the last message of the subject's namespace (the
-	// oracle's queue growing), for the holds that wait on the kernel.
-	quiet *flap.Quiet
+	// quiet follows the last message of the lab (the oracle's queue
+	// growing; link changes in the peer's namespace, read on peerLinks),
+	// for the holds that wait on the kernel.
+	quiet     *flap.Quiet
+	peerLinks *nlmon.Socket
 	// churnTruesize is the truesize per message of background churn,
 	// measured alone before the last flap.
 	churnTruesize float64
@@ -121,7 +123,13 @@ func start(ctx context.Context, sc *scenario.Scenario, l *lab.Lab, rp *replay.Re
 	if l.Churn != nil {
 		r.oracle.ChurnLink = l.Churn.Index
 	}
-	r.quiet = flap.NewQuiet(r.oracle.Socket().MemInfo)
+	// The kernel's linkwatch is one for every namespace: the carrier of
+	// the peer's ends of the veths changes with the subject's, and a
+	// linkwatch batch there holds back the next one here as much.
+	if r.peerLinks, err = nlmon.Open(nlmon.Config{NetNS: l.Peer.NS.Fd(), Groups: []nlmon.Group{nlmon.GroupLink}}); err != nil {
+		return nil, fmt.Errorf("watch the peer's links: %w", err)
+	}
+	r.quiet = flap.NewQuiet(flap.QueueGrowth(r.oracle.Socket().MemInfo), flap.Drained(r.peerLinks))
 	r.spawn(rctx, "quiet watcher", r.quiet.Run)
 	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: r.peerSpecs}
 	if sc.OnTheWire() {
@@ -337,6 +345,9 @@ func (r *runner) stop(res *result.Result) error {
 	r.peak.close()
 	if r.oracle != nil {
 		r.oracle.Close()
+	}
+	if r.peerLinks != nil {
+		r.peerLinks.Close()
 	}
 	if r.marker != nil {
 		r.marker.Close()
