@@ -410,7 +410,9 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 }
 
 // holdForKernel holds the links down until the kernel has sent the whole
-// link-down storm: no message for linkwatchQuiet. Linkwatch applies
+// link-down storm: no message in the subject's namespace, and no link
+// change in the peer's (linkwatch serves both), for linkwatchQuiet.
+// Linkwatch applies
 // carrier changes (a VMAC following its parent) at most 100 devices per
 // batch and one batch a second, so 255 VMACs go down over two seconds;
 // and an up within a second of a batch waits for the next one. Under
