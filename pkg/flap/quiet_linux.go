@@ -2,9 +2,12 @@ package flap
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nlstress/nlstress/pkg/nlmon"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
@@ -35,7 +38,8 @@ func QueueGrowth(read func() (sockdiag.MemInfo, error)) Arrivals {
 }
 
 // Drained is the Arrivals of a socket of the watcher's own, which it
-// reads out at each look: any datagram, or a drop, is an arrival.
+// reads out at each look: any datagram, or a drop (an overrun is one, and
+// the socket reads on), is an arrival.
 func Drained(s *nlmon.Socket) Arrivals {
 	buf := make([]byte, 32<<10)
 	var drops uint32
@@ -43,6 +47,10 @@ func Drained(s *nlmon.Socket) Arrivals {
 		arrived := false
 		for {
 			n, err := s.TryRead(buf)
+			if errors.Is(err, unix.ENOBUFS) {
+				arrived = true
+				continue
+			}
 			if err != nil {
 				return false, fmt.Errorf("drain: %w", err)
 			}

@@ -144,4 +144,27 @@ func TestDrainedHearsThePeersCarrier(t *testing.T) {
 	}
 	until(true, "the subject's end down")
 	until(false, "the peer's carrier change read out")
+
+	// An overrun is an arrival, not a failure: a socket with the
+	// smallest buffer the kernel grants, and the peer's end set down
+	// and up five times before it is read.
+	small, err := nlmon.Open(nlmon.Config{NetNS: l.Peer.NS.Fd(), Groups: []nlmon.Group{nlmon.GroupLink}, RcvBuf: 1, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	peerSide := Links{Conn: l.Peer.Conn, Names: []string{ifc.Name}, Indexes: []uint32{ifc.Index}}
+	for i := 0; i < 5; i++ {
+		for _, up := range []bool{false, true} {
+			if _, err := peerSide.Set(up); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if mi, err := small.MemInfo(); err != nil || mi.Drops == 0 {
+		t.Fatalf("the small socket dropped %d messages (%v): the test made no overrun", mi.Drops, err)
+	}
+	if got, err := Drained(small)(); err != nil || !got {
+		t.Fatalf("after an overrun Drained = %v, %v; want true, nil", got, err)
+	}
 }

@@ -98,6 +98,7 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 	if p.fifo, err = os.OpenFile(fifo, os.O_RDWR, 0); err != nil {
 		return nil, fmt.Errorf("keepalived: open %s: %w", fifo, err)
 	}
+	growFIFO(p.fifo)
 	g := opt.Global
 	g.NotifyFIFO = fifo
 	conf := filepath.Join(opt.Dir, "keepalived.conf")
@@ -453,3 +454,24 @@ func CheckLines(path string, global, instance []string) error {
 // lineRef is how keepalived names a line of its configuration in a
 // complaint: "(Line 3)" or "(/path: Line 3)".
 var lineRef = regexp.MustCompile(`\((?:[^():]*: )?Line (\d+)\)`)
+
+// fifoSize is the pipe size asked for the notify FIFO: the largest an
+// unprivileged pipe may have by default (fs.pipe-max-size).
+const fifoSize = 1 << 20
+
+// growFIFO enlarges the notify FIFO's pipe from its default 64 KiB.
+// keepalived writes each notification with a non-blocking write and
+// drops it when the pipe is full (vrrp_notify.c: the write's error is
+// ignored): 4,080 instances starting at once write the lines of their
+// BACKUP and MASTER transitions, about 260 KB, at once. A pipe that
+// cannot grow keeps its size, said in the log.
+func growFIFO(f *os.File) {
+	rc, err := f.SyscallConn()
+	if err == nil {
+		cerr := rc.Control(func(fd uintptr) { _, err = unix.FcntlInt(fd, unix.F_SETPIPE_SZ, fifoSize) })
+		err = errors.Join(err, cerr)
+	}
+	if err != nil {
+		slog.Warn("the notify FIFO keeps its default size: keepalived drops notifications that do not fit", "fifo", f.Name(), "err", err)
+	}
+}

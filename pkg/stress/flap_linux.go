@@ -24,7 +24,7 @@ import (
 // arriving (waitProgress).
 func (r *runner) converge(ctx context.Context) error {
 	mdi := r.sc.MasterDownInterval(peerPriority)
-	limit, quiet := convergeLimit(mdi), quietPeriod(mdi)
+	limit, quiet := convergeLimit(mdi, len(r.subjectSpecs)), quietPeriod(mdi)
 	t0 := time.Now()
 	wait := func(v stateView, s vrrp.State) error {
 		if err := waitProgress(ctx, v, s, limit, quiet); err != nil {
@@ -412,12 +412,11 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 // holdForKernel holds the links down until the kernel has sent the whole
 // link-down storm: no message in the subject's namespace, and no link
 // change in the peer's (linkwatch serves both), for linkwatchQuiet.
-// Linkwatch applies
-// carrier changes (a VMAC following its parent) at most 100 devices per
-// batch and one batch a second, so 255 VMACs go down over two seconds;
-// and an up within a second of a batch waits for the next one. Under
-// background churn the namespace is never quiet: the links are held for
-// flap.LinkwatchQuantum from down instead.
+// Linkwatch applies carrier changes (a VMAC following its parent) to at
+// most 100 devices per batch and one batch a second, so 255 VMACs can go
+// down over two seconds; and an up within a second of a batch waits for
+// the next one. Under background churn the namespace is never quiet: the
+// links are held for flap.LinkwatchQuantum from down instead.
 func (r *runner) holdForKernel(ctx context.Context, down time.Time) error {
 	if r.churning() {
 		flap.Hold(ctx, down.Add(flap.LinkwatchQuantum))
@@ -436,8 +435,8 @@ func (r *runner) holdForKernel(ctx context.Context, down time.Time) error {
 	return nil
 }
 
-// linkwatchQuiet is how long the subject's namespace must be silent for
-// the kernel's link-down work to be over: longer than linkwatch's second
+// linkwatchQuiet is how long the lab must be silent for the kernel's
+// link-down work to be over: longer than linkwatch's second
 // between two batches, by scheduling delay's margin.
 const linkwatchQuiet = 1100 * time.Millisecond
 
@@ -549,9 +548,14 @@ func stopChurn(gens []*churn.Generator) ([]churn.Stats, error) {
 // convergeLimit is the least time the routers are given to reach the
 // starting position: two of the peer's Master_Down_Intervals (the subject
 // starts as BACKUP and waits one before it takes over, RFC 5798 §6.4.2)
-// and 10 s for a daemon's start-up (keepalived with 255 VMACs takes a few
-// seconds to make them).
-func convergeLimit(mdi time.Duration) time.Duration { return 2*mdi + 10*time.Second }
+// and a daemon's start-up, in which nothing is seen to move: 10 s, and
+// 10 ms per instance for the VMACs a daemon makes before any instance
+// starts (keepalived with 255 VMACs takes a few seconds; at 4,080 no
+// instance had moved after 17 s, and the run gave up on a daemon still
+// starting).
+func convergeLimit(mdi time.Duration, instances int) time.Duration {
+	return 2*mdi + 10*time.Second + time.Duration(instances)*10*time.Millisecond
+}
 
 // takeoverLimit is the least time a held-down flap gives the subject to
 // go FAULT and the peer to take over: one Master_Down_Interval (RFC 5798
