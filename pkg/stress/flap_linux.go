@@ -418,7 +418,7 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 // the next one. Under background churn the namespace is never quiet: the
 // links are held for flap.LinkwatchQuantum from down instead.
 func (r *runner) holdForKernel(ctx context.Context, down time.Time) error {
-	if r.churning() {
+	if r.sc.Churns() {
 		flap.Hold(ctx, down.Add(flap.LinkwatchQuantum))
 		return ctx.Err()
 	}
@@ -439,16 +439,6 @@ func (r *runner) holdForKernel(ctx context.Context, down time.Time) error {
 // link-down work to be over: longer than linkwatch's second
 // between two batches, by scheduling delay's margin.
 const linkwatchQuiet = 1100 * time.Millisecond
-
-// churning reports whether the scenario runs background churn.
-func (r *runner) churning() bool {
-	for _, kind := range churn.Kinds {
-		if r.sc.ChurnRate(kind) > 0 {
-			return true
-		}
-	}
-	return false
-}
 
 func later(a, b time.Time) time.Time {
 	if b.After(a) {
