@@ -40,6 +40,18 @@ check() {
 	echo "$name: ${value:-no figure} (target $op $limit): $verdict" >&2
 }
 
+# timed OUT ARGS...: runs nlstress ARGS with -o json into OUT and prints
+# how many seconds it took; nothing if it failed.
+timed() {
+	local out=$1 t0
+	shift
+	echo "== nlstress $*" >&2
+	t0=$(date +%s)
+	if "$log.nlstress" "$@" -o json >"$out" 2>>"$log"; then
+		echo $(($(date +%s) - t0))
+	fi
+}
+
 # bench PKG REGEX [ARGS...]: runs the benchmark, keeps its output.
 bench() {
 	local pkg=$1 re=$2
@@ -101,35 +113,17 @@ check "sampler: one sample of an outside socket" "$(metric "$log.last" Benchmark
 # flaps).
 go build -o "$log.nlstress" ./cmd/nlstress || exit 2
 for target in builtin keepalived; do
-	echo "== nlstress sweep --target $target --vrids 255 --vmac --advert-int 1s --vrrp-version 2" >&2
-	t0=$(date +%s)
-	if "$log.nlstress" sweep --target "$target" --vrids 255 --vmac --advert-int 1s --vrrp-version 2 -o json >"$log.sweep-$target.json" 2>>"$log"; then
-		secs=$(($(date +%s) - t0))
-	else
-		secs=""
-	fi
+	secs=$(timed "$log.sweep-$target.json" sweep --target "$target" --vrids 255 --vmac --advert-int 1s --vrrp-version 2)
 	check "sweep 255 VMACs at 1 s, 30-flap confirmation: $target, seconds" "$secs" "<=" 600 "-"
 	# The same statement from the queue's exact peaks: 30 flaps at the
 	# largest buffer, 3 checks at the buffer none of them passed.
-	echo "== nlstress sweep --method peaks --target $target --vrids 255 --vmac --advert-int 1s --vrrp-version 2" >&2
-	t0=$(date +%s)
-	if "$log.nlstress" sweep --method peaks --target "$target" --vrids 255 --vmac --advert-int 1s --vrrp-version 2 -o json >"$log.peaks-$target.json" 2>>"$log"; then
-		secs=$(($(date +%s) - t0))
-	else
-		secs=""
-	fi
+	secs=$(timed "$log.peaks-$target.json" sweep --method peaks --target "$target" --vrids 255 --vmac --advert-int 1s --vrrp-version 2)
 	check "sweep 255 VMACs at 1 s from the queue's peaks: $target, seconds" "$secs" "<=" 180 "-"
 	# The 64-VMAC sweep the same way, and what each of its flaps cost
 	# beyond its hold and its recovery: nlstress's own waits (rest
 	# before the downs, the windows), the longest flap's. Targets: 150 s;
 	# no flap more than 1 s over its hold and recovery.
-	echo "== nlstress sweep --method peaks --target $target --vrids 64 --vmac --advert-int 1s --vrrp-version 2" >&2
-	t0=$(date +%s)
-	if "$log.nlstress" sweep --method peaks --target "$target" --vrids 64 --vmac --advert-int 1s --vrrp-version 2 -o json >"$log.peaks64-$target.json" 2>>"$log"; then
-		secs=$(($(date +%s) - t0))
-	else
-		secs=""
-	fi
+	secs=$(timed "$log.peaks64-$target.json" sweep --method peaks --target "$target" --vrids 64 --vmac --advert-int 1s --vrrp-version 2)
 	check "sweep 64 VMACs at 1 s from the queue's peaks: $target, seconds" "$secs" "<=" 150 "-"
 	own=$(jq -r '.rows[0].cycles | select(.flaps > 0) | .own_waits_max_ns / 1e9 * 1000 | round / 1000' "$log.peaks64-$target.json" 2>/dev/null)
 	cyc=$(jq -r '.rows[0].cycles | "cycle \(.cycle_p50_ns / 1e6 | round) ms = hold \(.hold_p50_ns / 1e6 | round) + recovery \(.recovery_max_p50_ns / 1e6 | round) + own, medians"' "$log.peaks64-$target.json" 2>/dev/null)
