@@ -123,7 +123,7 @@ Flaps of the sweep are full flaps with the same options as run (--vmac,
 	f.Var(&sw.RcvBufMax, "rcvbuf-max", "largest buffer request to try")
 	f.IntVar(&sw.Confirm, "confirm", sw.Confirm, "flaps in a row that must lose nothing before a buffer is called safe (30: loss rate below 10 % at 95 % confidence)")
 	f.Float64Var(&sw.Margin, "margin", sw.Margin, "head-room added to the smallest safe buffer (0.25 = 25 %)")
-	f.StringVar(&sw.Method, "method", sw.Method, "how to find the smallest safe buffer: bisect (one flap per buffer, then --confirm flaps at the smallest clean one) or peaks (--confirm flaps at --rcvbuf-max with the queue's peak read in the kernel: the loss curve at every buffer at once, then a few flaps at the smallest buffer none of them passed)")
+	f.StringVar(&sw.Method, "method", sw.Method, "how to find the smallest safe buffer: bisect (one flap per buffer, then --confirm flaps at the smallest clean one) or peaks (--confirm flaps: all but 3 at --rcvbuf-max with the queue's peak read in the kernel, the loss curve at every buffer at once, then 3 at the smallest buffer none of them passed)")
 	f.StringVarP(&o.file, "file", "f", "", "read the scenario and its sweep section from this YAML file")
 	f.BoolVar(&o.compare, "compare", false, "run the sweep on the built-in engine, keepalived and FRR, and print them side by side")
 	f.StringVar(&o.csvPath, "csv", "", "also write every buffer probed (flaps, loss rate and its 95 % interval) as CSV to this file")

@@ -176,11 +176,11 @@ func resolved(lo, hi bytesize.Size) bool {
 }
 
 // Estimate is the number of flaps a sweep is expected to take: per VRID
-// count, the two ends, the bisection's steps down to bisectTolerance, and
-// the confirmation series.
+// count, sw.Confirm for the peaks method; for bisection the two ends, the
+// steps down to bisectTolerance, and the confirmation series.
 func Estimate(sw scenario.Sweep) int {
 	if sw.Method == scenario.SweepPeaks {
-		return len(sw.VRIDs) * (sw.Confirm + peakChecks)
+		return len(sw.VRIDs) * sw.Confirm
 	}
 	steps := int(math.Ceil(math.Log2(float64(sw.RcvBufMax)/float64(sw.RcvBufMin)/bisectTolerance))) + 1
 	return len(sw.VRIDs) * (2 + steps + sw.Confirm)

@@ -67,7 +67,7 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 	}
 	if rep.Sweep.Method == scenario.SweepPeaks {
 		ew.printf("\nThe whole-storm bound holds the largest storm whole: it loses nothing however slow the reader. The measured bound is the " +
-			"largest exact queue peak of --confirm flaps at a buffer none filled: no flap there would have lost at it, a bound from above (a reader that reads during the storm needs less: results/METHODS.md). The recommendation is the larger, plus the margin.\n")
+			"largest exact queue peak of all but 3 of --confirm flaps, at a buffer none filled, and the other 3 flaps run at it: none lost or would have lost at it, a bound from above (a reader that reads during the storm needs less: results/METHODS.md). The recommendation is the larger, plus the margin.\n")
 	} else {
 		ew.printf("\nThe whole-storm bound holds the largest storm whole: it loses nothing however slow the reader. The measured bound is the " +
 			"smallest buffer that lost nothing in --confirm flaps in a row; it carries that confidence only: for the buffer alone, and weaker for the sweep, which confirms candidate after candidate until one passes (series i is held to 5 %%/2^i, so that all together err at most 5 %%). The recommendation is the larger, plus the margin.\n")
@@ -88,8 +88,12 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 // smallestSafe is a found row's measured bound and what it rests on.
 func smallestSafe(r capacity.Row) string {
 	if r.Method == scenario.SweepPeaks {
-		return fmt.Sprintf("%d (effective %d): the largest of %d flaps' queue peaks, read in the kernel at a buffer none filled; none would have lost here, P(loss) < %s; %s at this buffer",
-			r.Smallest, r.SmallestEffective, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost), r.Checked.Of("check flaps lost"))
+		checked, checks := "", 0
+		if r.Checked != nil {
+			checked, checks = "; at this buffer "+r.Checked.Of("check flaps lost"), r.Checked.N
+		}
+		return fmt.Sprintf("%d (effective %d): the largest of %d flaps' queue peaks, read in the kernel at a buffer none filled%s; none of %d flaps lost or would have lost here, P(loss) < %s",
+			r.Smallest, r.SmallestEffective, r.Confirmed.N-checks, checked, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost))
 	}
 	s := fmt.Sprintf("%d (effective %d): lost nothing in %d flaps in a row, P(loss) < %s for this buffer alone, < %s for the sweep (confirmation series %d)",
 		r.Smallest, r.SmallestEffective, r.Confirmed.N, stats.Percent(r.Confirmed.AtMost), stats.Percent(r.ProcedureAtMost), r.Confirmations)

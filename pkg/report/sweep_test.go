@@ -63,14 +63,14 @@ func TestSweepTableFromPeaks(t *testing.T) {
 	checked := stats.Binomial(0, 3)
 	r := &rep.Rows[0]
 	r.Method, r.Checked, rep.Sweep.Method = scenario.SweepPeaks, &checked, scenario.SweepPeaks
-	r.Curve = []capacity.Point{{Effective: 430_000, Loss: stats.Binomial(20, 30)}, {Effective: 803328, Loss: stats.Binomial(0, 30)}}
+	r.Curve = []capacity.Point{{Effective: 430_000, Loss: stats.Binomial(18, 27)}, {Effective: 803328, Loss: stats.Binomial(0, 27)}}
 	var b bytes.Buffer
 	if err := Sweep(&b, FormatTable, rep); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
-		"the largest of 30 flaps' queue peaks, read in the kernel", "P(loss) < 9.5 %", "0 of 3 check flaps lost",
-		"loss curve from the queue's exact peaks", "20 of 30 flaps (66.7 %", "a bound from above",
+		"the largest of 27 flaps' queue peaks, read in the kernel", "at this buffer 0 of 3 check flaps lost", "; none of 30 flaps lost or would have lost here, P(loss) < 9.5 %",
+		"loss curve from the queue's exact peaks", "18 of 27 flaps (66.7 %", "a bound from above",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
