@@ -114,6 +114,42 @@ type Row struct {
 	// Cycles is how long the row's flaps took, and how much of that was
 	// nlstress's own waiting.
 	Cycles result.Cycles `json:"cycles"`
+	// AfterLoss is what the daemon did after the row's flaps that lost
+	// messages; nil when none lost.
+	AfterLoss *AfterLoss `json:"after_loss,omitempty"`
+}
+
+// AfterLoss is the second answer a sweep gives: what losing messages cost
+// the daemon. A daemon that resyncs (BIRD rescans) gets its view right
+// again after a loss, late; one that does not (keepalived, zebra) keeps a
+// wrong one. If no lossy flap stranded anything, a buffer that loses is
+// an option for a user who accepts the view being stale for Longest.
+type AfterLoss struct {
+	// Flaps is how many flaps lost messages (at any buffer), Stuck how
+	// many of them left an instance wrong (out of MASTER, not in FAULT,
+	// or a link believed in the wrong state) when the run's limit ran out,
+	// or the daemon dead.
+	Flaps int `json:"flaps"`
+	Stuck int `json:"stuck"`
+	// Smallest is the smallest effective buffer a lossy flap ran at.
+	Smallest int64 `json:"smallest_effective_bytes"`
+	// Longest is, over the lossy flaps that stranded nothing, the longest
+	// time from a link change to the last instance right again: link
+	// down to its last FAULT, or link up to its last MASTER.
+	Longest time.Duration `json:"longest_ns"`
+}
+
+// add counts one lossy flap at an effective buffer.
+func (a *AfterLoss) add(f result.Flap, effective int64) {
+	if a.Flaps == 0 || effective < a.Smallest {
+		a.Smallest = effective
+	}
+	a.Flaps++
+	if len(f.Stuck) > 0 || f.NotFault > 0 || len(f.Exited) > 0 {
+		a.Stuck++
+		return
+	}
+	a.Longest = max(a.Longest, f.AllFault, f.Recovery.Max)
 }
 
 // Point is one point of a loss curve: the flaps that would have lost at
@@ -269,6 +305,8 @@ type prober struct {
 	flaps int
 	// timed are the flaps' times (only those), for the row's Cycles.
 	timed []result.Flap
+	// afterLoss follows the lossy flaps.
+	afterLoss AfterLoss
 }
 
 // probe flaps the lab at size up to flaps times, stopping at the first
@@ -307,6 +345,7 @@ func (p *prober) probe(size bytesize.Size, flaps int, untilLoss bool) (bool, err
 		}
 		if drops > 0 || len(f.Exited) > 0 {
 			lossy++ // a daemon that died of the storm lost it
+			p.afterLoss.add(f, eff)
 		}
 		if len(f.Stuck) > 0 {
 			stuck++
@@ -326,6 +365,10 @@ func (p *prober) probe(size bytesize.Size, flaps int, untilLoss bool) (bool, err
 // storm, how long they took.
 func (p *prober) total(row *Row) {
 	row.Flaps, row.Storm, row.Cycles = p.flaps, p.storm, result.CyclesOf(p.timed)
+	if p.afterLoss.Flaps > 0 {
+		a := p.afterLoss
+		row.AfterLoss = &a
+	}
 }
 
 // smallest bisects one VRID count with one flap per buffer, then confirms

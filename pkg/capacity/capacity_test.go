@@ -171,6 +171,60 @@ func TestSweepCountsDaemonFailuresAsLoss(t *testing.T) {
 	}
 }
 
+// The second answer: every flap that lost messages is followed. A daemon
+// whose lossy flaps all came right (fakeLab's: 3 s to the last MASTER)
+// can be run below the buffer for no loss; one that died in some cannot,
+// and the row counts those; a sweep that lost nothing has no second
+// answer.
+func TestSweepAfterLoss(t *testing.T) {
+	need := func(n int) bytesize.Size { return bytesize.Size(5000 + 1150*n) }
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Confirm: 5, Margin: 0.25}
+	for _, tc := range []struct {
+		name      string
+		dies      bytesize.Size
+		lossFree  bool
+		wantStuck bool
+	}{
+		{name: "resyncs"},
+		{name: "dies below 64 KiB", dies: 64 * bytesize.KiB, wantStuck: true},
+		{name: "never lost", lossFree: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			open := func(_ context.Context, sc scenario.Scenario) (Lab, error) {
+				l := &fakeLab{vrids: sc.VRIDs, need: need, dies: tc.dies}
+				if tc.lossFree {
+					l.need = func(int) bytesize.Size { return 0 }
+				}
+				return l, nil
+			}
+			rep, err := Sweep(context.Background(), scenario.Default(), sw, open, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lossy, died := 0, 0
+			for _, p := range rep.Probes {
+				lossy += p.Loss.K
+				if p.RcvBuf < tc.dies {
+					died += p.Loss.K
+				}
+			}
+			a := rep.Rows[0].AfterLoss
+			if tc.lossFree {
+				if a != nil {
+					t.Fatalf("after loss %+v in a sweep that lost nothing", a)
+				}
+				return
+			}
+			if a == nil || a.Flaps != lossy || a.Stuck != died || a.Smallest != 2*int64(sw.RcvBufMin) || a.Longest != 3*time.Second {
+				t.Fatalf("after loss %+v: want %d lossy flaps, %d stuck, smallest %d, longest 3 s", a, lossy, died, 2*sw.RcvBufMin)
+			}
+			if tc.wantStuck != (a.Stuck > 0) || lossy == 0 {
+				t.Fatalf("after loss %+v of %d lossy flaps", a, lossy)
+			}
+		})
+	}
+}
+
 // When the storm is larger than what the reader needed, the whole-storm
 // bound is the recommendation, and it says so.
 func TestSweepRecommendsTheWholeStormBound(t *testing.T) {

@@ -75,6 +75,11 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 	ew.printf("model: smallest safe buffer (effective) ≈ %.0f + %.0f × VRIDs bytes; storm truesize ≈ %.0f + %.0f × VRIDs bytes per link transition\n",
 		rep.SafeFit.A, rep.SafeFit.B, rep.StormFit.A, rep.StormFit.B)
 	for _, r := range rep.Rows {
+		if r.AfterLoss != nil {
+			ew.printf("%s\n", afterLossWords(r.VRIDs, *r.AfterLoss))
+		}
+	}
+	for _, r := range rep.Rows {
 		if r.Cycles.Flaps > 0 {
 			ew.printf("flap cycle at %d VRIDs, %s\n", r.VRIDs, cycleWords(r.Cycles))
 		}
@@ -83,6 +88,17 @@ func Sweep(w io.Writer, f Format, rep capacity.Report) error {
 		ew.printf("flaps held down until %s (--down-until), then until the kernel had sent the whole link-down storm\n", holdWords(until))
 	}
 	return ew.err
+}
+
+// afterLossWords is a sweep row's second answer: whether a buffer that
+// loses messages is an option, and the staleness it costs.
+func afterLossWords(vrids int, a capacity.AfterLoss) string {
+	if a.Stuck > 0 {
+		return fmt.Sprintf("after a loss at %d VRIDs: %d of %d flaps that lost messages left instances wrong (or the daemon dead) for good: this daemon does not recover from a loss, only a buffer that loses nothing will do",
+			vrids, a.Stuck, a.Flaps)
+	}
+	return fmt.Sprintf("after a loss at %d VRIDs: none of %d flaps that lost messages (effective buffers from %d up) left an instance wrong: this daemon recovers from a loss. The other answer: accept a view up to %s stale after a link change (the longest here, from the change to the last instance right) and a buffer from %d effective does; the table's buffer is for losing nothing",
+		vrids, a.Flaps, a.Smallest, secs(a.Longest), a.Smallest)
 }
 
 // smallestSafe is a found row's measured bound and what it rests on.

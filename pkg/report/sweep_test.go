@@ -56,6 +56,41 @@ func TestSweepTable(t *testing.T) {
 	}
 }
 
+// The second answer follows the lossy flaps: a daemon that came right
+// after every loss is offered the staleness instead of the buffer; one
+// that did not is told only the buffer will do; without loss, nothing.
+func TestSweepAfterLossWords(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		after *capacity.AfterLoss
+		want  []string
+		not   string
+	}{
+		{"resyncs", &capacity.AfterLoss{Flaps: 4, Smallest: 8192, Longest: 5004 * time.Millisecond},
+			[]string{"none of 4 flaps that lost messages (effective buffers from 8192 up) left an instance wrong", "accept a view up to 5.004 s stale", "a buffer from 8192 effective does"}, "does not recover"},
+		{"strands", &capacity.AfterLoss{Flaps: 4, Stuck: 1, Smallest: 8192},
+			[]string{"1 of 4 flaps that lost messages left instances wrong", "only a buffer that loses nothing will do"}, "stale"},
+		{"lost nothing", nil, nil, "after a loss"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rep := sampleSweep()
+			rep.Rows[0].AfterLoss = tc.after
+			var b bytes.Buffer
+			if err := Sweep(&b, FormatTable, rep); err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("table lacks %q:\n%s", want, b.String())
+				}
+			}
+			if strings.Contains(b.String(), tc.not) {
+				t.Errorf("table has %q:\n%s", tc.not, b.String())
+			}
+		})
+	}
+}
+
 // A row found from the queue's peaks says so, with its check, and the
 // curve the peaks gave follows the table.
 func TestSweepTableFromPeaks(t *testing.T) {
