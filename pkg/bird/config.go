@@ -17,17 +17,14 @@ import (
 	"time"
 )
 
-// DefaultScanTime is the device protocol's scan time nlstress writes: how
-// often BIRD rescans every link, and so how long a link whose last
-// message was lost stays wrong in its view at most. BIRD's own default is
-// 60 s; nlstress's recovery wait must outlast one scan.
-const DefaultScanTime = 5 * time.Second
-
 // Config is what nlstress writes into bird.conf.
 type Config struct {
 	// RouterID is BIRD's router id (an IPv4 address).
 	RouterID string
-	// ScanTime is the device protocol's scan time, whole seconds.
+	// ScanTime is the device protocol's scan time, whole seconds: how
+	// often BIRD rescans every link, and so how long a link whose last
+	// message was lost stays wrong in its view at most (BIRD's own
+	// default is 60 s).
 	ScanTime time.Duration
 	// RxBuffer is the kernel protocols' "netlink rx buffer" (BIRD sets
 	// it with SO_RCVBUFFORCE; the kernel doubles it); 0 leaves BIRD's

@@ -81,7 +81,7 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.DownFor }},
 	{Key: "down_until", Flag: "down-until", Help: "without --down-for, how long a flap holds the links down: takeover (every instance in FAULT and the peer MASTER; run's, compare's and gate's default) or fault (every instance in FAULT; sweep's default: the peer's takeover changes nothing the monitor sees); either way also until the kernel has sent the whole link-down storm",
 		Ptr: func(s *Scenario) any { return &s.DownUntil }},
-	{Key: "recovery_timeout", Flag: "recovery-timeout", Help: "hard limit on the wait for every instance to be MASTER again after link up, up to 30m; 0: 3 Master_Down_Intervals + 5s, longer while instances are still recovering",
+	{Key: "recovery_timeout", Flag: "recovery-timeout", Help: "hard limit on the wait for every instance to be MASTER again after link up, up to 30m; 0: 3 Master_Down_Intervals (for BIRD, 3 scan times where longer) + 5s, longer while instances are still recovering",
 		Ptr: func(s *Scenario) any { return &s.RecoveryTimeout }},
 	{Key: "target", Flag: "target", Help: "the router under test: builtin (nlstress's engine), keepalived (the real daemon from PATH), frr (zebra and vrrpd from /usr/lib/frr; --rcvbuf is zebra's --nl-bufsize) exec (--target-cmd) or bird (BIRD 2, judged by its own view of the links)",
 		Ptr: func(s *Scenario) any { return &s.Target }},
@@ -115,6 +115,8 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.KeepalivedInstance }},
 	{Key: "keepalived_log", Flag: "keepalived-log", Help: "keepalived's logging, for --target keepalived: syslog (as packaged; the lab has no syslog daemon) or console (--log-console --log-detail into the run directory, read for what keepalived believes of each link; slows keepalived and changes the stuck rate, see results/FINDINGS.md)",
 		Ptr: func(s *Scenario) any { return &s.KeepalivedLog }},
+	{Key: "bird_scan_time", Flag: "bird-scan-time", Help: fmt.Sprintf("for --target bird: the device protocol's scan time, whole seconds up to %v (BIRD's own default is 1m; unset: %v): how long a link whose message was lost stays wrong in BIRD's view at most; the run's waits outlast it", MaxBirdScanTime, DefaultBirdScanTime),
+		Ptr: func(s *Scenario) any { return &s.BirdScanTime }},
 	{Key: "keep_lab", Flag: "keep-lab", Run: true, Help: "leave the lab in place for inspection ('ip netns'); remove it with 'nlstress cleanup'",
 		Ptr: func(s *Scenario) any { return &s.KeepLab }},
 }

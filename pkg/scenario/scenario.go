@@ -248,6 +248,9 @@ type Scenario struct {
 	ScriptExit int           `json:"script_exit,omitempty"`
 	// KeepalivedLog is where keepalived logs, for the keepalived target.
 	KeepalivedLog KeepalivedLog `json:"keepalived_log,omitempty"`
+	// BirdScanTime is BIRD's device protocol scan time, whole seconds;
+	// 0 is nlstress's DefaultBirdScanTime.
+	BirdScanTime time.Duration `json:"bird_scan_time_ns,omitempty"`
 	// KeepLab leaves the lab in place after the run, for inspection.
 	KeepLab bool `json:"keep_lab,omitempty"`
 }
@@ -415,14 +418,45 @@ func (s Scenario) MasterDownInterval(priority uint8) time.Duration {
 // subject's, so that the subject preempts it back after a flap.
 const PeerPriority = 100
 
-// Recovery is the effective recovery timeout: the user's, or three of the
-// peer's Master_Down_Intervals (RFC 5798 §6.1: the longest a recovered
-// subject's first advert can take to matter) and 5 s for a loaded host.
+// Recovery is the effective recovery timeout: the user's, or three
+// Settle times (for VRRP the peer's Master_Down_Interval, RFC 5798 §6.1:
+// the longest a recovered subject's first advert can take to matter) and
+// 5 s for a loaded host.
 func (s Scenario) Recovery() time.Duration {
 	if s.RecoveryTimeout > 0 {
 		return s.RecoveryTimeout
 	}
-	return 3*s.MasterDownInterval(PeerPriority) + 5*time.Second
+	return 3*s.Settle() + 5*time.Second
+}
+
+// DefaultBirdScanTime is the device protocol's scan time nlstress writes
+// into BIRD's configuration unless told: short, so that a run waits for a
+// resync seconds, not BIRD's own minute. MaxBirdScanTime bounds
+// --bird-scan-time.
+const (
+	DefaultBirdScanTime = 5 * time.Second
+	MaxBirdScanTime     = 10 * time.Minute
+)
+
+// Rescan is how often the daemon under test reads every link again (BIRD's
+// scan time), 0 for a daemon that does not.
+func (s Scenario) Rescan() time.Duration {
+	if !target.Of(s.Target).Rescans {
+		return 0
+	}
+	if s.BirdScanTime > 0 {
+		return s.BirdScanTime
+	}
+	return DefaultBirdScanTime
+}
+
+// Settle is the longest the subject may take to reach the state a link
+// change should put it in without anything going wrong: a VRRP instance's
+// Master_Down_Interval against the peer, or a rescanning daemon's scan
+// time, which corrects a lost message, where that is longer. The run's
+// waits for convergence, FAULT and recovery are in Settle times.
+func (s Scenario) Settle() time.Duration {
+	return max(s.MasterDownInterval(PeerPriority), s.Rescan())
 }
 
 // minInterfaces is the fewest interfaces that hold s.VRIDs instances.
@@ -514,6 +548,8 @@ func (s Scenario) Validate() error {
 		return fieldErr("host_load", itoa(s.HostLoad), "want 0 (none) to 100 %% of each CPU")
 	case s.ScriptCost < 0 || s.ScriptCost > standin.MaxCost:
 		return fieldErr("script_cost", s.ScriptCost.String(), "want 0 to %v of CPU per run", standin.MaxCost)
+	case s.BirdScanTime < 0 || s.BirdScanTime > MaxBirdScanTime || s.BirdScanTime%time.Second != 0:
+		return fieldErr("bird_scan_time", s.BirdScanTime.String(), "want whole seconds, 1s to %v", MaxBirdScanTime)
 	case s.ScriptExit < 0 || s.ScriptExit > 255:
 		return fieldErr("script_exit", itoa(s.ScriptExit), "want 0 to 255")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:
@@ -561,6 +597,8 @@ func (s Scenario) validateTarget() error {
 	case !t.Keepalived && (s.ScriptCost != 0 || s.ScriptExit != 0):
 		return bad("--script-cost and --script-exit need --target %s: they set what a stand-in script does, and only keepalived runs them (the engine spends a notify's fork, not the script)",
 			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
+	case !t.Rescans && s.BirdScanTime != 0:
+		return bad("--bird-scan-time needs --target %s", target.Either(target.Where(func(t target.Traits) bool { return t.Rescans })))
 	case s.NotifyScripts && s.KeepalivedConf != "":
 		return bad("--notify-scripts adds scripts to a generated configuration; a replayed one runs its own scripts as stand-ins")
 	}

@@ -48,6 +48,9 @@ func TestValidate(t *testing.T) {
 		"unknown target":             func(s *Scenario) { s.Target = "quagga" },
 		"notify scripts on frr":      func(s *Scenario) { s.Target, s.NotifyScripts = TargetFRR, true },
 		"script cost on the engine":  func(s *Scenario) { s.NotifyScripts, s.ScriptCost = true, time.Millisecond },
+		"scan time of keepalived":    func(s *Scenario) { s.Target, s.BirdScanTime = TargetKeepalived, 10*time.Second },
+		"scan time of 1.5s":          func(s *Scenario) { s.Target, s.BirdScanTime = TargetBIRD, 1500*time.Millisecond },
+		"scan time of an hour":       func(s *Scenario) { s.Target, s.BirdScanTime = TargetBIRD, time.Hour },
 		"restart on one interface": func(s *Scenario) {
 			s.Target, s.FlapPattern, s.FlapInterfaces = TargetKeepalived, flap.Pattern{Kind: flap.Restart}, "eth2"
 		},
@@ -68,6 +71,25 @@ func TestValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want ErrInvalid", err)
 			}
 		})
+	}
+}
+
+// A rescanning daemon's waits are in scan times where those are longer
+// than VRRP's: BIRD at nlstress's 5 s scan, or the user's minute.
+func TestSettle(t *testing.T) {
+	s := Default()
+	s.AdvertInterval = 100 * time.Millisecond
+	vrrpOnly := s.MasterDownInterval(PeerPriority)
+	if s.Settle() != vrrpOnly || s.Rescan() != 0 {
+		t.Fatalf("the engine settles in %v, rescans every %v: want its Master_Down_Interval %v and none", s.Settle(), s.Rescan(), vrrpOnly)
+	}
+	s.Target = TargetBIRD
+	if s.Rescan() != DefaultBirdScanTime || s.Settle() != DefaultBirdScanTime || s.Recovery() != 3*DefaultBirdScanTime+5*time.Second {
+		t.Fatalf("BIRD rescans every %v, settles in %v, recovers within %v", s.Rescan(), s.Settle(), s.Recovery())
+	}
+	s.BirdScanTime = time.Minute
+	if err := s.Validate(); err != nil || s.Settle() != time.Minute {
+		t.Fatalf("BIRD at a 1m scan: %v, settles in %v", err, s.Settle())
 	}
 }
 

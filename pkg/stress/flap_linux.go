@@ -23,8 +23,8 @@ import (
 // are always given; after that it waits as long as instances keep
 // arriving (waitProgress).
 func (r *runner) converge(ctx context.Context) error {
-	mdi := r.sc.MasterDownInterval(peerPriority)
-	limit, quiet := convergeLimit(mdi, len(r.subjectSpecs)), quietPeriod(mdi)
+	settle := r.sc.Settle()
+	limit, quiet := convergeLimit(settle, len(r.subjectSpecs)), quietPeriod(settle)
 	t0 := time.Now()
 	wait := func(v stateView, s vrrp.State) error {
 		if err := waitProgress(ctx, v, s, limit, quiet); err != nil {
@@ -249,7 +249,7 @@ func (r *runner) downAndUp(ctx context.Context, f *result.Flap, m *nlmon.Counts,
 // the peer heard advertise at the subject's priority since.
 func (r *runner) awaitRecovery(ctx context.Context, f *result.Flap) error {
 	sc := r.sc
-	mdi := sc.MasterDownInterval(peerPriority)
+	settle := sc.Settle()
 	if sc.RecoveryTimeout > 0 {
 		// The user's own limit is a hard one.
 		uctx, cancel := context.WithDeadline(ctx, f.UpAt.Add(sc.RecoveryTimeout))
@@ -257,7 +257,7 @@ func (r *runner) awaitRecovery(ctx context.Context, f *result.Flap) error {
 		cancel()
 	} else {
 		// Stuck means nothing moved for a quiet period, not slow.
-		_ = waitProgress(ctx, r.flapped.of(r.subject), vrrp.Master, sc.Recovery(), quietPeriod(mdi))
+		_ = waitProgress(ctx, r.flapped.of(r.subject), vrrp.Master, sc.Recovery(), quietPeriod(settle))
 	}
 	if err := ctx.Err(); err != nil {
 		return err
@@ -366,7 +366,7 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 	if r.peer != nil {
 		peer = r.flapped.of(r.peer)
 	}
-	mdi := sc.MasterDownInterval(peerPriority)
+	settle := sc.Settle()
 	if sc.DownFor > 0 {
 		dctx, cancel := context.WithDeadline(ctx, f.DownAt.Add(sc.DownFor))
 		_ = subject.WaitAll(dctx, vrrp.Fault)
@@ -379,9 +379,9 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 		// Until all FAULT (and the peer took over, unless the scenario
 		// does not wait for it), however long a big lab takes, as long as
 		// it keeps moving; then until the kernel is done.
-		_ = waitProgress(ctx, subject, vrrp.Fault, takeoverLimit(mdi), quietPeriod(mdi))
+		_ = waitProgress(ctx, subject, vrrp.Fault, takeoverLimit(settle), quietPeriod(settle))
 		if peer != nil && sc.DownUntil.Or(scenario.DownUntilTakeover) == scenario.DownUntilTakeover {
-			_ = waitProgress(ctx, peer, vrrp.Master, takeoverLimit(mdi), quietPeriod(mdi))
+			_ = waitProgress(ctx, peer, vrrp.Master, takeoverLimit(settle), quietPeriod(settle))
 		}
 		if err := r.holdForKernel(ctx, f.DownAt); err != nil {
 			return err
@@ -536,21 +536,23 @@ func stopChurn(gens []*churn.Generator) ([]churn.Stats, error) {
 }
 
 // convergeLimit is the least time the routers are given to reach the
-// starting position: two of the peer's Master_Down_Intervals (the subject
-// starts as BACKUP and waits one before it takes over, RFC 5798 §6.4.2)
+// starting position: two Settle times (for VRRP the peer's
+// Master_Down_Interval: the subject starts as BACKUP and waits one before
+// it takes over, RFC 5798 §6.4.2)
 // and a daemon's start-up, in which nothing is seen to move: 10 s, and
 // 10 ms per instance for the VMACs a daemon makes before any instance
 // starts (keepalived with 255 VMACs takes a few seconds; at 4,080 no
 // instance had moved after 17 s, and the run gave up on a daemon still
 // starting).
-func convergeLimit(mdi time.Duration, instances int) time.Duration {
-	return 2*mdi + 10*time.Second + time.Duration(instances)*10*time.Millisecond
+func convergeLimit(settle time.Duration, instances int) time.Duration {
+	return 2*settle + 10*time.Second + time.Duration(instances)*10*time.Millisecond
 }
 
 // takeoverLimit is the least time a held-down flap gives the subject to
-// go FAULT and the peer to take over: one Master_Down_Interval (RFC 5798
-// §6.4.2) and 5 s for a loaded host.
-func takeoverLimit(mdi time.Duration) time.Duration { return mdi + 5*time.Second }
+// go FAULT and the peer to take over: one Settle time (for VRRP a
+// Master_Down_Interval, RFC 5798 §6.4.2; for BIRD a scan, which corrects
+// a lost link-down) and 5 s for a loaded host.
+func takeoverLimit(settle time.Duration) time.Duration { return settle + 5*time.Second }
 
 // peerStepBack is how long the peer is given to step back to BACKUP once
 // the subject recovered: it does at the first advert of a higher priority

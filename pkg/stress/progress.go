@@ -18,9 +18,10 @@ type stateView interface {
 }
 
 // quietPeriod is how long waitProgress keeps waiting after the last
-// instance that reached the state: two Master_Down_Intervals, and at least
-// 5 s, so that a big lab on a busy machine is judged slow, not stuck.
-func quietPeriod(mdi time.Duration) time.Duration { return max(2*mdi, 5*time.Second) }
+// instance that reached the state: two Settle times (Master_Down_Intervals,
+// or a rescanning daemon's scans), and at least 5 s, so that a big lab on
+// a busy machine is judged slow, not stuck.
+func quietPeriod(settle time.Duration) time.Duration { return max(2*settle, 5*time.Second) }
 
 // waitProgress waits until every instance of v is in s. It gives up at
 // limit, unless instances are still getting there: if more are in s than

@@ -52,7 +52,7 @@ func (b *birdTarget) start(ctx context.Context, r *runner) (watched, error) {
 	if err != nil {
 		return watched{}, err
 	}
-	cfg := bird.Config{RouterID: "10.255.0.1", ScanTime: bird.DefaultScanTime}
+	cfg := bird.Config{RouterID: "10.255.0.1", ScanTime: r.sc.Rescan()}
 	if size, _, dflt := r.sc.MonitorBuffer(); !dflt {
 		cfg.RxBuffer = int64(size)
 	}

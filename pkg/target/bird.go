@@ -15,6 +15,7 @@ var bird = Traits{
 	NoVRRP:        "BIRD speaks no VRRP: each VRID is a macvlan it follows, and nothing answers on the peer's side",
 	NeedsMacvlans: "BIRD makes no links: each VRID is a macvlan the lab makes, whose state BIRD must follow",
 	Forced:        true,
+	Rescans:       true,
 	Owner:         "BIRD's",
 	Setting: func(request int64, _, dflt bool) string {
 		if dflt {

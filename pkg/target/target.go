@@ -53,6 +53,10 @@ type Traits struct {
 	// OwnVMACs says the daemon makes its VMACs itself (keepalived's
 	// use_vmac): its lab makes none.
 	OwnVMACs bool
+	// Rescans says the daemon reads every link again at a scan interval
+	// (BIRD's device protocol): a lost message is corrected at the next
+	// scan, and the run's waits outlast one (--bird-scan-time).
+	Rescans bool
 	// NeedsMacvlans, when set, says why the lab always makes a macvlan
 	// per instance for this target, whatever --vmac says.
 	NeedsMacvlans string
