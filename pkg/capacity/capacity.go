@@ -246,6 +246,9 @@ func Sweep(ctx context.Context, base scenario.Scenario, sw scenario.Sweep, open 
 	if err := sw.Validate(); err != nil {
 		return Report{}, err
 	}
+	if sw.Method == scenario.SweepPeaks && base.NoExactPeak {
+		return Report{}, fmt.Errorf("%w: sweep --method peaks reads the queue's peak in the kernel: it cannot go with --no-exact-peak", scenario.ErrInvalid)
+	}
 	if target.Of(base.Target).OwnBuffer {
 		// Checked before any lab is built: nothing half-done.
 		return Report{}, fmt.Errorf("%w: sweep --target %s: the daemon sets its own buffer, which a sweep cannot change between flaps", scenario.ErrInvalid, base.Target)

@@ -107,4 +107,17 @@ func TestSweepFromPeaksFallsBack(t *testing.T) {
 	if !errors.Is(err, result.ErrFinding) || !strings.Contains(err.Error(), "--method bisect") {
 		t.Fatalf("unwatched: %v", err)
 	}
+
+	// Told not to read the queue in the kernel, the method is refused
+	// before any lab.
+	sc := scenario.Default()
+	sc.NoExactPeak = true
+	sw := scenario.Sweep{VRIDs: []int{64}, RcvBufMin: 4 * bytesize.KiB, RcvBufMax: 8 * bytesize.MiB, Confirm: 30, Margin: 0.25, Method: scenario.SweepPeaks}
+	_, err = Sweep(context.Background(), sc, sw, func(context.Context, scenario.Scenario) (Lab, error) {
+		t.Fatal("a lab was opened")
+		return nil, nil
+	}, nil)
+	if !errors.Is(err, scenario.ErrInvalid) || !strings.Contains(err.Error(), "--no-exact-peak") {
+		t.Fatalf("peaks with --no-exact-peak: %v", err)
+	}
 }

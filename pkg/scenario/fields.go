@@ -101,6 +101,8 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.InterfaceAddress }},
 	{Key: "no_peer", Flag: "no-peer", Help: "run no peer router: the subject alone on its links, as in a flap by hand (no takeover measured, nothing heard on the wire)",
 		Ptr: func(s *Scenario) any { return &s.NoPeer }},
+	{Key: "no_exact_peak", Flag: "no-exact-peak", Help: "do not read the monitor's queue in the kernel at every message (an eBPF program on the sock:sk_data_ready tracepoint); the 2 ms sampled peak remains, and sweep --method peaks cannot run",
+		Ptr: func(s *Scenario) any { return &s.NoExactPeak }},
 	{Key: "host_load", Flag: "host-load", Help: "competing CPU work on every CPU the daemon may run on, 0 to 100 % of each (a busy loop stopped and continued every 10ms), from convergence to the end; its achieved share is measured and reported",
 		Ptr: func(s *Scenario) any { return &s.HostLoad }},
 	{Key: "notify_scripts", Flag: "notify-scripts", Help: "give every generated keepalived instance a notify script, as most production files have; it runs as nlstress's stand-in, which counts itself (a replayed file's own scripts always run as stand-ins); on the built-in engine, each transition costs what keepalived's fork of a notify costs keepalived",

@@ -78,9 +78,9 @@ const (
 	// SweepBisect bisects between the bounds with one flap per buffer,
 	// then confirms the smallest clean buffer with Confirm flaps in a row.
 	SweepBisect = "bisect"
-	// SweepPeaks flaps Confirm times at the largest buffer, reading each
-	// flap's queue peak in the kernel, and takes the smallest buffer none
-	// of them passed, checked by a few flaps there.
+	// SweepPeaks flaps Confirm times in all: all but 3 at the largest
+	// buffer, reading each flap's queue peak in the kernel, and 3 at the
+	// smallest buffer none of them passed, which it takes.
 	SweepPeaks = "peaks"
 )
 

@@ -230,6 +230,11 @@ type Scenario struct {
 	// alone on its links, as in a flap by hand. No takeover is measured
 	// then, and nothing is heard on the wire.
 	NoPeer bool `json:"no_peer,omitempty"`
+	// NoExactPeak turns off the reading of the monitor's queue in the
+	// kernel at every message (package queuepeak): the sampled peak
+	// remains. For measuring what the reading costs, and for hosts that
+	// must not load an eBPF program.
+	NoExactPeak bool `json:"no_exact_peak,omitempty"`
 	// HostLoad is competing CPU work, percent of each CPU the daemon may
 	// run on (package hostload), from convergence to the end of the run.
 	HostLoad int `json:"host_load,omitempty"`

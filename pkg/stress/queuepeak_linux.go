@@ -37,6 +37,11 @@ func (p *exactPeak) follow(r *runner) {
 	if p.cannot {
 		return
 	}
+	if r.sc.NoExactPeak {
+		p.give("--no-exact-peak")
+		p.cannot = true
+		return
+	}
 	d := r.described()
 	if d.Inode == 0 || (p.w != nil && d.Inode == p.inode) {
 		return
