@@ -26,9 +26,16 @@ func (r *runner) converge(ctx context.Context) error {
 	settle := r.sc.Settle()
 	limit, quiet := convergeLimit(settle, len(r.subjectSpecs)), quietPeriod(settle)
 	t0 := time.Now()
+	// A daemon still making its links (keepalived's VMACs at 4,080
+	// instances) moves no instance for a while but fills the namespace
+	// with link messages: still starting, not stuck.
+	busy := func() bool {
+		since, err := r.quiet.Since()
+		return err == nil && since < quiet
+	}
 	wait := func(v stateView, s vrrp.State) error {
-		if err := waitProgress(ctx, v, s, limit, quiet); err != nil {
-			return fmt.Errorf("%w: nothing moved for %v after %v: %w", ErrNotConverged, quiet, time.Since(t0).Round(time.Millisecond), err)
+		if err := waitWhileBusy(ctx, v, s, limit, quiet, busy); err != nil {
+			return fmt.Errorf("%w: no instance moved and no netlink message came for %v, after %v: %w", ErrNotConverged, quiet, time.Since(t0).Round(time.Millisecond), err)
 		}
 		return nil
 	}

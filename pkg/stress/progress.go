@@ -30,7 +30,20 @@ func quietPeriod(settle time.Duration) time.Duration { return max(2*settle, 5*ti
 // finishes, and only a wait in which nothing moved for a whole quiet
 // period ends it: what is left then is stuck.
 func waitProgress(ctx context.Context, v stateView, s vrrp.State, limit, quiet time.Duration) error {
+	return waitWhileBusy(ctx, v, s, limit, quiet, nil)
+}
+
+// busyCap bounds how long waitWhileBusy keeps waiting on a daemon that is
+// busy but brings no instance further: this many times its limit and its
+// quiet period.
+const busyCap = 10
+
+// waitWhileBusy is waitProgress that also counts as moving a daemon that
+// busy says is still working (netlink messages in its namespace: VMACs
+// being made), up to busyCap times the limit and the quiet period.
+func waitWhileBusy(ctx context.Context, v stateView, s vrrp.State, limit, quiet time.Duration, busy func() bool) error {
 	deadline := time.Now().Add(limit)
+	hard := time.Now().Add(busyCap * (limit + quiet))
 	last := count(v.States(), s)
 	for {
 		wctx, cancel := context.WithDeadline(ctx, deadline)
@@ -40,10 +53,10 @@ func waitProgress(ctx context.Context, v stateView, s vrrp.State, limit, quiet t
 			return err
 		}
 		now := count(v.States(), s)
-		if now <= last {
+		if now <= last && (busy == nil || !busy() || time.Now().After(hard)) {
 			return err
 		}
-		last, deadline = now, time.Now().Add(quiet)
+		last, deadline = max(now, last), time.Now().Add(quiet)
 	}
 }
 

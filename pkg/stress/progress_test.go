@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
@@ -54,5 +55,24 @@ func TestWaitProgress(t *testing.T) {
 				t.Fatalf("err %v after %d waits; want error=%v after %d", err, v.waits, tt.wantErr, tt.wantWaits)
 			}
 		})
+	}
+}
+
+// A daemon that brings no instance further but is visibly busy (netlink
+// messages in its namespace) is waited for while it is, up to busyCap
+// times the limit and the quiet period; one idle look ends the wait.
+func TestWaitWhileBusy(t *testing.T) {
+	v := &fakeView{n: 50, reach: 30}
+	busyLooks := 0
+	busy := func() bool { busyLooks++; return busyLooks <= 5 }
+	err := waitWhileBusy(context.Background(), v, vrrp.Master, time.Second, time.Second, busy)
+	if err == nil || v.waits != 31+5 || busyLooks != 6 {
+		t.Fatalf("err %v after %d waits and %d looks at the daemon; want an error after 36 waits and 6 looks", err, v.waits, busyLooks)
+	}
+	// Busy for ever: the cap ends it.
+	v = &fakeView{n: 50, reach: 30}
+	err = waitWhileBusy(context.Background(), v, vrrp.Master, 0, 0, func() bool { return true })
+	if err == nil || v.waits != 31 {
+		t.Fatalf("err %v after %d waits: want the cap (0 here) to end a wait on a daemon busy for ever", err, v.waits)
 	}
 }
