@@ -3,6 +3,7 @@ package stress
 import (
 	"context"
 	"errors"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -68,6 +69,36 @@ func TestProbeSeesAWrongView(t *testing.T) {
 	checkRun(t, sc, res, err)
 	f := res.Flaps[0]
 	if !errors.Is(err, result.ErrFinding) || f.Down.Drops+f.Up.Drops == 0 || f.NotFault+len(f.Stuck) == 0 || strings.Contains(res.Verdict.Line, "recovered the link state") {
+		t.Fatalf("err %v, drops %d + %d, never down %d, stuck %d: want lost messages and a wrong view", err, f.Down.Drops, f.Up.Drops, f.NotFault, len(f.Stuck))
+	}
+	t.Logf("%s; never down in its view %d, stuck %d", res.Verdict.Line, f.NotFault, len(f.Stuck))
+}
+
+// A Go consumer built on vishvananda/netlink's LinkSubscribe
+// (scripts/linksubscribe) loses its subscription at its first overrun: the
+// library's reader ends at ENOBUFS, and the program's view stays what it
+// was. With a buffer that holds one message, a 64-link storm overruns it,
+// and its view is wrong for good: links never seen going down, or never
+// seen coming back.
+func TestProbeLinkSubscribeStopsAtOverrun(t *testing.T) {
+	roottest.Require(t)
+	script, err := filepath.Abs("../../scripts/linksubscribe-target.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "linksubscribe")
+	t.Setenv("NLS_LINKSUBSCRIBE", bin)
+	if out, err := exec.Command(script, "build").CombinedOutput(); err != nil {
+		t.Fatalf("build the consumer: %v: %s", err, out)
+	}
+	sc := probeScenario(t, 64, 2*bytesize.KiB, 1)
+	sc.TargetCmd, sc.Probe = script+" daemon", script+" probe"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, sc)
+	checkRun(t, sc, res, err)
+	f := res.Flaps[0]
+	if !errors.Is(err, result.ErrFinding) || f.Down.Drops+f.Up.Drops == 0 || f.NotFault+len(f.Stuck) == 0 {
 		t.Fatalf("err %v, drops %d + %d, never down %d, stuck %d: want lost messages and a wrong view", err, f.Down.Drops, f.Up.Drops, f.NotFault, len(f.Stuck))
 	}
 	t.Logf("%s; never down in its view %d, stuck %d", res.Verdict.Line, f.NotFault, len(f.Stuck))
