@@ -103,3 +103,32 @@ func TestProbeLinkSubscribeStopsAtOverrun(t *testing.T) {
 	}
 	t.Logf("%s; never down in its view %d, stuck %d", res.Verdict.Line, f.NotFault, len(f.Stuck))
 }
+
+// BIRD through the generic path (scripts/bird-exec-target.sh: started and
+// asked by a script, judged by its probe) gives what --target bird gives
+// (TestBIRDResyncsAfterLoss): at a buffer that holds a message or two it
+// loses, and every link is right again in its view by its next scan.
+func TestProbeBIRDResyncsLikeItsTarget(t *testing.T) {
+	roottest.RequireBIRD(t)
+	script, err := filepath.Abs("../../scripts/bird-exec-target.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := probeScenario(t, 64, 2*bytesize.KiB, 2)
+	sc.TargetCmd, sc.Probe = script+" daemon", script+" probe"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := Run(ctx, sc)
+	checkRun(t, sc, res, err)
+	lost := uint64(0)
+	for _, f := range res.Flaps {
+		lost += f.Down.Drops + f.Up.Drops
+		if len(f.Stuck) != 0 || f.NotFault != 0 {
+			t.Fatalf("flap %d: %d links stuck, %d never down in BIRD's view: it should have rescanned", f.Index, len(f.Stuck), f.NotFault)
+		}
+	}
+	if lost == 0 {
+		t.Fatalf("a 4 KiB buffer lost nothing of a 64-macvlan storm: %s", res.Verdict.Line)
+	}
+	t.Logf("%s; lost %d; recovery max %v, %v", res.Verdict.Line, lost, res.Flaps[0].Recovery.Max, res.Flaps[1].Recovery.Max)
+}
