@@ -114,7 +114,7 @@ func TestProbeBIRDResyncsLikeItsTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc := probeScenario(t, 64, 2*bytesize.KiB, 2)
+	sc := probeScenario(t, 64, 2*bytesize.KiB, 1)
 	sc.TargetCmd, sc.Probe = script+" daemon", script+" probe"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -130,5 +130,5 @@ func TestProbeBIRDResyncsLikeItsTarget(t *testing.T) {
 	if lost == 0 {
 		t.Fatalf("a 4 KiB buffer lost nothing of a 64-macvlan storm: %s", res.Verdict.Line)
 	}
-	t.Logf("%s; lost %d; recovery max %v, %v", res.Verdict.Line, lost, res.Flaps[0].Recovery.Max, res.Flaps[1].Recovery.Max)
+	t.Logf("%s; lost %d; recovery max %v", res.Verdict.Line, lost, res.Flaps[0].Recovery.Max)
 }
