@@ -9,6 +9,7 @@ import (
 	"maps"
 	"os"
 	"os/signal"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -230,6 +231,11 @@ func (c *child) reply(ctx context.Context, q request) message {
 	case opRcvBuf:
 		err = c.mon.Socket().SetRcvBuf(q.RcvBuf, q.Force)
 		m.Socket = c.socketInfo()
+	case opMemory:
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		m.Memory = &Memory{HeapLive: ms.HeapAlloc, Sys: ms.Sys, HeapReleased: ms.HeapReleased, Goroutines: runtime.NumGoroutine()}
 	default:
 		err = fmt.Errorf("unknown question %q", q.Op)
 	}

@@ -299,6 +299,13 @@ func (e *Engine) Counters() (vrrp.Counters, error) {
 	return value(m.Counters, err)
 }
 
+// Memory is what the engine's Go runtime holds, after a collection it
+// runs when asked (between flaps only: it takes the engine's CPU).
+func (e *Engine) Memory() (Memory, error) {
+	m, err := e.quick(request{Op: opMemory})
+	return value(m.Memory, err)
+}
+
 // Links is what the monitor read about links since the last call.
 func (e *Engine) Links() (Links, error) {
 	m, err := e.quick(request{Op: opLinks})

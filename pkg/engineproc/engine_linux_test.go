@@ -129,6 +129,15 @@ func TestEngineFlap(t *testing.T) {
 	if n := len(e.Transitions()); n < 4*len(specs) {
 		t.Errorf("%d transitions; want at least %d", n, 4*len(specs))
 	}
+	// What the engine's runtime keeps: a live heap, within what it has
+	// from the system, and its goroutines.
+	mem, err := e.Memory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mem.HeapLive == 0 || mem.HeapLive >= mem.Sys || mem.Goroutines < 2 {
+		t.Errorf("memory %+v: want a live heap below what the process holds, and goroutines", mem)
+	}
 
 	if err := e.Stop(5 * time.Second); err != nil {
 		t.Fatal(err)

@@ -69,7 +69,19 @@ const (
 	opCounters = "counters" // vrrp.Counters
 	opLinks    = "links"    // Links since the last ask
 	opRcvBuf   = "rcvbuf"   // resize the monitor's buffer; its SocketInfo
+	opMemory   = "memory"   // Memory, after a collection
 )
+
+// Memory is what the child's Go runtime holds, read after a collection:
+// what the engine keeps (HeapLive) against what the process has from the
+// system (Sys) and has given back (HeapReleased), for telling a leak from
+// a runtime that keeps freed memory.
+type Memory struct {
+	HeapLive     uint64 `json:"heap_live"`
+	Sys          uint64 `json:"sys"`
+	HeapReleased uint64 `json:"heap_released"`
+	Goroutines   int    `json:"goroutines"`
+}
 
 // request is one question, answered by the reply with the same ID.
 type request struct {
@@ -94,4 +106,5 @@ type message struct {
 	Stats      *nlmon.Stats     `json:"stats,omitempty"`
 	Counters   *vrrp.Counters   `json:"counters,omitempty"`
 	Links      *Links           `json:"links,omitempty"`
+	Memory     *Memory          `json:"memory,omitempty"`
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/engineproc"
 	"github.com/nlstress/nlstress/pkg/procstat"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/roottest"
@@ -33,8 +34,8 @@ func enduranceFlaps(b *testing.B) int {
 // BenchmarkEnduranceEngine flaps one lab of the engine (64 VMACs at
 // 100 ms, a buffer the storm cannot fill) again and again, and reports
 // per 100 flaps the least-squares growth of nlstress's RSS, live heap, goroutines
-// and open files and of the engine process's RSS, and how many flaps'
-// books did not balance. Targets (scripts/bench.sh): nothing grows
+// and open files and of the engine process's RSS and live heap, and how
+// many flaps' books did not balance. Targets (scripts/bench.sh): nothing grows
 // beyond noise, every flap balances.
 func BenchmarkEnduranceEngine(b *testing.B) {
 	sc := small(4*bytesize.MiB, scenario.PolicyNone)
@@ -62,7 +63,12 @@ func endurance(b *testing.B, sc scenario.Scenario) {
 			cancel()
 			b.Fatal(err)
 		}
-		var xs, rss, heap, gor, fds, drss []float64
+		var xs, rss, heap, gor, fds, drss, dheap []float64
+		// The engine says what its Go runtime keeps: a leak grows its
+		// live heap, a runtime holding freed memory only its RSS.
+		engine, _ := s.r.daemon.(interface {
+			memory() (engineproc.Memory, error)
+		})
 		unbalanced := 0
 		for k := 1; k <= n; k++ {
 			f, err := s.Flap(ctx)
@@ -92,6 +98,15 @@ func endurance(b *testing.B, sc scenario.Scenario) {
 			var ms runtime.MemStats
 			runtime.ReadMemStats(&ms)
 			heap = append(heap, float64(ms.HeapAlloc))
+			if engine != nil {
+				m, err := engine.memory()
+				if err != nil {
+					s.Close(ctx, nil)
+					cancel()
+					b.Fatalf("flap %d: the engine's memory: %v", k, err)
+				}
+				dheap = append(dheap, float64(m.HeapLive))
+			}
 			xs = append(xs, float64(k))
 			rss, drss = append(rss, float64(self)), append(drss, float64(daemon))
 			gor, fds = append(gor, float64(runtime.NumGoroutine())), append(fds, float64(len(open)))
@@ -104,6 +119,10 @@ func endurance(b *testing.B, sc scenario.Scenario) {
 		b.ReportMetric(per100(rss)/1024, "rss-KB/100flaps")
 		b.ReportMetric(per100(heap)/1024, "heap-KB/100flaps")
 		b.ReportMetric(per100(drss)/1024, "daemon-rss-KB/100flaps")
+		if engine != nil {
+			b.ReportMetric(per100(dheap)/1024, "daemon-heap-KB/100flaps")
+			b.Logf("the engine's live heap %.1f -> %.1f MB", dheap[0]/(1<<20), dheap[n-1]/(1<<20))
+		}
 		b.ReportMetric(per100(gor), "goroutines/100flaps")
 		b.ReportMetric(per100(fds), "fds/100flaps")
 		b.ReportMetric(float64(unbalanced), "unbalanced-phases")

@@ -140,6 +140,9 @@ func (t *engineTarget) stop(grace time.Duration) error {
 
 func (t *engineTarget) counters() (vrrp.Counters, error) { return t.e.Counters() }
 
+// memory is what the engine's process keeps, after a collection.
+func (t *engineTarget) memory() (engineproc.Memory, error) { return t.e.Memory() }
+
 // learnFromEngine returns a learn function that brings r's belief up to
 // date from what the engine's monitor read since the last phase.
 func learnFromEngine(r *runner, e *engineproc.Engine) func() error {
