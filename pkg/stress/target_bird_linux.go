@@ -126,10 +126,10 @@ func (b *birdTarget) startPeer(r *runner) error {
 }
 
 // routes counts the routes BIRD installed from the peer's (protocol
-// bird, in bird.OriginatePrefix).
+// bird, in bird.OriginatePrefix); none of none without OSPF.
 func (b *birdTarget) routes() (have, want int, err error) {
 	if b.kernel == nil {
-		return 0, 0, errors.New("BIRD learns no routes")
+		return 0, 0, nil
 	}
 	rs, err := b.kernel.Route.List()
 	if err != nil {

@@ -68,8 +68,9 @@ type (
 	}
 	// routing counts the routes the daemon learned from the lab's peer
 	// that are in the subject's kernel now, of want (BIRD with
-	// --bird-ospf-routes): a flap waits for them to go after the downs
-	// and to come back after the ups, in its windows.
+	// --bird-ospf-routes; want 0 when it learns none): a flap waits for
+	// them to go after the downs and to come back after the ups, in its
+	// windows.
 	routing interface {
 		routes() (have, want int, err error)
 	}
