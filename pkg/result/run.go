@@ -254,7 +254,9 @@ type Routes struct {
 	Want int `json:"want"`
 	// Gone is the time from the first down until none was left in the
 	// kernel, Back from the last up until all were there again; 0 with
-	// Missing > 0 when the wait ran out first.
+	// Missing > 0 when the wait ran out first. Both as first seen: the
+	// routes are counted every 50 ms from when the instances are in FAULT
+	// (Gone) or back (Back), so each is a bound from above.
 	Gone time.Duration `json:"gone_ns"`
 	Back time.Duration `json:"back_ns"`
 	// Missing is how many were not back when the wait after the ups ran
