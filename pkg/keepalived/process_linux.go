@@ -99,14 +99,8 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 		return nil, fmt.Errorf("keepalived: open %s: %w", fifo, err)
 	}
 	growFIFO(p.fifo)
-	g := opt.Global
-	g.NotifyFIFO = fifo
 	conf := filepath.Join(opt.Dir, "keepalived.conf")
-	text := opt.Conf
-	if text == nil {
-		text = Render(g, opt.Instances)
-	}
-	if err := os.WriteFile(conf, text, 0o644); err != nil {
+	if err := os.WriteFile(conf, opt.text(fifo), 0o644); err != nil {
 		p.fifo.Close()
 		return nil, fmt.Errorf("keepalived: %w", err) // os.WriteFile names the file
 	}
@@ -140,6 +134,30 @@ func Start(ns *netns.NS, opt Options) (*Process, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// text is keepalived.conf for opt, notifying through fifo: opt.Conf as
+// given, or rendered from opt.Global and opt.Instances.
+func (opt Options) text(fifo string) []byte {
+	if opt.Conf != nil {
+		return opt.Conf
+	}
+	g := opt.Global
+	g.NotifyFIFO = fifo
+	return Render(g, opt.Instances)
+}
+
+// Reconfigure writes opt's configuration over the running one and has
+// keepalived reload it (SIGHUP). It does not wait for the reload to be
+// done: the caller watches for what it expects of it (keepalived 2.2.7
+// re-applies vrrp_netlink_monitor_rcv_bufs to its monitor socket on a
+// reload, vrrp_daemon.c).
+func (p *Process) Reconfigure(opt Options) error {
+	conf := filepath.Join(p.dir, "keepalived.conf")
+	if err := os.WriteFile(conf, opt.text(FIFO(p.dir)), 0o644); err != nil {
+		return fmt.Errorf("keepalived: %w", err)
+	}
+	return p.Reload()
 }
 
 // Binary finds the keepalived binary: bin as a path or a name in PATH

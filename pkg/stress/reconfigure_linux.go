@@ -76,22 +76,25 @@ func (s *Session) Reconfigure(ctx context.Context, sc scenario.Scenario) (restar
 	})
 	old := s.sc
 	s.sc = sc
+	settle := false
 	switch {
 	case s.broken != nil:
 		// The last flap failed: whatever changed, a new daemon.
 		s.broken = nil
-		restarted, err = true, s.restartDaemon()
+		restarted, settle, err = true, true, s.restartDaemon()
 	case bufferOnly:
-		restarted, err = s.r.setBuffer(ctx)
+		var ch bufferChange
+		ch, err = s.r.setBuffer(ctx)
+		restarted, settle = ch.restarted != nil, ch.settle
 	case ofDaemon:
-		restarted, err = true, s.restartDaemon()
+		restarted, settle, err = true, true, s.restartDaemon()
 	}
 	if err != nil {
 		return restarted, fmt.Errorf("reconfigure (%v): %w", changed, err)
 	}
-	if restarted {
+	if settle {
 		if err := s.settle(ctx, false); err != nil {
-			return true, fmt.Errorf("after restarting %s: %w", sc.Target, err)
+			return restarted, fmt.Errorf("after changing %s: %w", sc.Target, err)
 		}
 	}
 	if sc.HostLoad != old.HostLoad {

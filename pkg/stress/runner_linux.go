@@ -252,15 +252,15 @@ func (r *runner) setMonitor(m monitorView) {
 // setBuffer gives the monitor under test r.sc's buffer (set by the
 // session): the engine's socket is resized in place; an outside daemon is
 // restarted with it and its new monitor watched. restarted says it was.
-func (r *runner) setBuffer(ctx context.Context) (restarted bool, err error) {
-	w, err := r.daemon.setBuffer(ctx, r)
+func (r *runner) setBuffer(ctx context.Context) (bufferChange, error) {
+	ch, err := r.daemon.setBuffer(ctx, r)
 	if err != nil {
-		return w != nil, err
+		return ch, err
 	}
-	if w != nil {
-		r.watch(*w)
+	if ch.restarted != nil {
+		r.watch(*ch.restarted)
 	}
-	return w != nil, nil
+	return ch, nil
 }
 
 // closeMonitor closes what a monitor view holds (an external monitor's

@@ -194,19 +194,20 @@ func (s *Session) Flap(ctx context.Context) (result.Flap, error) {
 
 // SetBuffer gives the monitor under test a new receive buffer, forced,
 // for the flaps that follow: the engine's monitor socket is resized in
-// place; keepalived is restarted with the new vrrp_netlink_monitor_rcv_bufs
-// (FRR with zebra's new --nl-bufsize) and the session waits for it to
-// converge again. It returns the
-// effective size the kernel granted.
+// place; keepalived reloads a configuration with the new
+// vrrp_netlink_monitor_rcv_bufs (restarted where the reload does not
+// change its socket), FRR and BIRD are restarted with theirs, and the
+// session waits for them to converge again. It returns the effective
+// size the kernel granted.
 func (s *Session) SetBuffer(ctx context.Context, size bytesize.Size) (int64, error) {
 	s.sc.RcvBuf, s.sc.Force = size, true
-	restarted, err := s.r.setBuffer(ctx)
+	ch, err := s.r.setBuffer(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("set the monitor's buffer to %d: %w", size, err)
 	}
-	if restarted {
+	if ch.settle {
 		if err := s.settle(ctx, false); err != nil {
-			return 0, fmt.Errorf("after restarting %s with buffer %d: %w", s.sc.Target, size, err)
+			return 0, fmt.Errorf("after giving %s buffer %d: %w", s.sc.Target, size, err)
 		}
 	}
 	m := s.r.describeMonitor()

@@ -174,8 +174,8 @@ func (b *birdTarget) afterFlap(f *result.Flap) {
 }
 
 // setBuffer restarts BIRD with the new netlink rx buffer.
-func (b *birdTarget) setBuffer(ctx context.Context, r *runner) (*watched, error) {
-	return restart(ctx, r, b, "bird")
+func (b *birdTarget) setBuffer(ctx context.Context, r *runner) (bufferChange, error) {
+	return restartedWith(restart(ctx, r, b, "bird"))
 }
 
 func (b *birdTarget) stop(grace time.Duration) error {

@@ -126,9 +126,9 @@ func (t *engineTarget) start(ctx context.Context, r *runner) (watched, error) {
 }
 
 // setBuffer resizes the engine's monitor socket in place.
-func (t *engineTarget) setBuffer(_ context.Context, r *runner) (*watched, error) {
+func (t *engineTarget) setBuffer(_ context.Context, r *runner) (bufferChange, error) {
 	size, force, _ := r.sc.MonitorBuffer()
-	return nil, t.e.SetRcvBuf(size, force)
+	return bufferChange{}, t.e.SetRcvBuf(size, force)
 }
 
 func (t *engineTarget) stop(grace time.Duration) error {

@@ -150,8 +150,8 @@ func askProbe(ns *netns.NS, probe, dir string, env []string) func() (map[string]
 }
 
 // setBuffer refuses: an exec target's buffer is its own.
-func (*execTarget) setBuffer(context.Context, *runner) (*watched, error) {
-	return nil, fmt.Errorf("%w: an exec target's buffer is its own: nlstress cannot change it", scenario.ErrInvalid)
+func (*execTarget) setBuffer(context.Context, *runner) (bufferChange, error) {
+	return bufferChange{}, fmt.Errorf("%w: an exec target's buffer is its own: nlstress cannot change it", scenario.ErrInvalid)
 }
 
 func (t *execTarget) stop(grace time.Duration) error {

@@ -122,8 +122,8 @@ func (t *frrTarget) deathAtStart() error {
 }
 
 // setBuffer restarts zebra and vrrpd with the new --nl-bufsize.
-func (t *frrTarget) setBuffer(ctx context.Context, r *runner) (*watched, error) {
-	return restart(ctx, r, t, "FRR")
+func (t *frrTarget) setBuffer(ctx context.Context, r *runner) (bufferChange, error) {
+	return restartedWith(restart(ctx, r, t, "FRR"))
 }
 
 func (t *frrTarget) stop(grace time.Duration) error {

@@ -103,47 +103,10 @@ func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error
 	if err != nil {
 		return watched{}, err
 	}
-	// With no --rcvbuf, no rcv_bufs lines: keepalived's own default (or,
-	// replayed, the configuration's own lines).
-	global := keepalived.Global{RouterID: "nls-" + r.lab.RunID, Extra: k.extra}
-	add := replay.Lines{Global: scenario.Lines(r.sc.KeepalivedGlobal), Instance: scenario.Lines(r.sc.KeepalivedInstance)}
-	if len(add.Global) > 0 {
-		global.Extra += "\n" + strings.Join(add.Global, "\n")
-	}
-	size, force, dflt := r.sc.MonitorBuffer()
-	if !dflt {
-		global.RcvBuf, global.Force = int64(size), force
-	}
-	opt := keepalived.Options{Bin: k.bin, Dir: dir, Global: global, LogConsole: r.sc.KeepalivedLog == scenario.LogConsole}
 	if k.standins, err = standin.Write(dir, standin.Options{Cost: r.sc.ScriptCost, CheckExit: r.sc.ScriptExit}); err != nil {
 		return watched{}, err
 	}
-	var names, vmacs []string
-	if rp := r.replay; rp != nil {
-		k.scripts = rp.Scripts()
-		names = rp.Names()
-		for _, in := range rp.Instances {
-			vmacs = append(vmacs, in.VMAC)
-		}
-		opt.Conf = rp.Render(keepalived.FIFO(dir), replay.Buffer{Set: !dflt, Bytes: int64(size), Force: force}, k.standins, add)
-		opt.Checked = func(complaints string) {
-			w := "keepalived -t fails on the file but keepalived runs it, as in production; it said: " + rp.Explain(complaints)
-			slog.Warn(w)
-			rp.Warn(w)
-		}
-	} else {
-		names, vmacs, opt.Instances = generated(*r.sc, r.lab, r.subjectSpecs)
-		for i := range opt.Instances {
-			opt.Instances[i].Extra = add.Instance
-		}
-		if r.sc.NotifyScripts {
-			opt.Global.Scripts = true
-			k.scripts = map[standin.Kind]int{"notify": len(opt.Instances)}
-			for i := range opt.Instances {
-				opt.Instances[i].Notify = k.standins.Command("notify")
-			}
-		}
-	}
+	opt, names, vmacs := k.options(r, dir)
 	p, err := keepalived.Start(r.lab.Subject.NS, opt)
 	if err != nil {
 		if r.replay != nil {
@@ -169,6 +132,49 @@ func (k *keepalivedTarget) start(ctx context.Context, r *runner) (watched, error
 	return w, nil
 }
 
+// options is keepalived's configuration for r.sc in dir (its stand-ins
+// written already), with the instances' names and their VMACs' names.
+func (k *keepalivedTarget) options(r *runner, dir string) (opt keepalived.Options, names, vmacs []string) {
+	// With no --rcvbuf, no rcv_bufs lines: keepalived's own default (or,
+	// replayed, the configuration's own lines).
+	global := keepalived.Global{RouterID: "nls-" + r.lab.RunID, Extra: k.extra}
+	add := replay.Lines{Global: scenario.Lines(r.sc.KeepalivedGlobal), Instance: scenario.Lines(r.sc.KeepalivedInstance)}
+	if len(add.Global) > 0 {
+		global.Extra += "\n" + strings.Join(add.Global, "\n")
+	}
+	size, force, dflt := r.sc.MonitorBuffer()
+	if !dflt {
+		global.RcvBuf, global.Force = int64(size), force
+	}
+	opt = keepalived.Options{Bin: k.bin, Dir: dir, Global: global, LogConsole: r.sc.KeepalivedLog == scenario.LogConsole}
+	if rp := r.replay; rp != nil {
+		k.scripts = rp.Scripts()
+		names = rp.Names()
+		for _, in := range rp.Instances {
+			vmacs = append(vmacs, in.VMAC)
+		}
+		opt.Conf = rp.Render(keepalived.FIFO(dir), replay.Buffer{Set: !dflt, Bytes: int64(size), Force: force}, k.standins, add)
+		opt.Checked = func(complaints string) {
+			w := "keepalived -t fails on the file but keepalived runs it, as in production; it said: " + rp.Explain(complaints)
+			slog.Warn(w)
+			rp.Warn(w)
+		}
+		return opt, names, vmacs
+	}
+	names, vmacs, opt.Instances = generated(*r.sc, r.lab, r.subjectSpecs)
+	for i := range opt.Instances {
+		opt.Instances[i].Extra = add.Instance
+	}
+	if r.sc.NotifyScripts {
+		opt.Global.Scripts = true
+		k.scripts = map[standin.Kind]int{"notify": len(opt.Instances)}
+		for i := range opt.Instances {
+			opt.Instances[i].Notify = k.standins.Command("notify")
+		}
+	}
+	return opt, names, vmacs
+}
+
 // afterFlap reports keepalived's VRRP process found dead after the flap:
 // keepalived respawns it, but the new one's instances start over, on a
 // socket the run does not watch; the run stops there, FAIL.
@@ -184,10 +190,58 @@ func (k *keepalivedTarget) afterFlap(f *result.Flap) {
 
 // setBuffer restarts keepalived with the new buffer; it makes its VMACs
 // anew, so the lab counts as built from then.
-func (k *keepalivedTarget) setBuffer(ctx context.Context, r *runner) (*watched, error) {
+func (k *keepalivedTarget) setBuffer(ctx context.Context, r *runner) (bufferChange, error) {
+	if k.reloadBuffer(ctx, r) {
+		return bufferChange{settle: true}, nil
+	}
 	w, err := restart(ctx, r, k, "keepalived")
 	r.built = time.Now()
-	return w, err
+	return restartedWith(w, err)
+}
+
+// reloadLimit is how long a reload is given to change the monitor's
+// buffer before keepalived is restarted instead.
+const reloadLimit = 10 * time.Second
+
+// reloadBuffer gives keepalived a forced buffer by a reload: its
+// configuration rewritten with the new vrrp_netlink_monitor_rcv_bufs, and
+// SIGHUP. keepalived 2.2.7 sets the buffer again on the socket it has
+// (vrrp_daemon.c, kernel_netlink_set_recv_bufs), which spares a restart's
+// start and convergence (15 s at 255 VMACs); its VMACs stay. It says
+// whether the monitor's buffer changed within reloadLimit; a keepalived
+// that did not change it (a plain buffer, or a version that does not) is
+// left to be restarted.
+func (k *keepalivedTarget) reloadBuffer(ctx context.Context, r *runner) bool {
+	_, force, dflt := r.sc.MonitorBuffer()
+	if k.p == nil || dflt || !force {
+		return false
+	}
+	before := r.described().Effective
+	dir, err := runDir(r.lab, "keepalived")
+	if err != nil {
+		return false
+	}
+	opt, _, _ := k.options(r, dir)
+	if err := k.p.Reconfigure(opt); err != nil {
+		slog.Warn("keepalived: reload for a new buffer; restarting it instead", "err", err)
+		return false
+	}
+	deadline := time.Now().Add(reloadLimit)
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for time.Now().Before(deadline) {
+		if now := r.described().Effective; now != before && now != 0 {
+			slog.Info("keepalived reloaded with a new buffer", "effective", now, "was", before)
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
+	slog.Warn("keepalived's reload left its monitor's buffer as it was; restarting it", "effective", before, "waited", reloadLimit)
+	return false
 }
 
 func (k *keepalivedTarget) stop(grace time.Duration) error {

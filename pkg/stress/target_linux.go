@@ -29,9 +29,8 @@ type daemonUnderTest interface {
 	// what the run watches. On error, stop undoes what it started.
 	start(ctx context.Context, r *runner) (watched, error)
 	// setBuffer gives the monitor r.sc's buffer for the flaps that
-	// follow. It returns what to watch from now on when it had to restart
-	// the daemon for it, nil when the buffer changed in place.
-	setBuffer(ctx context.Context, r *runner) (*watched, error)
+	// follow, and says how it did.
+	setBuffer(ctx context.Context, r *runner) (bufferChange, error)
 	// stop stops the daemon, giving it grace to shut down on SIGTERM
 	// before SIGKILL. Stopping a daemon not started, or twice, is
 	// harmless.
@@ -82,6 +81,24 @@ type (
 		deathAtStart() error
 	}
 )
+
+// bufferChange is how a daemon took a new buffer: resized in place (the
+// engine's socket: nothing else changes), reloaded (keepalived re-reads
+// its configuration: its instances may move, the session waits for them
+// again) or restarted (a new process to watch, and the wait).
+type bufferChange struct {
+	// restarted is what to watch from now on after a restart; nil
+	// otherwise.
+	restarted *watched
+	// settle says the daemon did more than resize a socket: the session
+	// waits for it to converge and the namespace to fall quiet again.
+	settle bool
+}
+
+// restartedWith is the bufferChange of a restart that gave w, or err.
+func restartedWith(w *watched, err error) (bufferChange, error) {
+	return bufferChange{restarted: w, settle: true}, err
+}
 
 // watched is what a run watches of a started daemon.
 type watched struct {
