@@ -55,17 +55,16 @@ func TestProbeFollowsAConsumer(t *testing.T) {
 	t.Logf("%s", res.Verdict.Line)
 }
 
-// ip monitor does not resync: with a buffer that holds one message, a
-// storm of 64 links loses most of its messages, and what ip believes is
-// wrong afterwards: links it never saw go down (their "down" lost) or
-// never saw come back (their "up" lost, stuck). For its view to be right
-// every link's last message of both phases would have to get through.
+// ip monitor does not resync: paused through a 64-link down storm with a
+// buffer that holds a message or two (runPaused: the loss is certain), it
+// never learns that most links went down, and what it believes is wrong
+// afterwards: links it never saw go down, or never saw come back.
 func TestProbeSeesAWrongView(t *testing.T) {
 	roottest.Require(t)
 	sc := probeScenario(t, 64, 2*bytesize.KiB, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	res, err := Run(ctx, sc)
+	res, err := runPaused(t, ctx, sc)
 	checkRun(t, sc, res, err)
 	f := res.Flaps[0]
 	if !errors.Is(err, result.ErrFinding) || f.Down.Drops+f.Up.Drops == 0 || f.NotFault+len(f.Stuck) == 0 || strings.Contains(res.Verdict.Line, "recovered the link state") {
@@ -77,9 +76,9 @@ func TestProbeSeesAWrongView(t *testing.T) {
 // A Go consumer built on vishvananda/netlink's LinkSubscribe
 // (scripts/linksubscribe) loses its subscription at its first overrun: the
 // library's reader ends at ENOBUFS, and the program's view stays what it
-// was. With a buffer that holds one message, a 64-link storm overruns it,
-// and its view is wrong for good: links never seen going down, or never
-// seen coming back.
+// was. Paused through a 64-link down storm with a buffer that holds a
+// message or two (runPaused), it loses most of it, and its view is wrong
+// for good: links never seen going down, or never seen coming back.
 func TestProbeLinkSubscribeStopsAtOverrun(t *testing.T) {
 	roottest.Require(t)
 	script, err := filepath.Abs("../../scripts/linksubscribe-target.sh")
@@ -95,7 +94,7 @@ func TestProbeLinkSubscribeStopsAtOverrun(t *testing.T) {
 	sc.TargetCmd, sc.Probe = script+" daemon", script+" probe"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	res, err := Run(ctx, sc)
+	res, err := runPaused(t, ctx, sc)
 	checkRun(t, sc, res, err)
 	f := res.Flaps[0]
 	if !errors.Is(err, result.ErrFinding) || f.Down.Drops+f.Up.Drops == 0 || f.NotFault+len(f.Stuck) == 0 {
@@ -106,8 +105,9 @@ func TestProbeLinkSubscribeStopsAtOverrun(t *testing.T) {
 
 // BIRD through the generic path (scripts/bird-exec-target.sh: started and
 // asked by a script, judged by its probe) gives what --target bird gives
-// (TestBIRDResyncsAfterLoss): at a buffer that holds a message or two it
-// loses, and every link is right again in its view by its next scan.
+// (TestBIRDResyncsAfterLoss): paused through the down storm at a buffer
+// that holds a message or two (runPaused) it loses, and every link is
+// right again in its view by its next scan.
 func TestProbeBIRDResyncsLikeItsTarget(t *testing.T) {
 	roottest.RequireBIRD(t)
 	script, err := filepath.Abs("../../scripts/bird-exec-target.sh")
@@ -118,7 +118,7 @@ func TestProbeBIRDResyncsLikeItsTarget(t *testing.T) {
 	sc.TargetCmd, sc.Probe = script+" daemon", script+" probe"
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	res, err := Run(ctx, sc)
+	res, err := runPaused(t, ctx, sc)
 	checkRun(t, sc, res, err)
 	lost := uint64(0)
 	for _, f := range res.Flaps {
@@ -128,7 +128,7 @@ func TestProbeBIRDResyncsLikeItsTarget(t *testing.T) {
 		}
 	}
 	if lost == 0 {
-		t.Fatalf("a 4 KiB buffer lost nothing of a 64-macvlan storm: %s", res.Verdict.Line)
+		t.Fatalf("paused through it, a 4 KiB buffer lost nothing of a 64-macvlan storm: %s", res.Verdict.Line)
 	}
 	t.Logf("%s; lost %d; recovery max %v", res.Verdict.Line, lost, res.Flaps[0].Recovery.Max)
 }
