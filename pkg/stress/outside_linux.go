@@ -132,7 +132,20 @@ type externalMonitor struct {
 	exited <-chan struct{}
 	last   sockdiag.MemInfo
 	frozen bool // last is final: read once after the daemon died
+	// queued and since follow Idle's looks: the queue's size, and since
+	// when it has not changed; stalled says the daemon was found to have
+	// stopped reading (said once).
+	queued  uint32
+	since   time.Time
+	stalled bool
 }
+
+// stallAfter is how long a daemon's queue may hold the same bytes,
+// unread, before Idle calls the daemon done reading: a consumer whose
+// reader ended at an overrun (vishvananda/netlink's LinkSubscribe) never
+// empties it, and a window must not wait for that. No daemon measured so
+// far sat on its queue this long while it still read.
+const stallAfter = 5 * time.Second
 
 // newExternalMonitor watches sock, a route socket of the namespace nsFD
 // owned by sock.PID.
@@ -236,9 +249,28 @@ func (k *externalMonitor) Counts() (nlmon.Counts, error) {
 	return nlmon.Counts{Drops: uint64(mi.Drops)}, err
 }
 
+// Idle says the daemon has read everything queued, or has stopped reading
+// (its queue unchanged for stallAfter).
 func (k *externalMonitor) Idle() (bool, error) {
 	mi, err := k.memInfo()
-	return err == nil && mi.Rmem == 0, err
+	if err != nil || mi.Rmem == 0 {
+		return err == nil, err
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	now := time.Now()
+	if mi.Rmem != k.queued || k.since.IsZero() {
+		k.queued, k.since = mi.Rmem, now
+		return false, nil
+	}
+	if now.Sub(k.since) < stallAfter {
+		return false, nil
+	}
+	if !k.stalled {
+		k.stalled = true
+		slog.Warn("the daemon under test has stopped reading its monitor: its queue has held the same bytes unread", "bytes", mi.Rmem, "for", stallAfter, "pid", k.sock.PID)
+	}
+	return true, nil
 }
 
 func (k *externalMonitor) inferred() bool { return true }
