@@ -2,9 +2,6 @@ package bird
 
 import (
 	"errors"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -71,50 +68,6 @@ func TestRender(t *testing.T) {
 	}
 	if strings.Contains(string(Render(Config{RouterID: "10.255.0.1", ScanTime: time.Second})), "netlink rx buffer") {
 		t.Error("no RxBuffer: bird.conf must not set one")
-	}
-}
-
-// With OSPF, the peer originates its routes as static blackholes exported
-// into OSPF, the subject exports what OSPF taught it to the kernel, and
-// BIRD itself accepts both files (bird -p, where BIRD is installed).
-func TestRenderOSPF(t *testing.T) {
-	if got := Originated(0).String() + " " + Originated(257).String(); got != "10.128.0.0/32 10.128.1.1/32" {
-		t.Fatalf("originated routes 0 and 257: %s", got)
-	}
-	peer := string(Render(Config{RouterID: "10.255.0.2", ScanTime: 5 * time.Second, OSPF: &OSPF{Interface: "eth2", Originate: 3}}))
-	subject := string(Render(Config{RouterID: "10.255.0.1", ScanTime: 5 * time.Second, OSPF: &OSPF{Interface: "eth2"}}))
-	for _, tc := range []struct {
-		conf      string
-		want, not []string
-	}{
-		{peer, []string{"route 10.128.0.2/32 blackhole;", "export where source = RTS_STATIC;", `interface "eth2" { type ptp; hello 1; dead count 3; };`, "ipv4 { import all; export none; };"},
-			[]string{"route 10.128.0.3/32", "export where source ~"}},
-		{subject, []string{"ipv4 { import all; export where source ~ [ RTS_OSPF, RTS_OSPF_IA, RTS_OSPF_EXT1, RTS_OSPF_EXT2 ]; };", "protocol ospf v2 lab_ospf {"},
-			[]string{"protocol static", "RTS_STATIC"}},
-	} {
-		for _, w := range tc.want {
-			if !strings.Contains(tc.conf, w) {
-				t.Errorf("bird.conf lacks %q:\n%s", w, tc.conf)
-			}
-		}
-		for _, n := range tc.not {
-			if strings.Contains(tc.conf, n) {
-				t.Errorf("bird.conf has %q:\n%s", n, tc.conf)
-			}
-		}
-	}
-	bin, err := exec.LookPath("bird")
-	if err != nil {
-		t.Skip("bird is not installed (scripts/install-test-deps.sh): its parse of the files is not checked")
-	}
-	for name, conf := range map[string]string{"peer": peer, "subject": subject} {
-		f := filepath.Join(t.TempDir(), name+".conf")
-		if err := os.WriteFile(f, []byte(conf), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if out, err := exec.Command(bin, "-p", "-c", f).CombinedOutput(); err != nil {
-			t.Errorf("bird -p rejects the %s's file: %v: %s\n%s", name, err, out, conf)
-		}
 	}
 }
 

@@ -46,26 +46,3 @@ func runTable(t *testing.T, r result.Result) string {
 	}
 	return out.String()
 }
-
-// Routes learned from the peer are followed in the footer: gone after the
-// downs, back after the ups, and the flaps where some were not; the
-// cycle's own waits do not count the daemon's route work.
-func TestLearnedRoutes(t *testing.T) {
-	t0 := time.Unix(1000, 0)
-	flap := func(i int, back time.Duration, missing int) result.Flap {
-		return result.Flap{Index: i, DownAt: t0, UpAt: t0.Add(time.Second), Cycle: 6 * time.Second, Recovery: result.Durations{Count: 8, Max: 50 * time.Millisecond},
-			Routes: &result.Routes{Want: 500, Gone: 20 * time.Millisecond, Back: back, Missing: missing}}
-	}
-	flaps := []result.Flap{flap(1, 4*time.Second, 0), flap(2, 3*time.Second, 0), flap(3, 0, 7)}
-	if got := flaps[0].Overhead(); got != time.Second {
-		t.Fatalf("overhead %v, want 1s: the cycle less the hold and the routes' return", got)
-	}
-	sc := scenario.Default()
-	sc.Target = scenario.TargetBIRD
-	text := runTable(t, result.Result{Scenario: sc, Target: sc.Target, Lab: result.Lab{RunID: "abc123", Interfaces: []string{"eth2"}, Instances: 8},
-		Monitor: &result.Monitor{Effective: 4096, Groups: []string{"link"}}, Flaps: flaps})
-	want := "500 routes learned from the peer over OSPF: gone after the downs in 0.020 s, back after the ups in 4.000 s (medians; each in its flap's window); some not gone or not back in time in 1 of 3 flaps"
-	if !strings.Contains(text, want) {
-		t.Fatalf("report lacks %q:\n%s", want, text)
-	}
-}

@@ -202,7 +202,6 @@ func runNotes(ew *errWriter, r result.Result) {
 		ew.printf("the monitor lost messages in %s; instances stuck after %s\n", t.LossRate.Of("flaps"), t.StuckRate.Of("flaps"))
 	}
 	cycles(ew, r.Flaps)
-	routes(ew, r.Flaps)
 	if m.External && len(r.Flaps) > 0 {
 		worst := 0.0
 		for _, fl := range r.Flaps {
@@ -221,41 +220,6 @@ func cycles(ew *errWriter, flaps []result.Flap) {
 	if c := result.CyclesOf(flaps); c.Flaps > 0 {
 		ew.printf("flap cycle, %s\n", cycleWords(c))
 	}
-}
-
-// routes says what became of the routes the daemon learned from the
-// peer: how soon they went after the downs and came back after the ups,
-// and in how many flaps some did not.
-func routes(ew *errWriter, flaps []result.Flap) {
-	var gone, back []time.Duration
-	want, short := 0, 0
-	for _, fl := range flaps {
-		rt := fl.Routes
-		if rt == nil {
-			continue
-		}
-		want = rt.Want
-		if rt.Missing > 0 {
-			short++
-		}
-		if rt.Gone > 0 {
-			gone = append(gone, rt.Gone)
-		}
-		if rt.Back > 0 {
-			back = append(back, rt.Back)
-		}
-	}
-	if want == 0 {
-		return
-	}
-	med := func(ds []time.Duration) string {
-		if len(ds) == 0 {
-			return "-"
-		}
-		return secs(result.Median(ds))
-	}
-	ew.printf("%d routes learned from the peer over OSPF: gone after the downs in %s, back after the ups in %s (medians; each in its flap's window); some not gone or not back in time in %d of %d flaps\n",
-		want, med(gone), med(back), short, len(flaps))
 }
 
 // cycleWords says a Cycles in words.

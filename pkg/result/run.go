@@ -103,18 +103,14 @@ type Phase struct {
 
 // Overhead is the part of the flap's cycle that neither the pattern's
 // hold (downs to last up) nor the protocol's recovery (last up to the
-// last instance back, Recovery.Max, or the last learned route back if
-// later) took: nlstress's own waits (for rest, for the peer, for the
-// windows to close). 0 when the cycle was not measured.
+// last instance back, Recovery.Max) took: nlstress's own waits (for rest,
+// for the peer, for the windows to close). 0 when the cycle was not
+// measured.
 func (f Flap) Overhead() time.Duration {
 	if f.Cycle == 0 {
 		return 0
 	}
-	back := f.Recovery.Max
-	if f.Routes != nil {
-		back = max(back, f.Routes.Back)
-	}
-	return max(f.Cycle-f.UpAt.Sub(f.DownAt)-back, 0)
+	return max(f.Cycle-f.UpAt.Sub(f.DownAt)-f.Recovery.Max, 0)
 }
 
 // Cycles is how long flaps took, as medians over the flaps whose cycle
@@ -142,17 +138,8 @@ func CyclesOf(flaps []Flap) Cycles {
 	if len(cycle) == 0 {
 		return Cycles{}
 	}
-	return Cycles{Flaps: len(cycle), Cycle: Median(cycle), Hold: Median(hold), Recovery: Median(rec), Own: Median(own), OwnMax: slices.Max(own)}
-}
-
-// Median is the median of ds (the upper of the two middle ones for an
-// even count), 0 for none. It sorts ds.
-func Median(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
-	slices.Sort(ds)
-	return ds[len(ds)/2]
+	med := func(ds []time.Duration) time.Duration { slices.Sort(ds); return ds[len(ds)/2] }
+	return Cycles{Flaps: len(cycle), Cycle: med(cycle), Hold: med(hold), Recovery: med(rec), Own: med(own), OwnMax: slices.Max(own)}
 }
 
 // ExactPeak is the flap's exact queue peak, the higher of its phases'
@@ -240,28 +227,6 @@ type Flap struct {
 	// Exited are the outside daemons that were found dead after the flap:
 	// a finding, whatever else the flap shows.
 	Exited []DaemonExit `json:"daemon_exits,omitempty"`
-	// Routes is what became of the routes the daemon learns from the
-	// lab's peer (BIRD with --bird-ospf-routes); nil without.
-	Routes *Routes `json:"routes,omitempty"`
-}
-
-// Routes follows, through a flap, the routes a daemon learns over a
-// routing protocol from the lab's peer and installs in the kernel: gone
-// after the downs, back after the ups, each a storm of route messages on
-// the daemon's own socket that the flap's windows wait for.
-type Routes struct {
-	// Want is how many the peer originates.
-	Want int `json:"want"`
-	// Gone is the time from the first down until none was left in the
-	// kernel, Back from the last up until all were there again; 0 with
-	// Missing > 0 when the wait ran out first. Both as first seen: the
-	// routes are counted every 50 ms from when the instances are in FAULT
-	// (Gone) or back (Back), so each is a bound from above.
-	Gone time.Duration `json:"gone_ns"`
-	Back time.Duration `json:"back_ns"`
-	// Missing is how many were not back when the wait after the ups ran
-	// out, or not gone when the wait after the downs did.
-	Missing int `json:"missing"`
 }
 
 // DaemonExit is an outside daemon that died during a run.

@@ -119,8 +119,6 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.KeepalivedLog }},
 	{Key: "bird_scan_time", Flag: "bird-scan-time", Help: fmt.Sprintf("for --target bird: the device protocol's scan time, whole seconds up to %v (BIRD's own default is 1m; unset: %v): how long a link whose message was lost stays wrong in BIRD's view at most; the run's waits outlast it", MaxBirdScanTime, DefaultBirdScanTime),
 		Ptr: func(s *Scenario) any { return &s.BirdScanTime }},
-	{Key: "bird_ospf_routes", Flag: "bird-ospf-routes", Help: fmt.Sprintf("for --target bird: run OSPF on eth2 between BIRD and a BIRD in the peer's namespace that originates this many routes (0 to %d); BIRD installs them in the kernel, and every flap withdraws them and installs them again: route messages on BIRD's own socket, waited for in each window", MaxBirdOSPFRoutes),
-		Ptr: func(s *Scenario) any { return &s.BirdOSPFRoutes }},
 	{Key: "keep_lab", Flag: "keep-lab", Run: true, Help: "leave the lab in place for inspection ('ip netns'); remove it with 'nlstress cleanup'",
 		Ptr: func(s *Scenario) any { return &s.KeepLab }},
 }

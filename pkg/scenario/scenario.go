@@ -256,10 +256,6 @@ type Scenario struct {
 	// BirdScanTime is BIRD's device protocol scan time, whole seconds;
 	// 0 is nlstress's DefaultBirdScanTime.
 	BirdScanTime time.Duration `json:"bird_scan_time_ns,omitempty"`
-	// BirdOSPFRoutes, when above 0, runs OSPF between BIRD and a BIRD of
-	// the peer's on eth2; the peer originates this many routes, which
-	// the subject's BIRD installs in the kernel and withdraws on a flap.
-	BirdOSPFRoutes int `json:"bird_ospf_routes,omitempty"`
 	// KeepLab leaves the lab in place after the run, for inspection.
 	KeepLab bool `json:"keep_lab,omitempty"`
 }
@@ -447,10 +443,6 @@ const (
 	MaxBirdScanTime     = 10 * time.Minute
 )
 
-// MaxBirdOSPFRoutes bounds --bird-ospf-routes: enough for a storm many
-// times the link storm, and a BIRD configuration that starts in seconds.
-const MaxBirdOSPFRoutes = 20000
-
 // Rescan is how often the daemon under test reads every link again (BIRD's
 // scan time), 0 for a daemon that does not.
 func (s Scenario) Rescan() time.Duration {
@@ -563,10 +555,6 @@ func (s Scenario) Validate() error {
 		return fieldErr("script_cost", s.ScriptCost.String(), "want 0 to %v of CPU per run", standin.MaxCost)
 	case s.BirdScanTime < 0 || s.BirdScanTime > MaxBirdScanTime || s.BirdScanTime%time.Second != 0:
 		return fieldErr("bird_scan_time", s.BirdScanTime.String(), "want whole seconds, 1s to %v", MaxBirdScanTime)
-	case s.BirdOSPFRoutes < 0 || s.BirdOSPFRoutes > MaxBirdOSPFRoutes:
-		return fieldErr("bird_ospf_routes", itoa(s.BirdOSPFRoutes), "want 0 (no OSPF) to %d", MaxBirdOSPFRoutes)
-	case s.BirdOSPFRoutes > 0 && s.FlapInterfaces != "" && s.FlapInterfaces != "all":
-		return bad("--bird-ospf-routes runs OSPF on eth2, which every flap must take down: leave --flap-interfaces out")
 	case s.ScriptExit < 0 || s.ScriptExit > 255:
 		return fieldErr("script_exit", itoa(s.ScriptExit), "want 0 to 255")
 	case s.RecoveryTimeout < 0 || s.RecoveryTimeout > 30*time.Minute:
@@ -614,8 +602,6 @@ func (s Scenario) validateTarget() error {
 	case !t.Keepalived && (s.ScriptCost != 0 || s.ScriptExit != 0):
 		return bad("--script-cost and --script-exit need --target %s: they set what a stand-in script does, and only keepalived runs them (the engine spends a notify's fork, not the script)",
 			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
-	case !t.OSPF && s.BirdOSPFRoutes != 0:
-		return bad("--bird-ospf-routes needs --target %s", target.Either(target.Where(func(t target.Traits) bool { return t.OSPF })))
 	case !t.Rescans && s.BirdScanTime != 0:
 		return bad("--bird-scan-time needs --target %s", target.Either(target.Where(func(t target.Traits) bool { return t.Rescans })))
 	case s.NotifyScripts && s.KeepalivedConf != "":

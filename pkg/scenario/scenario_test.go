@@ -51,9 +51,6 @@ func TestValidate(t *testing.T) {
 		"scan time of keepalived":    func(s *Scenario) { s.Target, s.BirdScanTime = TargetKeepalived, 10*time.Second },
 		"scan time of 1.5s":          func(s *Scenario) { s.Target, s.BirdScanTime = TargetBIRD, 1500*time.Millisecond },
 		"scan time of an hour":       func(s *Scenario) { s.Target, s.BirdScanTime = TargetBIRD, time.Hour },
-		"OSPF routes of keepalived":  func(s *Scenario) { s.Target, s.BirdOSPFRoutes = TargetKeepalived, 10 },
-		"negative OSPF routes":       func(s *Scenario) { s.Target, s.BirdOSPFRoutes = TargetBIRD, -1 },
-		"OSPF off the flapped links": func(s *Scenario) { s.Target, s.BirdOSPFRoutes, s.FlapInterfaces = TargetBIRD, 10, "eth3" },
 		"restart on one interface": func(s *Scenario) {
 			s.Target, s.FlapPattern, s.FlapInterfaces = TargetKeepalived, flap.Pattern{Kind: flap.Restart}, "eth2"
 		},

@@ -32,7 +32,7 @@ func (s Scenario) StormBound() int64 {
 		per += boundPerVMAC
 	}
 	interfaces := int64(max(s.Interfaces, s.minInterfaces()))
-	return int64(s.VRIDs)*per + interfaces*boundPerInterface + int64(s.BirdOSPFRoutes)*boundPerRoute
+	return int64(s.VRIDs)*per + interfaces*boundPerInterface
 }
 
 // OracleRcvBuf is the buffer to request for the oracle of this scenario:

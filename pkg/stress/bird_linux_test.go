@@ -69,31 +69,3 @@ func TestBIRDResyncsAfterLoss(t *testing.T) {
 	}
 	t.Logf("%s; lost %d; recovery max %v, %v; BIRD said %q", res.Verdict.Line, lost, res.Flaps[0].Recovery.Max, res.Flaps[1].Recovery.Max, res.Flaps[0].Overruns)
 }
-
-// BIRD with OSPF against the peer's BIRD learns the peer's routes and
-// installs them; a flap withdraws them and installs them again, and
-// the window of the ups holds those installs: route messages in BIRD's
-// own storm, all counted, nothing lost at a large buffer.
-func TestBIRDOSPFRoutesChurn(t *testing.T) {
-	roottest.RequireBIRD(t)
-	sc := birdScenario(16, 4*bytesize.MiB)
-	sc.BirdOSPFRoutes, sc.Flaps = 500, 1
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	res, err := Run(ctx, sc)
-	checkRun(t, sc, res, err)
-	if err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	for _, f := range res.Flaps {
-		rt := f.Routes
-		if rt == nil || rt.Want != 500 || rt.Missing != 0 || rt.Back <= 0 {
-			t.Fatalf("flap %d: routes %+v: want all 500 gone and back", f.Index, rt)
-		}
-		if f.Up.Storm.Messages < 500 || f.Down.Drops+f.Up.Drops != 0 {
-			t.Fatalf("flap %d: the ups' window holds %d messages, dropped %d: want the 500 routes' installs, none lost", f.Index, f.Up.Storm.Messages, f.Down.Drops+f.Up.Drops)
-		}
-	}
-	f := res.Flaps[0]
-	t.Logf("%s; routes gone in %v, back in %v; up storm %d messages", res.Verdict.Line, f.Routes.Gone, f.Routes.Back, f.Up.Storm.Messages)
-}

@@ -51,14 +51,6 @@ func (r *runner) converge(ctx context.Context) error {
 		}
 		return err
 	}
-	// A daemon that learns routes from the peer starts with all of them.
-	rt, err := r.awaitRoutes(ctx, true, t0, later(t0.Add(limit), time.Now().Add(routeSlack)))
-	if err != nil {
-		return err
-	}
-	if rt != nil && rt.Missing > 0 {
-		return fmt.Errorf("%w: %d of %d routes learned from the peer not in the kernel after %v", ErrNotConverged, rt.Missing, rt.Want, time.Since(t0).Round(time.Millisecond))
-	}
 	if r.peer == nil {
 		return nil
 	}
@@ -207,15 +199,6 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	}
 	if err := r.awaitRecovery(ctx, &f); err != nil {
 		return f, nil, err
-	}
-	// The routes the daemon learns from the peer come back after its
-	// links, in the window of the ups.
-	if rt, err := r.awaitRoutes(ctx, true, f.UpAt, f.UpAt.Add(sc.Recovery()+routeSlack)); err != nil {
-		return f, nil, err
-	} else if rt != nil && f.Routes != nil {
-		f.Routes.Back, f.Routes.Missing = rt.Back, f.Routes.Missing+rt.Missing
-	} else {
-		f.Routes = rt
 	}
 	rec := r.judge(&f, lastUp)
 	f.DaemonCPU = daemonCPU()
@@ -399,11 +382,6 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 		}
 		cancel()
 		flap.Hold(ctx, f.DownAt.Add(sc.DownFor)) // exactly --down-for
-		// Whether the learned routes went within the hold: counted once.
-		var err error
-		if f.Routes, err = r.awaitRoutes(ctx, false, f.DownAt, time.Now()); err != nil {
-			return err
-		}
 	} else {
 		// Until all FAULT (and the peer took over, unless the scenario
 		// does not wait for it), however long a big lab takes, as long as
@@ -411,11 +389,6 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 		_ = waitProgress(ctx, subject, vrrp.Fault, takeoverLimit(settle), quietPeriod(settle))
 		if peer != nil && sc.DownUntil.Or(scenario.DownUntilTakeover) == scenario.DownUntilTakeover {
 			_ = waitProgress(ctx, peer, vrrp.Master, takeoverLimit(settle), quietPeriod(settle))
-		}
-		// The routes the daemon learned from the peer go too.
-		var err error
-		if f.Routes, err = r.awaitRoutes(ctx, false, f.DownAt, time.Now().Add(takeoverLimit(settle))); err != nil {
-			return err
 		}
 		if err := r.holdForKernel(ctx, f.DownAt); err != nil {
 			return err

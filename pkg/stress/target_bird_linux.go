@@ -2,15 +2,9 @@ package stress
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/netip"
 	"strings"
 	"time"
-
-	"github.com/jsimonetti/rtnetlink/v2"
-	"github.com/mdlayher/netlink"
-	"golang.org/x/sys/unix"
 
 	"github.com/nlstress/nlstress/pkg/bird"
 	"github.com/nlstress/nlstress/pkg/lab"
@@ -32,11 +26,6 @@ type birdTarget struct {
 	p        *bird.Process
 	ctl      *bird.Client
 	view     *beliefView
-	// With --bird-ospf-routes: the peer's BIRD, which originates them,
-	// and a connection to the subject's kernel that counts them.
-	peer   *bird.Process
-	kernel *rtnetlink.Conn
-	want   int
 	// logOff is how much of BIRD's log afterFlap has read.
 	logOff int64
 }
@@ -66,12 +55,6 @@ func (b *birdTarget) start(ctx context.Context, r *runner) (watched, error) {
 	cfg := bird.Config{RouterID: "10.255.0.1", ScanTime: r.sc.Rescan()}
 	if size, _, dflt := r.sc.MonitorBuffer(); !dflt {
 		cfg.RxBuffer = int64(size)
-	}
-	if err := b.startPeer(r); err != nil {
-		return watched{}, err
-	}
-	if b.want > 0 {
-		cfg.OSPF = &bird.OSPF{Interface: r.lab.Interfaces[0].Name}
 	}
 	b.logOff = 0
 	if b.p, err = bird.Start(r.lab.Subject.NS, bird.Options{Bin: b.bin, Dir: dir, Config: cfg}); err != nil {
@@ -103,47 +86,6 @@ func (b *birdTarget) start(ctx context.Context, r *runner) (watched, error) {
 	return watched{subject: b.view, monitor: m}, nil
 }
 
-// startPeer starts, with --bird-ospf-routes, the peer's BIRD that
-// originates the routes over OSPF on the lab's first link, and a
-// connection to the subject's kernel that counts them.
-func (b *birdTarget) startPeer(r *runner) error {
-	b.want = r.sc.BirdOSPFRoutes
-	if b.want == 0 {
-		return nil
-	}
-	dir, err := runDir(r.lab, "bird-peer")
-	if err != nil {
-		return err
-	}
-	cfg := bird.Config{RouterID: "10.255.0.2", ScanTime: r.sc.Rescan(), OSPF: &bird.OSPF{Interface: r.lab.Interfaces[0].Name, Originate: b.want}}
-	if b.peer, err = bird.Start(r.lab.Peer.NS, bird.Options{Bin: b.bin, Dir: dir, Config: cfg}); err != nil {
-		return fmt.Errorf("the peer's BIRD: %w", err)
-	}
-	if b.kernel, err = rtnetlink.Dial(&netlink.Config{NetNS: r.lab.Subject.NS.Fd()}); err != nil {
-		return fmt.Errorf("count the routes BIRD installs: dial rtnetlink: %w", err)
-	}
-	return nil
-}
-
-// routes counts the routes BIRD installed from the peer's (protocol
-// bird, in bird.OriginatePrefix); none of none without OSPF.
-func (b *birdTarget) routes() (have, want int, err error) {
-	if b.kernel == nil {
-		return 0, 0, nil
-	}
-	rs, err := b.kernel.Route.List()
-	if err != nil {
-		return 0, b.want, err
-	}
-	for _, rt := range rs {
-		dst, _ := netip.AddrFromSlice(rt.Attributes.Dst)
-		if rt.Family == unix.AF_INET && rt.Protocol == unix.RTPROT_BIRD && bird.OriginatePrefix.Contains(dst.Unmap()) {
-			have++
-		}
-	}
-	return have, b.want, nil
-}
-
 // afterFlap counts the lines in which BIRD said the kernel dropped its
 // messages during the flap, beside the kernel's own count.
 func (b *birdTarget) afterFlap(f *result.Flap) {
@@ -163,14 +105,6 @@ func (b *birdTarget) afterFlap(f *result.Flap) {
 		f.Exited = append(f.Exited, result.DaemonExit{Daemon: "bird", PID: b.p.PID(), Status: fmt.Sprint(b.p.Err()), LastWords: lastLine(b.p.Log())})
 	default:
 	}
-	if b.peer == nil {
-		return
-	}
-	select {
-	case <-b.peer.Exited():
-		f.Exited = append(f.Exited, result.DaemonExit{Daemon: "bird (the peer's, originating the routes)", PID: b.peer.PID(), Status: fmt.Sprint(b.peer.Err()), LastWords: lastLine(b.peer.Log())})
-	default:
-	}
 }
 
 // setBuffer restarts BIRD with the new netlink rx buffer.
@@ -184,19 +118,10 @@ func (b *birdTarget) stop(grace time.Duration) error {
 		b.ctl.Close()
 		b.view = nil
 	}
-	var errs []error
-	if b.kernel != nil {
-		errs = append(errs, b.kernel.Close())
-		b.kernel = nil
+	if b.p == nil {
+		return nil
 	}
-	if b.peer != nil {
-		errs = append(errs, b.peer.Stop(grace))
-		b.peer = nil
-	}
-	if b.p != nil {
-		errs = append(errs, b.p.Stop(grace))
-	}
-	return errors.Join(errs...)
+	return b.p.Stop(grace)
 }
 
 func (b *birdTarget) version() string { return b.ver }

@@ -65,14 +65,6 @@ type (
 	scripted interface {
 		scriptsRan() (*result.Scripts, error)
 	}
-	// routing counts the routes the daemon learned from the lab's peer
-	// that are in the subject's kernel now, of want (BIRD with
-	// --bird-ospf-routes; want 0 when it learns none): a flap waits for
-	// them to go after the downs and to come back after the ups, in its
-	// windows.
-	routing interface {
-		routes() (have, want int, err error)
-	}
 	// mortal says why the daemon died before its instances came up (FRR:
 	// zebra's overrun at start-up); nil while it runs. A run that does
 	// not converge asks it first: a death is the finding, not the

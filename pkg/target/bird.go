@@ -16,7 +16,6 @@ var bird = Traits{
 	NeedsMacvlans: "BIRD makes no links: each VRID is a macvlan the lab makes, whose state BIRD must follow",
 	Forced:        true,
 	Rescans:       true,
-	OSPF:          true,
 	Owner:         "BIRD's",
 	Setting: func(request int64, _, dflt bool) string {
 		if dflt {

@@ -57,9 +57,6 @@ type Traits struct {
 	// (BIRD's device protocol): a lost message is corrected at the next
 	// scan, and the run's waits outlast one (--bird-scan-time).
 	Rescans bool
-	// OSPF says the daemon can learn routes over OSPF from one of its
-	// own kind in the peer's namespace (--bird-ospf-routes).
-	OSPF bool
 	// NeedsMacvlans, when set, says why the lab always makes a macvlan
 	// per instance for this target, whatever --vmac says.
 	NeedsMacvlans string
