@@ -3,12 +3,15 @@ package frr
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/lab"
@@ -64,6 +67,9 @@ func TestStartShowStop(t *testing.T) {
 			t.Logf("zebra log:\n%s", p.Log("zebra"))
 		}
 	})
+	if in := daemonsIn(t, l.Subject.NS.Fd()); len(in) != 2 {
+		t.Fatalf("running in the lab: %v, want zebra and vrrpd", in)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	for {
@@ -116,7 +122,8 @@ func TestStartShowStop(t *testing.T) {
 }
 
 // A configuration vrrpd refuses fails Start with vrrpd's own words, and
-// starts nothing.
+// leaves nothing running: the daemons that started beside the dry run are
+// stopped.
 func TestStartRefusedConfig(t *testing.T) {
 	roottest.RequireFRR(t)
 	l, ins := frrLab(t, 1, 3, 100*time.Millisecond)
@@ -125,6 +132,36 @@ func TestStartRefusedConfig(t *testing.T) {
 	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "vrrp 1 priority 255") {
 		t.Fatalf("Start = %v, want ErrStart quoting the refused line", err)
 	}
+	if left := daemonsIn(t, l.Subject.NS.Fd()); len(left) > 0 {
+		t.Fatalf("after the refusal, still running in the lab: %v", left)
+	}
+}
+
+// daemonsIn lists the zebra and vrrpd processes whose network namespace
+// is the one open at fd, as "name pid".
+func daemonsIn(t *testing.T, fd int) []string {
+	t.Helper()
+	var want unix.Stat_t
+	if err := unix.Fstat(fd, &want); err != nil {
+		t.Fatal(err)
+	}
+	link := fmt.Sprintf("net:[%d]", want.Ino)
+	dirs, err := filepath.Glob("/proc/[0-9]*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, d := range dirs {
+		comm, err := os.ReadFile(filepath.Join(d, "comm"))
+		name := strings.TrimSpace(string(comm))
+		if err != nil || (name != "zebra" && name != "vrrpd") {
+			continue
+		}
+		if ns, err := os.Readlink(filepath.Join(d, "ns", "net")); err == nil && ns == link {
+			out = append(out, name+" "+filepath.Base(d))
+		}
+	}
+	return out
 }
 
 // Without the binaries, Start says which package to install.
