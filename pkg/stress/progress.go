@@ -38,9 +38,21 @@ func waitProgress(ctx context.Context, v stateView, s vrrp.State, limit, quiet t
 // quiet period.
 const busyCap = 10
 
+// busyShare is the share of one CPU a starting daemon must have used
+// since the last look to count as working: a daemon building its state
+// uses a whole one, one that only sends and hears adverts a small part.
+const busyShare = 0.5
+
+// working says whether a daemon that used cpu of its CPU time in wall
+// time was working: at least busyShare of one CPU.
+func working(cpu, wall time.Duration) bool {
+	return wall > 0 && float64(cpu) >= busyShare*float64(wall)
+}
+
 // waitWhileBusy is waitProgress that also counts as moving a daemon that
 // busy says is still working (netlink messages in its namespace: VMACs
-// being made), up to busyCap times the limit and the quiet period.
+// being made; its CPU used: sockets being opened), up to busyCap times
+// the limit and the quiet period.
 func waitWhileBusy(ctx context.Context, v stateView, s vrrp.State, limit, quiet time.Duration, busy func() bool) error {
 	deadline := time.Now().Add(limit)
 	hard := time.Now().Add(busyCap * (limit + quiet))

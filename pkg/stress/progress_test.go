@@ -76,3 +76,23 @@ func TestWaitWhileBusy(t *testing.T) {
 		t.Fatalf("err %v after %d waits: want the cap (0 here) to end a wait on a daemon busy for ever", err, v.waits)
 	}
 }
+
+// A starting daemon works when it used half a CPU or more since the last
+// look; one that only sends adverts does not.
+func TestWorking(t *testing.T) {
+	for _, c := range []struct {
+		cpu, wall time.Duration
+		want      bool
+	}{
+		{7 * time.Second, 7200 * time.Millisecond, true}, // keepalived opening 8,160 sockets
+		{3600 * time.Millisecond, 7200 * time.Millisecond, true},
+		{3599 * time.Millisecond, 7200 * time.Millisecond, false},
+		{300 * time.Millisecond, 7200 * time.Millisecond, false}, // adverts only
+		{0, 7200 * time.Millisecond, false},
+		{time.Second, 0, false}, // no time passed: no judgement
+	} {
+		if got := working(c.cpu, c.wall); got != c.want {
+			t.Errorf("working(%v, %v) = %v, want %v", c.cpu, c.wall, got, c.want)
+		}
+	}
+}
