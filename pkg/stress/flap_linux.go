@@ -34,10 +34,10 @@ func (r *runner) converge(ctx context.Context) error {
 	cpu, lastCPU, lastAt := r.daemonCPU(), time.Duration(0), time.Now()
 	busy := func() bool {
 		used, at := cpu(), time.Now()
-		working := working(used-lastCPU, at.Sub(lastAt))
+		cpuBusy := working(used-lastCPU, at.Sub(lastAt))
 		lastCPU, lastAt = used, at
 		since, err := r.quiet.Since()
-		return working || (err == nil && since < quiet)
+		return cpuBusy || (err == nil && since < quiet)
 	}
 	wait := func(v stateView, s vrrp.State) error {
 		if err := waitWhileBusy(ctx, v, s, limit, quiet, busy); err != nil {
