@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/roottest"
@@ -67,7 +65,7 @@ func TestStartShowStop(t *testing.T) {
 			t.Logf("zebra log:\n%s", p.Log("zebra"))
 		}
 	})
-	if in := daemonsIn(t, l.Subject.NS.Fd()); len(in) != 2 {
+	if in := daemonsIn(t, l.Subject.NS.Name()); len(in) != 2 {
 		t.Fatalf("running in the lab: %v, want zebra and vrrpd", in)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -132,33 +130,23 @@ func TestStartRefusedConfig(t *testing.T) {
 	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "vrrp 1 priority 255") {
 		t.Fatalf("Start = %v, want ErrStart quoting the refused line", err)
 	}
-	if left := daemonsIn(t, l.Subject.NS.Fd()); len(left) > 0 {
+	if left := daemonsIn(t, l.Subject.NS.Name()); len(left) > 0 {
 		t.Fatalf("after the refusal, still running in the lab: %v", left)
 	}
 }
 
-// daemonsIn lists the zebra and vrrpd processes whose network namespace
-// is the one open at fd, as "name pid".
-func daemonsIn(t *testing.T, fd int) []string {
+// daemonsIn lists the zebra and vrrpd processes in the lab namespace
+// named name, as "name pid".
+func daemonsIn(t *testing.T, name string) []string {
 	t.Helper()
-	var want unix.Stat_t
-	if err := unix.Fstat(fd, &want); err != nil {
-		t.Fatal(err)
-	}
-	link := fmt.Sprintf("net:[%d]", want.Ino)
-	dirs, err := filepath.Glob("/proc/[0-9]*")
+	procs, err := lab.ProcessesIn(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out []string
-	for _, d := range dirs {
-		comm, err := os.ReadFile(filepath.Join(d, "comm"))
-		name := strings.TrimSpace(string(comm))
-		if err != nil || (name != "zebra" && name != "vrrpd") {
-			continue
-		}
-		if ns, err := os.Readlink(filepath.Join(d, "ns", "net")); err == nil && ns == link {
-			out = append(out, name+" "+filepath.Base(d))
+	for pid, comm := range procs {
+		if comm == "zebra" || comm == "vrrpd" {
+			out = append(out, fmt.Sprintf("%s %d", comm, pid))
 		}
 	}
 	return out

@@ -14,10 +14,10 @@ import (
 	"github.com/nlstress/nlstress/pkg/netns"
 )
 
-// processesIn lists the processes whose network namespace is the named
-// lab namespace (a keepalived left by a run killed with SIGKILL, say), with
-// their command names.
-func processesIn(name string) (map[int]string, error) {
+// ProcessesIn lists the processes other than this one whose network
+// namespace is the named lab namespace (a keepalived left by a run killed
+// with SIGKILL, say), by pid, with their command names.
+func ProcessesIn(name string) (map[int]string, error) {
 	want, err := nsLink(name)
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ const killTimeout = 5 * time.Second
 // only once it is. It removes what each dead one left on the host
 // (daemon.HostLeftover).
 func killProcessesIn(name, runID string) ([]Leftover, error) {
-	procs, err := processesIn(name)
+	procs, err := ProcessesIn(name)
 	if err != nil {
 		return nil, err
 	}
