@@ -4,8 +4,8 @@
 # "nlstress cleanup" after each SIGKILL, and check that nothing was left
 # and nothing outside the lab changed: the root namespace's links,
 # addresses, routes and rules of both families and rmem sysctls, the
-# namespaces under /run/netns, /run/nlstress, mounts, daemons and FRR's
-# crash-log directories. A result a run saved (--save) on its way out must
+# namespaces under /run/netns, /run/nlstress, mounts, daemons, and FRR's
+# crash-log directories on the host. A result a run saved (--save) on its way out must
 # parse and hold as many flaps as it says it measured; every other run is
 # signalled after its first flap, and one stopped by SIGINT or SIGTERM
 # then must have saved it. Needs root, keepalived and FRR
@@ -32,6 +32,10 @@ snapshot() {
 	ip -4 rule show
 	ip -6 rule show
 	sysctl -n net.core.rmem_max net.core.rmem_default
+	# FRR's crash-log directories: the lab's daemons have a /var/tmp of
+	# their own, so the host's must not gain any (a host's own FRR may
+	# have some already).
+	ls /var/tmp/frr 2>/dev/null
 }
 # leftovers prints the lab objects that exist now.
 leftovers() {
@@ -40,10 +44,6 @@ leftovers() {
 	grep ' /run/netns/nls-' /proc/mounts | awk '{print "mount " $2}'
 	for p in $(pgrep -x keepalived) $(pgrep -x zebra) $(pgrep -x vrrpd); do
 		if tr '\0' ' ' </proc/$p/cmdline 2>/dev/null | grep -q /run/nlstress; then echo "daemon $(cat /proc/$p/comm 2>/dev/null) $p"; fi
-	done
-	# FRR's crash-log directories of daemons no longer running.
-	for d in /var/tmp/frr/zebra.* /var/tmp/frr/vrrpd.*; do
-		[ -e "$d" ] && [ ! -e "/proc/${d##*.}" ] && echo "frr-tmpdir $d"
 	done
 }
 
@@ -151,7 +151,7 @@ for sig in "${signals[@]}"; do
 	echo "| SIG$sig | ${runs_of[$sig]} | ${ok_of[$sig]} | $codes | ${panics_of[$sig]} | ${before_of[$sig]} | ${after_of[$sig]} |"
 done
 echo
-if [ -s "$work/diff" ]; then echo "root namespace: CHANGED"; else echo "root namespace: unchanged (links, addresses, routes and rules of both families, rmem sysctls)"; fi
+if [ -s "$work/diff" ]; then echo "root namespace: CHANGED"; else echo "root namespace: unchanged (links, addresses, routes and rules of both families, rmem sysctls, FRR crash-log directories)"; fi
 rm -rf "$work"
 passed=0
 for sig in "${signals[@]}"; do passed=$((passed + ${ok_of[$sig]:-0})); done

@@ -40,6 +40,11 @@ type Process struct {
 // with stdout and stderr appended to logPath. It returns once the process
 // has started.
 func Start(ns *netns.NS, cmd *exec.Cmd, logPath string) (*Process, error) {
+	return start(ns, cmd, logPath, cmd.Start)
+}
+
+// start is Start with run, which starts cmd, run inside ns.
+func start(ns *netns.NS, cmd *exec.Cmd, logPath string, run func() error) (*Process, error) {
 	subreaper.Do(func() {
 		// Orphans of a daemon's group (keepalived's VRRP child once its
 		// parent is killed) become nlstress's children, which Stop reaps,
@@ -53,7 +58,7 @@ func Start(ns *netns.NS, cmd *exec.Cmd, logPath string) (*Process, error) {
 	defer logf.Close()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := ns.Do(cmd.Start); err != nil {
+	if err := ns.Do(run); err != nil {
 		return nil, fmt.Errorf("start %s: %w", cmd.Path, err)
 	}
 	p := &Process{cmd: cmd, logPath: logPath, exited: make(chan struct{})}

@@ -65,7 +65,8 @@ func TestStartShowStop(t *testing.T) {
 			t.Logf("zebra log:\n%s", p.Log("zebra"))
 		}
 	})
-	if in := daemonsIn(t, l.Subject.NS.Name()); len(in) != 2 {
+	in := daemonsIn(t, l.Subject.NS.Name())
+	if len(in) != 2 {
 		t.Fatalf("running in the lab: %v, want zebra and vrrpd", in)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -90,6 +91,14 @@ func TestStartShowStop(t *testing.T) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+	// Each running daemon's crash-log directory is in the run's, none on
+	// the host.
+	crash := crashDirs(t, dir)
+	for _, d := range in {
+		if name := strings.Replace(d, " ", ".", 1); !crash[name] {
+			t.Fatalf("%s's crash-log directory %s not under the run's %s (found %v)", d, name, varTmp, crash)
+		}
+	}
 	ifs, err := p.Interfaces(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -112,11 +121,28 @@ func TestStartShowStop(t *testing.T) {
 		default:
 			t.Fatalf("pid %d still running after Stop", d.PID())
 		}
-		left := daemon.HostLeftover(filepath.Base(d.Path()), d.PID())
-		if _, err := os.Stat(left); left == "" || !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("%q left behind after Stop (%v)", left, err)
-		}
 	}
+	crashDirs(t, dir)
+}
+
+// crashDirs is the set of FRR crash-log directories ("vrrpd.1234") in the
+// run directory dir's /var/tmp for the daemons; it fails t if any of them
+// is on the host's /var/tmp as well.
+func crashDirs(t *testing.T, dir string) map[string]bool {
+	t.Helper()
+	ents, err := os.ReadDir(filepath.Join(dir, varTmp, "frr"))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, e := range ents {
+		host := filepath.Join("/var/tmp/frr", e.Name())
+		if _, err := os.Lstat(host); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("%s is on the host (%v)", host, err)
+		}
+		out[e.Name()] = true
+	}
+	return out
 }
 
 // A configuration vrrpd refuses fails Start with vrrpd's own words, and
@@ -126,12 +152,18 @@ func TestStartRefusedConfig(t *testing.T) {
 	roottest.RequireFRR(t)
 	l, ins := frrLab(t, 1, 3, 100*time.Millisecond)
 	ins[0].Priority = 255 // the address owner's: vrrpd takes 1 to 254
-	_, err := Start(l.Subject.NS, Options{Dir: runDir(t), Hostname: "nls-test", Config: Config{Hostname: "nls-test", Instances: ins}})
+	dir := runDir(t)
+	_, err := Start(l.Subject.NS, Options{Dir: dir, Hostname: "nls-test", Config: Config{Hostname: "nls-test", Instances: ins}})
 	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "vrrp 1 priority 255") {
 		t.Fatalf("Start = %v, want ErrStart quoting the refused line", err)
 	}
 	if left := daemonsIn(t, l.Subject.NS.Name()); len(left) > 0 {
 		t.Fatalf("after the refusal, still running in the lab: %v", left)
+	}
+	// The dry run's vrrpd, which exits without removing its crash-log
+	// directory, made it in the run's directory.
+	if crash := crashDirs(t, dir); len(crash) == 0 {
+		t.Fatalf("no crash-log directory under the run's %s: the dry run wrote elsewhere", varTmp)
 	}
 }
 

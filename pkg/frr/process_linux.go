@@ -36,6 +36,12 @@ const startTimeout = 15 * time.Second
 // whose user is in the frrvty group the vty sockets need.
 const runAs = "frr"
 
+// varTmp is the directory, in the run's, that zebra and vrrpd see as
+// /var/tmp: each makes /var/tmp/frr/<daemon>.<pid> for its crash log
+// (Debian's build) and leaves it behind when killed, so they never write
+// to the host's.
+const varTmp = "var-tmp"
+
 // Options say how to run zebra and vrrpd.
 type Options struct {
 	// BinDir holds zebra and vrrpd; empty means DefaultBinDir.
@@ -191,13 +197,7 @@ func (p *Process) dryRun(ns *netns.NS, bin string) error {
 	var out bytes.Buffer
 	cmd := exec.Command(bin, "-C", "-f", p.path("frr.conf"), "-u", runAs, "-g", runAs, "--vty_socket", p.dir, "--log", "stdout")
 	cmd.Stdout, cmd.Stderr = &out, &out
-	err := ns.Do(cmd.Run)
-	if cmd.Process != nil {
-		if _, rerr := daemon.RemoveHostLeftover("vrrpd", cmd.Process.Pid); rerr != nil {
-			return fmt.Errorf("%w: %v", ErrStart, rerr)
-		}
-	}
-	if err != nil {
+	if err := ns.Do(daemon.WithVarTmp(p.path(varTmp), cmd.Run)); err != nil {
 		return fmt.Errorf("%w: vrrpd -C %s (%v): %s", ErrStart, p.path("frr.conf"), err, daemon.Head(out.String(), 3))
 	}
 	for _, line := range strings.Split(out.String(), "\n") {
@@ -215,13 +215,12 @@ func (p *Process) start(ns *netns.NS, name, bin string, args []string) (*daemon.
 	if err := os.Remove(sock); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("%w: %v", ErrStart, err)
 	}
-	d, err := daemon.Start(ns, exec.Command(bin, args...), p.path(name+".out"))
+	d, err := daemon.StartVarTmp(ns, exec.Command(bin, args...), p.path(name+".out"), p.path(varTmp))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrStart, err)
 	}
 	fail := func(why string) error {
 		_ = d.Stop(0)
-		_, _ = daemon.RemoveHostLeftover(name, d.PID())
 		log := p.Log(name)
 		if o := Overruns(log); len(o) > 0 {
 			return fmt.Errorf("%w: %w: %s %s: %s", ErrStart, ErrOverrun, name, why, o[len(o)-1])
@@ -272,21 +271,14 @@ func (p *Process) Log(daemon string) string {
 }
 
 // Stop stops vrrpd, then zebra (vrrpd asks zebra to set its macvlans'
-// protodown as it goes), each given grace on SIGTERM before SIGKILL, and
-// removes the crash-log directories they leave on the host
-// (daemon.HostLeftover).
+// protodown as it goes), each given grace on SIGTERM before SIGKILL.
 func (p *Process) Stop(grace time.Duration) error {
 	var errs []error
 	for _, d := range []*daemon.Process{p.VRRPD, p.Zebra} {
 		if d == nil {
 			continue
 		}
-		err := d.Stop(grace)
-		errs = append(errs, err)
-		if err == nil {
-			_, err = daemon.RemoveHostLeftover(filepath.Base(d.Path()), d.PID())
-			errs = append(errs, err)
-		}
+		errs = append(errs, d.Stop(grace))
 	}
 	return errors.Join(errs...)
 }

@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,7 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nlstress/nlstress/pkg/daemon"
 	"github.com/nlstress/nlstress/pkg/netns"
 )
 
@@ -102,8 +100,7 @@ const killTimeout = 5 * time.Second
 
 // killProcessesIn SIGKILLs every process inside the named lab namespace,
 // waits (up to killTimeout) until each is dead, and reports each: "killed"
-// only once it is. It removes what each dead one left on the host
-// (daemon.HostLeftover).
+// only once it is.
 func killProcessesIn(name, runID string) ([]Leftover, error) {
 	procs, err := ProcessesIn(name)
 	if err != nil {
@@ -111,9 +108,8 @@ func killProcessesIn(name, runID string) ([]Leftover, error) {
 	}
 	var out []Leftover
 	var pids []int
-	var comms []string
 	for pid, comm := range procs {
-		pids, comms = append(pids, pid), append(comms, comm)
+		pids = append(pids, pid)
 		lo := Leftover{Kind: "process", Name: fmt.Sprintf("%s (pid %d) in %s", comm, pid, name), RunID: runID, Action: "killed"}
 		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && err != syscall.ESRCH {
 			lo.Action = "failed: " + err.Error()
@@ -130,20 +126,7 @@ func killProcessesIn(name, runID string) ([]Leftover, error) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	// What the dead left on the host: FRR's crash-log directories.
-	var errs []error
-	for i := range pids {
-		if !dead(pids[i]) {
-			continue
-		}
-		path, err := daemon.RemoveHostLeftover(comms[i], pids[i])
-		if err != nil {
-			errs = append(errs, err)
-		} else if path != "" {
-			out = append(out, Leftover{Kind: "file", Name: path, RunID: runID, Action: "removed"})
-		}
-	}
-	return out, errors.Join(errs...)
+	return out, nil
 }
 
 // dead reports whether pid has exited: gone from /proc, or a zombie (it
