@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jsimonetti/rtnetlink/v2"
+
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/capacity"
 	"github.com/nlstress/nlstress/pkg/daemon"
@@ -18,6 +20,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/vrrp"
 )
 
 // small is a case that runs in CI in seconds: 64 VRIDs with VMACs and
@@ -384,6 +387,64 @@ func TestSessionSetBuffer(t *testing.T) {
 				t.Fatalf("session left namespaces %v", names)
 			}
 		})
+	}
+}
+
+// A keepalived with an instance not MASTER when its buffer changes is
+// restarted, not reloaded: a reload keeps its view of the links, so an
+// instance a flap stranded in FAULT would stay there and the session
+// would not converge (TestSessionSetBuffer failed so once in ten suites,
+// when its 8 KiB flap happened to strand one). The instance is put in
+// FAULT for certain here: its VMAC is set down by hand.
+func TestSetBufferRestartsKeepalivedWithAnInstanceNotMaster(t *testing.T) {
+	roottest.Require(t)
+	roottest.RequireKeepalived(t)
+	sc := small(4*bytesize.MiB, scenario.PolicyNone)
+	sc.Target = scenario.TargetKeepalived
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	s, _, err := Open(ctx, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.r.described().PID
+	in := s.r.lab.Instances[0]
+	vmac := lab.VMACName(in.Interface, s.r.subjectSpecs[0].Config.VRID)
+	links, err := s.r.lab.Subject.Conn.Link.List()
+	if err != nil {
+		s.Close(ctx, err)
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(links, func(l rtnetlink.LinkMessage) bool { return l.Attributes != nil && l.Attributes.Name == vmac })
+	if i < 0 {
+		s.Close(ctx, nil)
+		t.Fatalf("keepalived made no %s", vmac)
+	}
+	if err := lab.SetLink(s.r.lab.Subject.Conn, links[i].Index, false); err != nil {
+		s.Close(ctx, err)
+		t.Fatal(err)
+	}
+	// keepalived tells its transitions as they happen; its states are
+	// read until one has left MASTER, or the test's deadline.
+	for countNot(s.r.subject.States(), vrrp.Master) == 0 {
+		if ctx.Err() != nil {
+			s.Close(ctx, nil)
+			t.Fatal("no instance left MASTER after its VMAC went down")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	eff, err := s.SetBuffer(ctx, 2*bytesize.MiB)
+	if err != nil {
+		s.Close(ctx, err)
+		t.Fatal(err)
+	}
+	after := s.r.described().PID
+	if n := countNot(s.r.subject.States(), vrrp.Master); n != 0 || eff != 4*int64(bytesize.MiB) || after == before {
+		s.Close(ctx, nil)
+		t.Fatalf("after SetBuffer: %d instances not MASTER, effective %d, monitor's pid %d (was %d): want all MASTER, 4 MiB, a new keepalived", n, eff, after, before)
+	}
+	if _, err := s.Close(ctx, nil); err != nil {
+		t.Fatal(err)
 	}
 }
 

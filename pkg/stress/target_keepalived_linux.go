@@ -210,10 +210,16 @@ const reloadLimit = 10 * time.Second
 // start and convergence (15 s at 255 VMACs); its VMACs stay. It says
 // whether the monitor's buffer changed within reloadLimit; a keepalived
 // that did not change it (a plain buffer, or a version that does not) is
-// left to be restarted.
+// left to be restarted. So is one with an instance not MASTER (stranded
+// in FAULT by a flap that lost its link-up): a reload keeps what
+// keepalived believes of its links, and the instance would stay there.
 func (k *keepalivedTarget) reloadBuffer(ctx context.Context, r *runner) bool {
 	_, force, dflt := r.sc.MonitorBuffer()
 	if k.p == nil || dflt || !force {
+		return false
+	}
+	if n := countNot(r.subject.States(), vrrp.Master); n > 0 {
+		slog.Info("keepalived: restarting it for a new buffer, not reloading: a reload keeps its view of the links", "not_master", n)
 		return false
 	}
 	before := r.described().Effective
