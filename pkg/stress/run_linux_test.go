@@ -394,7 +394,7 @@ func TestSessionSetBuffer(t *testing.T) {
 // A keepalived with an instance not MASTER when its buffer changes is
 // restarted, not reloaded: a reload keeps its view of the links, so an
 // instance a flap stranded in FAULT would stay there and the session
-// would not converge (TestSessionSetBuffer failed so once in ten suites,
+// would not converge (TestSessionSetBuffer failed so once in five suites,
 // when its 8 KiB flap happened to strand one). The instance is put in
 // FAULT for certain here: its VMAC is set down by hand.
 func TestSetBufferRestartsKeepalivedWithAnInstanceNotMaster(t *testing.T) {
