@@ -85,7 +85,9 @@ type Phase struct {
 	// the end of the phase: the kernel's last message about a link they
 	// track (their VMAC, their interface) was lost, so the daemon
 	// "believes down" a link that is up (the instance stays in FAULT) or
-	// "believes up" one that is down. The built-in engine only.
+	// "believes up" one that is down. Known for the built-in engine (its
+	// reads), zebra (its "show interface") and keepalived with
+	// --keepalived-log console (its log); empty for the others.
 	Missed []Instance `json:"missed,omitempty"`
 	// LinkLost are the instances with a tracked link (their interface or
 	// VMAC) every message of which in the phase was lost (the kernel sent
