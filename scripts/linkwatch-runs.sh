@@ -15,14 +15,23 @@
 #                                     # link show dev X or a daemon asking
 #                                     # for one link would)
 #
+#   IPV6=off scripts/linkwatch-runs.sh plain   # IPv6 off in the namespace,
+#                                     # as nlstress's labs make their VMACs
+#
 # Needs root and iproute2. Touches nothing outside its two namespaces,
 # which it removes on exit. results/FINDINGS.md ("Which fix works") has
 # its output.
 set -euo pipefail
 mode=${1:-plain}
 n=${N:-255}
+ipv6=${IPV6:-on}
 case $mode in plain | nudge | sync) ;; *)
-	echo "usage: $0 plain|nudge|sync" >&2
+	echo "usage: [IPV6=on|off] $0 plain|nudge|sync" >&2
+	exit 2
+	;;
+esac
+case $ipv6 in on | off) ;; *)
+	echo "$0: IPV6=$ipv6: want on or off" >&2
 	exit 2
 	;;
 esac
@@ -48,6 +57,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 ip netns add $a
 ip netns add $b
+if [ "$ipv6" = off ]; then
+	ip netns exec $a sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+fi
 ip -n $a link add eth2 type veth peer name eth2p netns $b
 ip -n $a link add spare0 type veth peer name spare1
 {
@@ -80,7 +92,7 @@ sleep 4
 kill "$mon"
 mon=
 # Each macvlan line: its time of day, then whether it says LOWER_UP.
-awk -v down="$down" -v up="$up" -v mode="$mode" -v n="$n" '
+awk -v down="$down" -v up="$up" -v mode="$mode" -v n="$n" -v ipv6="$ipv6" '
 function secs(s,   d, t, h) { # [2026-12-07T02:15:05.609156] -> seconds of the day
 	split(s, d, "T"); split(d[2], t, ":"); return t[1] * 3600 + t[2] * 60 + t[3]
 }
@@ -103,5 +115,5 @@ BEGIN { dd = down % 86400; uu = up % 86400 }
 	else if (t >= dd && t < uu && $0 ~ /NO-CARRIER/) d[++nd] = t
 }
 END {
-	printf "%s, %d macvlans: down %s; up %s\n", mode, n, runs(d, nd, dd), runs(u, nu, uu)
+	printf "%s, IPv6 %s, %d macvlans: down %s; up %s\n", mode, ipv6, n, runs(d, nd, dd), runs(u, nu, uu)
 }' "$log"
