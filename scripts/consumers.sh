@@ -45,7 +45,7 @@ consumers=(
 	"LinkSubscribe|its subscription ends at the first error (ENOBUFS): it follows no link after|--target exec --vmac --target-cmd '$ls_target daemon' --probe '$ls_target probe' --recovery-timeout 10s"
 )
 
-printf '| consumer | flap | buffer (effective) | flaps with loss | messages lost per flap, median (max) | it said so | flaps in which it missed links going down | flaps leaving its view wrong after the up | recovery, p95 of the flap: median (max) |\n'
+printf '| consumer | flap | buffer (effective) | flaps with loss | messages lost per flap, median (max) | it said so | flaps in which it never saw some link go down | flaps leaving its view wrong after the up | recovery, p95 of the flap: median (max) |\n'
 printf '| --- | --- | --- | --- | --- | --- | --- | --- | --- |\n'
 for mode in $MODES; do
 	for c in "${consumers[@]}"; do
@@ -71,7 +71,8 @@ for mode in $MODES; do
 			.flaps as $f | ($f | length) as $k |
 			[$f[] | .down.drops + .up.drops] as $lost |
 			[$f[] | select(.recovery.count > 0) | .recovery.p95_ns] as $rec |
-			"| \($n) | \($m) | \(.monitor.effective) | \([$lost[] | select(. > 0)] | length) of \($k) | \($lost | med) (\($lost | max)) | \(if $said != "read" then $said else "\([$f[] | select((.daemon_overruns // []) | length > 0)] | length) of \($k)" end)\(if ([$f[] | (.daemon_exits // [])[]] | length) > 0 then ", exited \([$f[] | (.daemon_exits // [])[]] | length)" else "" end) | \([$f[] | select(.not_fault > 0)] | length) of \($k) | \([$f[] | select((.stuck | length) > 0 or ((.up.missed // []) | length) > 0)] | length) of \($k) | \(if ($rec | length) > 0 then "\($rec | med | secs) (\($rec | max | secs))" else "none" end) |"
+			[$f[] | (.daemon_exits // [])[]] as $exits |
+			"| \($n) | \($m) | \(.monitor.effective) | \([$lost[] | select(. > 0)] | length) of \($k) | \($lost | med) (\($lost | max)) | \(if $said != "read" then $said else "\([$f[] | select((.daemon_overruns // []) | length > 0)] | length) of \($k)" end)\(if ($exits | length) > 0 then ", exited \($exits | length)" else "" end) | \([$f[] | select(.not_fault > 0)] | length) of \($k) | \([$f[] | select((.stuck | length) > 0 or ((.up.missed // []) | length) > 0)] | length) of \($k) | \(if ($rec | length) > 0 then "\($rec | med | secs) (\($rec | max | secs))" else "none" end) |"
 		' "$json"
 	done
 done
