@@ -91,9 +91,10 @@ fi
 sleep 4
 kill "$mon"
 mon=
-# Each macvlan line: its time of day, then whether it says LOWER_UP.
+# The macvlans' lines: NO-CARRIER between the down and the up, LOWER_UP
+# after the up, each at its time of day.
 awk -v down="$down" -v up="$up" -v mode="$mode" -v n="$n" -v ipv6="$ipv6" '
-function secs(s,   d, t, h) { # [2026-12-07T02:15:05.609156] -> seconds of the day
+function secs(s,   d, t) { # [2026-12-07T02:15:05.609156] -> seconds of the day
 	split(s, d, "T"); split(d[2], t, ":"); return t[1] * 3600 + t[2] * 60 + t[3]
 }
 function runs(ts, k, from,   i, out, start, cnt) {
