@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
+	"github.com/nlstress/nlstress/pkg/hostload"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 )
@@ -121,6 +123,10 @@ func (f *fakeLab) Flap(context.Context) (result.Flap, error) {
 	}
 	fl.Down.Storm.Truesize, fl.Up.Storm.Truesize = 1000, 2000+uint64(f.flapped[f.sc.RcvBuf])
 	fl.Down.PeakQueue, fl.Up.PeakQueue = 700, 100
+	if f.sc.HostLoad > 0 {
+		// The burners get a little more than asked: 1, 2, 3 points...
+		fl.HostLoad = &hostload.Share{Asked: f.sc.HostLoad, Achieved: float64(f.sc.HostLoad + f.flapped[f.sc.RcvBuf])}
+	}
 	if f.sc.RcvBuf < 64*bytesize.KiB {
 		fl.Up.Drops = 100
 		fl.Stuck = []result.Instance{{VRID: 7}}
@@ -216,7 +222,8 @@ func TestVariantThatDies(t *testing.T) {
 
 // The daemon's CPU per flap is the median of the flaps that read it; a
 // variant whose flaps never did has none. The largest storm and queue are
-// over both phases of every flap; each variant records its daemon.
+// over both phases of every flap; each variant records its daemon and
+// keeps its own flaps, in the order they ran.
 func TestDaemonCPUPerFlap(t *testing.T) {
 	rep, _ := runFake(t, []string{"tiny=--rcvbuf 8K", "big=--rcvbuf 1M"}, 3, 0)
 	if got := rep.Variants[0].DaemonCPU; got != 0 {
@@ -230,5 +237,25 @@ func TestDaemonCPUPerFlap(t *testing.T) {
 	}
 	if v := rep.Variants[1]; v.StormMax != 2003 || v.PeakQueueMax != 700 {
 		t.Errorf("big: largest storm %d, highest queue %d: want 2003 and 700, over both phases", v.StormMax, v.PeakQueueMax)
+	}
+	var cpu []time.Duration
+	for _, f := range rep.Variants[1].Flaps {
+		cpu = append(cpu, f.DaemonCPU)
+	}
+	if want := []time.Duration{10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond}; !slices.Equal(cpu, want) {
+		t.Errorf("big's flaps read %v of daemon CPU: want %v, its own flaps in order", cpu, want)
+	}
+}
+
+// A variant run beside a host load records it as asked, with the mean of
+// its flaps' achieved shares; a variant without one records none.
+func TestHostLoadPerVariant(t *testing.T) {
+	rep, _ := runFake(t, []string{"idle=--rcvbuf 1M", "busy=--rcvbuf 2M --host-load 50"}, 3, 0)
+	if l := rep.Variants[0].HostLoad; l != nil {
+		t.Errorf("idle: host load %+v, want none", *l)
+	}
+	l := rep.Variants[1].HostLoad
+	if l == nil || l.Asked != 50 || l.Achieved != 52 {
+		t.Fatalf("busy: host load %+v, want 50 asked and 52 achieved (the mean of 51, 52 and 53)", l)
 	}
 }

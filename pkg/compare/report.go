@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/nlstress/nlstress/pkg/hostload"
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/stats"
@@ -79,6 +80,9 @@ type Summary struct {
 	// DaemonCPU is the median over the flaps of the daemon's own CPU per
 	// flap (result.Flap.DaemonCPU); 0 when it was not read.
 	DaemonCPU time.Duration `json:"daemon_cpu_per_flap_ns,omitempty"`
+	// HostLoad is the variant's competing CPU work, asked and achieved:
+	// the mean of its flaps' achieved shares; nil without one.
+	HostLoad *hostload.Share `json:"host_load,omitempty"`
 	// StuckP and LossP are Fisher's exact test (two-sided) of this
 	// variant's rate against the baseline's; null for the baseline.
 	StuckP *float64 `json:"stuck_p,omitempty"`
@@ -88,16 +92,20 @@ type Summary struct {
 	Detectable float64 `json:"detectable_change"`
 	// Verdict says it in words.
 	Verdict string `json:"verdict"`
+	// Flaps is each of the variant's flaps as a run records it, in the
+	// order they ran: what the rates above are made of.
+	Flaps []result.Flap `json:"flaps"`
 }
 
 // summarize is each variant's summary, tested against the first's.
 func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Summary {
 	out := make([]Summary, len(variants))
 	for i, v := range variants {
-		s := Summary{Variant: v, Failed: failed[i]}
+		s := Summary{Variant: v, Failed: failed[i], Flaps: flaps[i]}
 		var lossy, stuck int
 		var lost []uint64
 		var p50s, p95s, cpu []time.Duration
+		var loads []hostload.Share
 		for _, f := range flaps[i] {
 			d := f.Down.Drops + f.Up.Drops
 			if d > 0 || f.Down.ENOBUFS+f.Up.ENOBUFS > 0 {
@@ -117,11 +125,15 @@ func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Sum
 			if f.DaemonCPU > 0 {
 				cpu = append(cpu, f.DaemonCPU)
 			}
+			if f.HostLoad != nil {
+				loads = append(loads, *f.HostLoad)
+			}
 		}
 		n := len(flaps[i])
 		s.Loss, s.Stuck = stats.Binomial(lossy, n), stats.Binomial(stuck, n)
 		s.LostMedian, s.LostMax = median(lost), slicesMax(lost)
 		s.RecoveryP50, s.RecoveryP95, s.DaemonCPU = median(p50s), median(p95s), median(cpu)
+		s.HostLoad = meanLoad(loads)
 		out[i] = s
 	}
 	predict(out, flaps)
@@ -179,6 +191,20 @@ func pIs(p float64) string {
 		return "p < 0.001"
 	}
 	return "p = " + FormatP(p)
+}
+
+// meanLoad is the shares' asked load with their mean achieved one; nil
+// for none.
+func meanLoad(shares []hostload.Share) *hostload.Share {
+	if len(shares) == 0 {
+		return nil
+	}
+	m := shares[0]
+	m.Achieved = 0
+	for _, s := range shares {
+		m.Achieved += s.Achieved / float64(len(shares))
+	}
+	return &m
 }
 
 func median[T ~uint64 | ~int64](xs []T) T {

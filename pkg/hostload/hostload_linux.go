@@ -24,6 +24,10 @@ type Load struct {
 	cpus    []int
 	procs   []*daemon.Process
 	t0      time.Time
+	// markCPU and markT are the burners' CPU time and the time at the
+	// last Since.
+	markCPU time.Duration
+	markT   time.Time
 	cancel  context.CancelFunc
 	done    chan struct{}
 }
@@ -63,6 +67,7 @@ func Start(ns *netns.NS, dir string, percent int) (*Load, error) {
 		}
 	}
 	l.t0 = time.Now()
+	l.markT = l.t0
 	ctx, cancel := context.WithCancel(context.Background())
 	l.cancel = cancel
 	go l.cycle(ctx)
@@ -103,14 +108,43 @@ func (l *Load) signal(sig syscall.Signal) {
 	}
 }
 
-// Stop stops the load and returns the share it achieved. Stopping twice
-// is harmless.
+// Since returns the share the load achieved since the last call of
+// Since (since the start, the first time): the load over one flap. A load
+// of 0 achieved 0.
+func (l *Load) Since() (Share, error) {
+	s := Share{Asked: l.percent, CPUs: l.cpus}
+	if len(l.procs) == 0 {
+		return s, nil
+	}
+	cpu, err := l.cpu()
+	now := time.Now()
+	s.Achieved = l.share(cpu-l.markCPU, now.Sub(l.markT))
+	l.markCPU, l.markT = cpu, now
+	return s, err
+}
+
+// Stop stops the load and returns the share it achieved since it
+// started. Stopping twice is harmless.
 func (l *Load) Stop() (Share, error) {
 	s := Share{Asked: l.percent, CPUs: l.cpus}
 	if l.cancel != nil {
 		l.cancel()
 		<-l.done
 	}
+	cpu, err := l.cpu()
+	errs := []error{err}
+	for _, p := range l.procs {
+		_ = p.Signal(syscall.SIGCONT) // a stopped process ignores SIGTERM until continued
+		errs = append(errs, p.Stop(0))
+	}
+	s.Achieved = l.share(cpu, time.Since(l.t0))
+	l.procs = nil
+	return s, errors.Join(errs...)
+}
+
+// cpu is the CPU time the burners have used, together; a burner already
+// gone counts nothing.
+func (l *Load) cpu() (time.Duration, error) {
 	var cpu time.Duration
 	var errs []error
 	for _, p := range l.procs {
@@ -120,12 +154,14 @@ func (l *Load) Stop() (Share, error) {
 		} else if !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
-		_ = p.Signal(syscall.SIGCONT) // a stopped process ignores SIGTERM until continued
-		errs = append(errs, p.Stop(0))
 	}
-	if wall := time.Since(l.t0); len(l.procs) > 0 && wall > 0 {
-		s.Achieved = 100 * cpu.Seconds() / wall.Seconds() / float64(len(l.procs))
+	return cpu, errors.Join(errs...)
+}
+
+// share is cpu over wall, per burner, in percent of a CPU.
+func (l *Load) share(cpu, wall time.Duration) float64 {
+	if len(l.procs) == 0 || wall <= 0 {
+		return 0
 	}
-	l.procs = nil
-	return s, errors.Join(errs...)
+	return 100 * cpu.Seconds() / wall.Seconds() / float64(len(l.procs))
 }

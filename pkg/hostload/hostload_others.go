@@ -21,3 +21,6 @@ func Start(_ *netns.NS, _ string, percent int) (*Load, error) {
 
 // Stop does nothing.
 func (*Load) Stop() (Share, error) { return Share{}, nil }
+
+// Since does nothing.
+func (*Load) Since() (Share, error) { return Share{}, nil }

@@ -54,6 +54,16 @@ func Compare(w io.Writer, f Format, rep compare.Report) error {
 		}
 		ew.printf("\n")
 	}
+	loaded := false
+	for _, v := range rep.Variants {
+		if l := v.HostLoad; l != nil {
+			ew.printf("%s ran beside a host load of %d %% asked, %.1f %% achieved (the mean over its flaps)\n", v.Name, l.Asked, l.Achieved)
+			loaded = true
+		}
+	}
+	if loaded {
+		ew.printf("\n")
+	}
 	for _, v := range rep.Variants[1:] {
 		ew.printf("%s: %s\n", v.Name, v.Verdict)
 	}

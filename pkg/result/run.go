@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/churn"
+	"github.com/nlstress/nlstress/pkg/hostload"
 	"github.com/nlstress/nlstress/pkg/stats"
 	"github.com/nlstress/nlstress/pkg/target"
 	"github.com/nlstress/nlstress/pkg/vrrp"
@@ -203,6 +204,10 @@ type Flap struct {
 	// of its recovery, to the clock tick; its children (keepalived's
 	// scripts) not counted. 0 when it could not be read.
 	DaemonCPU time.Duration `json:"daemon_cpu_ns,omitempty"`
+	// HostLoad is the competing CPU work over the flap, as asked and as
+	// achieved from its start to the end of its recovery; nil without
+	// one.
+	HostLoad *hostload.Share `json:"host_load,omitempty"`
 	// Churn is what each background churn generator did during the flap.
 	Churn []churn.Stats `json:"churn,omitempty"`
 	// AllFault is the time from link down until the last subject instance

@@ -170,9 +170,19 @@ func (s *Session) Flap(ctx context.Context) (result.Flap, error) {
 		return result.Flap{}, fmt.Errorf("flap %d not begun: %w", k, context.Cause(ctx))
 	}
 	s.inFlap = k
+	if s.load != nil {
+		_, _ = s.load.Since() // the flap's share is measured from here
+	}
 	f, rec, err := s.r.flap(ctx, k, &s.mark)
 	if err == nil {
 		err = s.r.failed()
+	}
+	if s.load != nil && err == nil {
+		share, lerr := s.load.Since()
+		if lerr != nil {
+			slog.Warn("host load over the flap not read", "flap", k, "err", lerr)
+		}
+		f.HostLoad = &share
 	}
 	if err != nil {
 		s.broken = err
