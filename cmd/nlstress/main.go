@@ -16,6 +16,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -47,7 +48,7 @@ func main() {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	go onSignals(sigs, cancel, os.Stderr, os.Exit)
+	go onSignals(sigs, cancel, os.Stderr, os.Exit, time.Now)
 	// The command runs on a goroutine of its own. The main goroutine is
 	// locked to the main thread (package netns), and each time a locked
 	// goroutine wakes or sleeps the runtime hands its one processor
@@ -60,21 +61,32 @@ func main() {
 	os.Exit(code)
 }
 
+// sameSignal is how soon a repeat of the first signal is taken for the
+// same one: timeout(1) sends its signal to the command and again to the
+// command's process group, and both can reach the process one after the
+// other, not merged by the kernel.
+const sameSignal = time.Second
+
 // onSignals handles the signals as they come: the first stops the
 // command (cancel), which removes its lab and writes what it measured on
 // the way out; a second ends the process at once (exit), the lab left for
-// "nlstress cleanup".
-func onSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, stderr io.Writer, exit func(int)) {
-	first := true
+// "nlstress cleanup". The first signal repeated within sameSignal of it
+// (now tells the time) is the same signal delivered twice, not a second.
+func onSignals(sigs <-chan os.Signal, cancel context.CancelCauseFunc, stderr io.Writer, exit func(int), now func() time.Time) {
+	var first syscall.Signal
+	var at time.Time
 	for s := range sigs {
-		sig := s.(syscall.Signal)
-		if first {
-			first = false
+		sig, t := s.(syscall.Signal), now()
+		switch {
+		case first == 0:
+			first, at = sig, t
 			cancel(interrupt{sig: sig})
-			continue
+		case sig == first && t.Sub(at) < sameSignal:
+			// The same signal twice (timeout(1)): one request to stop.
+		default:
+			fmt.Fprintf(stderr, "nlstress: %s again: exiting now; 'nlstress cleanup' removes what is left\n", unix.SignalName(sig))
+			exit(128 + int(sig))
 		}
-		fmt.Fprintf(stderr, "nlstress: %s again: exiting now; 'nlstress cleanup' removes what is left\n", unix.SignalName(sig))
-		exit(128 + int(sig))
 	}
 }
 
