@@ -81,14 +81,17 @@ const DefaultConsumerCost = 20 * time.Microsecond
 const DefaultTransitionCost = 0
 
 // NotifyForkCost is what a notify script costs the engine per transition
-// with --notify-scripts: the CPU that keepalived's VRRP process spends
-// (its own, not the script's) per notify it forks and executes. Measured
-// on keepalived 2.2.7 with 255 use_vmac instances, the seed incident:
-// its VRRP process's CPU per flap with a notify script per instance,
-// less without, over the notifies per flap (255 instances × FAULT,
-// BACKUP and MASTER): 2.15 s against 0.06 s per flap (medians of 30
-// flaps each, interleaved: nlstress compare -f
-// scenarios/incident-versions.yaml), 2.7 ms per notify.
+// with --notify-scripts. It was set to keepalived 2.2.7's own CPU per
+// notify with 255 use_vmac instances and 10 ms scripts, 2.15 s against
+// 0.06 s per flap over 765 notifies (2026-12-05). That did not come back:
+// on 2026-12-07 keepalived's VRRP process spent about 0.35 ms per notify
+// whatever its scripts burned (0, 1 or 10 ms; nlstress compare -f
+// scenarios/incident-fork-cost.yaml), and the engine stranded instances
+// as often with 0.32 ms as with 2.7 ms (10 and 6 of 30 flaps, p = 0.38).
+// It stays 2.7 ms, a model knob rather than keepalived's measured cost:
+// with it the engine strands at keepalived's rate at 96K, not at the
+// default buffer (results/FINDINGS.md, "The scripts' effect, measured
+// again").
 const NotifyForkCost = 2700 * time.Microsecond
 
 // EngineTransitionCost is the engine's busy work per state change: the
