@@ -207,6 +207,8 @@ func meanLoad(shares []hostload.Share) *hostload.Share {
 	return &m
 }
 
+// median is the middle of xs; of an even count, the lower of the middle
+// two, so that it is always a value a flap had.
 func median[T ~uint64 | ~int64](xs []T) T {
 	if len(xs) == 0 {
 		return 0
