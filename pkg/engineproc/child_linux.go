@@ -90,8 +90,18 @@ func serve(path string, conn *os.File) error {
 	}
 	c := &child{mon: nlmon.NewMonitor(sock, spec.Cost, spec.Policy), out: make(chan message, 1024),
 		read: map[uint32]bool{}, belief: map[uint32]bool{}}
+	notify, err := newNotifier(spec.Notify, spec.Instances)
+	if err != nil {
+		sock.Close()
+		return err
+	}
 	c.router, err = vrrp.NewRouter(vrrp.RouterConfig{Name: "subject", NS: ns, Instances: spec.Instances, Track: true, NoHistory: true, TransitionCost: spec.TransitionCost, TrackCost: spec.TrackCost,
-		OnTransition: func(t vrrp.Transition) { c.send(message{Transition: &t}) }})
+		OnTransition: func(t vrrp.Transition) {
+			c.send(message{Transition: &t})
+			if notify != nil {
+				notify.run(t)
+			}
+		}})
 	if err != nil {
 		sock.Close()
 		return err
@@ -140,6 +150,9 @@ func serve(path string, conn *os.File) error {
 	var all []error
 	for err := range errs {
 		all = append(all, err)
+	}
+	if notify != nil {
+		all = append(all, notify.close())
 	}
 	if err := <-writeDone; err != nil && !errors.Is(err, unix.EPIPE) {
 		all = append(all, err)

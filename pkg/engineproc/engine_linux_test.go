@@ -3,8 +3,10 @@ package engineproc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -207,5 +209,58 @@ func TestEngineCosts(t *testing.T) {
 				t.Errorf("all %d FAULT %v after the link-down; the %s cost alone is %v", n, took, tc.name, tc.bound)
 			}
 		})
+	}
+}
+
+// TestEngineNotify: the engine starts its notify command at every state
+// change with keepalived's arguments, and a command that cannot start is
+// said in the engine's log.
+func TestEngineNotify(t *testing.T) {
+	l, specs := engineLab(t, 3, 200)
+	dir := t.TempDir()
+	out, script := filepath.Join(dir, "notified"), filepath.Join(dir, "notify")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\necho \"$*\" >> "+out+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	e := startEngine(t, l, Spec{Instances: specs, Notify: []string{script, "notify"}})
+	waitAll(t, e, vrrp.Master)
+	eth := l.Interfaces[0]
+	links := flap.Links{Conn: l.Subject.Conn, Names: []string{eth.Name}, Indexes: []uint32{eth.Index}}
+	if _, err := links.Set(false); err != nil {
+		t.Fatal(err)
+	}
+	waitAll(t, e, vrrp.Fault)
+	// Stop waits for the commands still running before the engine exits.
+	if err := e.Stop(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, tr := range e.Transitions() {
+		want = append(want, fmt.Sprintf("notify INSTANCE VI_%d %s 200", tr.Instance+1, tr.To))
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Split(strings.TrimSpace(string(b)), "\n")
+	slices.Sort(got) // the commands run side by side: their order is the scheduler's
+	slices.Sort(want)
+	if len(want) < 3*len(specs) || !slices.Equal(got, want) {
+		t.Fatalf("notify ran with\n%s\nwant one run per transition (at least 3 per instance):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestEngineNotifyMissing: a notify command that cannot start is said in
+// the engine's log, and the engine runs on.
+func TestEngineNotifyMissing(t *testing.T) {
+	l, specs := engineLab(t, 1, 200)
+	missing := filepath.Join(t.TempDir(), "missing")
+	e := startEngine(t, l, Spec{Instances: specs, Notify: []string{missing}})
+	waitAll(t, e, vrrp.Master)
+	if err := e.Stop(5 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if words := e.LastWords(); !strings.Contains(words, "notify "+missing+": no such file or directory") {
+		t.Fatalf("the engine's log says %q; want the notify that did not start", words)
 	}
 }

@@ -43,6 +43,12 @@ type Spec struct {
 	// TrackCost is the router's busy work per tracking instance on a
 	// link change (vrrp.RouterConfig.TrackCost).
 	TrackCost time.Duration `json:"track_cost"`
+	// Notify is a command (its path and its own arguments) the engine
+	// starts at every state change without waiting for it, as keepalived
+	// starts an instance's notify script; the engine appends keepalived's
+	// arguments (INSTANCE, the instance's name, its new state, its
+	// priority). Empty: none.
+	Notify []string `json:"notify,omitempty"`
 }
 
 // SocketInfo is the child's monitor socket as the parent needs it.

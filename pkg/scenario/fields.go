@@ -105,7 +105,7 @@ var Fields = []Field{
 		Ptr: func(s *Scenario) any { return &s.NoExactPeak }},
 	{Key: "host_load", Flag: "host-load", Help: "competing CPU work on every CPU the daemon may run on, 0 to 100 % of each (a busy loop stopped and continued every 10ms), from convergence to the end; its achieved share is measured and reported",
 		Ptr: func(s *Scenario) any { return &s.HostLoad }},
-	{Key: "notify_scripts", Flag: "notify-scripts", Help: "give every generated keepalived instance a notify script, as most production files have; it runs as nlstress's stand-in, which counts itself (a replayed file's own scripts always run as stand-ins); on the built-in engine, each transition costs what keepalived's fork of a notify costs keepalived",
+	{Key: "notify_scripts", Flag: "notify-scripts", Help: "a notify script on every instance, as most production files have, started at each of its transitions (by generated keepalived, or by the built-in engine as keepalived would); it runs as nlstress's stand-in, which counts itself (a replayed file's own scripts always run as stand-ins)",
 		Ptr: func(s *Scenario) any { return &s.NotifyScripts }},
 	{Key: "script_cost", Flag: "script-cost", Help: "CPU time each stand-in script burns per run (a busy loop, not a sleep), 0 to 10s: what your notify and check scripts take",
 		Ptr: func(s *Scenario) any { return &s.ScriptCost }},

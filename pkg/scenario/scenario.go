@@ -80,30 +80,6 @@ const DefaultConsumerCost = 20 * time.Microsecond
 // (a notify script is a fork and an exec).
 const DefaultTransitionCost = 0
 
-// NotifyForkCost is what a notify script costs the engine per transition
-// with --notify-scripts. It was set to keepalived 2.2.7's own CPU per
-// notify with 255 use_vmac instances and 10 ms scripts, 2.15 s against
-// 0.06 s per flap over 765 notifies (2026-12-05). That did not come back:
-// on 2026-12-07 keepalived's VRRP process spent about 0.35 ms per notify
-// whatever its scripts burned (0, 1 or 10 ms; nlstress compare -f
-// scenarios/incident-fork-cost.yaml), and the engine stranded instances
-// as often with 0.32 ms as with 2.7 ms (10 and 6 of 30 flaps, p = 0.38).
-// It stays 2.7 ms, a model knob rather than keepalived's measured cost:
-// with it the engine strands at keepalived's rate at 96K, not at the
-// default buffer (results/FINDINGS.md, "The scripts' effect, measured
-// again").
-const NotifyForkCost = 2700 * time.Microsecond
-
-// EngineTransitionCost is the engine's busy work per state change: the
-// scenario's transition cost, and a notify's fork when it has notify
-// scripts.
-func (s Scenario) EngineTransitionCost() time.Duration {
-	if s.NotifyScripts {
-		return s.TransitionCost + NotifyForkCost
-	}
-	return s.TransitionCost
-}
-
 // DefaultTrackCost is the engine's busy work per tracking instance when a
 // tracked link changes, by default. keepalived 2.2.7 walks the tracking
 // list of an interface whose flags changed (process_if_status_change);
@@ -247,8 +223,9 @@ type Scenario struct {
 	KeepalivedGlobal   string `json:"keepalived_global,omitempty"`
 	KeepalivedInstance string `json:"keepalived_instance,omitempty"`
 	// NotifyScripts gives every generated keepalived instance a notify
-	// script, run as a stand-in (package standin); a replayed
-	// configuration's scripts always run as stand-ins.
+	// script, run as a stand-in (package standin); the engine starts the
+	// same stand-in at every state change. A replayed configuration's
+	// scripts always run as stand-ins.
 	NotifyScripts bool `json:"notify_scripts,omitempty"`
 	// ScriptCost is the CPU time a stand-in script burns per run, and
 	// ScriptExit a vrrp_script stand-in's exit status.
@@ -602,9 +579,13 @@ func (s Scenario) validateTarget() error {
 			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
 	case !t.Notifies && s.NotifyScripts:
 		return bad("--notify-scripts needs --target %s", target.Either(target.Where(func(t target.Traits) bool { return t.Notifies })))
-	case !t.Keepalived && (s.ScriptCost != 0 || s.ScriptExit != 0):
-		return bad("--script-cost and --script-exit need --target %s: they set what a stand-in script does, and only keepalived runs them (the engine spends a notify's fork, not the script)",
+	case !t.Keepalived && s.ScriptExit != 0:
+		return bad("--script-exit needs --target %s: it is how a vrrp_script check's stand-in exits, and only keepalived runs checks",
 			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })))
+	case !t.Keepalived && s.ScriptCost != 0 && !(t.Notifies && s.NotifyScripts):
+		return bad("--script-cost sets what a stand-in script burns: it needs --target %s, or --notify-scripts with --target %s",
+			target.Either(target.Where(func(t target.Traits) bool { return t.Keepalived })),
+			target.Either(target.Where(func(t target.Traits) bool { return t.Notifies && !t.Keepalived })))
 	case !t.Rescans && s.BirdScanTime != 0:
 		return bad("--bird-scan-time needs --target %s", target.Either(target.Where(func(t target.Traits) bool { return t.Rescans })))
 	case s.NotifyScripts && s.KeepalivedConf != "":

@@ -92,6 +92,50 @@ func TestReplayCheckThatFails(t *testing.T) {
 	}
 }
 
+// The engine with --notify-scripts starts the same stand-in once per state
+// change of each instance: INIT to BACKUP to MASTER at start, and MASTER
+// to FAULT, BACKUP and MASTER again in a flap; the stand-ins count
+// themselves, and the result says so.
+func TestEngineNotifyScriptsRunAsStandins(t *testing.T) {
+	roottest.Require(t)
+	sc := small(4*bytesize.MiB, scenario.PolicyNone)
+	sc.NotifyScripts, sc.ScriptCost = true, time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	s, _, err := Open(ctx, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := s.Flap(ctx)
+	if err != nil {
+		s.Close(ctx, err)
+		t.Fatal(err)
+	}
+	e := s.r.daemon.(*engineTarget)
+	want := uint64(5 * sc.VRIDs)
+	var ran uint64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		c, err := e.standins.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ran = c["notify"]; ran >= want {
+			break
+		}
+	}
+	res, err := s.Close(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Stuck) != 0 || ran != want {
+		t.Fatalf("%d stuck, the stand-ins ran %d times: want none stuck and %d (5 per instance)", len(f.Stuck), ran, want)
+	}
+	if sr := res.Scripts; sr == nil || sr.Statements["notify"] != sc.VRIDs || sr.Ran["notify"] < ran || sr.Cost != time.Millisecond ||
+		sr.Summary != "64 notify scripts run as stand-ins costing 1ms" {
+		t.Fatalf("result scripts %+v", sr)
+	}
+}
+
 // A generated keepalived with --notify-scripts runs its stand-in once per
 // state change of each instance, as keepalived's notify contract says:
 // the stand-ins count themselves as often as the notify FIFO reports a

@@ -278,7 +278,7 @@ func (r *runner) describeMonitor() *result.Monitor {
 	size, force, dflt := r.sc.MonitorBuffer()
 	t := target.Of(r.sc.Target)
 	m := &result.Monitor{Requested: int64(size), Force: force, Default: dflt, Setting: t.Setting(int64(size), force, dflt), Owner: t.Owner, NoENOBUFS: r.sc.NoENOBUFS,
-		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost, TransitionCost: r.sc.EngineTransitionCost(), TrackCost: r.sc.TrackCost, SampleInterval: r.sc.SampleInterval}
+		Policy: string(r.sc.OnOverrun), Cost: r.sc.ConsumerCost, TransitionCost: r.sc.TransitionCost, TrackCost: r.sc.TrackCost, SampleInterval: r.sc.SampleInterval}
 	for _, g := range r.groups {
 		m.Groups = append(m.Groups, g.String())
 	}

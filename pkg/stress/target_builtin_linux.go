@@ -17,6 +17,7 @@ import (
 	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/scenario"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
+	"github.com/nlstress/nlstress/pkg/standin"
 	"github.com/nlstress/nlstress/pkg/target"
 	"github.com/nlstress/nlstress/pkg/vrrp"
 )
@@ -90,6 +91,10 @@ func init() {
 // its own in the subject's namespace, with the monitor under test.
 type engineTarget struct {
 	e *engineproc.Engine
+	// standins run at every state change with --notify-scripts, one
+	// notify per instance, as in a generated keepalived lab.
+	standins *standin.Set
+	scripts  map[standin.Kind]int
 }
 
 // labSpec makes the engine's IPv4 VMACs as keepalived makes its own,
@@ -111,8 +116,17 @@ func (t *engineTarget) start(ctx context.Context, r *runner) (watched, error) {
 		return watched{}, fmt.Errorf("engine: %w", err)
 	}
 	sc := r.sc
-	e, err := engineproc.Start(r.lab.Subject.NS, dir, engineproc.Spec{Instances: r.subjectSpecs, Groups: r.groups,
-		RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS, Cost: sc.ConsumerCost, Policy: sc.OnOverrun, TransitionCost: sc.EngineTransitionCost(), TrackCost: sc.TrackCost})
+	spec := engineproc.Spec{Instances: r.subjectSpecs, Groups: r.groups,
+		RcvBuf: size, Force: force, NoENOBUFS: sc.NoENOBUFS, Cost: sc.ConsumerCost, Policy: sc.OnOverrun, TransitionCost: sc.TransitionCost, TrackCost: sc.TrackCost}
+	if sc.NotifyScripts {
+		var err error
+		if t.standins, err = standin.Write(dir, standin.Options{Cost: sc.ScriptCost, CheckExit: sc.ScriptExit}); err != nil {
+			return watched{}, err
+		}
+		t.scripts = map[standin.Kind]int{"notify": len(r.subjectSpecs)}
+		spec.Notify = []string{t.standins.Path(), "notify"}
+	}
+	e, err := engineproc.Start(r.lab.Subject.NS, dir, spec)
 	if err != nil {
 		return watched{}, err
 	}
@@ -139,6 +153,12 @@ func (t *engineTarget) stop(grace time.Duration) error {
 }
 
 func (t *engineTarget) counters() (vrrp.Counters, error) { return t.e.Counters() }
+
+// scriptsRan says how often the notify stand-ins ran; nil without
+// --notify-scripts.
+func (t *engineTarget) scriptsRan() (*result.Scripts, error) {
+	return standinsRan(t.standins, t.scripts)
+}
 
 // memory is what the engine's process keeps, after a collection.
 func (t *engineTarget) memory() (engineproc.Memory, error) { return t.e.Memory() }

@@ -260,17 +260,23 @@ func (k *keepalivedTarget) stop(grace time.Duration) error {
 // scriptsRan says what ran in place of keepalived's scripts, counted by
 // the stand-ins; nil when the configuration has none.
 func (k *keepalivedTarget) scriptsRan() (*result.Scripts, error) {
-	if len(k.scripts) == 0 || k.standins == nil {
+	return standinsRan(k.standins, k.scripts)
+}
+
+// standinsRan says what ran of set in place of a daemon's statements (by
+// kind), counted by the stand-ins themselves; nil when there are none.
+func standinsRan(set *standin.Set, statements map[standin.Kind]int) (*result.Scripts, error) {
+	if len(statements) == 0 || set == nil {
 		return nil, nil
 	}
-	ran, err := k.standins.Counts()
+	ran, err := set.Counts()
 	if err != nil {
 		return nil, err
 	}
-	opt := k.standins.Options()
-	s := &result.Scripts{Summary: standin.Describe(k.scripts, opt.Cost), Statements: map[string]int{}, Ran: map[string]uint64{},
+	opt := set.Options()
+	s := &result.Scripts{Summary: standin.Describe(statements, opt.Cost), Statements: map[string]int{}, Ran: map[string]uint64{},
 		Cost: opt.Cost, CheckExit: opt.CheckExit}
-	for kind, n := range k.scripts {
+	for kind, n := range statements {
 		s.Statements[string(kind)] = n
 	}
 	for kind, n := range ran {

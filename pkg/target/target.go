@@ -42,10 +42,9 @@ type Traits struct {
 	// instances are the links it follows, in its own view of them; the
 	// lab's peer runs no router.
 	NoVRRP string
-	// Notifies says the target takes --notify-scripts: keepalived runs a
-	// stand-in script per instance and transition; the engine, which runs
-	// no scripts, spends in its own process what keepalived's fork of one
-	// costs keepalived (scenario.NotifyForkCost).
+	// Notifies says the target takes --notify-scripts: a stand-in script
+	// per instance, started at every transition (keepalived forks and
+	// execs it as its notify; the engine starts the same one).
 	Notifies bool
 	// OwnBuffer says the daemon sets its monitor's buffer itself:
 	// nlstress cannot change it between flaps, so it cannot be swept.
