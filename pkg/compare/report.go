@@ -215,7 +215,7 @@ func median[T ~uint64 | ~int64](xs []T) T {
 	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
-	return s[(len(s)-1)/2]
+	return stats.NearestRank(s, 0.5)
 }
 
 func slicesMax[T ~uint64](xs []T) T {

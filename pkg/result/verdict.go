@@ -22,13 +22,7 @@ func Summarize(ds []time.Duration) Durations {
 	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	return Durations{Count: len(s), P50: percentile(s, 0.50), P95: percentile(s, 0.95), Max: s[len(s)-1]}
-}
-
-// percentile is the nearest-rank percentile of sorted s.
-func percentile(s []time.Duration, p float64) time.Duration {
-	rank := int(math.Ceil(p * float64(len(s))))
-	return s[max(rank, 1)-1]
+	return Durations{Count: len(s), P50: stats.NearestRank(s, 0.50), P95: stats.NearestRank(s, 0.95), Max: s[len(s)-1]}
 }
 
 // Recommend returns the buffer that holds a storm of truesize bytes whole,
