@@ -210,9 +210,6 @@ func meanLoad(shares []hostload.Share) *hostload.Share {
 // median is the middle of xs; of an even count, the lower of the middle
 // two, so that it is always a value a flap had.
 func median[T ~uint64 | ~int64](xs []T) T {
-	if len(xs) == 0 {
-		return 0
-	}
 	s := slices.Clone(xs)
 	slices.Sort(s)
 	return stats.NearestRank(s, 0.5)

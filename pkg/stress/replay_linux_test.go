@@ -11,8 +11,10 @@ import (
 
 	"github.com/nlstress/nlstress/pkg/bytesize"
 	"github.com/nlstress/nlstress/pkg/kaconf"
+	"github.com/nlstress/nlstress/pkg/result"
 	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/scenario"
+	"github.com/nlstress/nlstress/pkg/standin"
 )
 
 // TestReplayKeepalivedConf replays a user's configuration (two interfaces,
@@ -111,18 +113,8 @@ func TestEngineNotifyScriptsRunAsStandins(t *testing.T) {
 		s.Close(ctx, err)
 		t.Fatal(err)
 	}
-	e := s.r.daemon.(*engineTarget)
 	want := uint64(5 * sc.VRIDs)
-	var ran uint64
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		c, err := e.standins.Counts()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ran = c["notify"]; ran >= want {
-			break
-		}
-	}
+	ran := waitNotifies(t, s.r.daemon.(*engineTarget).standins, want)
 	res, err := s.Close(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -130,7 +122,33 @@ func TestEngineNotifyScriptsRunAsStandins(t *testing.T) {
 	if len(f.Stuck) != 0 || ran != want {
 		t.Fatalf("%d stuck, the stand-ins ran %d times: want none stuck and %d (5 per instance)", len(f.Stuck), ran, want)
 	}
-	if sr := res.Scripts; sr == nil || sr.Statements["notify"] != sc.VRIDs || sr.Ran["notify"] < ran || sr.Cost != time.Millisecond ||
+	checkNotifyResult(t, res.Scripts, ran)
+}
+
+// waitNotifies waits, up to 10 s, until the notify stand-ins of set ran
+// want times (they run after the daemon forks them), and returns how
+// many times they ran.
+func waitNotifies(t *testing.T, set *standin.Set, want uint64) uint64 {
+	t.Helper()
+	var ran uint64
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		c, err := set.Counts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ran = c["notify"]; ran >= want {
+			break
+		}
+	}
+	return ran
+}
+
+// checkNotifyResult checks a result's scripts of a small() lab with
+// --notify-scripts and a 1ms script cost: 64 notify statements, at least
+// ran runs.
+func checkNotifyResult(t *testing.T, sr *result.Scripts, ran uint64) {
+	t.Helper()
+	if sr == nil || sr.Statements["notify"] != 64 || sr.Ran["notify"] < ran || sr.Cost != time.Millisecond ||
 		sr.Summary != "64 notify scripts run as stand-ins costing 1ms" {
 		t.Fatalf("result scripts %+v", sr)
 	}
@@ -156,17 +174,7 @@ func TestNotifyScriptsRunAsStandins(t *testing.T) {
 	}
 	k := s.r.daemon.(*keepalivedTarget)
 	notified := uint64(k.p.Notified())
-	// The scripts run after keepalived forks them: wait for the last.
-	var ran uint64
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		c, err := k.standins.Counts()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ran = c["notify"]; ran >= notified {
-			break
-		}
-	}
+	ran := waitNotifies(t, k.standins, notified)
 	res, err := s.Close(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -176,10 +184,7 @@ func TestNotifyScriptsRunAsStandins(t *testing.T) {
 	if ran != notified || notified < 64*4 {
 		t.Fatalf("the stand-ins ran %d times, the FIFO reported %d changes: want as many, at least 4 per instance", ran, notified)
 	}
-	if sr := res.Scripts; sr == nil || sr.Statements["notify"] != 64 || sr.Ran["notify"] < ran || sr.Cost != time.Millisecond ||
-		sr.Summary != "64 notify scripts run as stand-ins costing 1ms" {
-		t.Fatalf("result scripts %+v", sr)
-	}
+	checkNotifyResult(t, res.Scripts, ran)
 	if !strings.HasPrefix(res.Daemon, "Keepalived v") {
 		t.Fatalf("result daemon %q: want keepalived's --version line", res.Daemon)
 	}
