@@ -54,6 +54,10 @@ type Summary struct {
 	// instances in FAULT, each as k of n with its exact 95 % interval.
 	Loss  stats.Rate `json:"loss"`
 	Stuck stats.Rate `json:"stuck"`
+	// ByDownBursts are the same rates by how the flaps' link-down
+	// messages came (result.ByDownBursts), each with Fisher's test
+	// against the baseline's flaps of the same path.
+	ByDownBursts []PathRate `json:"by_down_bursts,omitempty"`
 	// LostMedian and LostMax are the messages lost per flap (kernel
 	// drops, both phases).
 	LostMedian uint64 `json:"lost_per_flap_median"`
@@ -97,6 +101,32 @@ type Summary struct {
 	Flaps []result.Flap `json:"flaps"`
 }
 
+// PathRate is a variant's rates over the flaps whose downs took one
+// path (result.PathRate), and Fisher's test of its stuck rate against
+// the baseline's flaps of the same path: null for the baseline, or where
+// the baseline has none.
+type PathRate struct {
+	result.PathRate
+	StuckP *float64 `json:"stuck_p,omitempty"`
+}
+
+// byPath is the variant's rates by path, each tested against base's
+// rates on the same path (nil: the baseline itself).
+func byPath(flaps []result.Flap, base []PathRate) []PathRate {
+	var out []PathRate
+	for _, pr := range result.ByDownBursts(flaps) {
+		r := PathRate{PathRate: pr}
+		for _, b := range base {
+			if b.DownBursts == pr.DownBursts {
+				p := stats.FisherExact(pr.Stuck.K, pr.Stuck.N, b.Stuck.K, b.Stuck.N)
+				r.StuckP = &p
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
 // summarize is each variant's summary, tested against the first's.
 func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Summary {
 	out := make([]Summary, len(variants))
@@ -108,7 +138,7 @@ func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Sum
 		var loads []hostload.Share
 		for _, f := range flaps[i] {
 			d := f.Down.Drops + f.Up.Drops
-			if d > 0 || f.Down.ENOBUFS+f.Up.ENOBUFS > 0 {
+			if f.Lossy() {
 				lossy++
 			}
 			if len(f.Stuck) > 0 {
@@ -137,6 +167,10 @@ func summarize(variants []Variant, flaps [][]result.Flap, failed []string) []Sum
 		out[i] = s
 	}
 	predict(out, flaps)
+	out[0].ByDownBursts = byPath(flaps[0], nil)
+	for i := 1; i < len(out); i++ {
+		out[i].ByDownBursts = byPath(flaps[i], out[0].ByDownBursts)
+	}
 	base := out[0]
 	for i := range out {
 		s := &out[i]

@@ -67,12 +67,36 @@ func Compare(w io.Writer, f Format, rep compare.Report) error {
 	for _, v := range rep.Variants[1:] {
 		ew.printf("%s: %s\n", v.Name, v.Verdict)
 	}
+	comparePaths(ew, rep)
 	predictions(ew, rep)
 	if b := rep.Variants[0]; b.Stuck.N > 0 {
 		ew.printf("\nWith %d flaps each, Fisher's exact test (two-sided, 5 %%) sees a change of the stuck rate from the baseline's %s 80 %% of the time only when it is %d points or more.\n",
 			b.Stuck.N, strings.TrimSpace(fmt.Sprintf("%.0f %%", 100*b.Stuck.Rate)), int(100*b.Detectable+0.5))
 	}
 	return ew.err
+}
+
+// comparePaths says each variant's stuck rate by the path its downs took,
+// when some variant's flaps took more than one: the rates above mix the
+// paths in the proportion the host's race gave each variant.
+func comparePaths(ew *errWriter, rep compare.Report) {
+	mixed := false
+	for _, v := range rep.Variants {
+		mixed = mixed || len(v.ByDownBursts) > 1
+	}
+	if !mixed {
+		return
+	}
+	ew.printf("\nBy how the downs' link messages came (the kernel's path; the rates above mix them):\n")
+	for _, v := range rep.Variants {
+		for _, pr := range v.ByDownBursts {
+			test := ""
+			if pr.StuckP != nil {
+				test = fmt.Sprintf(" (against %s's: p = %s)", rep.Variants[0].Name, compare.FormatP(*pr.StuckP))
+			}
+			ew.printf("  %s, %s: stranding instances in %s%s\n", v.Name, pathWords(pr.DownBursts), pr.Stuck.Of("flaps"), test)
+		}
+	}
 }
 
 // predictions says what the baseline's exact queue peaks predicted of

@@ -201,6 +201,7 @@ func runNotes(ew *errWriter, r result.Result) {
 	if t := r.Totals; len(r.Flaps) > 1 {
 		ew.printf("the monitor lost messages in %s; instances stuck after %s\n", t.LossRate.Of("flaps"), t.StuckRate.Of("flaps"))
 	}
+	pathNotes(ew, r)
 	cycles(ew, r.Flaps)
 	if m.External && len(r.Flaps) > 0 {
 		worst := 0.0

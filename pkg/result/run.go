@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nlstress/nlstress/pkg/churn"
+	"github.com/nlstress/nlstress/pkg/flap"
 	"github.com/nlstress/nlstress/pkg/hostload"
 	"github.com/nlstress/nlstress/pkg/stats"
 	"github.com/nlstress/nlstress/pkg/target"
@@ -102,6 +103,16 @@ type Phase struct {
 	// messages less kernel drops (an external daemon's reads are not
 	// visible), so Balanced is nil: not measurable.
 	Inferred bool `json:"received_inferred,omitempty"`
+	// LinkBursts are the phase's link messages as they came, in bursts
+	// a second apart or at once (flap.BurstGap), timed from the phase's
+	// first change. At an admin down linkwatch sends the VMACs' changes
+	// either at once or in runs of 100 a second apart, by a race in the
+	// kernel, and which decides what the monitor gets to read (FINDINGS).
+	// Empty when the phase had no link message or was not timed.
+	LinkBursts []flap.Burst `json:"link_bursts,omitempty"`
+	// LinkBurstsShort says the clock's own socket dropped link messages:
+	// the bursts' counts are short.
+	LinkBurstsShort bool `json:"link_bursts_short,omitempty"`
 }
 
 // Overhead is the part of the flap's cycle that neither the pattern's
@@ -334,6 +345,10 @@ type Totals struct {
 	// with their exact 95 % confidence intervals.
 	LossRate  stats.Rate `json:"loss_rate"`
 	StuckRate stats.Rate `json:"stuck_rate"`
+	// ByDownBursts are the same rates by how the flaps' link-down
+	// messages came (ByDownBursts): the kernel's path, which a rate over
+	// all flaps mixes in the proportion the host gave.
+	ByDownBursts []PathRate `json:"by_down_bursts,omitempty"`
 	// Stuck counts the instances stuck after the last flap.
 	Stuck    int       `json:"stuck"`
 	Recovery Durations `json:"recovery"`

@@ -48,20 +48,18 @@ func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
 	t := Totals{Instances: instances, Recovery: Summarize(recovered)}
 	measured := true
 	for _, f := range flaps {
-		lost := false
 		for _, p := range []Phase{f.Down, f.Up} {
 			t.StormMessages += p.Storm.Messages
 			t.Received += p.Received
 			t.Drops += p.Drops
 			t.ENOBUFS += p.ENOBUFS
 			t.OracleDrops += p.Storm.OracleDrops
-			lost = lost || p.Drops > 0 || p.ENOBUFS > 0
 			t.PeakQueue = max(t.PeakQueue, p.PeakQueue)
 			t.PeakQueueExact = max(t.PeakQueueExact, p.PeakQueueExact)
 			t.LargestStorm = max(t.LargestStorm, p.Storm.FlapTruesize())
 			measured = measured && !p.Inferred
 		}
-		if lost {
+		if f.Lossy() {
 			t.FlapsWithLoss++
 		}
 		if len(f.Stuck) > 0 {
@@ -72,6 +70,7 @@ func Total(flaps []Flap, recovered []time.Duration, instances int) Totals {
 		t.Balanced = Bool(t.StormMessages == t.Received+t.Drops)
 	}
 	t.LossRate, t.StuckRate = stats.Binomial(t.FlapsWithLoss, len(flaps)), stats.Binomial(t.FlapsWithStuck, len(flaps))
+	t.ByDownBursts = ByDownBursts(flaps)
 	t.Recovered = instances
 	if len(flaps) > 0 {
 		t.Stuck = len(flaps[len(flaps)-1].Stuck)

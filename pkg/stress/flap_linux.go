@@ -79,9 +79,10 @@ func (e startLoss) Error() string {
 
 func (e startLoss) Unwrap() []error { return []error{ErrNotConverged, result.ErrFinding} }
 
-// phase closes a phase: what the oracle saw since the last mark, and what
-// the monitor received and lost.
-func (r *runner) phase(ctx context.Context, m *nlmon.Counts) (result.Phase, error) {
+// phase closes a phase: what the oracle saw since the last mark, what
+// the monitor received and lost, and the link messages' bursts, timed
+// from from.
+func (r *runner) phase(ctx context.Context, m *nlmon.Counts, from time.Time) (result.Phase, error) {
 	now, storm, err := r.win.Close(ctx)
 	if err != nil {
 		return result.Phase{}, err
@@ -98,6 +99,11 @@ func (r *runner) phase(ctx context.Context, m *nlmon.Counts) (result.Phase, erro
 	}
 	r.peak.follow(r)
 	p.PeakQueueExact = r.peak.reset()
+	bursts, complete, err := r.clock.Take(from)
+	if err != nil {
+		return result.Phase{}, err
+	}
+	p.LinkBursts, p.LinkBurstsShort = bursts, !complete
 	if err := r.learnBelief(); err != nil {
 		return result.Phase{}, err
 	}
@@ -167,10 +173,13 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 	// Everything from here on is judged by transitions after this
 	// flap's downs: the earlier flaps' are forgotten.
 	r.forget(time.Now())
-	// A flap's peaks are its own.
+	// A flap's peaks and link bursts are its own.
 	r.sampler.ResetHighWater()
 	r.peak.follow(r)
 	r.peak.reset()
+	if _, _, err := r.clock.Take(time.Now()); err != nil {
+		return f, nil, err
+	}
 	f.Rcvbuf = r.described().Effective
 	daemonCPU := r.daemonCPU()
 
@@ -217,7 +226,11 @@ func (r *runner) flap(ctx context.Context, k int, m *nlmon.Counts) (result.Flap,
 			slog.Warn("churn below the asked rate", "flap", k, "kind", st.Kind, "asked", st.Asked, "achieved", int(st.Achieved))
 		}
 	}
-	if f.Up, err = r.phase(ctx, m); err != nil {
+	upFrom := f.UpAt
+	if f.OneWindow {
+		upFrom = f.DownAt
+	}
+	if f.Up, err = r.phase(ctx, m, upFrom); err != nil {
 		return f, nil, err
 	}
 	slog.Info("link up", "flap", k, "recovered", len(rec), "stuck", len(f.Stuck), "p95", f.Recovery.P95.Round(time.Millisecond),
@@ -414,7 +427,7 @@ func (r *runner) holdDown(ctx context.Context, f *result.Flap, m *nlmon.Counts) 
 		}
 	}
 	var err error
-	if f.Down, err = r.phase(ctx, m); err != nil {
+	if f.Down, err = r.phase(ctx, m, f.DownAt); err != nil {
 		return err
 	}
 	slog.Info("link down", "flap", f.Index, "all_fault", f.AllFault.Round(time.Millisecond), "not_fault", f.NotFault,

@@ -163,6 +163,21 @@ func TestBigBufferLosesNothing(t *testing.T) {
 	if !res.Monitor.PeakExact || f.Down.PeakQueueExact == 0 || f.Up.PeakQueueExact == 0 || res.Totals.PeakQueueExact > uint64(res.Monitor.Effective) {
 		t.Fatalf("exact peaks down %d, up %d of %d (watched %v: %s)", f.Down.PeakQueueExact, f.Up.PeakQueueExact, res.Monitor.Effective, res.Monitor.PeakExact, res.Monitor.PeakUnwatched)
 	}
+	// The link messages of each phase were timed, every one: the link
+	// clock counted as many over the flap as the oracle.
+	timed, links := 0, uint64(0)
+	for _, p := range []result.Phase{f.Down, f.Up} {
+		if len(p.LinkBursts) == 0 || p.LinkBurstsShort || p.LinkBursts[0].At < 0 {
+			t.Fatalf("link bursts %+v (short %v): want the phase's link messages timed from its change", p.LinkBursts, p.LinkBurstsShort)
+		}
+		for _, b := range p.LinkBursts {
+			timed += b.Messages
+		}
+		links += p.Storm.ByType["RTM_NEWLINK"] + p.Storm.ByType["RTM_DELLINK"]
+	}
+	if uint64(timed) != links || f.DownBursts() == 0 || len(res.Totals.ByDownBursts) != 1 || res.Totals.ByDownBursts[0].Stuck.N != 1 {
+		t.Fatalf("the clock timed %d link messages, the oracle counted %d; by path %+v", timed, links, res.Totals.ByDownBursts)
+	}
 	if !strings.Contains(res.Verdict.Line, "read in the kernel") || f.Rcvbuf != res.Monitor.Effective {
 		t.Fatalf("verdict %q, the flap's buffer %d of %d", res.Verdict.Line, f.Rcvbuf, res.Monitor.Effective)
 	}

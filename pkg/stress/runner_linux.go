@@ -55,6 +55,9 @@ type runner struct {
 	// for the holds that wait on the kernel.
 	quiet     *flap.Quiet
 	peerLinks *nlmon.Socket
+	// clock times the subject's link messages for each phase (its
+	// LinkBursts), polled by quiet.
+	clock *flap.LinkClock
 	// churnTruesize is the truesize per message of background churn,
 	// measured alone before the last flap.
 	churnTruesize float64
@@ -129,7 +132,10 @@ func start(ctx context.Context, sc *scenario.Scenario, l *lab.Lab, rp *replay.Re
 	if r.peerLinks, err = nlmon.Open(nlmon.Config{NetNS: l.Peer.NS.Fd(), Groups: []nlmon.Group{nlmon.GroupLink}}); err != nil {
 		return nil, fmt.Errorf("watch the peer's links: %w", err)
 	}
-	r.quiet = flap.NewQuiet(flap.QueueGrowth(r.oracle.Socket().MemInfo), flap.Drained(r.peerLinks))
+	if r.clock, err = flap.OpenLinkClock(l.Subject.NS.Fd()); err != nil {
+		return nil, err
+	}
+	r.quiet = flap.NewQuiet(flap.QueueGrowth(r.oracle.Socket().MemInfo), flap.Drained(r.peerLinks), r.clock.Arrivals())
 	r.spawn(rctx, "quiet watcher", r.quiet.Run)
 	peerCfg := vrrp.RouterConfig{Name: "peer", NS: l.Peer.NS, Instances: r.peerSpecs}
 	if sc.OnTheWire() {
@@ -348,6 +354,9 @@ func (r *runner) stop(res *result.Result) error {
 	}
 	if r.peerLinks != nil {
 		r.peerLinks.Close()
+	}
+	if r.clock != nil {
+		r.clock.Close()
 	}
 	if r.marker != nil {
 		r.marker.Close()
