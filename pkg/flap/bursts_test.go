@@ -8,7 +8,9 @@ import (
 
 func TestBursts(t *testing.T) {
 	t0 := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
-	at := func(ms int, n int) Arrival { return Arrival{At: t0.Add(time.Duration(ms) * time.Millisecond), Messages: n} }
+	at := func(ms int, n int) Arrival {
+		return Arrival{At: t0.Add(time.Duration(ms) * time.Millisecond), Messages: n}
+	}
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	tests := []struct {
 		name     string

@@ -33,7 +33,7 @@ type LinkClock struct {
 	// counted is how many of arrivals were counted by a drain; those
 	// after it are polls that saw the queue grow since.
 	counted int
-	drops    uint32 // the socket's drops at the last Take
+	drops   uint32 // the socket's drops at the last Take
 }
 
 // OpenLinkClock opens a link clock in the namespace netnsFD. It sees
