@@ -10,6 +10,11 @@
 # and after the up, the messages the monitor lost and the instances left
 # out of MASTER.
 #
+# Every run now records the path without perf: each phase's link_bursts
+# (the link messages' bursts, timed by a socket of nlstress's own) and the
+# totals' by_down_bursts (the rates per path). This script stays for what
+# those cannot see: the runs of linkwatch's work function themselves.
+#
 # usage: scripts/linkwatch-paths.sh [nlstress run options...]
 #   scripts/linkwatch-paths.sh -f scenarios/incident-scripts.yaml --flaps 10
 #   scripts/linkwatch-paths.sh -f scenarios/incident-scripts.yaml --target builtin --flaps 10

@@ -36,8 +36,8 @@ type LinkClock struct {
 	drops   uint32 // the socket's drops at the last Take
 }
 
-// OpenLinkClock opens a link clock in the namespace netnsFD. It sees
-// nothing until its Arrivals is polled (a Quiet's source).
+// OpenLinkClock opens a link clock in the namespace netnsFD. What
+// reaches it is timed when its Arrivals is polled (a Quiet's source).
 func OpenLinkClock(netnsFD int) (*LinkClock, error) {
 	s, err := nlmon.Open(nlmon.Config{NetNS: netnsFD, Groups: []nlmon.Group{nlmon.GroupLink}, RcvBuf: linkClockRcvBuf, Force: true, NoENOBUFS: true})
 	if err != nil {
