@@ -104,8 +104,10 @@ type Phase struct {
 	// visible), so Balanced is nil: not measurable.
 	Inferred bool `json:"received_inferred,omitempty"`
 	// LinkBursts are the phase's link messages as they came, in bursts
-	// a second apart or at once (flap.BurstGap), timed from the phase's
-	// first change. At an admin down linkwatch sends the VMACs' changes
+	// a second apart or at once (flap.BurstGap), timed from the flap's
+	// first down (the down window, or the one window of a pattern that
+	// does not hold the links down) or its last up (the up window): a
+	// staggered pattern's earlier ups are timed negative. At an admin down linkwatch sends the VMACs' changes
 	// either at once or in runs of 100 a second apart, by a race in the
 	// kernel, and which decides what the monitor gets to read (FINDINGS).
 	// Empty when the phase had no link message or was not timed.
