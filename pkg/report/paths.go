@@ -8,12 +8,12 @@ import (
 	"github.com/nlstress/nlstress/pkg/result"
 )
 
-// burstsText says how a phase's link messages came: "255 link messages
-// at once" or "in 3 bursts: 101 at +0.000 s, 100 at +1.004 s, 55 at
-// +2.008 s".
+// burstsText says how a phase's link messages came: "256 link messages
+// in one burst (over 0.010 s)" or "link messages in 3 bursts: 101 at
+// +0.000 s, 100 at +1.004 s, 55 at +2.008 s".
 func burstsText(bs []flap.Burst) string {
 	if len(bs) == 1 {
-		return fmt.Sprintf("%d link messages at once (within %s)", bs[0].Messages, secs(bs[0].Span))
+		return fmt.Sprintf("%d link messages in one burst (over %s)", bs[0].Messages, secs(bs[0].Span))
 	}
 	parts := make([]string, len(bs))
 	for i, b := range bs {
@@ -22,10 +22,10 @@ func burstsText(bs []flap.Burst) string {
 	return fmt.Sprintf("link messages in %d bursts: %s", len(bs), strings.Join(parts, ", "))
 }
 
-// pathWords names a path by its bursts: "at once", "in 3 bursts".
+// pathWords names a path by its bursts: "in one burst", "in 3 bursts".
 func pathWords(bursts int) string {
 	if bursts == 1 {
-		return "at once"
+		return "in one burst"
 	}
 	return fmt.Sprintf("in %d bursts", bursts)
 }

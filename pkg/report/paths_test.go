@@ -19,6 +19,7 @@ import (
 func TestPathNotes(t *testing.T) {
 	batched := []flap.Burst{{At: 0, Messages: 101}, {At: 1004 * time.Millisecond, Messages: 100}, {At: 2008 * time.Millisecond, Messages: 55}}
 	one := result.Result{Flaps: []result.Flap{{Index: 1, Down: result.Phase{LinkBursts: batched}}}}
+	burst := result.Result{Flaps: []result.Flap{{Index: 1, Down: result.Phase{LinkBursts: []flap.Burst{{At: 3 * time.Millisecond, Span: 10 * time.Millisecond, Messages: 256}}}}}}
 	mixed := result.Result{Flaps: make([]result.Flap, 2), Totals: &result.Totals{ByDownBursts: []result.PathRate{
 		{DownBursts: 1, Loss: stats.Binomial(7, 7), Stuck: stats.Binomial(0, 7)},
 		{DownBursts: 3, Loss: stats.Binomial(3, 3), Stuck: stats.Binomial(3, 3)},
@@ -31,8 +32,9 @@ func TestPathNotes(t *testing.T) {
 		want []string
 	}{
 		{"one flap", one, []string{"flap 1: the kernel sent the downs' link messages in 3 bursts: 101 at +0.000 s, 100 at +1.004 s, 55 at +2.008 s\n"}},
+		{"one flap, one burst", burst, []string{"flap 1: the kernel sent the downs' 256 link messages in one burst (over 0.010 s)\n"}},
 		{"two paths", mixed, []string{
-			"flaps whose downs' link messages came at once: lost messages in 7 of 7 flaps",
+			"flaps whose downs' link messages came in one burst: lost messages in 7 of 7 flaps",
 			"instances stuck after 0 of 7 flaps",
 			"flaps whose downs' link messages came in 3 bursts: lost messages in 3 of 3 flaps",
 		}},
@@ -77,7 +79,7 @@ func TestComparePaths(t *testing.T) {
 	for _, want := range []string{
 		"By how the downs' link messages came",
 		"keepalived, in 3 bursts: stranding instances in 21 of 21 flaps",
-		"engine, at once: stranding instances in 0 of 23 flaps",
+		"engine, in one burst: stranding instances in 0 of 23 flaps",
 		"engine, in 3 bursts: stranding instances in 7 of 7 flaps (100 %, 95 % CI 59–100 %) (against keepalived's: p = 1)",
 	} {
 		if !strings.Contains(out, want) {
