@@ -1,16 +1,13 @@
 package flap
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"github.com/jsimonetti/rtnetlink/v2"
 	"golang.org/x/sys/unix"
 
-	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
-	"github.com/nlstress/nlstress/pkg/roottest"
 )
 
 // A link clock times link messages in bursts and counts every one: two
@@ -19,12 +16,7 @@ import (
 // link group read; nlstress's own markers, which reach the link group
 // too, are no burst; and Take forgets what it returned.
 func TestLinkClock(t *testing.T) {
-	roottest.Require(t)
-	l, err := lab.Build(context.Background(), lab.Spec{Instances: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Teardown() })
+	l := oneInstanceLab(t)
 	fd := l.Subject.NS.Fd()
 	c, err := OpenLinkClock(fd)
 	if err != nil {

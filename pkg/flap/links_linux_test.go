@@ -16,12 +16,7 @@ import (
 // takes it down, and the kernel flushes its routes. Read from the kernel,
 // not from nlstress's bookkeeping.
 func TestCarrierAndAdminFlapsAsTheKernelSeesThem(t *testing.T) {
-	roottest.Require(t)
-	l, err := lab.Build(context.Background(), lab.Spec{Instances: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Teardown() })
+	l := oneInstanceLab(t)
 	ifc := l.Interfaces[0]
 	subject := l.Subject.Conn
 	peerSide := Links{Conn: l.Peer.Conn, Names: []string{ifc.Name}, Indexes: []uint32{ifc.Index}}
@@ -86,4 +81,17 @@ func TestCarrierAndAdminFlapsAsTheKernelSeesThem(t *testing.T) {
 	if a, r := flags(false, false); a != addrs || r != 0 {
 		t.Fatalf("admin down: %d addresses and %d routes, want the %d addresses kept and the routes flushed", a, r, addrs)
 	}
+}
+
+// oneInstanceLab builds a lab of one instance, torn down with the test;
+// it needs root.
+func oneInstanceLab(t *testing.T) *lab.Lab {
+	t.Helper()
+	roottest.Require(t)
+	l, err := lab.Build(context.Background(), lab.Spec{Instances: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Teardown() })
+	return l
 }

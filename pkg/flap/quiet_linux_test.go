@@ -7,9 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nlstress/nlstress/pkg/lab"
 	"github.com/nlstress/nlstress/pkg/nlmon"
-	"github.com/nlstress/nlstress/pkg/roottest"
 	"github.com/nlstress/nlstress/pkg/sockdiag"
 )
 
@@ -106,12 +104,7 @@ func TestQuiet(t *testing.T) {
 // socket in the peer's namespace hears it. Drained reads it out and
 // reports it once.
 func TestDrainedHearsThePeersCarrier(t *testing.T) {
-	roottest.Require(t)
-	l, err := lab.Build(context.Background(), lab.Spec{Instances: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Teardown() })
+	l := oneInstanceLab(t)
 	s, err := nlmon.Open(nlmon.Config{NetNS: l.Peer.NS.Fd(), Groups: []nlmon.Group{nlmon.GroupLink}})
 	if err != nil {
 		t.Fatal(err)
